@@ -1,0 +1,111 @@
+//! DCS strings: DECRQSS (`DCS $ q … ST`), XTGETTCAP (`DCS + q … ST`), and sixel images
+//! (`DCS … q`), which are consumed without touching the screen (a later issue decodes them).
+//! Any other DCS is consumed and ignored.
+//!
+//! Bound: only DECRQSS/XTGETTCAP bodies are kept, at most [`DCS_MAX`] bytes; everything else
+//! is counted, not stored, so an unterminated sixel stream costs no memory.
+//!
+//! Kitty graphics (`APC G … ST`) and other SOS/PM/APC strings never reach us: vte consumes
+//! them in its `SosPmApcString` state without buffering, until ST/CAN/SUB/ESC.
+
+use vte::Params;
+
+use crate::history::HistorySink;
+use crate::screen::Screen;
+use crate::sgr;
+
+/// Longest DECRQSS/XTGETTCAP body kept. Requests are a few bytes (`m`, `r`, ` q`) or a few
+/// hex-encoded capability names; 256 bytes is ample and overlong requests are answered as
+/// invalid.
+pub const DCS_MAX: usize = 256;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum DcsKind {
+    #[default]
+    Ignore,
+    Decrqss,
+    Xtgettcap,
+    Sixel,
+}
+
+/// State of the DCS string being received.
+#[derive(Clone, Debug, Default)]
+pub struct Dcs {
+    pub(crate) kind: DcsKind,
+    buf: Vec<u8>,
+    overflow: bool,
+    /// Bytes of the current string (sixel sizes for statistics).
+    pub(crate) len: u64,
+}
+
+impl Dcs {
+    #[inline]
+    pub(crate) fn put(&mut self, b: u8) {
+        self.len = self.len.saturating_add(1);
+        match self.kind {
+            DcsKind::Decrqss | DcsKind::Xtgettcap => {
+                if self.buf.len() < DCS_MAX {
+                    self.buf.push(b);
+                } else {
+                    self.overflow = true;
+                }
+            }
+            _ => {}
+        }
+    }
+
+    pub(crate) fn memory_bytes(&self) -> usize {
+        self.buf.capacity()
+    }
+}
+
+impl<S: HistorySink> Screen<S> {
+    pub(crate) fn dcs_hook(&mut self, _p: &Params, inter: &[u8], ignore: bool, action: char) {
+        self.dcs.buf.clear();
+        self.dcs.overflow = false;
+        self.dcs.len = 0;
+        self.dcs.kind = match (inter, action) {
+            _ if ignore => DcsKind::Ignore,
+            ([b'$'], 'q') => DcsKind::Decrqss,
+            ([b'+'], 'q') => DcsKind::Xtgettcap,
+            ([], 'q') => DcsKind::Sixel,
+            _ => DcsKind::Ignore,
+        };
+    }
+
+    pub(crate) fn dcs_unhook(&mut self) {
+        let kind = std::mem::take(&mut self.dcs.kind);
+        let body = std::mem::take(&mut self.dcs.buf);
+        match kind {
+            DcsKind::Decrqss => self.decrqss(&body),
+            DcsKind::Xtgettcap => {
+                // No capabilities are advertised this way (yet): answer "not found" so
+                // programs stop waiting.
+                self.replies.push(b"\x1bP0+r\x1b\\");
+            }
+            DcsKind::Sixel => tracing::trace!(bytes = self.dcs.len, "sixel image consumed"),
+            DcsKind::Ignore => {}
+        }
+        // Keep the (bounded) buffer's capacity for the next request.
+        self.dcs.buf = body;
+        self.dcs.buf.clear();
+    }
+
+    fn decrqss(&mut self, body: &[u8]) {
+        let reply = if self.dcs.overflow {
+            None
+        } else {
+            match body {
+                b"m" => Some(format!("{}m", sgr::describe(&self.pen))),
+                b"r" => Some(format!("{};{}r", self.top + 1, self.bottom + 1)),
+                b" q" => Some(format!("{} q", self.modes.cursor_shape.param())),
+                b"\"q" => Some(format!("{}\"q", self.protected as u8)),
+                _ => None,
+            }
+        };
+        match reply {
+            Some(r) => self.replies.push_str(&format!("\x1bP1$r{r}\x1b\\")),
+            None => self.replies.push(b"\x1bP0$r\x1b\\"),
+        }
+    }
+}

@@ -1,0 +1,225 @@
+//! Printing: placing characters into cells with wide characters, grapheme clusters
+//! (combining marks, ZWJ sequences, VS16, flags), autowrap with pending-wrap semantics,
+//! insert mode and charsets. Widths and cluster rules are the store's
+//! ([`spool_store::width`]) so history reflow agrees with the screen.
+
+use spool_store::width::{char_width, extends_cluster, widen};
+
+use crate::cell::Cell;
+use crate::clusters::CLUSTER_MAX_BYTES;
+use crate::history::HistorySink;
+use crate::screen::Screen;
+
+const ZWJ: char = '\u{200D}';
+
+impl<S: HistorySink> Screen<S> {
+    /// Print one character (vte calls this for every graphic character).
+    #[inline]
+    pub(crate) fn print(&mut self, c: char) {
+        let c = if self.charsets.is_identity() {
+            c
+        } else {
+            self.charsets.map(c)
+        };
+        if (' '..='~').contains(&c) && !self.after_zwj {
+            self.put(c, 1);
+        } else {
+            self.print_slow(c);
+        }
+    }
+
+    #[cold]
+    fn print_slow(&mut self, c: char) {
+        let w = char_width(c);
+        if (c as u32) >= 0x300 || self.after_zwj {
+            if self.try_extend(c) {
+                return;
+            }
+        }
+        self.after_zwj = false;
+        if w == 0 {
+            // A zero-width character with nothing to attach to: dropped.
+            return;
+        }
+        self.put(c, w);
+    }
+
+    /// The position of the cell before the cursor (the one a combining mark joins).
+    fn prev_cell_pos(&self) -> Option<(usize, usize)> {
+        let y = self.cursor.y;
+        let x = if self.cursor.pending_wrap {
+            self.cursor.x
+        } else {
+            self.cursor.x.checked_sub(1)?
+        };
+        let line = &self.grid.lines[y];
+        if line.cells[x].is_spacer() {
+            x.checked_sub(1).map(|x| (x, y))
+        } else {
+            Some((x, y))
+        }
+    }
+
+    /// Try to join `c` to the previous cell's cluster. True when `c` was consumed.
+    fn try_extend(&mut self, c: char) -> bool {
+        let Some((x, y)) = self.prev_cell_pos() else {
+            return false;
+        };
+        let cell = self.grid.lines[y].cells[x];
+        let mut text = String::with_capacity(CLUSTER_MAX_BYTES + 4);
+        if cell.is_cluster() {
+            text.push_str(self.clusters.get(cell.ch));
+        } else {
+            text.push(cell.char());
+        }
+        let mut chars = text.chars();
+        let base = chars.next().unwrap_or(' ');
+        let prev = text.chars().last().unwrap_or(base);
+        let len = text.chars().count();
+        if base == ' ' && !cell.is_cluster() && char_width(c) != 0 {
+            return false;
+        }
+        if !extends_cluster(base, prev, len, c) {
+            return false;
+        }
+        self.after_zwj = c == ZWJ;
+        text.push(c);
+        if text.len() > CLUSTER_MAX_BYTES {
+            return true; // Over-long cluster: the extra character is dropped.
+        }
+        let idx = match self.clusters.intern(&text) {
+            Some(i) => i,
+            None => {
+                self.collect_garbage();
+                match self.clusters.intern(&text) {
+                    Some(i) => i,
+                    None => return true,
+                }
+            }
+        };
+        let old_w = if cell.is_wide() { 2 } else { 1 };
+        let new_w = widen(old_w, c, base);
+        let line = &mut self.grid.lines[y];
+        line.cells[x].ch = idx;
+        line.cells[x].flags |= Cell::CLUSTER;
+        self.damage.mark(y);
+        if new_w == 2 && old_w == 1 && x + 1 < self.cols && !self.cursor.pending_wrap {
+            // VS16 or a flag pair made a narrow cluster wide: it takes the next cell too.
+            self.clear_wide_at(y, x + 1);
+            let line = &mut self.grid.lines[y];
+            line.cells[x].flags |= Cell::WIDE;
+            line.cells[x + 1] = Cell {
+                ch: ' ' as u32,
+                style: line.cells[x].style,
+                flags: Cell::SPACER,
+            };
+            if self.cursor.x == x + 1 {
+                if x + 2 < self.cols {
+                    self.cursor.x = x + 2;
+                } else if self.modes.autowrap {
+                    self.cursor.pending_wrap = true;
+                }
+            }
+        }
+        true
+    }
+
+    /// Break up a wide character that cell `x` of row `y` is part of, so `x` can be written.
+    #[inline]
+    pub(crate) fn clear_wide_at(&mut self, y: usize, x: usize) {
+        let cells = &mut self.grid.lines[y].cells;
+        let c = cells[x];
+        if c.flags & (Cell::WIDE | Cell::SPACER) == 0 {
+            return;
+        }
+        if c.is_spacer() && x > 0 {
+            cells[x - 1] = Cell::blank(cells[x - 1].style);
+        }
+        if c.is_wide() && x + 1 < cells.len() {
+            cells[x + 1] = Cell::blank(cells[x + 1].style);
+        }
+        cells[x] = Cell::blank(c.style);
+    }
+
+    /// Wrap now: mark the row soft-wrapped and move to the start of the next row.
+    pub(crate) fn wrap(&mut self) {
+        self.grid.lines[self.cursor.y].set_wrapped(true);
+        self.cursor.pending_wrap = false;
+        self.cursor.x = 0;
+        self.index();
+    }
+
+    /// Put a character of width `w` (1 or 2) at the cursor and advance.
+    #[inline]
+    pub(crate) fn put(&mut self, c: char, w: usize) {
+        if self.cursor.pending_wrap {
+            self.wrap();
+        }
+        if w == 2 && self.cursor.x + 1 >= self.cols {
+            if self.cols < 2 {
+                return;
+            }
+            if !self.modes.autowrap {
+                return;
+            }
+            // A wide character does not fit in the last column: wrap first (xterm).
+            let (x, y) = (self.cursor.x, self.cursor.y);
+            self.clear_wide_at(y, x);
+            self.wrap();
+        }
+        let style = self.pen_id();
+        let (x, y) = (self.cursor.x, self.cursor.y);
+        if self.modes.insert {
+            self.insert_blanks_raw(w, Cell::BLANK);
+        }
+        let flags = if self.protected { Cell::PROTECTED } else { 0 };
+        let cols = self.cols;
+        let line = &mut self.grid.lines[y];
+        if w == 1 {
+            let cell = &mut line.cells[x];
+            if cell.flags & (Cell::WIDE | Cell::SPACER) != 0 {
+                self.clear_wide_at(y, x);
+            }
+            self.grid.lines[y].cells[x] = Cell {
+                ch: c as u32,
+                style,
+                flags,
+            };
+        } else {
+            self.clear_wide_at(y, x);
+            self.clear_wide_at(y, x + 1);
+            let cells = &mut self.grid.lines[y].cells;
+            cells[x] = Cell {
+                ch: c as u32,
+                style,
+                flags: flags | Cell::WIDE,
+            };
+            cells[x + 1] = Cell {
+                ch: ' ' as u32,
+                style,
+                flags: flags | Cell::SPACER,
+            };
+        }
+        self.damage.mark(y);
+        self.last_char = Some(c);
+        self.after_zwj = false;
+        if x + w < cols {
+            self.cursor.x = x + w;
+        } else {
+            self.cursor.x = cols - 1;
+            self.cursor.pending_wrap = self.modes.autowrap;
+        }
+    }
+
+    /// REP: repeat the last printed character `n` times (bounded by the screen's cell count,
+    /// since more repetitions than cells only scroll identical rows).
+    pub(crate) fn repeat(&mut self, n: usize) {
+        if let Some(c) = self.last_char {
+            let w = char_width(c).max(1);
+            let n = n.min(self.cols * self.rows);
+            for _ in 0..n {
+                self.put(c, w);
+            }
+        }
+    }
+}

@@ -1,0 +1,253 @@
+//! The screen model: both grids, the cursor, scroll region, tab stops, pen, tables and the
+//! state queues a server reads (replies, clipboard, damage). Escape-sequence semantics live in
+//! their own files (`print.rs`, `csi.rs`, `edit.rs`, `scroll.rs`, …) as `impl Screen` blocks.
+
+use std::collections::VecDeque;
+use std::time::Instant;
+
+use spool_store::{Run, Style};
+
+use crate::cell::Cell;
+use crate::charset::Charsets;
+use crate::clusters::ClusterTable;
+use crate::damage::Damage;
+use crate::dcs::Dcs;
+use crate::grid::Grid;
+use crate::history::HistorySink;
+use crate::links::LinkTable;
+use crate::modes::Modes;
+use crate::palette::Palette;
+use crate::reply::Replies;
+use crate::styles::StyleTable;
+use crate::sync::Sync;
+
+/// Widest screen accepted; larger requests are clamped. 2000 columns is a 4K monitor at a
+/// 2-pixel font; a row then costs 16 KB.
+pub const MAX_COLS: usize = 2000;
+/// Tallest screen accepted; larger requests are clamped. A 2000×1000 screen is 16 MB, the
+/// largest single-pane cost we accept.
+pub const MAX_ROWS: usize = 1000;
+
+/// Longest window/icon title kept, in bytes (longer titles are cut at a char boundary).
+/// xterm-compatible programs send paths and program names, well under 1 KiB.
+pub const TITLE_MAX: usize = 1024;
+/// Longest OSC 7 working directory kept (PATH_MAX is 4096 on Linux).
+pub const CWD_MAX: usize = 4096;
+/// OSC 52 clipboard writes waiting for the server. A program sets the clipboard once per
+/// copy; 4 pending is plenty, and each is at most [`crate::terminal::OSC_MAX`] bytes.
+pub const CLIPBOARD_MAX: usize = 4;
+
+/// The cursor.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Cursor {
+    pub x: usize,
+    pub y: usize,
+    /// The last column was written with autowrap on: the next printable wraps first.
+    pub pending_wrap: bool,
+}
+
+/// What DECSC saves and DECRC restores.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SavedCursor {
+    pub cursor: Cursor,
+    pub pen: Style,
+    pub protected: bool,
+    pub origin: bool,
+    pub charsets: Charsets,
+}
+
+/// An OSC 52 clipboard write.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClipboardSet {
+    /// Selection letters (`c`, `p`, `s`, …), at most 8.
+    pub selection: String,
+    /// The base64 payload as the program sent it (empty = clear).
+    pub base64: Vec<u8>,
+}
+
+/// The whole terminal state except the parser.
+pub struct Screen<S> {
+    pub(crate) sink: S,
+    pub(crate) cols: usize,
+    pub(crate) rows: usize,
+    /// The grid being shown (primary or alternate).
+    pub(crate) grid: Grid,
+    /// The other grid; the alternate grid is allocated on first use and dropped when a
+    /// 1047/1049 exit clears it anyway.
+    pub(crate) other: Option<Grid>,
+    pub(crate) alt_active: bool,
+    pub(crate) cursor: Cursor,
+    /// DECSC slots of the primary and alternate screens.
+    pub(crate) saved: [Option<SavedCursor>; 2],
+    pub(crate) top: usize,
+    pub(crate) bottom: usize,
+    pub(crate) tabs: Vec<bool>,
+    pub(crate) modes: Modes,
+    pub(crate) pen: Style,
+    pub(crate) pen_id: u16,
+    pub(crate) pen_dirty: bool,
+    pub(crate) protected: bool,
+    pub(crate) charsets: Charsets,
+    pub(crate) styles: StyleTable,
+    pub(crate) clusters: ClusterTable,
+    pub(crate) links: LinkTable,
+    /// The last printed graphic character (for REP).
+    pub(crate) last_char: Option<char>,
+    /// The previous cell's cluster ends with a ZWJ: the next char joins it even if ASCII.
+    pub(crate) after_zwj: bool,
+    pub(crate) title: String,
+    pub(crate) icon_title: String,
+    pub(crate) cwd: String,
+    pub(crate) clipboard: VecDeque<ClipboardSet>,
+    pub(crate) palette: Box<Palette>,
+    pub(crate) replies: Replies,
+    pub(crate) damage: Damage,
+    pub(crate) sync: Sync,
+    pub(crate) dcs: Dcs,
+    pub(crate) now: Instant,
+    pub(crate) bells: u64,
+    /// Reusable buffers for encoding history rows.
+    pub(crate) row_text: String,
+    pub(crate) row_runs: Vec<Run>,
+}
+
+pub(crate) fn default_tabs(cols: usize) -> Vec<bool> {
+    (0..cols).map(|x| x % 8 == 0 && x != 0).collect()
+}
+
+impl<S: HistorySink> Screen<S> {
+    pub(crate) fn new(cols: usize, rows: usize, sink: S) -> Screen<S> {
+        let cols = cols.clamp(1, MAX_COLS);
+        let rows = rows.clamp(1, MAX_ROWS);
+        Screen {
+            sink,
+            cols,
+            rows,
+            grid: Grid::new(cols, rows),
+            other: None,
+            alt_active: false,
+            cursor: Cursor::default(),
+            saved: [None, None],
+            top: 0,
+            bottom: rows - 1,
+            tabs: default_tabs(cols),
+            modes: Modes::default(),
+            pen: Style::default(),
+            pen_id: 0,
+            pen_dirty: false,
+            protected: false,
+            charsets: Charsets::default(),
+            styles: StyleTable::default(),
+            clusters: ClusterTable::default(),
+            links: LinkTable::default(),
+            last_char: None,
+            after_zwj: false,
+            title: String::new(),
+            icon_title: String::new(),
+            cwd: String::new(),
+            clipboard: VecDeque::new(),
+            palette: Box::default(),
+            replies: Replies::default(),
+            damage: Damage::new(rows),
+            sync: Sync::default(),
+            dcs: Dcs::default(),
+            now: Instant::now(),
+            bells: 0,
+            row_text: String::new(),
+            row_runs: Vec::new(),
+        }
+    }
+
+    /// The style-table index of the pen, interning it if it changed.
+    #[inline]
+    pub(crate) fn pen_id(&mut self) -> u16 {
+        if self.pen_dirty {
+            self.pen_id = self.intern_style(self.pen);
+            self.pen_dirty = false;
+        }
+        self.pen_id
+    }
+
+    /// Intern a style, collecting garbage if the table is full; falls back to the default.
+    pub(crate) fn intern_style(&mut self, s: Style) -> u16 {
+        if let Some(i) = self.styles.intern(s) {
+            return i;
+        }
+        self.collect_garbage();
+        self.styles.intern(s).unwrap_or_else(|| {
+            tracing::debug!("style table full of live styles; using the default style");
+            0
+        })
+    }
+
+    /// The cell erasing operations fill with: blank, in the pen's background (BCE).
+    #[inline]
+    pub(crate) fn erase_cell(&mut self) -> Cell {
+        if self.pen.bg == spool_store::Color::Default {
+            Cell::BLANK
+        } else {
+            let s = Style {
+                bg: self.pen.bg,
+                ..Style::default()
+            };
+            Cell::blank(self.intern_style(s))
+        }
+    }
+
+    /// Free style, cluster and link slots nothing on either screen refers to.
+    pub(crate) fn collect_garbage(&mut self) {
+        let mut styles = vec![false; self.styles.slots()];
+        let mut clusters = vec![false; self.clusters.slots()];
+        styles[0] = true;
+        if !self.pen_dirty {
+            if let Some(b) = styles.get_mut(self.pen_id as usize) {
+                *b = true;
+            }
+        }
+        for grid in std::iter::once(&self.grid).chain(self.other.as_ref()) {
+            for line in &grid.lines {
+                for c in &line.cells {
+                    if let Some(b) = styles.get_mut(c.style as usize) {
+                        *b = true;
+                    }
+                    if c.is_cluster() {
+                        if let Some(b) = clusters.get_mut(c.ch as usize) {
+                            *b = true;
+                        }
+                    }
+                }
+            }
+        }
+        self.styles.retain(&styles);
+        self.clusters.retain(&clusters);
+        let mut links = vec![false; self.links.slots() + 1];
+        let mut mark = |id: u32| {
+            if let Some(b) = links.get_mut(id as usize) {
+                *b = true;
+            }
+        };
+        mark(self.pen.link);
+        for s in self.saved.iter().flatten() {
+            mark(s.pen.link);
+        }
+        for (i, live) in styles.iter().enumerate() {
+            if *live {
+                mark(self.styles.get(i as u16).link);
+            }
+        }
+        self.links.retain(&links);
+    }
+
+    /// Clamp the cursor into the screen (after resizes and region changes).
+    pub(crate) fn clamp_cursor(&mut self) {
+        self.cursor.x = self.cursor.x.min(self.cols - 1);
+        self.cursor.y = self.cursor.y.min(self.rows - 1);
+    }
+
+    /// Make sure the alternate grid exists (in `other` while the primary is shown).
+    pub(crate) fn alt_grid_ready(&mut self) {
+        if self.other.is_none() {
+            self.other = Some(Grid::new(self.cols, self.rows));
+        }
+    }
+}

@@ -1,0 +1,216 @@
+//! [`Terminal`]: the public face of the emulator — feed it a pane's output bytes, read the
+//! screen, drain replies and clipboard writes, and publish damage (respecting DEC 2026).
+
+use std::time::Instant;
+
+use spool_store::{Row, Style};
+
+use crate::cell::Cell;
+use crate::damage::Damage;
+use crate::grid::Line;
+use crate::history::{encode_line, push_cell_text, HistorySink};
+use crate::modes::Modes;
+use crate::osc::OSC_MAX;
+use crate::palette::Palette;
+use crate::screen::{ClipboardSet, Cursor, Screen};
+
+/// A terminal emulator for one pane. `S` receives history rows.
+pub struct Terminal<S: HistorySink = Vec<Row>> {
+    /// vte's parser with a fixed-size OSC buffer of [`OSC_MAX`] bytes (boxed: it is big).
+    parser: Box<vte::Parser<OSC_MAX>>,
+    screen: Screen<S>,
+}
+
+impl<S: HistorySink> Terminal<S> {
+    /// A blank `cols` × `rows` terminal (clamped to 1..=`MAX_COLS` × 1..=`MAX_ROWS`).
+    pub fn new(cols: usize, rows: usize, sink: S) -> Terminal<S> {
+        Terminal {
+            parser: Box::new(vte::Parser::<OSC_MAX>::new_with_size()),
+            screen: Screen::new(cols, rows, sink),
+        }
+    }
+
+    /// Apply the program's output.
+    pub fn feed(&mut self, bytes: &[u8]) {
+        self.feed_at(bytes, Instant::now());
+    }
+
+    /// Apply output that arrived at `now` (DEC 2026 holds are timed from it).
+    pub fn feed_at(&mut self, bytes: &[u8], now: Instant) {
+        self.screen.now = now;
+        if self.screen.sync.active() && !self.screen.sync.holds(now) {
+            tracing::debug!("synchronized update timed out");
+            self.screen.sync.end();
+        }
+        self.parser.advance(&mut self.screen, bytes);
+    }
+
+    /// Resize, reflowing the primary screen.
+    pub fn resize(&mut self, cols: usize, rows: usize) {
+        self.screen.resize(cols, rows);
+    }
+
+    pub fn cols(&self) -> usize {
+        self.screen.cols
+    }
+    pub fn rows(&self) -> usize {
+        self.screen.rows
+    }
+    pub fn cursor(&self) -> Cursor {
+        self.screen.cursor
+    }
+    pub fn modes(&self) -> &Modes {
+        &self.screen.modes
+    }
+    /// Is the alternate screen shown?
+    pub fn alt_screen(&self) -> bool {
+        self.screen.alt_active
+    }
+    /// Row `y` of the shown screen.
+    pub fn line(&self, y: usize) -> &Line {
+        &self.screen.grid.lines[y]
+    }
+    pub fn cell(&self, x: usize, y: usize) -> Cell {
+        self.screen.grid.lines[y].cells[x]
+    }
+    /// The style a cell's `style` index refers to.
+    pub fn style(&self, idx: u16) -> Style {
+        self.screen.styles.get(idx)
+    }
+    /// The text of one cell (empty for a spacer).
+    pub fn cell_text(&self, cell: &Cell) -> String {
+        let mut s = String::new();
+        if !cell.is_spacer() {
+            push_cell_text(&mut s, cell, &self.screen.clusters);
+        }
+        s
+    }
+    /// Row `y` as plain text, trailing blanks trimmed.
+    pub fn row_text(&self, y: usize) -> String {
+        let mut s = String::new();
+        for c in &self.screen.grid.lines[y].cells {
+            if !c.is_spacer() {
+                push_cell_text(&mut s, c, &self.screen.clusters);
+            }
+        }
+        s.truncate(s.trim_end_matches(' ').len());
+        s
+    }
+    /// The whole screen as text, one line per row.
+    pub fn screen_text(&self) -> String {
+        let mut out = String::new();
+        for y in 0..self.rows() {
+            out.push_str(&self.row_text(y));
+            out.push('\n');
+        }
+        out
+    }
+    /// Row `y` as a store row (text, style runs, flags).
+    pub fn row(&self, y: usize) -> Row {
+        let (mut text, mut runs) = (String::new(), Vec::new());
+        let s = &self.screen;
+        let flags = encode_line(
+            &s.grid.lines[y],
+            &s.styles,
+            &s.clusters,
+            &mut text,
+            &mut runs,
+        );
+        Row { text, runs, flags }
+    }
+    pub fn title(&self) -> &str {
+        &self.screen.title
+    }
+    pub fn icon_title(&self) -> &str {
+        &self.screen.icon_title
+    }
+    /// OSC 7 working directory as the program sent it.
+    pub fn cwd(&self) -> &str {
+        &self.screen.cwd
+    }
+    /// The URI of hyperlink `id` (`Style::link`).
+    pub fn link_uri(&self, id: u32) -> Option<&str> {
+        self.screen.links.uri(id)
+    }
+    pub fn palette(&self) -> &Palette {
+        &self.screen.palette
+    }
+    /// BEL count since creation.
+    pub fn bells(&self) -> u64 {
+        self.screen.bells
+    }
+    /// Replies waiting to be written to the program.
+    pub fn pending_replies(&self) -> &[u8] {
+        self.screen.replies.pending()
+    }
+    pub fn take_replies(&mut self) -> Vec<u8> {
+        self.screen.replies.take()
+    }
+    /// OSC 52 clipboard writes since the last call, oldest first.
+    pub fn take_clipboard(&mut self) -> Vec<ClipboardSet> {
+        self.screen.clipboard.drain(..).collect()
+    }
+    pub fn damage(&self) -> &Damage {
+        &self.screen.damage
+    }
+    /// Is a synchronized update (DEC 2026) in progress?
+    pub fn sync_active(&self) -> bool {
+        self.screen.sync.active()
+    }
+    /// When a held update will be published regardless, if one is held.
+    pub fn sync_deadline(&self) -> Option<Instant> {
+        self.screen.sync.deadline()
+    }
+    /// Should a frame be published to clients at `now`? False while a synchronized update
+    /// holds (until the program ends it or it times out) or when nothing changed.
+    pub fn publish_due(&self, now: Instant) -> bool {
+        !self.screen.sync.holds(now) && self.screen.damage.any()
+    }
+    /// Take the damage for a publication (ends a timed-out synchronized update).
+    pub fn take_damage(&mut self, now: Instant) -> Damage {
+        if self.screen.sync.active() && !self.screen.sync.holds(now) {
+            self.screen.sync.end();
+        }
+        self.screen.damage.take()
+    }
+    pub fn sink(&self) -> &S {
+        &self.screen.sink
+    }
+    pub fn sink_mut(&mut self) -> &mut S {
+        &mut self.screen.sink
+    }
+    pub fn into_sink(self) -> S {
+        self.screen.sink
+    }
+
+    /// Bytes this emulator holds (grids, tables, parser, queues), excluding the sink.
+    pub fn memory_bytes(&self) -> usize {
+        let s = &self.screen;
+        std::mem::size_of::<vte::Parser<OSC_MAX>>()
+            + std::mem::size_of::<Self>()
+            + s.grid.memory_bytes()
+            + s.other.as_ref().map_or(0, |g| g.memory_bytes())
+            + s.styles.memory_bytes()
+            + s.clusters.memory_bytes()
+            + s.links.memory_bytes()
+            + s.replies.memory_bytes()
+            + s.clipboard
+                .iter()
+                .map(|c| c.base64.capacity() + 32)
+                .sum::<usize>()
+            + s.dcs.memory_bytes()
+            + s.damage.memory_bytes()
+            + s.tabs.capacity()
+            + std::mem::size_of::<Palette>()
+            + s.row_text.capacity()
+            + s.row_runs.capacity() * std::mem::size_of::<spool_store::Run>()
+            + s.title.capacity()
+            + s.icon_title.capacity()
+            + s.cwd.capacity()
+    }
+
+    /// Bytes of the shown grid alone (rows × (cols × 8 + row header)).
+    pub fn screen_bytes(&self) -> usize {
+        self.screen.grid.memory_bytes()
+    }
+}
