@@ -41,6 +41,7 @@ impl Charset {
 
 fn dec_special(c: char) -> char {
     match c {
+        '_' => ' ',
         '`' => '◆',
         'a' => '▒',
         'b' => '␉',

@@ -29,6 +29,18 @@ impl<S: HistorySink> Screen<S> {
         let m = &mut self.modes;
         match mode {
             1 => m.cursor_keys = on,
+            3 => {
+                // DECCOLM: the pane's width is the server's to decide, so only the side
+                // effects DEC terminals apply are kept: clear, reset margins, home.
+                let fill = self.erase_cell();
+                for l in &mut self.grid.lines {
+                    l.reset(fill);
+                }
+                self.top = 0;
+                self.bottom = self.rows - 1;
+                self.goto_origin(0, 0);
+                self.damage.mark_all();
+            }
             5 => {
                 m.reverse_video = on;
                 self.damage.mark_all();
