@@ -30,6 +30,35 @@ impl HistorySink for Vec<Row> {
     }
 }
 
+/// History into the on-disk store. A failed write is logged and the row dropped: the pane
+/// must keep running even when the disk is full, and the store reports lost rows itself.
+impl HistorySink for spool_store::Store {
+    fn push_row(&mut self, row: RowRef<'_>) {
+        if let Err(e) = self.push(row) {
+            tracing::warn!(error = %e, "history row not stored");
+        }
+    }
+    fn clear_history(&mut self) {
+        if let Err(e) = self.clear() {
+            tracing::warn!(error = %e, "history not cleared");
+        }
+    }
+}
+
+/// Shared store handle (the server keeps one per pane and reads it for scrollback).
+impl HistorySink for std::sync::Arc<spool_store::Store> {
+    fn push_row(&mut self, row: RowRef<'_>) {
+        if let Err(e) = self.push(row) {
+            tracing::warn!(error = %e, "history row not stored");
+        }
+    }
+    fn clear_history(&mut self) {
+        if let Err(e) = self.clear() {
+            tracing::warn!(error = %e, "history not cleared");
+        }
+    }
+}
+
 /// Discards history (benchmarks of the screen alone, alternate-only panes).
 #[derive(Debug, Default, Clone, Copy)]
 pub struct NoHistory;
