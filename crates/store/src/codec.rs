@@ -1,0 +1,421 @@
+//! The in-memory form of a segment and its compact encoding.
+//!
+//! A segment is stored *columnar*: all row texts in one block, all table entries in another,
+//! all style runs in a third. That layout compresses better than interleaved rows, and the text
+//! block doubles as the search haystack: each row's text is followed by `\n` exactly when the
+//! row ends a logical line, so a soft-wrapped line appears joined, and a regex runs over the
+//! whole block in one pass with no copying.
+//!
+//! Payload layout (all integers LEB128 varints unless noted):
+//!
+//! ```text
+//! row_count  text_len  table_len  attrs_len
+//! text block   (text_len bytes)
+//! table block  (table_len bytes): per row  text_len, flags (u8), run_count
+//! attrs block  (attrs_len bytes): per run  len, mask (u8), then the fields the mask names
+//! ```
+//!
+//! Decoding trusts nothing: every length is checked against what remains, text must be UTF-8
+//! and run boundaries must fall on char boundaries, so arbitrary bytes yield an error, never a
+//! panic and never an allocation larger than the payload allows.
+
+use crate::row::{Row, RowFlags, RowRef, Run};
+use crate::style::{Attrs, Color, Style, Underline};
+use crate::MAX_SEGMENT_RAW_BYTES;
+
+/// Largest row text kept, in bytes. A terminal row is at most a few thousand cells of a few
+/// bytes each; this bound only bites on hostile input, which is truncated at a char boundary.
+pub const MAX_ROW_TEXT_BYTES: usize = 256 * 1024;
+
+/// Most style runs kept per row (one per cell of a 64K-column row). Extra runs are merged
+/// into the last one, which only a hostile row can cause.
+pub const MAX_RUNS_PER_ROW: usize = u16::MAX as usize;
+
+/// Bytes of row table per row in memory.
+pub(crate) const ROW_META_BYTES: usize = std::mem::size_of::<RowMeta>();
+
+/// Where a row's pieces sit inside a [`SegmentBuf`]. Derived from the table; 16 bytes per row.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct RowMeta {
+    pub text_start: u32,
+    pub text_len: u32,
+    pub attrs_start: u32,
+    pub runs: u16,
+    pub flags: u8,
+}
+
+impl RowMeta {
+    pub fn wrapped(&self) -> bool {
+        self.flags & RowFlags::WRAPPED.0 != 0
+    }
+    /// Byte offset just past this row in the text block (including its `\n`, if any).
+    pub fn text_end_with_newline(&self) -> usize {
+        self.text_start as usize + self.text_len as usize + usize::from(!self.wrapped())
+    }
+}
+
+/// A segment in memory: the open segment being appended to, or a sealed one decoded from disk.
+#[derive(Clone, Debug, Default)]
+pub struct SegmentBuf {
+    pub(crate) text: Vec<u8>,
+    pub(crate) attrs: Vec<u8>,
+    pub(crate) rows: Vec<RowMeta>,
+}
+
+/// Why a payload could not be decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecodeError(pub &'static str);
+
+impl std::fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+impl SegmentBuf {
+    pub fn new() -> SegmentBuf {
+        SegmentBuf::default()
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// Release spare capacity (done once, when the segment is sealed).
+    pub fn shrink_to_fit(&mut self) {
+        self.text.shrink_to_fit();
+        self.attrs.shrink_to_fit();
+        self.rows.shrink_to_fit();
+    }
+
+    /// Bytes this segment's rows take once encoded (text + attrs + an estimate of the table).
+    pub fn raw_bytes(&self) -> usize {
+        self.text.len() + self.attrs.len() + self.rows.len() * 4
+    }
+
+    /// Heap bytes held, for the memory gauges.
+    pub fn heap_bytes(&self) -> usize {
+        self.text.capacity()
+            + self.attrs.capacity()
+            + self.rows.capacity() * std::mem::size_of::<RowMeta>()
+    }
+
+    /// The joined text of the whole segment: row texts, `\n` after each row that ends a line.
+    pub fn text_block(&self) -> &[u8] {
+        &self.text
+    }
+
+    /// True when the last row continues into the next segment.
+    pub fn ends_wrapped(&self) -> bool {
+        self.rows.last().is_some_and(|m| m.wrapped())
+    }
+
+    /// Append a row. Over-long text is cut at a char boundary (see [`MAX_ROW_TEXT_BYTES`]).
+    pub fn push(&mut self, row: RowRef<'_>) {
+        let mut text = row.text;
+        if text.len() > MAX_ROW_TEXT_BYTES {
+            let mut cut = MAX_ROW_TEXT_BYTES;
+            while !text.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            text = &text[..cut];
+        }
+        let text_start = self.text.len() as u32;
+        self.text.extend_from_slice(text.as_bytes());
+        let flags = row.flags.0 & RowFlags::ALL.0;
+        if flags & RowFlags::WRAPPED.0 == 0 {
+            self.text.push(b'\n');
+        }
+        let attrs_start = self.attrs.len() as u32;
+        let mut runs = 0u16;
+        let mut covered = 0usize;
+        for (i, run) in row.runs.iter().enumerate() {
+            if covered >= text.len() {
+                break;
+            }
+            let mut len = (run.len as usize).min(text.len() - covered);
+            if i + 1 == MAX_RUNS_PER_ROW {
+                len = text.len() - covered;
+            }
+            // Keep boundaries on chars even if the caller got them wrong.
+            while !text.is_char_boundary(covered + len) {
+                len += 1;
+            }
+            if len == 0 {
+                continue;
+            }
+            put_varint(&mut self.attrs, len as u64);
+            encode_style(&mut self.attrs, &run.style);
+            covered += len;
+            runs += 1;
+            if runs as usize == MAX_RUNS_PER_ROW {
+                break;
+            }
+        }
+        self.rows.push(RowMeta {
+            text_start,
+            text_len: text.len() as u32,
+            attrs_start,
+            runs,
+            flags,
+        });
+    }
+
+    /// The `i`th row, decoded.
+    pub fn row(&self, i: usize) -> Result<Row, DecodeError> {
+        let meta = *self.rows.get(i).ok_or(DecodeError("row index out of range"))?;
+        self.decode_row(&meta)
+    }
+
+    /// The text of the `i`th row without its styles (cheap).
+    pub fn row_text(&self, i: usize) -> Option<&str> {
+        let m = self.rows.get(i)?;
+        let bytes = self
+            .text
+            .get(m.text_start as usize..(m.text_start + m.text_len) as usize)?;
+        std::str::from_utf8(bytes).ok()
+    }
+
+    pub(crate) fn meta(&self, i: usize) -> Option<&RowMeta> {
+        self.rows.get(i)
+    }
+
+    fn decode_row(&self, m: &RowMeta) -> Result<Row, DecodeError> {
+        let start = m.text_start as usize;
+        let end = start + m.text_len as usize;
+        let bytes = self.text.get(start..end).ok_or(DecodeError("row text out of bounds"))?;
+        let text = std::str::from_utf8(bytes).map_err(|_| DecodeError("row text is not UTF-8"))?;
+        let mut runs = Vec::with_capacity(m.runs as usize);
+        let mut r = Reader {
+            buf: self.attrs.get(m.attrs_start as usize..).unwrap_or(&[]),
+        };
+        let mut covered = 0usize;
+        for _ in 0..m.runs {
+            let len = r.varint()? as usize;
+            let style = decode_style(&mut r)?;
+            covered = covered
+                .checked_add(len)
+                .filter(|&c| c <= text.len() && text.is_char_boundary(c))
+                .ok_or(DecodeError("style run past the row's text"))?;
+            runs.push(Run {
+                len: len as u32,
+                style,
+            });
+        }
+        Ok(Row {
+            text: text.to_owned(),
+            runs,
+            flags: RowFlags(m.flags),
+        })
+    }
+
+    /// Encode into the payload layout described in the module docs.
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        let mut table = Vec::with_capacity(self.rows.len() * 4);
+        for m in &self.rows {
+            put_varint(&mut table, m.text_len as u64);
+            table.push(m.flags);
+            put_varint(&mut table, m.runs as u64);
+        }
+        put_varint(out, self.rows.len() as u64);
+        put_varint(out, self.text.len() as u64);
+        put_varint(out, table.len() as u64);
+        put_varint(out, self.attrs.len() as u64);
+        out.extend_from_slice(&self.text);
+        out.extend_from_slice(&table);
+        out.extend_from_slice(&self.attrs);
+    }
+
+    /// Decode a payload produced by [`SegmentBuf::encode`], checking every length.
+    pub fn decode(payload: &[u8]) -> Result<SegmentBuf, DecodeError> {
+        if payload.len() > MAX_SEGMENT_RAW_BYTES {
+            return Err(DecodeError("payload larger than any segment"));
+        }
+        let mut r = Reader { buf: payload };
+        let row_count = r.varint()? as usize;
+        let text_len = r.varint()? as usize;
+        let table_len = r.varint()? as usize;
+        let attrs_len = r.varint()? as usize;
+        // Each row needs at least 3 table bytes: this caps the allocation below by the input.
+        if row_count > table_len / 3 + 1 {
+            return Err(DecodeError("row count larger than the table"));
+        }
+        let text = r.take(text_len)?;
+        let table = r.take(table_len)?;
+        let attrs = r.take(attrs_len)?;
+        if !r.buf.is_empty() {
+            return Err(DecodeError("trailing bytes after the payload"));
+        }
+        let mut rows = Vec::with_capacity(row_count);
+        let mut t = Reader { buf: table };
+        let mut a = Reader { buf: attrs };
+        let mut text_pos = 0usize;
+        for _ in 0..row_count {
+            let len = t.varint()? as usize;
+            let flags = t.byte()? & RowFlags::ALL.0;
+            let runs = t.varint()?;
+            if runs > MAX_RUNS_PER_ROW as u64 || len > MAX_ROW_TEXT_BYTES {
+                return Err(DecodeError("row larger than any row"));
+            }
+            let attrs_start = attrs.len() - a.buf.len();
+            for _ in 0..runs {
+                a.varint()?;
+                decode_style(&mut a)?;
+            }
+            let meta = RowMeta {
+                text_start: text_pos as u32,
+                text_len: len as u32,
+                attrs_start: attrs_start as u32,
+                runs: runs as u16,
+                flags,
+            };
+            let end = meta.text_end_with_newline();
+            if end > text.len() {
+                return Err(DecodeError("row text past the text block"));
+            }
+            if !meta.wrapped() && text[end - 1] != b'\n' {
+                return Err(DecodeError("line end without its newline"));
+            }
+            text_pos = end;
+            rows.push(meta);
+        }
+        if text_pos != text.len() || !t.buf.is_empty() || !a.buf.is_empty() {
+            return Err(DecodeError("blocks longer than their rows"));
+        }
+        Ok(SegmentBuf {
+            text: text.to_vec(),
+            attrs: attrs.to_vec(),
+            rows,
+        })
+    }
+}
+
+pub(crate) fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+struct Reader<'a> {
+    buf: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    fn byte(&mut self) -> Result<u8, DecodeError> {
+        let (&b, rest) = self.buf.split_first().ok_or(DecodeError("truncated"))?;
+        self.buf = rest;
+        Ok(b)
+    }
+    fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
+        if n > self.buf.len() {
+            return Err(DecodeError("truncated"));
+        }
+        let (a, b) = self.buf.split_at(n);
+        self.buf = b;
+        Ok(a)
+    }
+    fn varint(&mut self) -> Result<u64, DecodeError> {
+        let mut v = 0u64;
+        for shift in (0..64).step_by(7) {
+            let b = self.byte()?;
+            v |= ((b & 0x7f) as u64) << shift;
+            if b & 0x80 == 0 {
+                return Ok(v);
+            }
+        }
+        Err(DecodeError("varint too long"))
+    }
+}
+
+const M_FG: u8 = 1 << 0;
+const M_BG: u8 = 1 << 1;
+const M_UL_COLOR: u8 = 1 << 2;
+const M_ATTRS: u8 = 1 << 3;
+const M_UNDERLINE: u8 = 1 << 4;
+const M_LINK: u8 = 1 << 5;
+const M_IMAGE: u8 = 1 << 6;
+
+fn encode_color(out: &mut Vec<u8>, c: Color) {
+    match c {
+        Color::Default => out.push(0),
+        Color::Indexed(i) => out.extend_from_slice(&[1, i]),
+        Color::Rgb(r, g, b) => out.extend_from_slice(&[2, r, g, b]),
+    }
+}
+
+fn decode_color(r: &mut Reader<'_>) -> Result<Color, DecodeError> {
+    Ok(match r.byte()? {
+        0 => Color::Default,
+        1 => Color::Indexed(r.byte()?),
+        2 => Color::Rgb(r.byte()?, r.byte()?, r.byte()?),
+        _ => return Err(DecodeError("unknown color tag")),
+    })
+}
+
+fn encode_style(out: &mut Vec<u8>, s: &Style) {
+    let mut mask = 0u8;
+    let at = out.len();
+    out.push(0);
+    if s.fg != Color::Default {
+        mask |= M_FG;
+        encode_color(out, s.fg);
+    }
+    if s.bg != Color::Default {
+        mask |= M_BG;
+        encode_color(out, s.bg);
+    }
+    if s.underline_color != Color::Default {
+        mask |= M_UL_COLOR;
+        encode_color(out, s.underline_color);
+    }
+    if !s.attrs.is_empty() {
+        mask |= M_ATTRS;
+        put_varint(out, s.attrs.0 as u64);
+    }
+    if s.underline != Underline::None {
+        mask |= M_UNDERLINE;
+        out.push(s.underline as u8);
+    }
+    if s.link != 0 {
+        mask |= M_LINK;
+        put_varint(out, s.link as u64);
+    }
+    if s.image != 0 {
+        mask |= M_IMAGE;
+        put_varint(out, s.image as u64);
+    }
+    out[at] = mask;
+}
+
+fn decode_style(r: &mut Reader<'_>) -> Result<Style, DecodeError> {
+    let mask = r.byte()?;
+    let mut s = Style::default();
+    if mask & M_FG != 0 {
+        s.fg = decode_color(r)?;
+    }
+    if mask & M_BG != 0 {
+        s.bg = decode_color(r)?;
+    }
+    if mask & M_UL_COLOR != 0 {
+        s.underline_color = decode_color(r)?;
+    }
+    if mask & M_ATTRS != 0 {
+        s.attrs = Attrs(r.varint()? as u16 & Attrs::ALL.0);
+    }
+    if mask & M_UNDERLINE != 0 {
+        s.underline = Underline::from_u8(r.byte()?);
+    }
+    if mask & M_LINK != 0 {
+        s.link = r.varint()? as u32;
+    }
+    if mask & M_IMAGE != 0 {
+        s.image = r.varint()? as u32;
+    }
+    Ok(s)
+}

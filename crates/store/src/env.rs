@@ -1,0 +1,137 @@
+//! What the stores of one server share: configuration, the segment cache, the compression
+//! workers and the total disk budget.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex, Weak};
+
+use crate::cache::SegmentCache;
+use crate::config::{StoreConfig, COMPRESS_QUEUE_DEPTH};
+use crate::store::{Job, Shared};
+
+pub(crate) struct EnvInner {
+    pub config: StoreConfig,
+    pub cache: SegmentCache,
+    jobs: Mutex<Option<SyncSender<Job>>>,
+    pub next_store_id: AtomicU64,
+    pub total_disk: AtomicU64,
+    stores: Mutex<Vec<Weak<Shared>>>,
+}
+
+/// Shared state for all panes' stores. Cheap to clone.
+#[derive(Clone)]
+pub struct Env {
+    pub(crate) inner: Arc<EnvInner>,
+}
+
+impl std::fmt::Debug for Env {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Env").field("config", &self.inner.config).finish()
+    }
+}
+
+impl Env {
+    /// Start the compression workers and make the cache.
+    pub fn new(config: StoreConfig) -> Env {
+        let config = config.clamped();
+        let (tx, rx) = sync_channel::<Job>(COMPRESS_QUEUE_DEPTH);
+        let rx = Arc::new(Mutex::new(rx));
+        for i in 0..config.compress_threads {
+            let rx = rx.clone();
+            let level = config.zstd_level;
+            std::thread::Builder::new()
+                .name(format!("spool-zstd-{i}"))
+                .spawn(move || worker(rx, level))
+                .expect("spawning a compression thread");
+        }
+        Env {
+            inner: Arc::new(EnvInner {
+                cache: SegmentCache::new(config.cache_bytes),
+                config,
+                jobs: Mutex::new(Some(tx)),
+                next_store_id: AtomicU64::new(1),
+                total_disk: AtomicU64::new(0),
+                stores: Mutex::new(Vec::new()),
+            }),
+        }
+    }
+
+    pub fn config(&self) -> &StoreConfig {
+        &self.inner.config
+    }
+
+    /// The shared segment cache (for its stats).
+    pub fn cache(&self) -> &SegmentCache {
+        &self.inner.cache
+    }
+
+    /// Disk bytes used by all live stores of this env.
+    pub fn total_disk_bytes(&self) -> u64 {
+        self.inner.total_disk.load(Ordering::Relaxed)
+    }
+}
+
+impl EnvInner {
+    pub(crate) fn register(&self, s: &Arc<Shared>) {
+        let mut v = self.stores.lock().unwrap_or_else(|p| p.into_inner());
+        v.retain(|w| w.strong_count() > 0);
+        v.push(Arc::downgrade(s));
+    }
+
+    /// Queue a sealed segment; blocks while the queue is full. If the workers are gone (only
+    /// during teardown) the job runs on the caller's thread.
+    pub(crate) fn submit(&self, job: Job) {
+        let tx = self
+            .jobs
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let job = match tx {
+            Some(tx) => match tx.try_send(job) {
+                Ok(()) => return,
+                Err(TrySendError::Full(job)) => match tx.send(job) {
+                    Ok(()) => return,
+                    Err(e) => e.0,
+                },
+                Err(TrySendError::Disconnected(job)) => job,
+            },
+            None => job,
+        };
+        let mut z = zstd::bulk::Compressor::new(self.config.zstd_level).ok();
+        job.run(z.as_mut());
+    }
+
+    /// Drop oldest segments from the largest stores until the total budget holds.
+    pub(crate) fn enforce_total(&self) {
+        let limit = self.config.retention_total_bytes;
+        if limit == 0 {
+            return;
+        }
+        while self.total_disk.load(Ordering::Relaxed) > limit {
+            let stores: Vec<Arc<Shared>> = {
+                let v = self.stores.lock().unwrap_or_else(|p| p.into_inner());
+                v.iter().filter_map(|w| w.upgrade()).collect()
+            };
+            let Some(victim) = stores.iter().max_by_key(|s| s.disk_bytes()) else {
+                return;
+            };
+            if !victim.prune_oldest_one() {
+                return;
+            }
+        }
+    }
+}
+
+fn worker(rx: Arc<Mutex<Receiver<Job>>>, level: i32) {
+    let mut z = zstd::bulk::Compressor::new(level).ok();
+    loop {
+        let job = {
+            let rx = rx.lock().unwrap_or_else(|p| p.into_inner());
+            rx.recv()
+        };
+        match job {
+            Ok(job) => job.run(z.as_mut()),
+            Err(_) => return,
+        }
+    }
+}

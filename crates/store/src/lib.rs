@@ -1,0 +1,92 @@
+//! spool's scrollback store: each pane's history as an append-only sequence of rows, kept on
+//! disk in zstd-compressed segments with only a small window in memory.
+//!
+//! ```no_run
+//! use spool_store::{Env, Row, Store, StoreConfig};
+//! let env = Env::new(StoreConfig::default());
+//! let store = Store::open(&env, "/tmp/spool-example/pane-1")?;
+//! store.push(Row::plain("hello").as_ref())?;
+//! assert_eq!(store.get(0)?.unwrap().text, "hello");
+//! # Ok::<(), spool_store::StoreError>(())
+//! ```
+//!
+//! - [`Row`]: text (UTF-8, clusters intact), style runs, soft-wrap flag, prompt marks.
+//! - [`Store`]: one pane — `push`, `flush`, `clear`, `get`, `range` (both directions), `tail`,
+//!   [`Store::search`], [`Store::display_rows`], [`Store::display_row_from_bottom`], `stats`.
+//! - [`Env`]: what all panes share — the byte-bounded [`SegmentCache`], the compression workers
+//!   (a bounded queue: writers wait rather than queue without limit) and the disk budget.
+//!
+//! Memory per pane: the open segment (≤ `segment_bytes`, default 256 KiB, plus 16 bytes per row
+//! of row table), at most [`COMPRESS_QUEUE_DEPTH`] sealed segments in flight across all panes,
+//! and a 40-byte index entry per sealed segment. See ARCHITECTURE.md for the file format.
+
+mod cache;
+mod codec;
+mod config;
+mod env;
+mod geometry;
+mod row;
+mod search;
+mod segfile;
+mod store;
+mod style;
+pub mod width;
+
+pub use cache::{CacheStats, SegmentCache, DEFAULT_CACHE_BYTES};
+pub use codec::{MAX_ROW_TEXT_BYTES, MAX_RUNS_PER_ROW};
+pub use config::{
+    StoreConfig, COMPRESS_QUEUE_DEPTH, DEFAULT_RETENTION_PANE_BYTES, DEFAULT_SEGMENT_BYTES,
+    DEFAULT_ZSTD_LEVEL, MAX_SEGMENT_BYTES, MIN_SEGMENT_BYTES,
+};
+pub use env::Env;
+pub use geometry::{line_display_rows, reflow, DisplayPos};
+pub use row::{Row, RowFlags, RowRef, Run};
+pub use search::{compile, SearchMatch, SearchOutcome, SearchProgress, MAX_SEARCH_CARRY_BYTES};
+pub use store::{memory_bound, Rows, Store, StoreStats, MAX_ROWS_PER_SEGMENT, MAX_SEGMENTS_PER_STORE};
+pub use style::{Attrs, Color, Style, Underline};
+
+/// On-disk format version written in every segment header.
+pub const FORMAT_VERSION: u16 = 1;
+
+/// Largest uncompressed segment payload any version writes or any reader accepts: twice the
+/// largest seal threshold (a segment may run past the threshold to keep a line whole) plus one
+/// maximal row and its table. Decoders refuse anything larger before allocating.
+pub const MAX_SEGMENT_RAW_BYTES: usize = 4 * 1024 * 1024;
+
+/// Errors of the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{what} is damaged: {reason}")]
+    Corrupt { what: String, reason: String },
+    #[error("rows {first}..{end} were lost when their segment could not be written")]
+    Lost { first: u64, end: u64 },
+    #[error("writing history failed: {0}")]
+    Write(String),
+    #[error("bad search pattern: {0}")]
+    Regex(String),
+}
+
+/// Entry points for fuzzing the decoders with arbitrary bytes.
+pub mod fuzzing {
+    /// Decode a framed segment (header + compressed payload) from arbitrary bytes, and every
+    /// row in it. Must return, never panic, and never allocate beyond the format's limits.
+    pub fn decode_frame(bytes: &[u8]) -> usize {
+        match crate::segfile::decode_frame(bytes) {
+            Ok((_, seg)) => (0..seg.len()).filter(|&i| seg.row(i).is_ok()).count(),
+            Err(_) => 0,
+        }
+    }
+
+    /// Decode an uncompressed payload from arbitrary bytes, and every row in it.
+    pub fn decode_payload(bytes: &[u8]) -> usize {
+        match crate::codec::SegmentBuf::decode(bytes) {
+            Ok(seg) => (0..seg.len()).filter(|&i| seg.row(i).is_ok()).count(),
+            Err(_) => 0,
+        }
+    }
+}

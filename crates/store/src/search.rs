@@ -1,0 +1,204 @@
+//! Regex search over history, streaming one segment at a time.
+//!
+//! A segment's text block already is the haystack (row texts, `\n` after each row that ends a
+//! logical line), so a soft-wrapped line is matched as one line and most segments are searched
+//! in place with no copy. A line that continues into the next segment is carried over — at most
+//! [`MAX_SEARCH_CARRY_BYTES`] of it; a longer line is searched in pieces of that size, and a
+//! match straddling two pieces of such a line is not found (documented limit). Memory is one
+//! segment plus the carry, whatever the history's size.
+
+use std::ops::{ControlFlow, Range};
+
+use regex::bytes::{Regex, RegexBuilder};
+
+use crate::store::Store;
+use crate::width::str_width;
+use crate::StoreError;
+
+/// Longest piece of a single logical line searched at once. Lines longer than this (a 100 MB
+/// line of `cat`ed minified JSON) are searched in pieces, so a search never holds more than one
+/// segment plus this much.
+pub const MAX_SEARCH_CARRY_BYTES: usize = 1024 * 1024;
+
+/// Compile a pattern the way history search wants it: `^` and `$` match at line starts/ends.
+pub fn compile(pattern: &str) -> Result<Regex, StoreError> {
+    RegexBuilder::new(pattern)
+        .multi_line(true)
+        .size_limit(16 * 1024 * 1024)
+        .build()
+        .map_err(|e| StoreError::Regex(e.to_string()))
+}
+
+/// One match: where it starts and ends, as stored row and cell column (end is exclusive).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SearchMatch {
+    pub row: u64,
+    pub col: u32,
+    pub end_row: u64,
+    pub end_col: u32,
+}
+
+/// How far a search has got.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SearchProgress {
+    pub rows_done: u64,
+    pub rows_total: u64,
+    pub bytes_searched: u64,
+}
+
+/// How a search ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SearchOutcome {
+    pub matches: u64,
+    pub bytes_searched: u64,
+    /// A callback asked to stop before the end of the range.
+    pub stopped: bool,
+}
+
+/// The text being searched, with where each row starts in it.
+#[derive(Default)]
+struct Hay {
+    bytes: Vec<u8>,
+    starts: Vec<(usize, u64)>,
+}
+
+impl Hay {
+    fn clear(&mut self) {
+        self.bytes.clear();
+        self.starts.clear();
+    }
+
+    fn locate(&self, off: usize) -> (u64, u32) {
+        let i = self.starts.partition_point(|s| s.0 <= off).saturating_sub(1);
+        let (start, row) = self.starts.get(i).copied().unwrap_or((0, 0));
+        let piece = &self.bytes[start.min(off)..off];
+        let col = std::str::from_utf8(piece).map_or(piece.len(), |s| str_width(s.trim_end_matches('\n')));
+        (row, col as u32)
+    }
+
+    fn run(
+        &self,
+        re: &Regex,
+        out: &mut SearchOutcome,
+        on_match: &mut dyn FnMut(SearchMatch) -> ControlFlow<()>,
+    ) -> ControlFlow<()> {
+        out.bytes_searched += self.bytes.len() as u64;
+        for m in re.find_iter(&self.bytes) {
+            let (row, col) = self.locate(m.start());
+            let (end_row, end_col) = if m.end() > m.start() {
+                let (r, c) = self.locate(m.end() - 1);
+                let last = &self.bytes[m.end() - 1..m.end()];
+                (r, c + str_width(std::str::from_utf8(last).unwrap_or("")).max(1) as u32)
+            } else {
+                (row, col)
+            };
+            out.matches += 1;
+            on_match(SearchMatch {
+                row,
+                col,
+                end_row,
+                end_col,
+            })?;
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+impl Store {
+    /// Search rows in `range` (clipped to what is kept) for `re`, oldest first. `on_match` gets
+    /// each match, `on_progress` is called after each segment; either can stop the search by
+    /// returning `Break`.
+    pub fn search(
+        &self,
+        re: &Regex,
+        range: Range<u64>,
+        mut on_match: impl FnMut(SearchMatch) -> ControlFlow<()>,
+        mut on_progress: impl FnMut(SearchProgress) -> ControlFlow<()>,
+    ) -> Result<SearchOutcome, StoreError> {
+        let start = range.start.max(self.first_row());
+        let end = range.end.min(self.next_row());
+        let mut out = SearchOutcome {
+            matches: 0,
+            bytes_searched: 0,
+            stopped: false,
+        };
+        let mut carry = Hay::default();
+        let mut row = start;
+        while row < end {
+            let Some(s) = self.segment_at(row)? else {
+                row = row.max(self.first_row()) + 1;
+                continue;
+            };
+            let seg = &s.seg;
+            let i0 = (row - s.first_row) as usize;
+            let seg_end_row = (s.first_row + seg.len() as u64).min(end);
+            let i1 = (seg_end_row - s.first_row) as usize;
+            let (Some(m0), Some(m1)) = (seg.meta(i0), seg.meta(i1 - 1)) else {
+                break;
+            };
+            let h0 = m0.text_start as usize;
+            let h1 = m1.text_end_with_newline();
+            let text = &seg.text_block()[h0..h1];
+            let last_piece = seg_end_row >= end;
+            // Everything up to the last line end is complete; the rest carries over.
+            let cut = if last_piece {
+                text.len()
+            } else {
+                text.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1)
+            };
+            let mut hay = std::mem::take(&mut carry);
+            let row_offsets = (i0..i1).map(|i| {
+                let off = seg.meta(i).map_or(h0, |m| m.text_start as usize) - h0;
+                (off, s.first_row + i as u64)
+            });
+            if cut > 0 || last_piece {
+                let base = hay.bytes.len();
+                hay.bytes.extend_from_slice(&text[..cut]);
+                for (off, r) in row_offsets.clone() {
+                    if last_piece || off < cut {
+                        hay.starts.push((base + off, r));
+                    }
+                }
+                let flow = hay.run(re, &mut out, &mut on_match);
+                hay.clear();
+                if flow.is_break() {
+                    out.stopped = true;
+                    return Ok(out);
+                }
+            }
+            if cut < text.len() {
+                // The unfinished tail (after any carry it extends) waits for its line end.
+                let base = hay.bytes.len();
+                hay.bytes.extend_from_slice(&text[cut..]);
+                for (off, r) in row_offsets {
+                    if off >= cut {
+                        hay.starts.push((base + off - cut, r));
+                    }
+                }
+                if hay.bytes.len() > MAX_SEARCH_CARRY_BYTES {
+                    let flow = hay.run(re, &mut out, &mut on_match);
+                    hay.clear();
+                    if flow.is_break() {
+                        out.stopped = true;
+                        return Ok(out);
+                    }
+                }
+            }
+            carry = hay;
+            row = seg_end_row;
+            let progress = SearchProgress {
+                rows_done: row - start,
+                rows_total: end - start,
+                bytes_searched: out.bytes_searched,
+            };
+            if on_progress(progress).is_break() {
+                out.stopped = true;
+                return Ok(out);
+            }
+        }
+        if !carry.bytes.is_empty() && carry.run(re, &mut out, &mut on_match).is_break() {
+            out.stopped = true;
+        }
+        Ok(out)
+    }
+}

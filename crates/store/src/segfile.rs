@@ -1,0 +1,424 @@
+//! The on-disk form: one append-only file of framed, compressed segments per pane.
+//!
+//! ```text
+//! history.seg   header | payload | header | payload | ...      (append-only; old ones hole-punched)
+//! head          where the first live segment starts, and the next row number (rewritten by rename)
+//! ```
+//!
+//! Header, [`HEADER_LEN`] bytes, little-endian:
+//!
+//! | bytes | field |
+//! |---|---|
+//! | 0..8   | magic `SPOOLSG1` |
+//! | 8..10  | format version ([`crate::FORMAT_VERSION`]) |
+//! | 10..12 | reserved, zero |
+//! | 12..16 | row count |
+//! | 16..24 | number of the segment's first row |
+//! | 24..28 | uncompressed payload length |
+//! | 28..32 | compressed payload length |
+//! | 32..36 | carry-in cells: width of the unfinished logical line the previous segments left |
+//! | 36..40 | CRC-32 of the compressed payload |
+//! | 40..44 | reserved, zero |
+//! | 44..48 | CRC-32 of bytes 0..44 |
+//!
+//! A segment is written with one `write` at the end of the file. Recovery walks the headers from
+//! the live start; the first header that is torn, fails its CRC, breaks row continuity, or runs
+//! past the end of the file — and a last segment whose payload fails its CRC — marks where the
+//! file is cut back to. Payload CRCs of earlier segments are checked on every read instead, so a
+//! flipped byte in the middle of history costs that one segment, not everything after it.
+
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::os::unix::fs::{FileExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+use crate::{StoreError, FORMAT_VERSION, MAX_SEGMENT_RAW_BYTES};
+
+pub const MAGIC: &[u8; 8] = b"SPOOLSG1";
+pub const HEADER_LEN: usize = 48;
+pub const HISTORY_FILE: &str = "history.seg";
+pub const HEAD_FILE: &str = "head";
+
+/// The fixed-size frame header of one segment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Header {
+    pub row_count: u32,
+    pub first_row: u64,
+    pub raw_len: u32,
+    pub comp_len: u32,
+    pub carry_in: u32,
+    pub crc: u32,
+}
+
+impl Header {
+    pub fn encode(&self) -> [u8; HEADER_LEN] {
+        let mut b = [0u8; HEADER_LEN];
+        b[0..8].copy_from_slice(MAGIC);
+        b[8..10].copy_from_slice(&FORMAT_VERSION.to_le_bytes());
+        b[12..16].copy_from_slice(&self.row_count.to_le_bytes());
+        b[16..24].copy_from_slice(&self.first_row.to_le_bytes());
+        b[24..28].copy_from_slice(&self.raw_len.to_le_bytes());
+        b[28..32].copy_from_slice(&self.comp_len.to_le_bytes());
+        b[32..36].copy_from_slice(&self.carry_in.to_le_bytes());
+        b[36..40].copy_from_slice(&self.crc.to_le_bytes());
+        let hcrc = crc32fast::hash(&b[0..44]);
+        b[44..48].copy_from_slice(&hcrc.to_le_bytes());
+        b
+    }
+
+    /// Parse and validate a header; the reason is for the log when recovery cuts here.
+    pub fn decode(b: &[u8]) -> Result<Header, &'static str> {
+        if b.len() < HEADER_LEN {
+            return Err("torn header");
+        }
+        if &b[0..8] != MAGIC {
+            return Err("bad magic");
+        }
+        let u32_at = |i: usize| u32::from_le_bytes(b[i..i + 4].try_into().unwrap());
+        if crc32fast::hash(&b[0..44]) != u32_at(44) {
+            return Err("header checksum mismatch");
+        }
+        let version = u16::from_le_bytes([b[8], b[9]]);
+        if version != FORMAT_VERSION {
+            return Err("unknown format version");
+        }
+        let h = Header {
+            row_count: u32_at(12),
+            first_row: u64::from_le_bytes(b[16..24].try_into().unwrap()),
+            raw_len: u32_at(24),
+            comp_len: u32_at(28),
+            carry_in: u32_at(32),
+            crc: u32_at(36),
+        };
+        if h.raw_len as usize > MAX_SEGMENT_RAW_BYTES
+            || h.comp_len as usize > zstd::zstd_safe::compress_bound(MAX_SEGMENT_RAW_BYTES)
+            || h.row_count == 0
+        {
+            return Err("lengths out of range");
+        }
+        Ok(h)
+    }
+}
+
+/// Decompress and decode one framed payload, verifying its checksum. Used by reads and by the
+/// fuzz target; never panics on any input.
+pub fn decode_payload(h: &Header, comp: &[u8]) -> Result<crate::codec::SegmentBuf, &'static str> {
+    if comp.len() != h.comp_len as usize {
+        return Err("payload length mismatch");
+    }
+    if crc32fast::hash(comp) != h.crc {
+        return Err("payload checksum mismatch");
+    }
+    let raw = zstd::bulk::decompress(comp, h.raw_len as usize).map_err(|_| "zstd error")?;
+    if raw.len() != h.raw_len as usize {
+        return Err("uncompressed length mismatch");
+    }
+    let seg = crate::codec::SegmentBuf::decode(&raw).map_err(|e| e.0)?;
+    if seg.len() != h.row_count as usize {
+        return Err("row count mismatch");
+    }
+    Ok(seg)
+}
+
+/// Decode a whole frame (header + payload) from bytes: the fuzz entry point.
+pub fn decode_frame(bytes: &[u8]) -> Result<(Header, crate::codec::SegmentBuf), &'static str> {
+    let h = Header::decode(bytes)?;
+    let comp = bytes
+        .get(HEADER_LEN..HEADER_LEN + h.comp_len as usize)
+        .ok_or("torn payload")?;
+    let seg = decode_payload(&h, comp)?;
+    Ok((h, seg))
+}
+
+/// Where live history starts, persisted beside the segments.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Head {
+    /// File offset of the first live segment.
+    pub offset: u64,
+    /// Row number the next segment would start at if no segment is live.
+    pub next_row: u64,
+}
+
+impl Head {
+    fn encode(&self) -> [u8; 20] {
+        let mut b = [0u8; 20];
+        b[0..8].copy_from_slice(&self.offset.to_le_bytes());
+        b[8..16].copy_from_slice(&self.next_row.to_le_bytes());
+        let crc = crc32fast::hash(&b[0..16]);
+        b[16..20].copy_from_slice(&crc.to_le_bytes());
+        b
+    }
+
+    fn decode(b: &[u8]) -> Option<Head> {
+        if b.len() != 20 || crc32fast::hash(&b[0..16]).to_le_bytes() != b[16..20] {
+            return None;
+        }
+        Some(Head {
+            offset: u64::from_le_bytes(b[0..8].try_into().unwrap()),
+            next_row: u64::from_le_bytes(b[8..16].try_into().unwrap()),
+        })
+    }
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
+    move |source| StoreError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// Create a directory (and parents) with mode 0700.
+pub fn create_dir_private(dir: &Path) -> Result<(), StoreError> {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(io_err(dir))?;
+    // An existing directory keeps its mode with DirBuilder: tighten it.
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(io_err(dir))
+}
+
+/// The open history file of one pane.
+#[derive(Debug)]
+pub struct SegFile {
+    pub dir: PathBuf,
+    pub path: PathBuf,
+    pub file: std::sync::Arc<File>,
+    /// Length of the valid file: where the next segment goes.
+    pub end: u64,
+    punch_supported: bool,
+}
+
+/// A segment found by recovery.
+#[derive(Clone, Copy, Debug)]
+pub struct Found {
+    pub offset: u64,
+    pub header: Header,
+}
+
+/// What recovery found and did.
+#[derive(Debug, Default)]
+pub struct Recovery {
+    pub segments: Vec<Found>,
+    pub next_row: u64,
+    /// Bytes cut from the end of the file, and why.
+    pub cut: Option<(u64, &'static str)>,
+}
+
+impl SegFile {
+    /// Open (creating if needed) the history in `dir`, recovering what is valid.
+    pub fn open(dir: &Path) -> Result<(SegFile, Recovery), StoreError> {
+        create_dir_private(dir)?;
+        let path = dir.join(HISTORY_FILE);
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(&path)
+            .map_err(io_err(&path))?;
+        let len = file.metadata().map_err(io_err(&path))?.len();
+        let head = std::fs::read(dir.join(HEAD_FILE))
+            .ok()
+            .and_then(|b| Head::decode(&b))
+            .unwrap_or_default();
+        let mut rec = Recovery {
+            next_row: head.next_row,
+            ..Recovery::default()
+        };
+        let start = head.offset.min(len);
+        let mut off = start;
+        let mut hbuf = [0u8; HEADER_LEN];
+        while off < len {
+            let cut_reason = match file.read_exact_at(&mut hbuf, off) {
+                Err(_) => Some("torn header"),
+                Ok(()) => match Header::decode(&hbuf) {
+                    Err(why) => Some(why),
+                    Ok(h) => {
+                        let end = off + HEADER_LEN as u64 + h.comp_len as u64;
+                        if end > len {
+                            Some("torn payload")
+                        } else if !rec.segments.is_empty() && h.first_row != rec.next_row {
+                            Some("row numbers not continuous")
+                        } else if h.first_row < rec.next_row && rec.segments.is_empty() {
+                            Some("row numbers go backwards")
+                        } else if end == len && !payload_ok(&file, off, &h) {
+                            Some("last payload checksum mismatch")
+                        } else {
+                            rec.segments.push(Found { offset: off, header: h });
+                            rec.next_row = h.first_row + h.row_count as u64;
+                            off = end;
+                            None
+                        }
+                    }
+                },
+            };
+            if let Some(why) = cut_reason {
+                // Before the first valid segment, damage (or a hole left by pruning that a
+                // stale `head` points into) is skipped: resynchronize on the next valid header.
+                if rec.segments.is_empty() {
+                    if let Some(next) = find_next_header(&file, off + 1, len) {
+                        tracing::warn!(path = %path.display(), skipped = next - off, reason = why,
+                            "skipped damaged bytes before the first valid history segment");
+                        off = next;
+                        continue;
+                    }
+                }
+                if rec.segments.is_empty() {
+                    off = start;
+                }
+                rec.cut = Some((len - off, why));
+                break;
+            }
+        }
+        if rec.cut.is_some() {
+            file.set_len(off).map_err(io_err(&path))?;
+            file.sync_all().map_err(io_err(&path))?;
+        }
+        let punch_supported = true;
+        Ok((
+            SegFile {
+                dir: dir.to_owned(),
+                path,
+                file: std::sync::Arc::new(file),
+                end: off,
+                punch_supported,
+            },
+            rec,
+        ))
+    }
+
+    /// Append one frame; returns its offset. The caller decides when to fsync.
+    pub fn append(&mut self, header: &Header, comp: &[u8]) -> Result<u64, StoreError> {
+        let off = self.end;
+        let mut frame = Vec::with_capacity(HEADER_LEN + comp.len());
+        frame.extend_from_slice(&header.encode());
+        frame.extend_from_slice(comp);
+        let res = self.file.write_all_at(&frame, off);
+        if let Err(e) = res {
+            // Leave no partial frame behind for the next append to follow.
+            let _ = self.file.set_len(off);
+            return Err(io_err(&self.path)(e));
+        }
+        self.end = off + frame.len() as u64;
+        Ok(off)
+    }
+
+    pub fn sync(&self) -> Result<(), StoreError> {
+        self.file.sync_data().map_err(io_err(&self.path))
+    }
+
+    /// Read the whole frame (header and payload) of the segment at `offset`.
+    pub fn read_frame(file: &File, offset: u64, comp_len: u32) -> std::io::Result<Vec<u8>> {
+        let mut buf = vec![0u8; HEADER_LEN + comp_len as usize];
+        file.read_exact_at(&mut buf, offset)?;
+        Ok(buf)
+    }
+
+    /// Read the compressed payload of the segment at `offset`.
+    pub fn read_payload(file: &File, offset: u64, comp_len: u32) -> std::io::Result<Vec<u8>> {
+        let mut buf = vec![0u8; comp_len as usize];
+        file.read_exact_at(&mut buf, offset + HEADER_LEN as u64)?;
+        Ok(buf)
+    }
+
+    /// Persist where live history starts. Written before the space is released, so a crash in
+    /// between leaves a head that points past a hole, never into one.
+    pub fn write_head(&self, head: Head) -> Result<(), StoreError> {
+        let tmp = self.dir.join("head.tmp");
+        let dst = self.dir.join(HEAD_FILE);
+        let mut f = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&tmp)
+            .map_err(io_err(&tmp))?;
+        f.write_all(&head.encode()).map_err(io_err(&tmp))?;
+        f.sync_all().map_err(io_err(&tmp))?;
+        std::fs::rename(&tmp, &dst).map_err(io_err(&dst))
+    }
+
+    /// Release the disk space of `[offset, offset+len)` by punching a hole (O(1), no rewrite).
+    pub fn punch(&mut self, offset: u64, len: u64) {
+        if !self.punch_supported || len == 0 {
+            return;
+        }
+        // SAFETY: fallocate on an fd we own; no memory is passed.
+        let rc = unsafe {
+            libc::fallocate(
+                std::os::fd::AsRawFd::as_raw_fd(&self.file),
+                libc::FALLOC_FL_PUNCH_HOLE | libc::FALLOC_FL_KEEP_SIZE,
+                offset as libc::off_t,
+                len as libc::off_t,
+            )
+        };
+        if rc != 0 {
+            let err = std::io::Error::last_os_error();
+            tracing::warn!(path = %self.path.display(), %err,
+                "cannot punch holes here; pruned history keeps its disk space until cleared");
+            self.punch_supported = false;
+        }
+    }
+
+    /// Drop everything: the file becomes empty (used when no segment is live any more).
+    pub fn truncate_all(&mut self, next_row: u64) -> Result<(), StoreError> {
+        self.write_head(Head {
+            offset: 0,
+            next_row,
+        })?;
+        self.file.set_len(0).map_err(io_err(&self.path))?;
+        self.end = 0;
+        Ok(())
+    }
+}
+
+fn payload_ok(file: &File, off: u64, h: &Header) -> bool {
+    match SegFile::read_payload(file, off, h.comp_len) {
+        Ok(buf) => crc32fast::hash(&buf) == h.crc,
+        Err(_) => false,
+    }
+}
+
+/// Offset of the next plausible segment header at or after `from`: magic, header checksum, and
+/// a payload that ends inside the file. Holes are skipped with `SEEK_DATA`.
+fn find_next_header(file: &File, mut from: u64, len: u64) -> Option<u64> {
+    const CHUNK: usize = 1024 * 1024;
+    let mut buf = vec![0u8; CHUNK];
+    while from < len {
+        // SAFETY: lseek on an fd we own; the shared offset is not used by our positional I/O.
+        let data = unsafe {
+            libc::lseek(
+                std::os::fd::AsRawFd::as_raw_fd(file),
+                from as libc::off_t,
+                libc::SEEK_DATA,
+            )
+        };
+        if data < 0 {
+            return None;
+        }
+        from = from.max(data as u64);
+        let n = ((len - from) as usize).min(CHUNK);
+        file.read_exact_at(&mut buf[..n], from).ok()?;
+        let mut start = 0;
+        while let Some(p) = buf[start..n].windows(MAGIC.len()).position(|w| w == MAGIC) {
+            let at = from + (start + p) as u64;
+            let mut hb = [0u8; HEADER_LEN];
+            if file.read_exact_at(&mut hb, at).is_ok() {
+                if let Ok(h) = Header::decode(&hb) {
+                    if at + HEADER_LEN as u64 + h.comp_len as u64 <= len {
+                        return Some(at);
+                    }
+                }
+            }
+            start += p + 1;
+        }
+        if n < CHUNK {
+            return None;
+        }
+        from += (n - MAGIC.len() + 1) as u64;
+    }
+    None
+}

@@ -1,0 +1,824 @@
+//! One pane's history: the open segment in memory, sealed segments on their way to disk, and
+//! the index of segments on disk.
+//!
+//! ```text
+//!   push ──► open segment ──seal──► pending (queued for zstd) ──► history.seg + index entry
+//!              (RAM, ≤ segment_bytes)   (≤ COMPRESS_QUEUE_DEPTH)      (40 bytes of RAM each)
+//! ```
+//!
+//! Row numbers start at 0 when a pane's directory is new and never repeat: pruning, clearing
+//! and restarting keep counting from where history ended.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::fs::File;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+
+use crate::codec::SegmentBuf;
+use crate::env::{Env, EnvInner};
+use crate::row::{Row, RowRef};
+use crate::segfile::{Head, Header, SegFile, HEADER_LEN};
+use crate::StoreError;
+
+/// Most rows in one segment. Empty rows encode in ~4 bytes, so without this a screenful of
+/// blank lines would make a segment of 60,000 rows whose 16-byte row table, rebuilt on every
+/// decode, outweighs its text.
+pub const MAX_ROWS_PER_SEGMENT: usize = 16 * 1024;
+
+/// Most segments indexed per pane; older ones are pruned beyond it whatever the disk budget.
+/// At 40 bytes per entry this caps a pane's index at 2.5 MiB, reached only after ~16 GiB of
+/// uncompressed history (1 GiB of history costs 4,096 entries = 160 KiB).
+pub const MAX_SEGMENTS_PER_STORE: usize = 64 * 1024;
+
+/// The most heap one store's rows can hold (open segment + its segments in flight), whatever
+/// is pushed; the index adds 40 bytes per segment on disk on top (≤ `max_segments`).
+///
+/// - open segment: up to twice the seal threshold (it runs on to keep a line whole) plus one
+///   maximal row, and up to twice that in `Vec` capacity while growing;
+/// - in flight: segments in the shared queue, one per worker, one per blocked writer, each
+///   shrunk to its size at sealing.
+pub fn memory_bound(config: &crate::StoreConfig) -> usize {
+    let seg = 2 * config.segment_bytes.clamp(crate::MIN_SEGMENT_BYTES, crate::MAX_SEGMENT_BYTES)
+        + crate::MAX_ROW_TEXT_BYTES
+        + MAX_ROWS_PER_SEGMENT * crate::codec::ROW_META_BYTES;
+    let in_flight = crate::COMPRESS_QUEUE_DEPTH + config.compress_threads.clamp(1, 8) + 1;
+    2 * seg + in_flight * seg
+}
+
+/// Offset marking a segment whose write failed: its rows are counted but cannot be read.
+const LOST: u64 = u64::MAX;
+
+/// What the index keeps per sealed segment: 40 bytes.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Entry {
+    pub first_row: u64,
+    pub offset: u64,
+    pub comp_len: u32,
+    pub raw_len: u32,
+    pub carry_in: u32,
+    /// Display rows at `geo_width` of the lines that end in this segment (0 width = unknown).
+    pub geo_rows: u32,
+    pub row_count: u16,
+    pub geo_width: u16,
+}
+
+impl Entry {
+    fn end_row(&self) -> u64 {
+        self.first_row + self.row_count as u64
+    }
+    fn disk_len(&self) -> u64 {
+        if self.offset == LOST {
+            0
+        } else {
+            HEADER_LEN as u64 + self.comp_len as u64
+        }
+    }
+}
+
+/// A sealed segment waiting for compression or for its turn to be written.
+struct Pending {
+    seq: u64,
+    first_row: u64,
+    carry_in: u32,
+    seg: Arc<SegmentBuf>,
+}
+
+/// A segment compressed by a worker (or the error that stopped it).
+pub(crate) struct Compressed {
+    comp: Vec<u8>,
+    raw_len: u32,
+}
+
+pub(crate) struct State {
+    file: SegFile,
+    index: VecDeque<Entry>,
+    open: SegmentBuf,
+    open_first: u64,
+    open_carry: u32,
+    pending: VecDeque<Pending>,
+    ready: BTreeMap<u64, Result<Compressed, String>>,
+    next_seq: u64,
+    write_seq: u64,
+    /// Segments with a lower sequence number were cleared before being written.
+    discard_below: u64,
+    disk_bytes: u64,
+    disk_raw_bytes: u64,
+    lost_rows: u64,
+    last_error: Option<String>,
+}
+
+impl State {
+    fn next_row(&self) -> u64 {
+        self.open_first + self.open.len() as u64
+    }
+    fn first_row(&self) -> u64 {
+        if let Some(e) = self.index.front() {
+            e.first_row
+        } else if let Some(p) = self.pending.front() {
+            p.first_row
+        } else {
+            self.open_first
+        }
+    }
+    fn entry_index(&self, row: u64) -> Option<usize> {
+        let i = self.index.partition_point(|e| e.first_row <= row);
+        (i > 0 && row < self.index[i - 1].end_row()).then(|| i - 1)
+    }
+}
+
+pub(crate) struct Shared {
+    pub id: u64,
+    env: Arc<EnvInner>,
+    state: Mutex<State>,
+    drained: Condvar,
+}
+
+/// A job for the compression workers.
+pub(crate) struct Job {
+    shared: Arc<Shared>,
+    seq: u64,
+    seg: Arc<SegmentBuf>,
+}
+
+impl Job {
+    pub(crate) fn run(self, z: Option<&mut zstd::bulk::Compressor<'static>>) {
+        let mut raw = Vec::with_capacity(self.seg.raw_bytes() + 64);
+        self.seg.encode(&mut raw);
+        let res = match z {
+            Some(z) => z.compress(&raw),
+            None => zstd::bulk::compress(&raw, self.shared.env.config.zstd_level),
+        };
+        let res = res.map_err(|e| e.to_string()).map(|comp| Compressed {
+            comp,
+            raw_len: raw.len() as u32,
+        });
+        self.shared.complete(self.seq, res);
+    }
+}
+
+/// Counters of one store. Memory is split by category for the gauges.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StoreStats {
+    /// Number of the oldest row still kept.
+    pub first_row: u64,
+    /// Number the next pushed row gets.
+    pub next_row: u64,
+    /// Rows kept: `next_row - first_row`.
+    pub rows: u64,
+    /// Rows in RAM (open segment + segments waiting to be written).
+    pub rows_in_memory: u64,
+    pub rows_on_disk: u64,
+    /// Heap bytes of the open segment.
+    pub open_bytes: usize,
+    /// Heap bytes of sealed segments not yet on disk.
+    pub pending_bytes: usize,
+    /// Bytes of the in-memory segment index.
+    pub index_bytes: usize,
+    /// Everything above together.
+    pub memory_bytes: usize,
+    /// Bytes on disk of live segments (headers included).
+    pub disk_bytes: u64,
+    /// The same segments' encoded size before compression.
+    pub uncompressed_bytes: u64,
+    /// Segments on disk.
+    pub segments: usize,
+    /// Rows whose segment could not be written (counted, unreadable).
+    pub lost_rows: u64,
+    pub last_error: Option<String>,
+}
+
+/// One pane's history store. Push from one writer; read from any thread.
+pub struct Store {
+    shared: Arc<Shared>,
+    dir: PathBuf,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("dir", &self.dir).finish()
+    }
+}
+
+/// Where a row was found.
+enum Fetched {
+    Row(Row),
+    Seg(u64, Arc<SegmentBuf>),
+    Gone,
+}
+
+/// A segment handed to geometry and search, with what they need to know about it.
+pub(crate) struct SegRef {
+    pub first_row: u64,
+    pub carry_in: u32,
+    pub seg: Arc<SegmentBuf>,
+    /// True for the open segment (the newest; its last line may still be growing).
+    pub is_last: bool,
+}
+
+impl Store {
+    /// Open the history in `dir` (created 0700 if missing), recovering what is valid.
+    pub fn open(env: &Env, dir: impl AsRef<Path>) -> Result<Store, StoreError> {
+        let dir = dir.as_ref().to_owned();
+        let (file, rec) = SegFile::open(&dir)?;
+        if let Some((bytes, why)) = rec.cut {
+            tracing::warn!(dir = %dir.display(), bytes, reason = why,
+                "history had a damaged tail; cut back to the last valid segment");
+        }
+        let mut index = VecDeque::with_capacity(rec.segments.len());
+        let mut disk_bytes = 0;
+        let mut disk_raw_bytes = 0;
+        for f in &rec.segments {
+            let h = &f.header;
+            index.push_back(Entry {
+                first_row: h.first_row,
+                offset: f.offset,
+                comp_len: h.comp_len,
+                raw_len: h.raw_len,
+                carry_in: h.carry_in,
+                geo_rows: 0,
+                row_count: h.row_count.min(MAX_ROWS_PER_SEGMENT as u32) as u16,
+                geo_width: 0,
+            });
+            disk_bytes += HEADER_LEN as u64 + h.comp_len as u64;
+            disk_raw_bytes += h.raw_len as u64;
+        }
+        let env_inner = env.inner.clone();
+        env_inner.total_disk.fetch_add(disk_bytes, Ordering::Relaxed);
+        let id = env_inner.next_store_id.fetch_add(1, Ordering::Relaxed);
+        let state = State {
+            file,
+            index,
+            open: SegmentBuf::new(),
+            open_first: rec.next_row,
+            open_carry: 0,
+            pending: VecDeque::new(),
+            ready: BTreeMap::new(),
+            next_seq: 0,
+            write_seq: 0,
+            discard_below: 0,
+            disk_bytes,
+            disk_raw_bytes,
+            lost_rows: 0,
+            last_error: None,
+        };
+        let shared = Arc::new(Shared {
+            id,
+            env: env_inner,
+            state: Mutex::new(state),
+            drained: Condvar::new(),
+        });
+        shared.env.register(&shared);
+        let store = Store { shared, dir };
+        store.shared.enforce_pane_retention();
+        store.shared.env.enforce_total();
+        Ok(store)
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.shared.lock()
+    }
+
+    /// Append a row; returns its row number. Blocks only when the compression queue is full.
+    pub fn push(&self, row: RowRef<'_>) -> Result<u64, StoreError> {
+        let cfg_bytes = self.shared.env.config.segment_bytes;
+        let job = {
+            let mut st = self.lock();
+            let n = st.next_row();
+            st.open.push(row);
+            let raw = st.open.raw_bytes();
+            let seal = st.open.len() >= MAX_ROWS_PER_SEGMENT
+                || raw >= 2 * cfg_bytes
+                || (raw >= cfg_bytes && !st.open.ends_wrapped());
+            let job = seal.then(|| self.shared.seal(&mut st));
+            drop(st);
+            (n, job)
+        };
+        if let Some(job) = job.1 {
+            self.shared.env.submit(job);
+        }
+        Ok(job.0)
+    }
+
+    /// Make everything pushed so far durable: seal the open segment, wait for it to be
+    /// written, fsync. Returns the last write error, if any happened since the previous flush.
+    pub fn flush(&self) -> Result<(), StoreError> {
+        let job = {
+            let mut st = self.lock();
+            (!st.open.is_empty()).then(|| self.shared.seal(&mut st))
+        };
+        if let Some(job) = job {
+            self.shared.env.submit(job);
+        }
+        let mut st = self.lock();
+        while st.write_seq < st.next_seq {
+            st = self
+                .shared
+                .drained
+                .wait(st)
+                .unwrap_or_else(|p| p.into_inner());
+        }
+        if let Some(e) = st.last_error.take() {
+            return Err(StoreError::Write(e));
+        }
+        st.file.sync()
+    }
+
+    /// Forget all history (ED 3, `clear-history`). Row numbers keep counting.
+    pub fn clear(&self) -> Result<(), StoreError> {
+        let mut st = self.lock();
+        let next = st.next_row();
+        st.open = SegmentBuf::new();
+        st.open_first = next;
+        st.open_carry = 0;
+        st.pending.clear();
+        st.discard_below = st.next_seq;
+        let cache = &self.shared.env.cache;
+        for e in std::mem::take(&mut st.index) {
+            cache.remove((self.shared.id, e.first_row));
+        }
+        self.shared
+            .env
+            .total_disk
+            .fetch_sub(st.disk_bytes, Ordering::Relaxed);
+        st.disk_bytes = 0;
+        st.disk_raw_bytes = 0;
+        st.file.truncate_all(next)
+    }
+
+    /// Number of the oldest row kept.
+    pub fn first_row(&self) -> u64 {
+        self.lock().first_row()
+    }
+
+    /// Number the next pushed row will get (one past the newest row).
+    pub fn next_row(&self) -> u64 {
+        self.lock().next_row()
+    }
+
+    /// Rows kept.
+    pub fn len(&self) -> u64 {
+        let st = self.lock();
+        st.next_row() - st.first_row()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// One row, or `None` if it is not (or no longer) kept.
+    pub fn get(&self, row: u64) -> Result<Option<Row>, StoreError> {
+        match self.shared.fetch(row)? {
+            Fetched::Row(r) => Ok(Some(r)),
+            Fetched::Seg(first, seg) => Ok(Some(decode_row(&seg, first, row)?)),
+            Fetched::Gone => Ok(None),
+        }
+    }
+
+    /// Rows of `range` (clipped to what is kept), oldest first.
+    pub fn range(&self, range: Range<u64>) -> Rows<'_> {
+        let (first, next) = {
+            let st = self.lock();
+            (st.first_row(), st.next_row())
+        };
+        Rows {
+            store: self,
+            front: range.start.max(first),
+            back: range.end.min(next),
+            cur: None,
+        }
+    }
+
+    /// The last `n` rows, oldest first.
+    pub fn tail(&self, n: usize) -> Result<Vec<Row>, StoreError> {
+        let next = self.next_row();
+        self.range(next.saturating_sub(n as u64)..next)
+            .map(|r| r.map(|(_, row)| row))
+            .collect()
+    }
+
+    /// Counters for this store.
+    pub fn stats(&self) -> StoreStats {
+        let st = self.lock();
+        let open_bytes = st.open.heap_bytes();
+        let pending_bytes: usize = st.pending.iter().map(|p| p.seg.heap_bytes()).sum();
+        let index_bytes = st.index.capacity() * std::mem::size_of::<Entry>();
+        let rows_in_memory =
+            st.open.len() as u64 + st.pending.iter().map(|p| p.seg.len() as u64).sum::<u64>();
+        let first_row = st.first_row();
+        let next_row = st.next_row();
+        StoreStats {
+            first_row,
+            next_row,
+            rows: next_row - first_row,
+            rows_in_memory,
+            rows_on_disk: (next_row - first_row).saturating_sub(rows_in_memory),
+            open_bytes,
+            pending_bytes,
+            index_bytes,
+            memory_bytes: open_bytes + pending_bytes + index_bytes,
+            disk_bytes: st.disk_bytes,
+            uncompressed_bytes: st.disk_raw_bytes,
+            segments: st.index.len(),
+            lost_rows: st.lost_rows,
+            last_error: st.last_error.clone(),
+        }
+    }
+
+    /// The segment holding `row` (the open one is copied: it is at most one segment).
+    pub(crate) fn segment_at(&self, row: u64) -> Result<Option<SegRef>, StoreError> {
+        self.shared.segment_at(row)
+    }
+
+    /// Cached display-row count of the on-disk segment starting at `first_row`, at `width`.
+    pub(crate) fn geo_get(&self, first_row: u64, width: u16) -> Option<u32> {
+        let st = self.lock();
+        let i = st.entry_index(first_row)?;
+        let e = &st.index[i];
+        (e.first_row == first_row && e.geo_width == width).then_some(e.geo_rows)
+    }
+
+    pub(crate) fn geo_put(&self, first_row: u64, width: u16, rows: u32) {
+        let mut st = self.lock();
+        if let Some(i) = st.entry_index(first_row) {
+            let e = &mut st.index[i];
+            if e.first_row == first_row {
+                e.geo_width = width;
+                e.geo_rows = rows;
+            }
+        }
+    }
+
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        if let Err(e) = self.flush() {
+            tracing::error!(dir = %self.dir.display(), error = %e, "history not fully saved");
+        }
+        self.shared.env.cache.remove_store(self.shared.id);
+        let st = self.lock();
+        self.shared
+            .env
+            .total_disk
+            .fetch_sub(st.disk_bytes, Ordering::Relaxed);
+    }
+}
+
+fn decode_row(seg: &SegmentBuf, first: u64, row: u64) -> Result<Row, StoreError> {
+    seg.row((row - first) as usize).map_err(|e| StoreError::Corrupt {
+        what: format!("row {row}"),
+        reason: e.0.to_string(),
+    })
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn disk_bytes(&self) -> u64 {
+        self.lock().disk_bytes
+    }
+
+    /// Seal the open segment into a pending one and make its compression job.
+    fn seal(self: &Arc<Self>, st: &mut State) -> Job {
+        let mut seg = std::mem::take(&mut st.open);
+        seg.shrink_to_fit();
+        let seg = Arc::new(seg);
+        let first_row = st.open_first;
+        let carry_in = st.open_carry;
+        st.open_first += seg.len() as u64;
+        st.open_carry = trailing_carry(&seg, carry_in);
+        let seq = st.next_seq;
+        st.next_seq += 1;
+        st.pending.push_back(Pending {
+            seq,
+            first_row,
+            carry_in,
+            seg: seg.clone(),
+        });
+        Job {
+            shared: self.clone(),
+            seq,
+            seg,
+        }
+    }
+
+    /// A worker finished segment `seq`: write every segment now ready, in order.
+    fn complete(&self, seq: u64, res: Result<Compressed, String>) {
+        {
+            let mut st = self.lock();
+            st.ready.insert(seq, res);
+            loop {
+                let seq = st.write_seq;
+                let Some(res) = st.ready.remove(&seq) else { break };
+                st.write_seq += 1;
+                if seq < st.discard_below {
+                    continue;
+                }
+                let Some(p) = st.pending.pop_front() else { break };
+                debug_assert_eq!(p.seq, seq);
+                self.write_segment(&mut st, p, res);
+            }
+            self.prune_for_pane(&mut st);
+        }
+        self.drained.notify_all();
+        self.env.enforce_total();
+    }
+
+    fn write_segment(&self, st: &mut State, p: Pending, res: Result<Compressed, String>) {
+        let rows = p.seg.len();
+        let mut entry = Entry {
+            first_row: p.first_row,
+            offset: LOST,
+            comp_len: 0,
+            raw_len: 0,
+            carry_in: p.carry_in,
+            geo_rows: 0,
+            row_count: rows as u16,
+            geo_width: 0,
+        };
+        let written = res.and_then(|c| {
+            let header = Header {
+                row_count: rows as u32,
+                first_row: p.first_row,
+                raw_len: c.raw_len,
+                comp_len: c.comp.len() as u32,
+                carry_in: p.carry_in,
+                crc: crc32fast::hash(&c.comp),
+            };
+            let off = st.file.append(&header, &c.comp).map_err(|e| e.to_string())?;
+            Ok((off, header))
+        });
+        match written {
+            Ok((off, h)) => {
+                entry.offset = off;
+                entry.comp_len = h.comp_len;
+                entry.raw_len = h.raw_len;
+                st.disk_bytes += entry.disk_len();
+                st.disk_raw_bytes += h.raw_len as u64;
+                self.env
+                    .total_disk
+                    .fetch_add(entry.disk_len(), Ordering::Relaxed);
+                // The segment is hot (just written, likely read soon by a scrolling client).
+                self.env.cache.insert((self.id, p.first_row), p.seg);
+            }
+            Err(e) => {
+                tracing::error!(rows, error = %e, "history segment lost: write failed");
+                st.lost_rows += rows as u64;
+                st.last_error = Some(e);
+            }
+        }
+        st.index.push_back(entry);
+    }
+
+    fn enforce_pane_retention(&self) {
+        let mut st = self.lock();
+        self.prune_for_pane(&mut st);
+    }
+
+    fn prune_for_pane(&self, st: &mut State) {
+        let limit = self.env.config.retention_pane_bytes;
+        while st.index.len() > self.env.config.max_segments
+            || (limit > 0 && st.disk_bytes > limit && st.index.len() > 1)
+        {
+            self.prune_front(st);
+        }
+    }
+
+    /// Drop this store's oldest segment (for the total budget). False if it has none to give.
+    pub(crate) fn prune_oldest_one(&self) -> bool {
+        let mut st = self.lock();
+        if st.index.len() <= 1 {
+            return false;
+        }
+        self.prune_front(&mut st);
+        true
+    }
+
+    fn prune_front(&self, st: &mut State) {
+        let Some(e) = st.index.pop_front() else { return };
+        self.env.cache.remove((self.id, e.first_row));
+        st.disk_bytes -= e.disk_len();
+        st.disk_raw_bytes -= e.raw_len as u64;
+        self.env
+            .total_disk
+            .fetch_sub(e.disk_len(), Ordering::Relaxed);
+        let head = Head {
+            offset: st
+                .index
+                .iter()
+                .find(|n| n.offset != LOST)
+                .map_or(st.file.end, |n| n.offset),
+            next_row: st.first_row(),
+        };
+        if let Err(err) = st.file.write_head(head) {
+            tracing::warn!(error = %err, "could not record pruned history start");
+        }
+        if e.offset != LOST {
+            st.file.punch(e.offset, e.disk_len());
+        }
+    }
+
+    fn fetch(&self, row: u64) -> Result<Fetched, StoreError> {
+        let (entry, file) = {
+            let st = self.lock();
+            if row < st.first_row() || row >= st.next_row() {
+                return Ok(Fetched::Gone);
+            }
+            if row >= st.open_first {
+                return st
+                    .open
+                    .row((row - st.open_first) as usize)
+                    .map(Fetched::Row)
+                    .map_err(|e| StoreError::Corrupt {
+                        what: format!("row {row}"),
+                        reason: e.0.to_string(),
+                    });
+            }
+            if let Some(p) = st
+                .pending
+                .iter()
+                .find(|p| row >= p.first_row && row < p.first_row + p.seg.len() as u64)
+            {
+                return Ok(Fetched::Seg(p.first_row, p.seg.clone()));
+            }
+            let Some(i) = st.entry_index(row) else {
+                return Ok(Fetched::Gone);
+            };
+            (st.index[i], st.file.file.clone())
+        };
+        self.load(entry, &file)
+            .map(|seg| seg.map_or(Fetched::Gone, |s| Fetched::Seg(entry.first_row, s)))
+    }
+
+    /// Read a segment from the cache or disk. `None` if it was pruned while being read.
+    fn load(&self, e: Entry, file: &File) -> Result<Option<Arc<SegmentBuf>>, StoreError> {
+        if e.offset == LOST {
+            return Err(StoreError::Lost {
+                first: e.first_row,
+                end: e.end_row(),
+            });
+        }
+        let key = (self.id, e.first_row);
+        if let Some(seg) = self.env.cache.get(key) {
+            return Ok(Some(seg));
+        }
+        let result = SegFile::read_frame(file, e.offset, e.comp_len)
+            .map_err(|err| err.to_string())
+            .and_then(|frame| {
+                let (h, seg) = crate::segfile::decode_frame(&frame).map_err(str::to_string)?;
+                if h.first_row != e.first_row || h.comp_len != e.comp_len {
+                    return Err("header does not match the index".to_string());
+                }
+                Ok(seg)
+            });
+        match result {
+            Ok(seg) => {
+                let seg = Arc::new(seg);
+                self.env.cache.insert(key, seg.clone());
+                Ok(Some(seg))
+            }
+            Err(reason) => {
+                let still_live = {
+                    let st = self.lock();
+                    st.entry_index(e.first_row)
+                        .is_some_and(|i| st.index[i].first_row == e.first_row)
+                };
+                if !still_live {
+                    return Ok(None);
+                }
+                Err(StoreError::Corrupt {
+                    what: format!(
+                        "segment of rows {}..{} at byte {}",
+                        e.first_row,
+                        e.end_row(),
+                        e.offset
+                    ),
+                    reason,
+                })
+            }
+        }
+    }
+
+    fn segment_at(&self, row: u64) -> Result<Option<SegRef>, StoreError> {
+        let (entry, file) = {
+            let st = self.lock();
+            if row < st.first_row() || row >= st.next_row() {
+                return Ok(None);
+            }
+            if row >= st.open_first {
+                return Ok(Some(SegRef {
+                    first_row: st.open_first,
+                    carry_in: st.open_carry,
+                    seg: Arc::new(st.open.clone()),
+                    is_last: true,
+                }));
+            }
+            if let Some(p) = st
+                .pending
+                .iter()
+                .find(|p| row >= p.first_row && row < p.first_row + p.seg.len() as u64)
+            {
+                return Ok(Some(SegRef {
+                    first_row: p.first_row,
+                    carry_in: p.carry_in,
+                    seg: p.seg.clone(),
+                    is_last: false,
+                }));
+            }
+            let Some(i) = st.entry_index(row) else {
+                return Ok(None);
+            };
+            (st.index[i], st.file.file.clone())
+        };
+        Ok(self.load(entry, &file)?.map(|seg| SegRef {
+            first_row: entry.first_row,
+            carry_in: entry.carry_in,
+            seg,
+            is_last: false,
+        }))
+    }
+}
+
+/// Cells of the unfinished logical line at the end of `seg`, given what came before it.
+fn trailing_carry(seg: &SegmentBuf, carry_in: u32) -> u32 {
+    let mut cells: u64 = 0;
+    for i in (0..seg.len()).rev() {
+        let m = seg.meta(i).expect("index in range");
+        if !m.wrapped() {
+            return cells.min(u32::MAX as u64) as u32;
+        }
+        cells += seg.row_text(i).map_or(0, crate::width::str_width) as u64;
+    }
+    (cells + carry_in as u64).min(u32::MAX as u64) as u32
+}
+
+/// Iterator over a range of rows; see [`Store::range`]. Double-ended: `.rev()` walks backward.
+pub struct Rows<'a> {
+    store: &'a Store,
+    front: u64,
+    back: u64,
+    cur: Option<(u64, Arc<SegmentBuf>)>,
+}
+
+impl Rows<'_> {
+    fn read(&mut self, row: u64) -> Option<Result<Row, StoreError>> {
+        if let Some((first, seg)) = &self.cur {
+            if row >= *first && row < first + seg.len() as u64 {
+                return Some(decode_row(seg, *first, row));
+            }
+        }
+        match self.store.shared.fetch(row) {
+            Ok(Fetched::Row(r)) => Some(Ok(r)),
+            Ok(Fetched::Seg(first, seg)) => {
+                let r = decode_row(&seg, first, row);
+                self.cur = Some((first, seg));
+                Some(r)
+            }
+            Ok(Fetched::Gone) => None,
+            Err(e) => Some(Err(e)),
+        }
+    }
+}
+
+impl Iterator for Rows<'_> {
+    type Item = Result<(u64, Row), StoreError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        while self.front < self.back {
+            let row = self.front;
+            self.front += 1;
+            match self.read(row) {
+                Some(r) => return Some(r.map(|r| (row, r))),
+                // Pruned while we walked: skip ahead to what is still kept.
+                None => self.front = self.front.max(self.store.first_row()),
+            }
+        }
+        None
+    }
+}
+
+impl DoubleEndedIterator for Rows<'_> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        while self.front < self.back {
+            self.back -= 1;
+            let row = self.back;
+            match self.read(row) {
+                Some(r) => return Some(r.map(|r| (row, r))),
+                None => {
+                    if row < self.store.first_row() {
+                        self.back = self.front;
+                    }
+                }
+            }
+        }
+        None
+    }
+}
