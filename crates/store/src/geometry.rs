@@ -61,8 +61,12 @@ impl Layout {
     }
 
     fn feed(&mut self, text: &str) {
-        if text.is_ascii() {
+        if text.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+            // Printable ASCII: one cell per byte, laid out arithmetically.
             let n = text.len();
+            if n == 0 {
+                return;
+            }
             let w = self.width;
             if self.col + n <= w {
                 self.col += n;

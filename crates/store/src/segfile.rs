@@ -188,6 +188,8 @@ pub struct SegFile {
     /// Length of the valid file: where the next segment goes.
     pub end: u64,
     punch_supported: bool,
+    /// Everything before this offset has been punched out.
+    punched_to: u64,
 }
 
 /// A segment found by recovery.
@@ -285,6 +287,7 @@ impl SegFile {
                 file: std::sync::Arc::new(file),
                 end: off,
                 punch_supported,
+                punched_to: start,
             },
             rec,
         ))
@@ -324,9 +327,11 @@ impl SegFile {
         Ok(buf)
     }
 
-    /// Persist where live history starts. Written before the space is released, so a crash in
-    /// between leaves a head that points past a hole, never into one.
-    pub fn write_head(&self, head: Head) -> Result<(), StoreError> {
+    /// Record where live history starts. Written before the space is released. It is a hint:
+    /// without `durable` it is not fsynced (pruning happens once per sealed segment), and a
+    /// stale head pointing into a punched hole is survived by recovery resynchronizing on the
+    /// next valid header.
+    pub fn write_head(&self, head: Head, durable: bool) -> Result<(), StoreError> {
         let tmp = self.dir.join("head.tmp");
         let dst = self.dir.join(HEAD_FILE);
         let mut f = OpenOptions::new()
@@ -337,15 +342,23 @@ impl SegFile {
             .open(&tmp)
             .map_err(io_err(&tmp))?;
         f.write_all(&head.encode()).map_err(io_err(&tmp))?;
-        f.sync_all().map_err(io_err(&tmp))?;
+        if durable {
+            f.sync_all().map_err(io_err(&tmp))?;
+        }
         std::fs::rename(&tmp, &dst).map_err(io_err(&dst))
     }
 
-    /// Release the disk space of `[offset, offset+len)` by punching a hole (O(1), no rewrite).
-    pub fn punch(&mut self, offset: u64, len: u64) {
-        if !self.punch_supported || len == 0 {
+    /// Release the disk space of everything before `live_start` by punching a hole (O(1), no
+    /// rewrite). The hole starts where the previous one ended, rounded down to a block, so
+    /// segments smaller than a block are freed once their neighbours are too.
+    pub fn punch_before(&mut self, live_start: u64) {
+        const BLOCK: u64 = 4096;
+        let offset = self.punched_to / BLOCK * BLOCK;
+        if !self.punch_supported || live_start <= offset {
             return;
         }
+        let len = live_start - offset;
+        self.punched_to = live_start;
         // SAFETY: fallocate on an fd we own; no memory is passed.
         let rc = unsafe {
             libc::fallocate(
@@ -365,12 +378,16 @@ impl SegFile {
 
     /// Drop everything: the file becomes empty (used when no segment is live any more).
     pub fn truncate_all(&mut self, next_row: u64) -> Result<(), StoreError> {
-        self.write_head(Head {
-            offset: 0,
-            next_row,
-        })?;
+        self.write_head(
+            Head {
+                offset: 0,
+                next_row,
+            },
+            true,
+        )?;
         self.file.set_len(0).map_err(io_err(&self.path))?;
         self.end = 0;
+        self.punched_to = 0;
         Ok(())
     }
 }

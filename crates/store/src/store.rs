@@ -618,12 +618,10 @@ impl Shared {
                 .map_or(st.file.end, |n| n.offset),
             next_row: st.first_row(),
         };
-        if let Err(err) = st.file.write_head(head) {
+        if let Err(err) = st.file.write_head(head, false) {
             tracing::warn!(error = %err, "could not record pruned history start");
         }
-        if e.offset != LOST {
-            st.file.punch(e.offset, e.disk_len());
-        }
+        st.file.punch_before(head.offset);
     }
 
     fn fetch(&self, row: u64) -> Result<Fetched, StoreError> {
