@@ -11,7 +11,7 @@
 //! ```text
 //! row_count  text_len  table_len  attrs_len
 //! text block   (text_len bytes)
-//! table block  (table_len bytes): per row  text_len, flags (u8), run_count
+//! table block  (table_len bytes): per row  text_len, flags (u8), attrs_len (bytes of its runs)
 //! attrs block  (attrs_len bytes): per run  len, mask (u8), then the fields the mask names
 //! ```
 //!
@@ -39,8 +39,8 @@ pub(crate) const ROW_META_BYTES: usize = std::mem::size_of::<RowMeta>();
 pub(crate) struct RowMeta {
     pub text_start: u32,
     pub text_len: u32,
+    /// Where the row's runs start in the attrs block; they end where the next row's start.
     pub attrs_start: u32,
-    pub runs: u16,
     pub flags: u8,
 }
 
@@ -160,7 +160,6 @@ impl SegmentBuf {
             text_start,
             text_len: text.len() as u32,
             attrs_start,
-            runs,
             flags,
         });
     }
@@ -168,7 +167,11 @@ impl SegmentBuf {
     /// The `i`th row, decoded.
     pub fn row(&self, i: usize) -> Result<Row, DecodeError> {
         let meta = *self.rows.get(i).ok_or(DecodeError("row index out of range"))?;
-        self.decode_row(&meta)
+        self.decode_row(&meta, self.attrs_end(i))
+    }
+
+    fn attrs_end(&self, i: usize) -> usize {
+        self.rows.get(i + 1).map_or(self.attrs.len(), |n| n.attrs_start as usize)
     }
 
     /// The text of the `i`th row without its styles (cheap).
@@ -184,17 +187,23 @@ impl SegmentBuf {
         self.rows.get(i)
     }
 
-    fn decode_row(&self, m: &RowMeta) -> Result<Row, DecodeError> {
+    fn decode_row(&self, m: &RowMeta, attrs_end: usize) -> Result<Row, DecodeError> {
         let start = m.text_start as usize;
         let end = start + m.text_len as usize;
         let bytes = self.text.get(start..end).ok_or(DecodeError("row text out of bounds"))?;
         let text = std::str::from_utf8(bytes).map_err(|_| DecodeError("row text is not UTF-8"))?;
-        let mut runs = Vec::with_capacity(m.runs as usize);
         let mut r = Reader {
-            buf: self.attrs.get(m.attrs_start as usize..).unwrap_or(&[]),
+            buf: self
+                .attrs
+                .get(m.attrs_start as usize..attrs_end)
+                .ok_or(DecodeError("row runs out of bounds"))?,
         };
+        let mut runs = Vec::new();
         let mut covered = 0usize;
-        for _ in 0..m.runs {
+        while !r.buf.is_empty() {
+            if runs.len() == MAX_RUNS_PER_ROW {
+                return Err(DecodeError("more style runs than any row has"));
+            }
             let len = r.varint()? as usize;
             let style = decode_style(&mut r)?;
             covered = covered
@@ -216,10 +225,10 @@ impl SegmentBuf {
     /// Encode into the payload layout described in the module docs.
     pub fn encode(&self, out: &mut Vec<u8>) {
         let mut table = Vec::with_capacity(self.rows.len() * 4);
-        for m in &self.rows {
+        for (i, m) in self.rows.iter().enumerate() {
             put_varint(&mut table, m.text_len as u64);
             table.push(m.flags);
-            put_varint(&mut table, m.runs as u64);
+            put_varint(&mut table, (self.attrs_end(i) - m.attrs_start as usize) as u64);
         }
         put_varint(out, self.rows.len() as u64);
         put_varint(out, self.text.len() as u64);
@@ -252,25 +261,19 @@ impl SegmentBuf {
         }
         let mut rows = Vec::with_capacity(row_count);
         let mut t = Reader { buf: table };
-        let mut a = Reader { buf: attrs };
         let mut text_pos = 0usize;
+        let mut attrs_pos = 0usize;
         for _ in 0..row_count {
             let len = t.varint()? as usize;
             let flags = t.byte()? & RowFlags::ALL.0;
-            let runs = t.varint()?;
-            if runs > MAX_RUNS_PER_ROW as u64 || len > MAX_ROW_TEXT_BYTES {
-                return Err(DecodeError("row larger than any row"));
-            }
-            let attrs_start = attrs.len() - a.buf.len();
-            for _ in 0..runs {
-                a.varint()?;
-                decode_style(&mut a)?;
+            let attrs_len = t.varint()? as usize;
+            if len > MAX_ROW_TEXT_BYTES || attrs_len > attrs.len() - attrs_pos {
+                return Err(DecodeError("row larger than its blocks"));
             }
             let meta = RowMeta {
                 text_start: text_pos as u32,
                 text_len: len as u32,
-                attrs_start: attrs_start as u32,
-                runs: runs as u16,
+                attrs_start: attrs_pos as u32,
                 flags,
             };
             let end = meta.text_end_with_newline();
@@ -281,9 +284,10 @@ impl SegmentBuf {
                 return Err(DecodeError("line end without its newline"));
             }
             text_pos = end;
+            attrs_pos += attrs_len;
             rows.push(meta);
         }
-        if text_pos != text.len() || !t.buf.is_empty() || !a.buf.is_empty() {
+        if text_pos != text.len() || !t.buf.is_empty() || attrs_pos != attrs.len() {
             return Err(DecodeError("blocks longer than their rows"));
         }
         Ok(SegmentBuf {
