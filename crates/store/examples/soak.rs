@@ -32,14 +32,51 @@ impl Rng {
 }
 
 const WORDS: &[&str] = &[
-    "request", "handled", "connection", "accepted", "from", "upstream", "cache", "miss", "hit",
-    "retrying", "after", "timeout", "worker", "started", "finished", "job", "queue", "depth",
-    "bytes", "written", "flushed", "segment", "sealed", "compacted", "user", "session", "opened",
-    "closed", "latency", "exceeded", "budget", "rebalancing", "partition", "leader", "elected",
+    "request",
+    "handled",
+    "connection",
+    "accepted",
+    "from",
+    "upstream",
+    "cache",
+    "miss",
+    "hit",
+    "retrying",
+    "after",
+    "timeout",
+    "worker",
+    "started",
+    "finished",
+    "job",
+    "queue",
+    "depth",
+    "bytes",
+    "written",
+    "flushed",
+    "segment",
+    "sealed",
+    "compacted",
+    "user",
+    "session",
+    "opened",
+    "closed",
+    "latency",
+    "exceeded",
+    "budget",
+    "rebalancing",
+    "partition",
+    "leader",
+    "elected",
 ];
 const MODULES: &[&str] = &[
-    "http::server", "db::pool", "cache::lru", "auth::session", "queue::worker", "net::tcp",
-    "store::segment", "sched::timer",
+    "http::server",
+    "db::pool",
+    "cache::lru",
+    "auth::session",
+    "queue::worker",
+    "net::tcp",
+    "store::segment",
+    "sched::timer",
 ];
 
 /// Row `n` of the log, both as a store row and as the bytes a program would print.
@@ -52,13 +89,19 @@ fn gen_row(n: u64, ansi: &mut Vec<u8>) -> Row {
         text.push_str(s);
         match runs.last_mut() {
             Some(r) if r.style == style => r.len += s.len() as u32,
-            _ => runs.push(Run { len: s.len() as u32, style }),
+            _ => runs.push(Run {
+                len: s.len() as u32,
+                style,
+            }),
         }
         sgr(ansi, &style);
         ansi.extend_from_slice(s.as_bytes());
     };
     let plain = Style::default();
-    let dim = Style { attrs: Attrs::DIM, ..plain };
+    let dim = Style {
+        attrs: Attrs::DIM,
+        ..plain
+    };
     let secs = 1_700_000_000 + n / 50;
     let ts = format!(
         "2026-11-{:02}T{:02}:{:02}:{:02}.{:03}Z ",
@@ -70,15 +113,48 @@ fn gen_row(n: u64, ansi: &mut Vec<u8>) -> Row {
     );
     push(&mut text, &mut runs, &ts, dim);
     let (lvl, style) = match rng.below(20) {
-        0 => ("ERROR", Style { fg: Color::Indexed(1), attrs: Attrs::BOLD, ..plain }),
-        1..=3 => ("WARN ", Style { fg: Color::Indexed(3), ..plain }),
-        4..=5 => ("DEBUG", Style { fg: Color::Indexed(4), ..plain }),
-        _ => ("INFO ", Style { fg: Color::Indexed(2), ..plain }),
+        0 => (
+            "ERROR",
+            Style {
+                fg: Color::Indexed(1),
+                attrs: Attrs::BOLD,
+                ..plain
+            },
+        ),
+        1..=3 => (
+            "WARN ",
+            Style {
+                fg: Color::Indexed(3),
+                ..plain
+            },
+        ),
+        4..=5 => (
+            "DEBUG",
+            Style {
+                fg: Color::Indexed(4),
+                ..plain
+            },
+        ),
+        _ => (
+            "INFO ",
+            Style {
+                fg: Color::Indexed(2),
+                ..plain
+            },
+        ),
     };
     push(&mut text, &mut runs, lvl, style);
     push(&mut text, &mut runs, " ", plain);
     let m = MODULES[rng.below(MODULES.len() as u64) as usize];
-    push(&mut text, &mut runs, m, Style { fg: Color::Indexed(37 + rng.below(6) as u8 * 36), ..plain });
+    push(
+        &mut text,
+        &mut runs,
+        m,
+        Style {
+            fg: Color::Indexed(37 + rng.below(6) as u8 * 36),
+            ..plain
+        },
+    );
     push(&mut text, &mut runs, ": ", plain);
     let target = 100 + rng.below(31) as usize;
     while text.chars().count() < target - 24 {
@@ -87,34 +163,59 @@ fn gen_row(n: u64, ansi: &mut Vec<u8>) -> Row {
         push(&mut text, &mut runs, " ", plain);
         if rng.below(9) == 0 {
             let v = format!("{}ms ", rng.below(5000));
-            let st = Style { fg: Color::Rgb(255, 135 + rng.below(100) as u8, 0), ..plain };
+            let st = Style {
+                fg: Color::Rgb(255, 135 + rng.below(100) as u8, 0),
+                ..plain
+            };
             push(&mut text, &mut runs, &v, st);
         }
     }
     push(&mut text, &mut runs, "id=", dim);
     let id = format!("{:016x}", rng.next());
-    push(&mut text, &mut runs, &id, Style { fg: Color::Indexed(5), ..plain });
+    push(
+        &mut text,
+        &mut runs,
+        &id,
+        Style {
+            fg: Color::Indexed(5),
+            ..plain
+        },
+    );
     sgr(ansi, &plain);
     ansi.push(b'\n');
     while runs.last().is_some_and(|r| r.style.is_default()) {
         runs.pop();
     }
-    Row { text, runs, flags: Default::default() }
+    Row {
+        text,
+        runs,
+        flags: Default::default(),
+    }
 }
 
 fn color_sgr(out: &mut Vec<u8>, base: u8, c: Color) {
     match c {
         Color::Default => {}
-        Color::Indexed(i) if i < 8 => { let _ = write!(out, ";{}", base + i); }
-        Color::Indexed(i) => { let _ = write!(out, ";{};5;{i}", base + 8); }
-        Color::Rgb(r, g, b) => { let _ = write!(out, ";{};2;{r};{g};{b}", base + 8); }
+        Color::Indexed(i) if i < 8 => {
+            let _ = write!(out, ";{}", base + i);
+        }
+        Color::Indexed(i) => {
+            let _ = write!(out, ";{};5;{i}", base + 8);
+        }
+        Color::Rgb(r, g, b) => {
+            let _ = write!(out, ";{};2;{r};{g};{b}", base + 8);
+        }
     }
 }
 
 fn sgr(out: &mut Vec<u8>, s: &Style) {
     out.extend_from_slice(b"\x1b[0");
-    if s.attrs.contains(Attrs::BOLD) { out.extend_from_slice(b";1"); }
-    if s.attrs.contains(Attrs::DIM) { out.extend_from_slice(b";2"); }
+    if s.attrs.contains(Attrs::BOLD) {
+        out.extend_from_slice(b";1");
+    }
+    if s.attrs.contains(Attrs::DIM) {
+        out.extend_from_slice(b";2");
+    }
     color_sgr(out, 30, s.fg);
     color_sgr(out, 40, s.bg);
     out.push(b'm');
@@ -130,7 +231,12 @@ fn peak_rss() -> u64 {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
-    let arg = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
+    let arg = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
     let rows: u64 = arg("--rows").map_or(Ok(1_000_000), |v| v.parse())?;
     let level: i32 = arg("--level").map_or(Ok(3), |v| v.parse())?;
     let threads: usize = arg("--threads").map_or(Ok(1), |v| v.parse())?;
@@ -182,13 +288,25 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         })
         .collect();
     lat.sort_by(|a, b| a.total_cmp(b));
-    let pct = |p: f64| lat.get(((lat.len() as f64 * p) as usize).min(lat.len().saturating_sub(1))).copied().unwrap_or(0.0);
+    let pct = |p: f64| {
+        lat.get(((lat.len() as f64 * p) as usize).min(lat.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or(0.0)
+    };
 
     // Full-history search for something rare.
     let re = spool_store::compile(r"ERROR http::server: .*timeout .*id=ffff")?;
     let t = Instant::now();
     let mut hits = 0u64;
-    let out = store.search(&re, 0..u64::MAX, |_| { hits += 1; ControlFlow::Continue(()) }, |_| ControlFlow::Continue(()))?;
+    let out = store.search(
+        &re,
+        0..u64::MAX,
+        |_| {
+            hits += 1;
+            ControlFlow::Continue(())
+        },
+        |_| ControlFlow::Continue(()),
+    )?;
     let search_s = t.elapsed().as_secs_f64();
     let st = store.stats();
     let cache = env.cache().stats();
@@ -254,7 +372,9 @@ impl Write for Counter {
     }
 }
 fn tempdir_in(dir: Option<String>) -> std::io::Result<std::path::PathBuf> {
-    let base = dir.map(std::path::PathBuf::from).unwrap_or_else(std::env::temp_dir);
+    let base = dir
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(std::env::temp_dir);
     let p = base.join(format!("spool-soak-{}", std::process::id()));
     std::fs::create_dir_all(&p)?;
     Ok(p)

@@ -102,7 +102,9 @@ impl SegmentCache {
             inner.bytes -= old.2;
         }
         while inner.bytes + size > self.capacity {
-            let Some((_, victim)) = inner.lru.pop_first() else { break };
+            let Some((_, victim)) = inner.lru.pop_first() else {
+                break;
+            };
             if let Some(v) = inner.map.remove(&victim) {
                 inner.bytes -= v.2;
                 self.evictions.fetch_add(1, Ordering::Relaxed);

@@ -166,12 +166,17 @@ impl SegmentBuf {
 
     /// The `i`th row, decoded.
     pub fn row(&self, i: usize) -> Result<Row, DecodeError> {
-        let meta = *self.rows.get(i).ok_or(DecodeError("row index out of range"))?;
+        let meta = *self
+            .rows
+            .get(i)
+            .ok_or(DecodeError("row index out of range"))?;
         self.decode_row(&meta, self.attrs_end(i))
     }
 
     fn attrs_end(&self, i: usize) -> usize {
-        self.rows.get(i + 1).map_or(self.attrs.len(), |n| n.attrs_start as usize)
+        self.rows
+            .get(i + 1)
+            .map_or(self.attrs.len(), |n| n.attrs_start as usize)
     }
 
     /// The text of the `i`th row without its styles (cheap).
@@ -190,7 +195,10 @@ impl SegmentBuf {
     fn decode_row(&self, m: &RowMeta, attrs_end: usize) -> Result<Row, DecodeError> {
         let start = m.text_start as usize;
         let end = start + m.text_len as usize;
-        let bytes = self.text.get(start..end).ok_or(DecodeError("row text out of bounds"))?;
+        let bytes = self
+            .text
+            .get(start..end)
+            .ok_or(DecodeError("row text out of bounds"))?;
         let text = std::str::from_utf8(bytes).map_err(|_| DecodeError("row text is not UTF-8"))?;
         let mut r = Reader {
             buf: self
@@ -228,7 +236,10 @@ impl SegmentBuf {
         for (i, m) in self.rows.iter().enumerate() {
             put_varint(&mut table, m.text_len as u64);
             table.push(m.flags);
-            put_varint(&mut table, (self.attrs_end(i) - m.attrs_start as usize) as u64);
+            put_varint(
+                &mut table,
+                (self.attrs_end(i) - m.attrs_start as usize) as u64,
+            );
         }
         put_varint(out, self.rows.len() as u64);
         put_varint(out, self.text.len() as u64);

@@ -26,7 +26,9 @@ pub struct Env {
 
 impl std::fmt::Debug for Env {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Env").field("config", &self.inner.config).finish()
+        f.debug_struct("Env")
+            .field("config", &self.inner.config)
+            .finish()
     }
 }
 
@@ -81,11 +83,7 @@ impl EnvInner {
     /// Queue a sealed segment; blocks while the queue is full. If the workers are gone (only
     /// during teardown) the job runs on the caller's thread.
     pub(crate) fn submit(&self, job: Job) {
-        let tx = self
-            .jobs
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
+        let tx = self.jobs.lock().unwrap_or_else(|p| p.into_inner()).clone();
         let job = match tx {
             Some(tx) => match tx.try_send(job) {
                 Ok(()) => return,

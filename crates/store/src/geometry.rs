@@ -120,11 +120,17 @@ pub fn reflow(line: &[Row], width: u16) -> Vec<Row> {
         for (off, cl, cw) in clusters(&row.text) {
             while off >= run_end {
                 run_i += 1;
-                run_end = row.runs.get(run_i).map_or(usize::MAX, |r| run_end + r.len as usize);
+                run_end = row
+                    .runs
+                    .get(run_i)
+                    .map_or(usize::MAX, |r| run_end + r.len as usize);
             }
             let style = row.runs.get(run_i).map(|r| r.style).unwrap_or_default();
             if lay.place(cw) {
-                out.last_mut().expect("never empty").flags.set(RowFlags::WRAPPED, true);
+                out.last_mut()
+                    .expect("never empty")
+                    .flags
+                    .set(RowFlags::WRAPPED, true);
                 out.push(Row::default());
             }
             let cur = out.last_mut().expect("never empty");
@@ -245,8 +251,12 @@ impl Store {
             let Some(s) = self.segment_at(row - 1)? else {
                 return Ok(None);
             };
-            let lines_total =
-                self.segment_display_rows(&s, width) + if newest { self.trailing_display_rows(&s, width) } else { 0 };
+            let lines_total = self.segment_display_rows(&s, width)
+                + if newest {
+                    self.trailing_display_rows(&s, width)
+                } else {
+                    0
+                };
             if remaining >= lines_total {
                 remaining -= lines_total;
                 row = s.first_row;
@@ -292,7 +302,12 @@ impl Store {
     }
 
     /// The stored row holding the first cell of display row `offset` of the line at `start`.
-    fn row_of_display_offset(&self, start: u64, offset: u64, width: u16) -> Result<u64, StoreError> {
+    fn row_of_display_offset(
+        &self,
+        start: u64,
+        offset: u64,
+        width: u16,
+    ) -> Result<u64, StoreError> {
         let mut lay = Layout::new(width);
         let mut last = start;
         for r in self.range(start..self.next_row()) {

@@ -42,7 +42,9 @@ pub use env::Env;
 pub use geometry::{line_display_rows, reflow, DisplayPos};
 pub use row::{Row, RowFlags, RowRef, Run};
 pub use search::{compile, SearchMatch, SearchOutcome, SearchProgress, MAX_SEARCH_CARRY_BYTES};
-pub use store::{memory_bound, Rows, Store, StoreStats, MAX_ROWS_PER_SEGMENT, MAX_SEGMENTS_PER_STORE};
+pub use store::{
+    memory_bound, Rows, Store, StoreStats, MAX_ROWS_PER_SEGMENT, MAX_SEGMENTS_PER_STORE,
+};
 pub use style::{Attrs, Color, Style, Underline};
 
 /// On-disk format version written in every segment header.

@@ -69,10 +69,14 @@ impl Hay {
     }
 
     fn locate(&self, off: usize) -> (u64, u32) {
-        let i = self.starts.partition_point(|s| s.0 <= off).saturating_sub(1);
+        let i = self
+            .starts
+            .partition_point(|s| s.0 <= off)
+            .saturating_sub(1);
         let (start, row) = self.starts.get(i).copied().unwrap_or((0, 0));
         let piece = &self.bytes[start.min(off)..off];
-        let col = std::str::from_utf8(piece).map_or(piece.len(), |s| str_width(s.trim_end_matches('\n')));
+        let col =
+            std::str::from_utf8(piece).map_or(piece.len(), |s| str_width(s.trim_end_matches('\n')));
         (row, col as u32)
     }
 
@@ -88,7 +92,10 @@ impl Hay {
             let (end_row, end_col) = if m.end() > m.start() {
                 let (r, c) = self.locate(m.end() - 1);
                 let last = &self.bytes[m.end() - 1..m.end()];
-                (r, c + str_width(std::str::from_utf8(last).unwrap_or("")).max(1) as u32)
+                (
+                    r,
+                    c + str_width(std::str::from_utf8(last).unwrap_or("")).max(1) as u32,
+                )
             } else {
                 (row, col)
             };

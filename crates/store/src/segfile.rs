@@ -249,7 +249,10 @@ impl SegFile {
                         } else if end == len && !payload_ok(&file, off, &h) {
                             Some("last payload checksum mismatch")
                         } else {
-                            rec.segments.push(Found { offset: off, header: h });
+                            rec.segments.push(Found {
+                                offset: off,
+                                header: h,
+                            });
                             rec.next_row = h.first_row + h.row_count as u64;
                             off = end;
                             None

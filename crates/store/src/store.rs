@@ -40,7 +40,9 @@ pub const MAX_SEGMENTS_PER_STORE: usize = 64 * 1024;
 /// - in flight: segments in the shared queue, one per worker, one per blocked writer, each
 ///   shrunk to its size at sealing.
 pub fn memory_bound(config: &crate::StoreConfig) -> usize {
-    let seg = 2 * config.segment_bytes.clamp(crate::MIN_SEGMENT_BYTES, crate::MAX_SEGMENT_BYTES)
+    let seg = 2 * config
+        .segment_bytes
+        .clamp(crate::MIN_SEGMENT_BYTES, crate::MAX_SEGMENT_BYTES)
         + crate::MAX_ROW_TEXT_BYTES
         + MAX_ROWS_PER_SEGMENT * crate::codec::ROW_META_BYTES;
     let in_flight = crate::COMPRESS_QUEUE_DEPTH + config.compress_threads.clamp(1, 8) + 1;
@@ -245,7 +247,9 @@ impl Store {
             disk_raw_bytes += h.raw_len as u64;
         }
         let env_inner = env.inner.clone();
-        env_inner.total_disk.fetch_add(disk_bytes, Ordering::Relaxed);
+        env_inner
+            .total_disk
+            .fetch_add(disk_bytes, Ordering::Relaxed);
         let id = env_inner.next_store_id.fetch_add(1, Ordering::Relaxed);
         let state = State {
             file,
@@ -453,7 +457,6 @@ impl Store {
             }
         }
     }
-
 }
 
 impl Drop for Store {
@@ -471,10 +474,11 @@ impl Drop for Store {
 }
 
 fn decode_row(seg: &SegmentBuf, first: u64, row: u64) -> Result<Row, StoreError> {
-    seg.row((row - first) as usize).map_err(|e| StoreError::Corrupt {
-        what: format!("row {row}"),
-        reason: e.0.to_string(),
-    })
+    seg.row((row - first) as usize)
+        .map_err(|e| StoreError::Corrupt {
+            what: format!("row {row}"),
+            reason: e.0.to_string(),
+        })
 }
 
 impl Shared {
@@ -517,12 +521,16 @@ impl Shared {
             st.ready.insert(seq, res);
             loop {
                 let seq = st.write_seq;
-                let Some(res) = st.ready.remove(&seq) else { break };
+                let Some(res) = st.ready.remove(&seq) else {
+                    break;
+                };
                 st.write_seq += 1;
                 if seq < st.discard_below {
                     continue;
                 }
-                let Some(p) = st.pending.pop_front() else { break };
+                let Some(p) = st.pending.pop_front() else {
+                    break;
+                };
                 debug_assert_eq!(p.seq, seq);
                 self.write_segment(&mut st, p, res);
             }
@@ -553,7 +561,10 @@ impl Shared {
                 carry_in: p.carry_in,
                 crc: crc32fast::hash(&c.comp),
             };
-            let off = st.file.append(&header, &c.comp).map_err(|e| e.to_string())?;
+            let off = st
+                .file
+                .append(&header, &c.comp)
+                .map_err(|e| e.to_string())?;
             Ok((off, header))
         });
         match written {
@@ -603,7 +614,9 @@ impl Shared {
     }
 
     fn prune_front(&self, st: &mut State) {
-        let Some(e) = st.index.pop_front() else { return };
+        let Some(e) = st.index.pop_front() else {
+            return;
+        };
         self.env.cache.remove((self.id, e.first_row));
         st.disk_bytes -= e.disk_len();
         st.disk_raw_bytes -= e.raw_len as u64;

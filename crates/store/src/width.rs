@@ -50,9 +50,9 @@ pub fn extends_cluster(base: char, prev: char, len: usize, c: char) -> bool {
 /// Width of a cluster given its base width and the character that extended it.
 #[inline]
 pub fn widen(width: usize, c: char, base: char) -> usize {
-    if c == VS16 && width == 1 {
-        2
-    } else if is_regional_indicator(base) && is_regional_indicator(c) {
+    let emoji_presentation = c == VS16 && width == 1;
+    let flag = is_regional_indicator(base) && is_regional_indicator(c);
+    if emoji_presentation || flag {
         2
     } else {
         width
@@ -74,15 +74,13 @@ impl<'a> Iterator for Clusters<'a> {
         let (_, base) = chars.next()?;
         let mut width = char_width(base);
         let mut prev = base;
-        let mut len = 1;
         let mut end = base.len_utf8();
-        for (i, c) in chars {
+        for (len, (i, c)) in (1..).zip(chars) {
             if !extends_cluster(base, prev, len, c) {
                 break;
             }
             width = widen(width, c, base);
             prev = c;
-            len += 1;
             end = i + c.len_utf8();
         }
         let start = self.pos;

@@ -50,8 +50,13 @@ fn cache_bound_holds_under_resize_clear_and_search_churn() {
                 check("resize");
             }
             2 => {
-                s.search(&re, 0..u64::MAX, |_| ControlFlow::Continue(()), |_| ControlFlow::Continue(()))
-                    .unwrap();
+                s.search(
+                    &re,
+                    0..u64::MAX,
+                    |_| ControlFlow::Continue(()),
+                    |_| ControlFlow::Continue(()),
+                )
+                .unwrap();
                 check("search");
             }
             3 => {

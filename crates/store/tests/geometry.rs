@@ -113,8 +113,15 @@ proptest! {
 #[test]
 fn reflow_keeps_styles_and_marks() {
     use spool_store::{Color, Run, Style};
-    let red = Style { fg: Color::Indexed(1), ..Style::default() };
-    let mut a = Row { text: "abcdef".into(), runs: vec![Run { len: 3, style: red }], flags: RowFlags::PROMPT };
+    let red = Style {
+        fg: Color::Indexed(1),
+        ..Style::default()
+    };
+    let mut a = Row {
+        text: "abcdef".into(),
+        runs: vec![Run { len: 3, style: red }],
+        flags: RowFlags::PROMPT,
+    };
     a.flags.set(RowFlags::WRAPPED, true);
     let b = Row::plain("gh日");
     let out = reflow(&[a, b], 4);
@@ -125,7 +132,10 @@ fn reflow_keeps_styles_and_marks() {
     assert_eq!(out[0].runs, vec![Run { len: 3, style: red }]);
     // A wide character never splits: at width 3 "gh" fills two cells and 日 moves down.
     let out = reflow(&[Row::plain("gh日")], 3);
-    assert_eq!(out.iter().map(|r| r.text.as_str()).collect::<Vec<_>>(), vec!["gh", "日"]);
+    assert_eq!(
+        out.iter().map(|r| r.text.as_str()).collect::<Vec<_>>(),
+        vec!["gh", "日"]
+    );
 }
 
 #[test]
@@ -139,16 +149,38 @@ fn search_progress_and_cancel() {
     let re = spool_store::compile("row 0000").unwrap();
     let mut calls = 0;
     let out = store
-        .search(&re, 0..u64::MAX, |_| ControlFlow::Continue(()), |p| {
-            calls += 1;
-            assert!(p.rows_done <= p.rows_total);
-            if calls == 3 { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
-        })
+        .search(
+            &re,
+            0..u64::MAX,
+            |_| ControlFlow::Continue(()),
+            |p| {
+                calls += 1;
+                assert!(p.rows_done <= p.rows_total);
+                if calls == 3 {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
+            },
+        )
         .unwrap();
     assert!(out.stopped);
     assert_eq!(calls, 3);
     // A sub-range only reports matches that start inside it.
     let mut rows = Vec::new();
-    store.search(&re, 5000..5100, |m| { rows.push(m.row); ControlFlow::Continue(()) }, |_| ControlFlow::Continue(())).unwrap();
-    assert!(!rows.is_empty() && rows.iter().all(|r| (5000..5100).contains(r)), "{rows:?}");
+    store
+        .search(
+            &re,
+            5000..5100,
+            |m| {
+                rows.push(m.row);
+                ControlFlow::Continue(())
+            },
+            |_| ControlFlow::Continue(()),
+        )
+        .unwrap();
+    assert!(
+        !rows.is_empty() && rows.iter().all(|r| (5000..5100).contains(r)),
+        "{rows:?}"
+    );
 }

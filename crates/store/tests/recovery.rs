@@ -115,7 +115,9 @@ fn a_corrupt_middle_segment_costs_only_its_rows() {
     assert!(bad < 200, "{bad} rows lost to one flipped byte");
     // The error names the damage.
     if bad > 0 {
-        let err = (0..store.next_row()).find_map(|n| store.get(n).err()).unwrap();
+        let err = (0..store.next_row())
+            .find_map(|n| store.get(n).err())
+            .unwrap();
         assert!(err.to_string().contains("damaged"), "{err}");
     }
 }
@@ -123,7 +125,11 @@ fn a_corrupt_middle_segment_costs_only_its_rows() {
 #[test]
 fn garbage_file_and_head_are_survived() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("history.seg"), b"SPOOLSG1 this is not a segment at all").unwrap();
+    std::fs::write(
+        dir.path().join("history.seg"),
+        b"SPOOLSG1 this is not a segment at all",
+    )
+    .unwrap();
     std::fs::write(dir.path().join("head"), b"garbage").unwrap();
     let env = small_env(4096);
     let store = open(&env, dir.path());
@@ -162,7 +168,11 @@ fn killed_writer_loses_at_most_the_unflushed_segment() {
     child.wait().unwrap();
     let env = small_env(4096);
     let store = open(&env, dir.path());
-    assert!(store.next_row() >= flushed, "{} < {flushed}", store.next_row());
+    assert!(
+        store.next_row() >= flushed,
+        "{} < {flushed}",
+        store.next_row()
+    );
     let (_, bad) = check_consistent(&store);
     assert_eq!(bad, 0);
 }
@@ -170,7 +180,9 @@ fn killed_writer_loses_at_most_the_unflushed_segment() {
 #[test]
 #[ignore = "run as a child process by killed_writer_loses_at_most_the_unflushed_segment"]
 fn child_writer() {
-    let Some(dir) = std::env::var_os("SPOOL_STORE_CHILD_DIR") else { return };
+    let Some(dir) = std::env::var_os("SPOOL_STORE_CHILD_DIR") else {
+        return;
+    };
     let env = small_env(4096);
     let store = open(&env, std::path::Path::new(&dir));
     for n in 0..3000 {

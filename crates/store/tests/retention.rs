@@ -30,7 +30,10 @@ fn per_pane_budget_prunes_oldest_and_frees_disk() {
     assert!(st.first_row > 0);
     assert_eq!(st.next_row, 100_000);
     // Row numbers are stable: what is kept reads back as written.
-    assert_eq!(store.get(st.first_row).unwrap().unwrap(), det_row(st.first_row));
+    assert_eq!(
+        store.get(st.first_row).unwrap().unwrap(),
+        det_row(st.first_row)
+    );
     assert_eq!(store.get(99_999).unwrap().unwrap(), det_row(99_999));
     assert_eq!(store.get(0).unwrap(), None);
     // Hole punching gave the space back (allow a few blocks of slack per file).
@@ -65,8 +68,16 @@ fn total_budget_takes_from_the_largest_pane() {
         a.push(det_row(n).as_ref()).unwrap();
     }
     a.flush().unwrap();
-    assert!(env.total_disk_bytes() <= limit, "{}", env.total_disk_bytes());
-    assert_eq!(b.stats().disk_bytes, b_before, "the small pane kept its history");
+    assert!(
+        env.total_disk_bytes() <= limit,
+        "{}",
+        env.total_disk_bytes()
+    );
+    assert_eq!(
+        b.stats().disk_bytes,
+        b_before,
+        "the small pane kept its history"
+    );
     assert!(a.first_row() > 0);
 }
 
