@@ -32,8 +32,23 @@ impl Damage {
     }
 
     pub fn mark_range(&mut self, from: usize, to_inclusive: usize) {
-        for y in from..=to_inclusive.min(self.rows.saturating_sub(1)) {
-            self.mark(y);
+        let to = to_inclusive.min(self.rows.saturating_sub(1));
+        if self.full || from > to {
+            return;
+        }
+        let mut y = from;
+        while y <= to {
+            let bit = y & 63;
+            let n = (64 - bit).min(to + 1 - y);
+            let mask = if n == 64 {
+                u64::MAX
+            } else {
+                ((1u64 << n) - 1) << bit
+            };
+            if let Some(w) = self.bits.get_mut(y >> 6) {
+                *w |= mask;
+            }
+            y += n;
         }
     }
 

@@ -45,7 +45,7 @@ impl Line {
     pub fn used_len(&self) -> usize {
         self.cells
             .iter()
-            .rposition(|c| !c.is_default_blank())
+            .rposition(|c| *c != Cell::BLANK)
             .map_or(0, |i| i + 1)
     }
 }

@@ -5,7 +5,7 @@
 
 use std::collections::VecDeque;
 
-use spool_store::{Row, RowFlags, RowRef, Run, Style};
+use spool_store::{Row, RowFlags, RowRef, Run};
 
 use crate::cell::Cell;
 use crate::clusters::ClusterTable;
@@ -14,6 +14,10 @@ use crate::styles::StyleTable;
 
 /// Receiver of history rows, oldest first. The server implements it for the on-disk store.
 pub trait HistorySink {
+    /// False for sinks that discard rows, so the terminal skips encoding them.
+    fn wants_rows(&self) -> bool {
+        true
+    }
     /// A row left the top of the primary screen.
     fn push_row(&mut self, row: RowRef<'_>);
     /// ED 3: the program asked to erase the scrollback.
@@ -64,6 +68,9 @@ impl HistorySink for std::sync::Arc<spool_store::Store> {
 pub struct NoHistory;
 
 impl HistorySink for NoHistory {
+    fn wants_rows(&self) -> bool {
+        false
+    }
     fn push_row(&mut self, _row: RowRef<'_>) {}
     fn clear_history(&mut self) {}
 }
@@ -110,26 +117,27 @@ pub(crate) fn push_cell_text(out: &mut String, cell: &Cell, clusters: &ClusterTa
     }
 }
 
-/// Build `line` as a store row into the reusable `text`/`runs` buffers; returns its flags.
-/// Spacer cells are skipped, trailing default blanks trimmed, runs measured in bytes.
-pub(crate) fn encode_line(
+/// Build `line` as a store row into the reusable `text`/`runs` buffers; returns the row's text
+/// and flags. Spacer cells are skipped, trailing default blanks trimmed, runs measured in
+/// bytes. Text is assembled as bytes (ASCII cells are one push each) and validated once.
+pub(crate) fn encode_line<'a>(
     line: &Line,
     styles: &StyleTable,
     clusters: &ClusterTable,
-    text: &mut String,
+    text: &'a mut Vec<u8>,
     runs: &mut Vec<Run>,
-) -> RowFlags {
+) -> (&'a str, RowFlags) {
     text.clear();
     runs.clear();
     let used = line.used_len();
     let mut cur_style: u16 = 0;
     let mut run_start = 0usize;
     for cell in &line.cells[..used] {
-        if cell.is_spacer() {
-            continue;
-        }
         if cell.style != cur_style {
-            if text.len() > run_start || !runs.is_empty() || cur_style != 0 {
+            if cell.flags & Cell::SPACER != 0 {
+                continue;
+            }
+            if text.len() > run_start || cur_style != 0 {
                 runs.push(Run {
                     len: (text.len() - run_start) as u32,
                     style: styles.get(cur_style),
@@ -138,7 +146,17 @@ pub(crate) fn encode_line(
             run_start = text.len();
             cur_style = cell.style;
         }
-        push_cell_text(text, cell, clusters);
+        if cell.ch < 0x80 && cell.flags & (Cell::CLUSTER | Cell::SPACER) == 0 {
+            text.push(cell.ch as u8);
+        } else if cell.flags & Cell::SPACER != 0 {
+            continue;
+        } else if cell.flags & Cell::CLUSTER != 0 {
+            text.extend_from_slice(clusters.get(cell.ch).as_bytes());
+        } else {
+            let c = char::from_u32(cell.ch).unwrap_or(' ');
+            let mut b = [0u8; 4];
+            text.extend_from_slice(c.encode_utf8(&mut b).as_bytes());
+        }
     }
     if cur_style != 0 {
         runs.push(Run {
@@ -146,12 +164,7 @@ pub(crate) fn encode_line(
             style: styles.get(cur_style),
         });
     }
-    // Drop a leading zero-length default run created by the first style change at offset 0.
-    if runs
-        .first()
-        .is_some_and(|r| r.len == 0 && r.style == Style::default())
-    {
-        runs.remove(0);
-    }
-    line.flags
+    // Every piece pushed above is whole UTF-8, so this never fails.
+    let s = std::str::from_utf8(text).unwrap_or("");
+    (s, line.flags)
 }

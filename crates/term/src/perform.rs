@@ -60,13 +60,23 @@ impl<S: HistorySink> Perform for Screen<S> {
 
     fn osc_dispatch(&mut self, params: &[&[u8]], bell_terminated: bool) {
         self.osc(params, bell_terminated);
+        // BEL-terminated: vte is back in ground. ESC-terminated: the `\\` follows as an ESC
+        // dispatch, which stops there.
+        self.stop = bell_terminated;
     }
 
     fn csi_dispatch(&mut self, params: &Params, intermediates: &[u8], ignore: bool, action: char) {
         self.csi(params, intermediates, ignore, action);
+        self.stop = true;
+    }
+
+    #[inline(always)]
+    fn terminated(&self) -> bool {
+        self.stop
     }
 
     fn esc_dispatch(&mut self, intermediates: &[u8], ignore: bool, byte: u8) {
+        self.stop = true;
         if ignore {
             return;
         }

@@ -211,6 +211,85 @@ impl<S: HistorySink> Screen<S> {
         }
     }
 
+    /// Ground-state fast path: consume printable ASCII runs and CR, LF, HT, BS, stopping at
+    /// anything else (ESC, DEL, other controls, non-ASCII) for vte to parse. Returns the bytes
+    /// consumed. Only called when vte is known to be in its ground state, where vte would do
+    /// exactly the same: print each printable byte and execute each C0 control.
+    pub(crate) fn fast_ground(&mut self, bytes: &[u8]) -> usize {
+        let mut i = 0;
+        while i < bytes.len() {
+            let b = bytes[i];
+            if (0x20..0x7f).contains(&b) {
+                let end = bytes[i..]
+                    .iter()
+                    .position(|b| !(0x20..0x7f).contains(b))
+                    .map_or(bytes.len(), |n| i + n);
+                self.print_ascii(&bytes[i..end]);
+                i = end;
+            } else if matches!(b, b'\r' | b'\n' | b'\t' | 0x08) {
+                vte::Perform::execute(self, b);
+                i += 1;
+            } else {
+                break;
+            }
+        }
+        i
+    }
+
+    /// Print a run of printable ASCII, a row segment at a time.
+    fn print_ascii(&mut self, run: &[u8]) {
+        if !self.charsets.is_identity() || self.after_zwj || self.modes.insert {
+            for &b in run {
+                self.print(b as char);
+            }
+            return;
+        }
+        let mut s = run;
+        let flags = if self.protected { Cell::PROTECTED } else { 0 };
+        while !s.is_empty() {
+            if self.cursor.pending_wrap {
+                self.wrap();
+            }
+            let style = self.pen_id();
+            let (x, y) = (self.cursor.x, self.cursor.y);
+            let cols = self.cols;
+            let n = s.len().min(cols - x);
+            // Break up wide characters straddling the segment's edges.
+            if self.grid.lines[y].cells[x].is_spacer() {
+                self.clear_wide_at(y, x);
+            }
+            if self.grid.lines[y].cells[x + n - 1].is_wide() {
+                self.clear_wide_at(y, x + n - 1);
+            }
+            let cells = &mut self.grid.lines[y].cells[x..x + n];
+            for (c, &b) in cells.iter_mut().zip(&s[..n]) {
+                *c = Cell {
+                    ch: b as u32,
+                    style,
+                    flags,
+                };
+            }
+            self.damage.mark(y);
+            if x + n < cols {
+                self.cursor.x = x + n;
+                self.last_char = Some(s[n - 1] as char);
+                s = &s[n..];
+            } else if self.modes.autowrap {
+                self.cursor.x = cols - 1;
+                self.cursor.pending_wrap = true;
+                self.last_char = Some(s[n - 1] as char);
+                s = &s[n..];
+            } else {
+                // No autowrap: everything past the margin overwrites the last column.
+                let last = s[s.len() - 1];
+                self.grid.lines[y].cells[cols - 1].ch = last as u32;
+                self.cursor.x = cols - 1;
+                self.last_char = Some(last as char);
+                s = &[];
+            }
+        }
+    }
+
     /// REP: repeat the last printed character `n` times (bounded by the screen's cell count,
     /// since more repetitions than cells only scroll identical rows).
     pub(crate) fn repeat(&mut self, n: usize) {

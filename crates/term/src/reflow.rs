@@ -123,7 +123,7 @@ impl<S: HistorySink> Screen<S> {
         if lines.len() > rows {
             let excess = lines.len() - rows;
             for line in lines.drain(..excess) {
-                let flags = encode_line(
+                let (text, flags) = encode_line(
                     &line,
                     &self.styles,
                     &self.clusters,
@@ -131,7 +131,7 @@ impl<S: HistorySink> Screen<S> {
                     &mut self.row_runs,
                 );
                 self.sink.push_row(RowRef {
-                    text: &self.row_text,
+                    text,
                     runs: &self.row_runs,
                     flags,
                 });

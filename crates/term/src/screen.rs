@@ -106,8 +106,13 @@ pub struct Screen<S> {
     pub(crate) dcs: Dcs,
     pub(crate) now: Instant,
     pub(crate) bells: u64,
+    /// The parser is known to be in its ground state with no partial UTF-8 pending, so bytes
+    /// can take the fast path in `fast_ground`.
+    pub(crate) ground_known: bool,
+    /// Set by dispatches after which vte is in the ground state; stops vte (`terminated`).
+    pub(crate) stop: bool,
     /// Reusable buffers for encoding history rows.
-    pub(crate) row_text: String,
+    pub(crate) row_text: Vec<u8>,
     pub(crate) row_runs: Vec<Run>,
 }
 
@@ -153,7 +158,9 @@ impl<S: HistorySink> Screen<S> {
             dcs: Dcs::default(),
             now: Instant::now(),
             bells: 0,
-            row_text: String::new(),
+            ground_known: true,
+            stop: false,
+            row_text: Vec::new(),
             row_runs: Vec::new(),
         }
     }

@@ -35,9 +35,9 @@ impl<S: HistorySink> Screen<S> {
             return;
         }
         let fill = self.erase_cell();
-        if top == 0 && !self.alt_active {
+        if top == 0 && !self.alt_active && self.sink.wants_rows() {
             for y in 0..n {
-                let flags = encode_line(
+                let (text, flags) = encode_line(
                     &self.grid.lines[y],
                     &self.styles,
                     &self.clusters,
@@ -45,7 +45,7 @@ impl<S: HistorySink> Screen<S> {
                     &mut self.row_runs,
                 );
                 self.sink.push_row(RowRef {
-                    text: &self.row_text,
+                    text,
                     runs: &self.row_runs,
                     flags,
                 });

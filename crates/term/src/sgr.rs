@@ -190,10 +190,7 @@ pub(crate) fn describe(pen: &Style) -> String {
 
 impl<S: HistorySink> Screen<S> {
     pub(crate) fn sgr(&mut self, params: &Params) {
-        let before = self.pen;
         apply_sgr(&mut self.pen, params);
-        if self.pen != before {
-            self.pen_dirty = true;
-        }
+        self.pen_dirty = true;
     }
 }

@@ -6,7 +6,7 @@
 //! styles than [`STYLE_MAX`] — new styles fall back to the default style (text is kept, its
 //! colors are lost), which is logged.
 
-use spool_store::Style;
+use spool_store::{Attrs, Color, Style, Underline};
 
 use crate::hash::FastMap;
 
@@ -15,22 +15,71 @@ use crate::hash::FastMap;
 /// real programs use tens.
 pub const STYLE_MAX: usize = 4096;
 
+/// A `Style` packed into three words: hashing and comparing it is a few instructions,
+/// where the derived impls walk every field.
+type Key = [u64; 3];
+
+#[inline]
+fn color_bits(c: Color) -> u64 {
+    match c {
+        Color::Default => 0,
+        Color::Indexed(n) => 1 << 24 | n as u64,
+        Color::Rgb(r, g, b) => 2 << 24 | (r as u64) << 16 | (g as u64) << 8 | b as u64,
+    }
+}
+
+#[inline]
+fn key(s: &Style) -> Key {
+    [
+        color_bits(s.fg) | color_bits(s.bg) << 32,
+        color_bits(s.underline_color) | (s.attrs.0 as u64) << 32 | (s.underline as u64) << 48,
+        s.link as u64 | (s.image as u64) << 32,
+    ]
+}
+
+#[allow(dead_code)]
+fn unkey(k: Key) -> Style {
+    let color = |v: u64| match v >> 24 & 0xff {
+        1 => Color::Indexed(v as u8),
+        2 => Color::Rgb((v >> 16) as u8, (v >> 8) as u8, v as u8),
+        _ => Color::Default,
+    };
+    Style {
+        fg: color(k[0] & 0xffff_ffff),
+        bg: color(k[0] >> 32),
+        underline_color: color(k[1] & 0xffff_ffff),
+        attrs: Attrs((k[1] >> 32) as u16),
+        underline: Underline::from_u8((k[1] >> 48) as u8),
+        link: k[2] as u32,
+        image: (k[2] >> 32) as u32,
+    }
+}
+
 /// Interned styles, indexed by `u16`.
 #[derive(Debug, Clone)]
 pub struct StyleTable {
     styles: Vec<Style>,
-    map: FastMap<Style, u16>,
+    map: FastMap<Key, u16>,
     free: Vec<u16>,
+    /// Recently interned styles: programs alternate between a handful of styles, and a
+    /// linear scan of a few entries beats hashing a `Style`.
+    recent: [(Key, u16); RECENT],
+    recent_next: usize,
 }
+
+/// Entries in the recent-styles cache.
+const RECENT: usize = 8;
 
 impl Default for StyleTable {
     fn default() -> Self {
         let mut map = FastMap::default();
-        map.insert(Style::default(), 0);
+        map.insert(key(&Style::default()), 0);
         StyleTable {
             styles: vec![Style::default()],
             map,
             free: Vec::new(),
+            recent: [([0; 3], 0); RECENT],
+            recent_next: 0,
         }
     }
 }
@@ -45,7 +94,18 @@ impl StyleTable {
     /// The index of `style`, adding it if there is room; `None` when the table is full.
     #[inline]
     pub fn intern(&mut self, style: Style) -> Option<u16> {
-        if let Some(&i) = self.map.get(&style) {
+        let k = key(&style);
+        if let Some(&(_, i)) = self.recent.iter().find(|(s, _)| *s == k) {
+            return Some(i);
+        }
+        let i = self.intern_slow(style, k)?;
+        self.recent[self.recent_next] = (k, i);
+        self.recent_next = (self.recent_next + 1) % RECENT;
+        Some(i)
+    }
+
+    fn intern_slow(&mut self, style: Style, k: Key) -> Option<u16> {
+        if let Some(&i) = self.map.get(&k) {
             return Some(i);
         }
         let i = if let Some(i) = self.free.pop() {
@@ -57,7 +117,7 @@ impl StyleTable {
         } else {
             return None;
         };
-        self.map.insert(style, i);
+        self.map.insert(k, i);
         Some(i)
     }
 
@@ -72,11 +132,13 @@ impl StyleTable {
 
     /// Keep only the styles whose index is marked in `live` (index 0 is always kept).
     pub fn retain(&mut self, live: &[bool]) {
+        self.recent = [([0; 3], 0); RECENT];
         self.free.clear();
         for (i, s) in self.styles.iter().enumerate().skip(1) {
             if !live.get(i).copied().unwrap_or(false) {
-                if self.map.get(s) == Some(&(i as u16)) {
-                    self.map.remove(s);
+                let k = key(s);
+                if self.map.get(&k) == Some(&(i as u16)) {
+                    self.map.remove(&k);
                 }
                 self.free.push(i as u16);
             }
@@ -92,7 +154,7 @@ impl StyleTable {
 
     pub fn memory_bytes(&self) -> usize {
         self.styles.capacity() * std::mem::size_of::<Style>()
-            + self.map.capacity() * (std::mem::size_of::<(Style, u16)>() + 8)
+            + self.map.capacity() * (std::mem::size_of::<(Key, u16)>() + 8)
             + self.free.capacity() * 2
     }
 }
@@ -124,5 +186,20 @@ mod tests {
         let i = t.intern(extra).unwrap();
         assert_eq!(t.get(i), extra);
         assert!(t.slots() <= STYLE_MAX);
+    }
+
+    #[test]
+    fn key_roundtrip() {
+        let s = Style {
+            fg: Color::Rgb(1, 2, 3),
+            bg: Color::Indexed(200),
+            underline_color: Color::Rgb(255, 0, 9),
+            attrs: Attrs::BOLD | Attrs::OVERLINE,
+            underline: Underline::Curly,
+            link: 77,
+            image: u32::MAX,
+        };
+        assert_eq!(unkey(key(&s)), s);
+        assert_eq!(unkey(key(&Style::default())), Style::default());
     }
 }

@@ -42,7 +42,23 @@ impl<S: HistorySink> Terminal<S> {
             tracing::debug!("synchronized update timed out");
             self.screen.sync.end();
         }
-        self.parser.advance(&mut self.screen, bytes);
+        let mut rest = bytes;
+        while !rest.is_empty() {
+            if self.screen.ground_known {
+                // Fast path: printable ASCII runs and CR/LF/HT/BS handled without vte.
+                let n = self.screen.fast_ground(rest);
+                rest = &rest[n..];
+                if rest.is_empty() {
+                    break;
+                }
+            }
+            // Let vte parse until it completes a CSI/ESC sequence (after which it is in the
+            // ground state again) or the input ends (state unknown).
+            self.screen.stop = false;
+            let n = self.parser.advance_until_terminated(&mut self.screen, rest);
+            rest = &rest[n..];
+            self.screen.ground_known = self.screen.stop;
+        }
     }
 
     /// Resize, reflowing the primary screen.
@@ -107,16 +123,20 @@ impl<S: HistorySink> Terminal<S> {
     }
     /// Row `y` as a store row (text, style runs, flags).
     pub fn row(&self, y: usize) -> Row {
-        let (mut text, mut runs) = (String::new(), Vec::new());
+        let (mut buf, mut runs) = (Vec::new(), Vec::new());
         let s = &self.screen;
-        let flags = encode_line(
+        let (text, flags) = encode_line(
             &s.grid.lines[y],
             &s.styles,
             &s.clusters,
-            &mut text,
+            &mut buf,
             &mut runs,
         );
-        Row { text, runs, flags }
+        Row {
+            text: text.to_owned(),
+            runs,
+            flags,
+        }
     }
     pub fn title(&self) -> &str {
         &self.screen.title
