@@ -55,4 +55,4 @@ pub use reply::REPLY_MAX;
 pub use screen::{ClipboardSet, Cursor, CLIPBOARD_MAX, CWD_MAX, MAX_COLS, MAX_ROWS, TITLE_MAX};
 pub use styles::STYLE_MAX;
 pub use sync::SYNC_TIMEOUT;
-pub use terminal::Terminal;
+pub use terminal::{memory_bound, Terminal};

@@ -30,6 +30,11 @@ impl<S: HistorySink> Screen<S> {
 
     #[cold]
     fn print_slow(&mut self, c: char) {
+        if ('\u{80}'..='\u{9f}').contains(&c) {
+            // A C1 control completed across two feeds: vte hands it to `print`.
+            vte::Perform::execute(self, c as u8);
+            return;
+        }
         let w = char_width(c);
         if (c as u32) >= 0x300 || self.after_zwj {
             if self.try_extend(c) {

@@ -234,3 +234,35 @@ impl<S: HistorySink> Terminal<S> {
         self.screen.grid.memory_bytes()
     }
 }
+
+/// The most bytes a `cols` × `rows` terminal can account in [`Terminal::memory_bytes`], whatever
+/// it is fed: two grids (primary and alternate) plus every bounded table and queue at its cap.
+/// The server can size its per-pane gauges from this.
+pub fn memory_bound(cols: usize, rows: usize) -> usize {
+    use crate::*;
+    use std::mem::size_of;
+    let cols = cols.clamp(1, MAX_COLS);
+    let rows = rows.clamp(1, MAX_ROWS);
+    let grid = rows * (size_of::<Line>() + cols * size_of::<Cell>());
+    // Hash tables may hold up to twice their live entries in buckets.
+    let styles = 2 * STYLE_MAX * (size_of::<Style>() + 40);
+    let clusters = 2 * CLUSTER_MAX * (2 * CLUSTER_MAX_BYTES + 48);
+    let links = LINK_MAX * (4 * LINK_URI_MAX + 80);
+    let clipboard = CLIPBOARD_MAX * (OSC_MAX + 32);
+    let strings = 2 * (2 * TITLE_MAX + CWD_MAX);
+    let row_buffers = cols * (CLUSTER_MAX_BYTES + 2 * size_of::<spool_store::Run>());
+    2 * grid
+        + styles
+        + clusters
+        + links
+        + clipboard
+        + strings
+        + row_buffers
+        + 2 * REPLY_MAX
+        + 2 * DCS_MAX
+        + size_of::<vte::Parser<OSC_MAX>>()
+        + size_of::<Terminal<NoHistory>>()
+        + size_of::<Palette>()
+        + rows.div_ceil(64) * 8
+        + cols
+}
