@@ -1,0 +1,126 @@
+//! History: rows leaving the top of the primary screen reach the sink with their soft-wrap
+//! flag, styles (runs in bytes) and prompt marks; the alternate screen and scroll regions
+//! not at the top produce none; ED 3 clears; resize reflows the primary screen.
+
+use spool_store::{Color, Row, RowFlags};
+use spool_term::Terminal;
+
+fn texts(rows: &[Row]) -> Vec<&str> {
+    rows.iter().map(|r| r.text.as_str()).collect()
+}
+
+#[test]
+fn scrolled_rows_with_wrap_flags() {
+    let mut t = Terminal::new(4, 2, Vec::new());
+    t.feed(b"abcdefgh\r\nij\r\nkl");
+    assert_eq!(texts(t.sink()), ["abcd", "efgh"]);
+    assert!(t.sink()[0].wrapped());
+    assert!(!t.sink()[1].wrapped());
+    assert_eq!(t.row_text(0), "ij");
+}
+
+#[test]
+fn runs_are_bytes_and_wide_chars_appear_once() {
+    let mut t = Terminal::new(10, 1, Vec::new());
+    t.feed("a\x1b[31m日é\x1b[0mb  \r\n".as_bytes());
+    let row = &t.sink()[0];
+    assert_eq!(row.text, "a日éb");
+    assert_eq!(row.runs.len(), 2);
+    assert_eq!(row.runs[0].len, 1);
+    assert!(row.runs[0].style.is_default());
+    assert_eq!(row.runs[1].len, "日é".len() as u32);
+    assert_eq!(row.runs[1].style.fg, Color::Indexed(1));
+    assert_eq!(row.cells(), 5);
+}
+
+#[test]
+fn colored_blanks_are_kept_default_blanks_trimmed() {
+    let mut t = Terminal::new(6, 1, Vec::new());
+    t.feed(b"x\x1b[42m  \x1b[0m   \r\n");
+    let row = &t.sink()[0];
+    assert_eq!(row.text, "x  ");
+    assert_eq!(row.runs.last().unwrap().style.bg, Color::Indexed(2));
+}
+
+#[test]
+fn prompt_marks_travel_with_rows() {
+    let mut t = Terminal::new(10, 1, Vec::new());
+    t.feed(b"\x1b]133;A\x07$ ls\r\n");
+    assert!(t.sink()[0].flags.contains(RowFlags::PROMPT));
+}
+
+#[test]
+fn alternate_screen_makes_no_history() {
+    let mut t = Terminal::new(5, 2, Vec::new());
+    t.feed(b"\x1b[?1049h1\r\n2\r\n3\r\n4\x1b[?1049l");
+    assert!(t.sink().is_empty());
+}
+
+#[test]
+fn region_not_at_top_makes_no_history() {
+    let mut t = Terminal::new(5, 4, Vec::new());
+    t.feed(b"\x1b[2;4r\x1b[4;1H1\n2\n3\n");
+    assert!(t.sink().is_empty());
+    t.feed(b"\x1b[1;3r\x1b[3;1Hx\ny\n");
+    assert_eq!(t.sink().len(), 2, "region at the top scrolls into history");
+}
+
+#[test]
+fn ed3_clears_history() {
+    let mut t = Terminal::new(5, 1, Vec::new());
+    t.feed(b"a\r\nb\r\n");
+    assert_eq!(t.sink().len(), 2);
+    t.feed(b"\x1b[3J");
+    assert!(t.sink().is_empty());
+}
+
+#[test]
+fn resize_reflows_and_keeps_cursor_on_text() {
+    let mut t = Terminal::new(10, 3, Vec::new());
+    t.feed(b"0123456789abcde\r\nxy");
+    assert_eq!(t.row_text(0), "0123456789");
+    assert_eq!(t.row_text(1), "abcde");
+    t.resize(20, 3);
+    assert_eq!(t.row_text(0), "0123456789abcde");
+    assert_eq!(t.row_text(1), "xy");
+    assert_eq!((t.cursor().x, t.cursor().y), (2, 1));
+    t.resize(5, 3);
+    // 15 chars -> 3 rows, "xy" -> 1 row: the top row goes to history.
+    assert_eq!(texts(t.sink()), ["01234"]);
+    assert!(t.sink()[0].wrapped());
+    assert_eq!(t.row_text(0), "56789");
+    assert_eq!(t.row_text(1), "abcde");
+    assert_eq!(t.row_text(2), "xy");
+    assert_eq!((t.cursor().x, t.cursor().y), (2, 2));
+    assert!(t.line(0).wrapped() && !t.line(1).wrapped());
+}
+
+#[test]
+fn resize_wide_chars_do_not_split() {
+    let mut t = Terminal::new(5, 2, Vec::new());
+    t.feed("ab日本".as_bytes());
+    t.resize(3, 3);
+    assert_eq!(t.row_text(0), "ab");
+    assert_eq!(t.row_text(1), "日");
+    assert_eq!(t.row_text(2), "本");
+}
+
+#[test]
+fn shrinking_height_drops_blank_rows_below_cursor_first() {
+    let mut t = Terminal::new(5, 5, Vec::new());
+    t.feed(b"a\r\nb");
+    t.resize(5, 2);
+    assert!(t.sink().is_empty());
+    assert_eq!(t.row_text(0), "a");
+    assert_eq!(t.row_text(1), "b");
+}
+
+#[test]
+fn resize_in_alternate_screen_reflows_primary() {
+    let mut t = Terminal::new(6, 2, Vec::new());
+    t.feed(b"abcdefgh\x1b[?1049hALT");
+    t.resize(10, 2);
+    assert_eq!(t.row_text(1), "  ALT");
+    t.feed(b"\x1b[?1049l");
+    assert_eq!(t.row_text(0), "abcdefgh");
+}
