@@ -56,11 +56,7 @@ impl<S: HistorySink> Screen<S> {
                     self.erase_cells(yy, 0, self.cols, selective);
                 }
             }
-            3 => {
-                if !self.alt_active {
-                    self.sink.clear_history();
-                }
-            }
+            3 if !self.alt_active => self.sink.clear_history(),
             _ => {}
         }
         self.cursor.pending_wrap = false;

@@ -36,10 +36,8 @@ impl<S: HistorySink> Screen<S> {
             return;
         }
         let w = char_width(c);
-        if (c as u32) >= 0x300 || self.after_zwj {
-            if self.try_extend(c) {
-                return;
-            }
+        if ((c as u32) >= 0x300 || self.after_zwj) && self.try_extend(c) {
+            return;
         }
         self.after_zwj = false;
         if w == 0 {

@@ -33,7 +33,7 @@ impl<S: HistorySink> Screen<S> {
         self.after_zwj = false;
         self.title.clear();
         self.icon_title.clear();
-        self.palette = Box::default();
+        *self.palette = Default::default();
         self.sync.end();
         self.damage = Damage::new(self.rows);
     }
