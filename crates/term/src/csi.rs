@@ -2,7 +2,7 @@
 //! kitty keyboard protocol. Parameters are taken as xterm does: missing or 0 means the
 //! default (usually 1).
 
-use vte::Params;
+use crate::args::Args;
 
 use crate::history::HistorySink;
 use crate::modes::CursorShape;
@@ -10,26 +10,21 @@ use crate::screen::Screen;
 
 /// Parameter `i` (its first subparameter), or `default` when missing or zero.
 #[inline]
-fn arg(params: &Params, i: usize, default: u16) -> u16 {
-    match params.iter().nth(i).and_then(|p| p.first()) {
-        Some(&0) | None => default,
-        Some(&v) => v,
+fn arg(params: &Args, i: usize, default: u16) -> u16 {
+    match params.get(i) {
+        Some(0) | None => default,
+        Some(v) => v,
     }
 }
 
 /// Parameter `i`, or 0 when missing (for selectors where 0 is meaningful).
 #[inline]
-fn raw(params: &Params, i: usize) -> u16 {
-    params
-        .iter()
-        .nth(i)
-        .and_then(|p| p.first())
-        .copied()
-        .unwrap_or(0)
+fn raw(params: &Args, i: usize) -> u16 {
+    params.get(i).unwrap_or(0)
 }
 
 impl<S: HistorySink> Screen<S> {
-    pub(crate) fn csi(&mut self, params: &Params, inter: &[u8], ignore: bool, action: char) {
+    pub(crate) fn csi(&mut self, params: &Args, inter: &[u8], ignore: bool, action: char) {
         if ignore && action != 'm' {
             return;
         }

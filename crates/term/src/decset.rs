@@ -1,14 +1,14 @@
 //! Setting, resetting and reporting modes: SM/RM (IRM 4, LNM 20), DECSET/DECRST and DECRQM
 //! (including 2026, synchronized output).
 
-use vte::Params;
+use crate::args::Args;
 
 use crate::history::HistorySink;
 use crate::modes::{MouseEncoding, MouseMode};
 use crate::screen::Screen;
 
 impl<S: HistorySink> Screen<S> {
-    pub(crate) fn set_ansi_modes(&mut self, params: &Params, on: bool) {
+    pub(crate) fn set_ansi_modes(&mut self, params: &Args, on: bool) {
         for p in params.iter() {
             match p.first().copied().unwrap_or(0) {
                 4 => self.modes.insert = on,
@@ -18,7 +18,7 @@ impl<S: HistorySink> Screen<S> {
         }
     }
 
-    pub(crate) fn set_dec_modes(&mut self, params: &Params, on: bool) {
+    pub(crate) fn set_dec_modes(&mut self, params: &Args, on: bool) {
         for p in params.iter() {
             self.set_dec_mode(p.first().copied().unwrap_or(0), on);
         }

@@ -1,8 +1,11 @@
 //! The grid: a screen's rows of cells, each row with its soft-wrap flag and OSC 133 marks.
 //!
-//! Rows are separate allocations so that scrolling a region rotates row pointers
-//! (O(rows)) instead of moving cells (O(rows × cols)). Per row: a `Vec<Cell>` header
+//! Rows are separate allocations in a ring (`VecDeque`), so scrolling the whole screen is
+//! O(1) (the ring's head moves) and scrolling a region rotates row headers (O(rows)), never
+//! cells. Per row: a `Vec<Cell>` header
 //! (24 bytes) + [`RowFlags`] (1 byte, padded) + `cols × 8` bytes of cells.
+
+use std::collections::VecDeque;
 
 use spool_store::RowFlags;
 
@@ -43,9 +46,24 @@ impl Line {
 
     /// Number of cells up to the last one that is not a default blank.
     pub fn used_len(&self) -> usize {
-        self.cells
+        #[inline(always)]
+        fn bits(c: &Cell) -> u64 {
+            c.ch as u64 | (c.style as u64) << 32 | (c.flags as u64) << 48
+        }
+        const BLANK: u64 = ' ' as u64;
+        // Whole blank blocks of 8 cells are skipped first.
+        let mut end = self.cells.len();
+        while end >= 8
+            && self.cells[end - 8..end]
+                .iter()
+                .fold(0, |a, c| a | (bits(c) ^ BLANK))
+                == 0
+        {
+            end -= 8;
+        }
+        self.cells[..end]
             .iter()
-            .rposition(|c| *c != Cell::BLANK)
+            .rposition(|c| bits(c) != BLANK)
             .map_or(0, |i| i + 1)
     }
 }
@@ -54,7 +72,7 @@ impl Line {
 #[derive(Clone, Debug)]
 pub struct Grid {
     pub cols: usize,
-    pub lines: Vec<Line>,
+    pub lines: VecDeque<Line>,
 }
 
 impl Grid {
@@ -68,6 +86,24 @@ impl Grid {
     #[inline]
     pub fn rows(&self) -> usize {
         self.lines.len()
+    }
+
+    /// Move rows `top..=bottom` up by `n` (the top `n` come back at the bottom).
+    pub fn rotate_up(&mut self, top: usize, bottom: usize, n: usize) {
+        if top == 0 && bottom + 1 == self.lines.len() {
+            self.lines.rotate_left(n);
+        } else {
+            self.lines.make_contiguous()[top..=bottom].rotate_left(n);
+        }
+    }
+
+    /// Move rows `top..=bottom` down by `n` (the bottom `n` come back at the top).
+    pub fn rotate_down(&mut self, top: usize, bottom: usize, n: usize) {
+        if top == 0 && bottom + 1 == self.lines.len() {
+            self.lines.rotate_right(n);
+        } else {
+            self.lines.make_contiguous()[top..=bottom].rotate_right(n);
+        }
     }
 
     /// Heap bytes held by the grid.

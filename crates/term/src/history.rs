@@ -117,6 +117,23 @@ pub(crate) fn push_cell_text(out: &mut String, cell: &Cell, clusters: &ClusterTa
     }
 }
 
+/// Append the run `start..end` (bytes) of style `style`, unless it is a leading default run.
+#[inline]
+fn push_run(runs: &mut Vec<Run>, styles: &StyleTable, start: usize, end: usize, style: u16) {
+    if end > start && (style != 0 || !runs.is_empty() || start > 0) {
+        if runs.is_empty() && start > 0 {
+            runs.push(Run {
+                len: start as u32,
+                style: styles.get(0),
+            });
+        }
+        runs.push(Run {
+            len: (end - start) as u32,
+            style: styles.get(style),
+        });
+    }
+}
+
 /// Build `line` as a store row into the reusable `text`/`runs` buffers; returns the row's text
 /// and flags. Spacer cells are skipped, trailing default blanks trimmed, runs measured in
 /// bytes. Text is assembled as bytes (ASCII cells are one push each) and validated once.
@@ -129,40 +146,77 @@ pub(crate) fn encode_line<'a>(
 ) -> (&'a str, RowFlags) {
     text.clear();
     runs.clear();
-    let used = line.used_len();
-    let mut cur_style: u16 = 0;
-    let mut run_start = 0usize;
-    for cell in &line.cells[..used] {
-        if cell.style != cur_style {
-            if cell.flags & Cell::SPACER != 0 {
-                continue;
+    let cells = &line.cells[..line.used_len()];
+    text.reserve(cells.len());
+    let special = cells.iter().fold(0u32, |acc, c| {
+        acc | (c.ch & !0x7f) | (c.flags & (Cell::CLUSTER | Cell::SPACER)) as u32
+    });
+    if special == 0 {
+        // All plain ASCII (the common case): bytes and cells coincide, one pass each.
+        text.extend(cells.iter().map(|c| c.ch as u8));
+        let mut start = 0;
+        let mut style = cells.first().map_or(0, |c| c.style);
+        for (i, c) in cells.iter().enumerate() {
+            if c.style != style {
+                push_run(runs, styles, start, i, style);
+                start = i;
+                style = c.style;
             }
-            if text.len() > run_start || cur_style != 0 {
+        }
+        push_run(runs, styles, start, cells.len(), style);
+        if runs.last().is_some_and(|r| r.style.is_default()) {
+            runs.pop();
+        }
+        let s = std::str::from_utf8(text).unwrap_or("");
+        return (s, line.flags);
+    }
+    let mut i = 0;
+    while i < cells.len() {
+        // One style run at a time.
+        let style = cells[i].style;
+        let end = cells[i..]
+            .iter()
+            .position(|c| c.style != style)
+            .map_or(cells.len(), |n| i + n);
+        let run = &cells[i..end];
+        let start = text.len();
+        // Plain ASCII cells (the common case) become one byte each in a tight loop.
+        let special = run.iter().fold(0u32, |acc, c| {
+            acc | (c.ch & !0x7f) | (c.flags & (Cell::CLUSTER | Cell::SPACER)) as u32
+        });
+        if special == 0 {
+            text.extend(run.iter().map(|c| c.ch as u8));
+        } else {
+            for cell in run {
+                if cell.is_spacer() {
+                    continue;
+                } else if cell.is_cluster() {
+                    text.extend_from_slice(clusters.get(cell.ch).as_bytes());
+                } else {
+                    let c = char::from_u32(cell.ch).unwrap_or(' ');
+                    let mut b = [0u8; 4];
+                    text.extend_from_slice(c.encode_utf8(&mut b).as_bytes());
+                }
+            }
+        }
+        if style != 0 || !runs.is_empty() {
+            if runs.is_empty() && start > 0 {
                 runs.push(Run {
-                    len: (text.len() - run_start) as u32,
-                    style: styles.get(cur_style),
+                    len: start as u32,
+                    style: styles.get(0),
                 });
             }
-            run_start = text.len();
-            cur_style = cell.style;
+            runs.push(Run {
+                len: (text.len() - start) as u32,
+                style: styles.get(style),
+            });
         }
-        if cell.ch < 0x80 && cell.flags & (Cell::CLUSTER | Cell::SPACER) == 0 {
-            text.push(cell.ch as u8);
-        } else if cell.flags & Cell::SPACER != 0 {
-            continue;
-        } else if cell.flags & Cell::CLUSTER != 0 {
-            text.extend_from_slice(clusters.get(cell.ch).as_bytes());
-        } else {
-            let c = char::from_u32(cell.ch).unwrap_or(' ');
-            let mut b = [0u8; 4];
-            text.extend_from_slice(c.encode_utf8(&mut b).as_bytes());
-        }
+        i = end;
     }
-    if cur_style != 0 {
-        runs.push(Run {
-            len: (text.len() - run_start) as u32,
-            style: styles.get(cur_style),
-        });
+    // A trailing default run is implied by the format ("text past the last run has the
+    // default style").
+    if runs.last().is_some_and(|r| r.style.is_default()) {
+        runs.pop();
     }
     // Every piece pushed above is whole UTF-8, so this never fails.
     let s = std::str::from_utf8(text).unwrap_or("");

@@ -13,6 +13,7 @@
 //!   constant re-exported here; see README.md for the full list and why each size.
 
 mod altscreen;
+mod args;
 pub mod bench;
 pub mod cell;
 pub mod charset;

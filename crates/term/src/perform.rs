@@ -3,6 +3,7 @@
 
 use vte::{Params, Perform};
 
+use crate::args::Args;
 use crate::charset::Charset;
 use crate::history::HistorySink;
 use crate::screen::Screen;
@@ -66,7 +67,7 @@ impl<S: HistorySink> Perform for Screen<S> {
     }
 
     fn csi_dispatch(&mut self, params: &Params, intermediates: &[u8], ignore: bool, action: char) {
-        self.csi(params, intermediates, ignore, action);
+        self.csi(&Args::from_vte(params), intermediates, ignore, action);
         self.stop = true;
     }
 

@@ -5,6 +5,7 @@
 
 use spool_store::width::{char_width, extends_cluster, widen};
 
+use crate::args::{parse_simple_csi, Args};
 use crate::cell::Cell;
 use crate::clusters::CLUSTER_MAX_BYTES;
 use crate::history::HistorySink;
@@ -220,6 +221,7 @@ impl<S: HistorySink> Screen<S> {
     /// exactly the same: print each printable byte and execute each C0 control.
     pub(crate) fn fast_ground(&mut self, bytes: &[u8]) -> usize {
         let mut i = 0;
+        let mut args = Args::EMPTY;
         while i < bytes.len() {
             let b = bytes[i];
             if (0x20..0x7f).contains(&b) {
@@ -232,6 +234,25 @@ impl<S: HistorySink> Screen<S> {
             } else if matches!(b, b'\r' | b'\n' | b'\t' | 0x08) {
                 vte::Perform::execute(self, b);
                 i += 1;
+            } else if b == 0x1b {
+                match bytes.get(i + 1) {
+                    Some(b'[') => match parse_simple_csi(&bytes[i..], &mut args) {
+                        Some((marker, action, len)) => {
+                            let m = [marker];
+                            let inter: &[u8] = if marker == 0 { &[] } else { &m };
+                            self.csi(&args, inter, false, action as char);
+                            i += len;
+                        }
+                        None => break,
+                    },
+                    // Two-byte ESC sequences (DECSC, RI, …), exactly those vte dispatches
+                    // straight from its escape state.
+                    Some(&f @ (0x30..=0x4f | 0x51..=0x57 | 0x59 | 0x5a | 0x5c | 0x60..=0x7e)) => {
+                        vte::Perform::esc_dispatch(self, &[], false, f);
+                        i += 2;
+                    }
+                    _ => break,
+                }
             } else {
                 break;
             }

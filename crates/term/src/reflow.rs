@@ -143,7 +143,10 @@ impl<S: HistorySink> Screen<S> {
         }
         cx = cx.min(cols - 1);
         cy = cy.min(rows - 1);
-        let primary = Grid { cols, lines };
+        let primary = Grid {
+            cols,
+            lines: lines.into(),
+        };
         if alt {
             self.other = Some(primary);
             self.grid.set_cols(cols);

@@ -51,11 +51,9 @@ impl<S: HistorySink> Screen<S> {
                 });
             }
         }
-        let region = &mut self.grid.lines[top..=bottom];
-        region.rotate_left(n);
-        let len = region.len();
-        for line in &mut region[len - n..] {
-            line.reset(fill);
+        self.grid.rotate_up(top, bottom, n);
+        for y in bottom + 1 - n..=bottom {
+            self.grid.lines[y].reset(fill);
         }
         self.damage.mark_range(top, bottom);
     }
@@ -68,10 +66,9 @@ impl<S: HistorySink> Screen<S> {
             return;
         }
         let fill = self.erase_cell();
-        let region = &mut self.grid.lines[top..=bottom];
-        region.rotate_right(n);
-        for line in &mut region[..n] {
-            line.reset(fill);
+        self.grid.rotate_down(top, bottom, n);
+        for y in top..top + n {
+            self.grid.lines[y].reset(fill);
         }
         self.damage.mark_range(top, bottom);
     }
@@ -100,10 +97,9 @@ impl<S: HistorySink> Screen<S> {
         }
         let n = n.max(1).min(self.bottom + 1 - y);
         let fill = self.erase_cell();
-        let region = &mut self.grid.lines[y..=self.bottom];
-        region.rotate_right(n);
-        for line in &mut region[..n] {
-            line.reset(fill);
+        self.grid.rotate_down(y, self.bottom, n);
+        for yy in y..y + n {
+            self.grid.lines[yy].reset(fill);
         }
         self.damage.mark_range(y, self.bottom);
         self.cursor.x = 0;
@@ -118,11 +114,9 @@ impl<S: HistorySink> Screen<S> {
         }
         let n = n.max(1).min(self.bottom + 1 - y);
         let fill = self.erase_cell();
-        let region = &mut self.grid.lines[y..=self.bottom];
-        region.rotate_left(n);
-        let len = region.len();
-        for line in &mut region[len - n..] {
-            line.reset(fill);
+        self.grid.rotate_up(y, self.bottom, n);
+        for yy in self.bottom + 1 - n..=self.bottom {
+            self.grid.lines[yy].reset(fill);
         }
         self.damage.mark_range(y, self.bottom);
         self.cursor.x = 0;

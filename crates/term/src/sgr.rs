@@ -2,8 +2,8 @@
 //! (58/59), and 16/256/truecolor in both `;` and `:` forms. Also renders the pen back as an SGR
 //! string for DECRQSS.
 
+use crate::args::Args;
 use spool_store::{Attrs, Color, Style, Underline};
-use vte::Params;
 
 use crate::history::HistorySink;
 use crate::screen::Screen;
@@ -41,13 +41,10 @@ fn rgb(r: u16, g: u16, b: u16) -> Color {
 }
 
 /// Apply SGR parameters to `pen`.
-pub(crate) fn apply_sgr(pen: &mut Style, params: &Params) {
-    let mut list: [&[u16]; 32] = [&[]; 32];
+pub(crate) fn apply_sgr(pen: &mut Style, params: &Args) {
+    let mut list: [&[u16]; crate::args::MAX_VALUES] = [&[]; crate::args::MAX_VALUES];
     let mut n = 0;
     for p in params.iter() {
-        if n == list.len() {
-            break;
-        }
         list[n] = p;
         n += 1;
     }
@@ -189,7 +186,7 @@ pub(crate) fn describe(pen: &Style) -> String {
 }
 
 impl<S: HistorySink> Screen<S> {
-    pub(crate) fn sgr(&mut self, params: &Params) {
+    pub(crate) fn sgr(&mut self, params: &Args) {
         apply_sgr(&mut self.pen, params);
         self.pen_dirty = true;
     }
