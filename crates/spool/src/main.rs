@@ -1,35 +1,117 @@
 //! `spool`: the command-line entry point. Each subcommand lives in its own module under
-//! `cmd/`, so a behavior is found by its name.
+//! `cmd/`, so a behavior is found by its name; `client.rs` is how they reach the server.
+
+use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+mod client;
 mod cmd;
+
+/// jemalloc returns freed memory to the OS (after a burst of output, RSS goes back down).
+#[global_allocator]
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
+/// jemalloc options, read before `main`: purge unused pages after a second, from a background
+/// thread, so an idle server gives memory back without waiting for its next allocation.
+#[allow(non_upper_case_globals)]
+#[export_name = "_rjem_malloc_conf"]
+pub static malloc_conf: &[u8; 63] =
+    b"background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:1000\0";
 
 /// A terminal multiplexer whose scrollback lives on disk, compressed, so the server's memory is
 /// bounded by configuration and never by how much the panes print.
+///
+/// Like tmux: a server (started on demand) owns sessions of tabs of panes; these commands
+/// script it. -L and -S choose which server.
 #[derive(Parser, Debug)]
-#[command(name = "spool", version, about, long_about = None, propagate_version = true)]
-struct Cli {
+#[command(name = "spool", version, about, long_about, propagate_version = true)]
+pub struct Cli {
+    /// Server name: the socket is $XDG_RUNTIME_DIR/spool/NAME (or /tmp/spool-UID/NAME).
+    #[arg(short = 'L', value_name = "NAME")]
+    pub name: Option<String>,
+    /// Socket path, overriding -L.
+    #[arg(short = 'S', value_name = "PATH")]
+    pub socket: Option<PathBuf>,
     #[command(subcommand)]
     command: Option<Command>,
 }
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Create a session (detached until the attach client exists).
+    #[command(alias = "new-session")]
+    New(cmd::new::Args),
+    /// List sessions.
+    #[command(alias = "list-sessions")]
+    Ls(cmd::ls::Args),
+    /// List panes (of one session with -t).
+    #[command(alias = "list-panes")]
+    Panes(cmd::panes::Args),
+    /// Open a tab with a new pane in a session.
+    NewTab(cmd::new_tab::Args),
+    /// Split a pane, starting a new one beside (-h) or below (-v) it.
+    #[command(alias = "split-window")]
+    Split(cmd::split::Args),
+    /// Resize a pane (a pane alone in its tab resizes its session).
+    #[command(alias = "resize-pane")]
+    Resize(cmd::resize::Args),
+    /// Send literal text, or with --keys key names, to a pane.
+    #[command(alias = "send-keys")]
+    Send(cmd::send::Args),
+    /// Print a pane's screen and history as text.
+    #[command(alias = "capture-pane")]
+    Capture(cmd::capture::Args),
+    /// Search a pane's whole history and screen with a regex.
+    Search(cmd::search::Args),
+    /// Wait until a pane's process has exited and all its output was processed; exit with its
+    /// status.
+    Wait(cmd::wait::Args),
+    /// Kill a pane, or every pane of a session.
+    #[command(alias = "kill-pane", alias = "kill-session")]
+    Kill(cmd::kill::Args),
+    /// Stop the server and every pane.
+    KillServer,
+    /// Memory accounts, RSS and per-pane history of the server.
+    Stats(cmd::stats::Args),
+    /// Run the server in the foreground (for service managers; clients start one on demand).
+    Server,
     /// Tools for developing and checking spool itself.
     #[command(subcommand)]
     Debug(cmd::debug::DebugCommand),
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() {
     let cli = Cli::parse();
-    match cli.command {
+    let target = client::Target::new(cli.name.as_deref(), cli.socket.as_deref());
+    let result = match cli.command {
         None => {
             use clap::CommandFactory;
-            Cli::command().print_help()?;
+            let _ = Cli::command().print_help();
             println!();
-            Ok(())
+            Ok(0)
         }
-        Some(Command::Debug(cmd)) => cmd::debug::run(cmd),
+        Some(Command::New(a)) => cmd::new::run(&target, a),
+        Some(Command::Ls(a)) => cmd::ls::run(&target, a),
+        Some(Command::Panes(a)) => cmd::panes::run(&target, a),
+        Some(Command::NewTab(a)) => cmd::new_tab::run(&target, a),
+        Some(Command::Split(a)) => cmd::split::run(&target, a),
+        Some(Command::Resize(a)) => cmd::resize::run(&target, a),
+        Some(Command::Send(a)) => cmd::send::run(&target, a),
+        Some(Command::Capture(a)) => cmd::capture::run(&target, a),
+        Some(Command::Search(a)) => cmd::search::run(&target, a),
+        Some(Command::Wait(a)) => cmd::wait::run(&target, a),
+        Some(Command::Kill(a)) => cmd::kill::run(&target, a),
+        Some(Command::KillServer) => cmd::kill::server(&target),
+        Some(Command::Stats(a)) => cmd::stats::run(&target, a),
+        Some(Command::Server) => cmd::server::run(&target),
+        Some(Command::Debug(c)) => cmd::debug::run(c).map(|()| 0),
+    };
+    match result {
+        Ok(code) => std::process::exit(code),
+        Err(e) => {
+            eprintln!("spool: {e:#}");
+            std::process::exit(1);
+        }
     }
 }

@@ -1,0 +1,19 @@
+//! The protocol spool's server and clients speak over a Unix socket, and where that socket is.
+//!
+//! - [`frame`]: length-prefixed frames (4-byte little-endian length, then a postcard body), with
+//!   a hard maximum checked before anything is allocated.
+//! - [`msg`]: the messages. A connection starts with [`Request::Hello`] answered by
+//!   [`Response::Welcome`]; then each request gets one response, or a stream of responses ended
+//!   by [`Response::End`] (capture, search).
+//! - [`paths`]: socket, state and log locations (`-L NAME`, `-S PATH`, XDG directories).
+
+pub mod frame;
+pub mod msg;
+pub mod paths;
+
+pub use frame::{FrameError, MAX_FRAME_BYTES};
+pub use msg::*;
+
+/// Protocol version: bumped on any incompatible change to [`msg`]. Both sides refuse a
+/// mismatch in the handshake with a message naming both versions.
+pub const PROTOCOL_VERSION: u32 = 1;

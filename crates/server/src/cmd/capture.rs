@@ -1,0 +1,84 @@
+//! `spool capture`: screen and history rows as text, streamed in chunks.
+//!
+//! Line numbers are tmux's: 0 is the top screen row, -1 the newest history row, `-S -` the
+//! oldest kept row. History comes from the store (read from disk transparently); memory is
+//! one chunk and one batch of rows, whatever the range.
+
+use std::sync::Arc;
+
+use spool_proto::{Capture, Line, Response};
+use spool_store::Row;
+
+use super::{io, CmdResult};
+use crate::conn::Conn;
+use crate::server::Server;
+
+/// Text sent per response frame.
+const CHUNK_BYTES: usize = 64 * 1024;
+/// History rows read per batch.
+const BATCH_ROWS: u64 = 2048;
+
+pub async fn run(server: &Arc<Server>, conn: &mut Conn, c: Capture) -> CmdResult {
+    let pane = server.resolve_pane(c.target.as_deref())?;
+    // Screen and history end in one snapshot, so rows scrolling meanwhile are not doubled.
+    let (screen, hist_end) = {
+        let t = pane.term();
+        let next = pane.store.next_row();
+        ((0..t.rows()).map(|y| t.row(y)).collect::<Vec<Row>>(), next)
+    };
+    let hist_first = pane.store.first_row().min(hist_end);
+    let hist_len = (hist_end - hist_first) as i64;
+    let last = screen.len() as i64 - 1;
+    let clamp = |l: i64| l.clamp(-hist_len, last);
+    let start = match c.start {
+        None => 0,
+        Some(Line::Edge) => -hist_len,
+        Some(Line::At(n)) => clamp(n),
+    };
+    let end = match c.end {
+        None | Some(Line::Edge) => last,
+        Some(Line::At(n)) => clamp(n),
+    };
+    let mut out = String::with_capacity(CHUNK_BYTES + 4096);
+    let emit = |out: &mut String, row: &Row, last_line: bool| {
+        crate::ansi::push_row(out, row, c.escapes);
+        if !(c.join && row.wrapped() && !last_line) {
+            out.push('\n');
+        }
+    };
+    if start < 0 {
+        let mut from = (hist_end as i64 + start) as u64;
+        let to = (hist_end as i64 + end.min(-1) + 1) as u64;
+        while from < to {
+            let upto = (from + BATCH_ROWS).min(to);
+            let store = pane.store.clone();
+            let rows = tokio::task::block_in_place(|| {
+                store
+                    .range(from..upto)
+                    .collect::<Result<Vec<(u64, Row)>, _>>()
+            })
+            .map_err(|e| format!("history: {e}"))?;
+            for (_, row) in &rows {
+                emit(&mut out, row, false);
+                if out.len() >= CHUNK_BYTES {
+                    let chunk = std::mem::take(&mut out).into_bytes();
+                    conn.send(&Response::Text(chunk)).await.map_err(io)?;
+                }
+            }
+            from = upto;
+        }
+    }
+    for y in start.max(0)..=end {
+        emit(&mut out, &screen[y as usize], y == end);
+        if out.len() >= CHUNK_BYTES {
+            let chunk = std::mem::take(&mut out).into_bytes();
+            conn.send(&Response::Text(chunk)).await.map_err(io)?;
+        }
+    }
+    if !out.is_empty() {
+        conn.send(&Response::Text(out.into_bytes()))
+            .await
+            .map_err(io)?;
+    }
+    conn.send(&Response::End).await.map_err(io)
+}

@@ -1,0 +1,80 @@
+//! `spool panes`: panes of one session (`-t`) or of all.
+
+use std::sync::Arc;
+
+use spool_proto::{PaneInfo, Response};
+
+use super::{io, CmdResult};
+use crate::conn::Conn;
+use crate::server::Server;
+
+pub async fn run(server: &Arc<Server>, conn: &mut Conn, target: Option<String>) -> CmdResult {
+    let only = match &target {
+        Some(t) => {
+            let p = server.resolve_pane(Some(t))?;
+            let st = server.state();
+            Some(Server::session_index_of(&st, p.id).ok_or("pane has no session")?)
+        }
+        None => None,
+    };
+    let mut out = Vec::new();
+    let rows: Vec<_> = {
+        let st = server.state();
+        st.sessions
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| only.is_none_or(|o| o == *i))
+            .flat_map(|(_, s)| {
+                s.tabs.iter().enumerate().flat_map(move |(ti, tab)| {
+                    tab.root.panes().into_iter().map(move |id| {
+                        (
+                            s.name.clone(),
+                            ti as u32,
+                            id,
+                            tab.active == id && s.active_tab == ti,
+                        )
+                    })
+                })
+            })
+            .filter_map(|(sname, ti, id, active)| {
+                st.panes.get(&id).map(|p| (sname, ti, p.clone(), active))
+            })
+            .collect()
+    };
+    for (session, tab, p, active) in rows {
+        let (cols, rows) = p.size();
+        let (title, cwd) = {
+            let t = p.term();
+            (t.title().to_string(), t.cwd().to_string())
+        };
+        let cwd = if cwd.is_empty() {
+            proc_cwd(p.pid).unwrap_or_default()
+        } else {
+            cwd.strip_prefix("file://")
+                .and_then(|rest| rest.find('/').map(|i| rest[i..].to_string()))
+                .unwrap_or(cwd)
+        };
+        out.push(PaneInfo {
+            id: p.name(),
+            session,
+            tab,
+            cols,
+            rows,
+            command: p.command.clone(),
+            pid: p.pid,
+            cwd,
+            title,
+            history_rows: p.store.len(),
+            active,
+            exit_status: p.exit().map(|e| e.status),
+        });
+    }
+    conn.send(&Response::Panes(out)).await.map_err(io)
+}
+
+/// The child's working directory from /proc (when the shell does not report OSC 7).
+fn proc_cwd(pid: u32) -> Option<String> {
+    std::fs::read_link(format!("/proc/{pid}/cwd"))
+        .ok()
+        .map(|p| p.display().to_string())
+}

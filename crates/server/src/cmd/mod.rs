@@ -1,0 +1,57 @@
+//! Server side of each command, one file per verb (as tmux's `cmd-*.c`).
+
+use std::sync::Arc;
+
+use spool_proto::Request;
+
+use crate::conn::Conn;
+use crate::server::Server;
+
+mod capture;
+mod kill;
+mod list_panes;
+mod list_sessions;
+mod new_session;
+mod new_tab;
+mod resize;
+mod search;
+mod send;
+mod split;
+mod stats;
+mod wait;
+
+pub use stats::{collect as collect_stats, log_report};
+
+/// A command's result: `Err` is the one-line message the client prints.
+pub type CmdResult = Result<(), String>;
+
+pub(crate) fn io(e: std::io::Error) -> String {
+    format!("connection lost: {e}")
+}
+
+pub async fn dispatch(server: &Arc<Server>, conn: &mut Conn, req: Request) -> CmdResult {
+    match req {
+        Request::Hello { .. } => Err("already said hello".into()),
+        Request::NewSession(n) => new_session::run(server, conn, n).await,
+        Request::NewTab { target, spawn } => new_tab::run(server, conn, target, spawn).await,
+        Request::Split {
+            target,
+            horizontal,
+            percent,
+            spawn,
+        } => split::run(server, conn, target, horizontal, percent, spawn).await,
+        Request::Resize { target, cols, rows } => {
+            resize::run(server, conn, target, cols, rows).await
+        }
+        Request::ListSessions => list_sessions::run(server, conn).await,
+        Request::ListPanes { target } => list_panes::run(server, conn, target).await,
+        Request::SendText { target, text } => send::text(server, conn, target, text).await,
+        Request::SendKeys { target, keys } => send::keys(server, conn, target, keys).await,
+        Request::Capture(c) => capture::run(server, conn, c).await,
+        Request::Search { target, pattern } => search::run(server, conn, target, pattern).await,
+        Request::Wait { target } => wait::run(server, conn, target).await,
+        Request::Kill { target } => kill::run(server, conn, target).await,
+        Request::KillServer => kill::server(server, conn).await,
+        Request::Stats => stats::run(server, conn).await,
+    }
+}

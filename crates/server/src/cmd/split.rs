@@ -1,0 +1,64 @@
+//! `spool split`: divide a pane, starting a new one beside (`-h`) or below (`-v`) it.
+
+use std::sync::Arc;
+
+use spool_proto::{Response, Spawn};
+
+use super::{io, CmdResult};
+use crate::conn::Conn;
+use crate::server::Server;
+
+pub async fn run(
+    server: &Arc<Server>,
+    conn: &mut Conn,
+    target: Option<String>,
+    horizontal: bool,
+    percent: Option<u8>,
+    mut spawn: Spawn,
+) -> CmdResult {
+    let percent = percent.unwrap_or(50);
+    if !(1..=99).contains(&percent) {
+        return Err(format!("bad percentage: {percent} (1-99)"));
+    }
+    let old = server.resolve_pane(target.as_deref())?;
+    let (cols, rows) = old.size();
+    let along = if horizontal { cols } else { rows };
+    if along < 3 {
+        return Err("pane too small to split".into());
+    }
+    // Size the new pane like its final place, so its program starts at the right size.
+    let new_len = ((along - 1) as u32 * percent as u32 / 100).max(1) as u16;
+    let (nc, nr) = if horizontal {
+        (new_len, rows)
+    } else {
+        (cols, new_len)
+    };
+    let remain = {
+        let st = server.state();
+        let si = Server::session_index_of(&st, old.id).ok_or("pane has no session")?;
+        st.sessions[si].remain_on_exit
+    };
+    spawn.remain_on_exit |= remain;
+    let pane = server.spawn_pane(&spawn, nc, nr, spawn.remain_on_exit)?;
+    let session = {
+        let mut st = server.state();
+        let Some(si) = Server::session_index_of(&st, old.id) else {
+            drop(st);
+            server.remove_pane(pane.id);
+            return Err("the pane closed meanwhile".into());
+        };
+        let s = &mut st.sessions[si];
+        let ti = s.tab_of(old.id).expect("pane is in a tab");
+        s.tabs[ti].root.split(old.id, pane.id, horizontal, percent);
+        s.tabs[ti].active = pane.id;
+        let name = s.name.clone();
+        Server::relayout(&st, si);
+        name
+    };
+    conn.send(&Response::Created {
+        session,
+        pane: pane.name(),
+    })
+    .await
+    .map_err(io)
+}

@@ -1,0 +1,126 @@
+//! `spool stats`: RSS, every memory account, what they leave unexplained, and per pane
+//! history. Also the periodic memory report in the log.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use spool_proto::{Gauge, PaneStats, Response, ServerStats};
+
+use super::{io, CmdResult};
+use crate::conn::Conn;
+use crate::server::Server;
+
+/// Resident set size from /proc/self/statm.
+pub fn rss_bytes() -> u64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: u64 = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    // SAFETY: sysconf has no preconditions.
+    let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) }.max(1) as u64;
+    pages * page
+}
+
+/// Gather every gauge now.
+pub fn collect(server: &Server) -> ServerStats {
+    let panes: Vec<_> = server.state().panes.values().cloned().collect();
+    let (mut screens, mut emulator, mut hot, mut index, mut input) = (0u64, 0u64, 0u64, 0u64, 0u64);
+    let mut per_pane = Vec::with_capacity(panes.len());
+    for p in &panes {
+        let (screen, total) = {
+            let t = p.term();
+            (t.screen_bytes() as u64, t.memory_bytes() as u64)
+        };
+        let st = p.store.stats();
+        let queued = p.input_bytes() as u64;
+        screens += screen;
+        emulator += total.saturating_sub(screen);
+        hot += (st.open_bytes + st.pending_bytes) as u64;
+        index += st.index_bytes as u64;
+        input += queued;
+        per_pane.push(PaneStats {
+            id: p.name(),
+            history_rows: st.rows,
+            history_rows_in_memory: st.rows_in_memory,
+            memory_bytes: total + st.memory_bytes as u64 + queued,
+            disk_bytes: st.disk_bytes,
+            uncompressed_bytes: st.uncompressed_bytes,
+        });
+    }
+    let cache = server.env.cache().stats();
+    let gauges = vec![
+        Gauge {
+            name: "screens".into(),
+            bytes: screens,
+        },
+        Gauge {
+            name: "emulator_tables_and_escape_buffers".into(),
+            bytes: emulator,
+        },
+        Gauge {
+            name: "hot_history".into(),
+            bytes: hot,
+        },
+        Gauge {
+            name: "history_index".into(),
+            bytes: index,
+        },
+        Gauge {
+            name: "segment_cache".into(),
+            bytes: cache.bytes as u64,
+        },
+        Gauge {
+            name: "pane_input_queues".into(),
+            bytes: input,
+        },
+        Gauge {
+            name: "client_buffers".into(),
+            bytes: server.client_bytes.load(Ordering::Relaxed),
+        },
+        Gauge {
+            name: "images".into(),
+            bytes: 0,
+        },
+    ];
+    let rss = rss_bytes();
+    let explained: u64 = gauges.iter().map(|g| g.bytes).sum();
+    ServerStats {
+        pid: std::process::id(),
+        rss_bytes: rss,
+        unexplained_bytes: rss.saturating_sub(explained),
+        gauges,
+        panes: per_pane,
+        cache_hits: cache.hits,
+        cache_misses: cache.misses,
+        uptime_secs: server.started.elapsed().as_secs(),
+    }
+}
+
+pub async fn run(server: &Arc<Server>, conn: &mut Conn) -> CmdResult {
+    let stats = collect(server);
+    conn.send(&Response::Stats(stats)).await.map_err(io)
+}
+
+/// One line in the log: RSS, panes, history in memory vs on disk, non-zero accounts.
+pub fn log_report(server: &Server) {
+    let s = collect(server);
+    let rows_mem: u64 = s.panes.iter().map(|p| p.history_rows_in_memory).sum();
+    let rows: u64 = s.panes.iter().map(|p| p.history_rows).sum();
+    let gauges: Vec<String> = s
+        .gauges
+        .iter()
+        .filter(|g| g.bytes > 0)
+        .map(|g| format!("{}={}", g.name, g.bytes))
+        .collect();
+    tracing::info!(
+        rss = s.rss_bytes,
+        panes = s.panes.len(),
+        history_rows_in_memory = rows_mem,
+        history_rows_on_disk = rows - rows_mem,
+        unexplained = s.unexplained_bytes,
+        gauges = %gauges.join(" "),
+        "memory report"
+    );
+}

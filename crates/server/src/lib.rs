@@ -1,0 +1,125 @@
+//! spool's server: sessions → tabs → panes in a split tree, each pane a child on a PTY whose
+//! output feeds the emulator and, through it, the on-disk history store.
+//!
+//! - [`run`]: bind the socket, serve clients, shut down cleanly.
+//! - `server.rs`: state (sessions, panes), spawning, closing; `pane.rs`: a pane's I/O tasks;
+//!   `pty.rs`: PTYs; `layout.rs`/`session.rs`: the split tree; `conn.rs`: a client
+//!   connection; `cmd/`: one file per command; `keys.rs`: key names to bytes; `ansi.rs`: SGR.
+
+mod ansi;
+mod cmd;
+mod conn;
+pub mod keys;
+pub mod layout;
+mod pane;
+mod pty;
+mod server;
+mod session;
+
+use std::os::unix::fs::PermissionsExt;
+use std::time::Duration;
+
+pub use cmd::collect_stats;
+pub use pane::{INPUT_MAX, READ_CHUNK};
+pub use server::{ServerConfig, MAX_CLIENTS, RECENT_EXITS_MAX};
+
+/// How long a server with no sessions and no clients stays up: long enough for a script's
+/// `spool wait` or `capture` right after its last pane ended, short enough not to linger.
+pub const EMPTY_GRACE: Duration = Duration::from_secs(5);
+
+/// How often the memory report goes to the log.
+pub const MEMORY_REPORT_EVERY: Duration = Duration::from_secs(60);
+
+/// Errors starting the server.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error("a server is already running on {0}")]
+    AlreadyRunning(String),
+    #[error("{what}: {source}")]
+    Io {
+        what: String,
+        source: std::io::Error,
+    },
+}
+
+fn io_err(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> ServerError {
+    let what = what.into();
+    move |source| ServerError::Io { what, source }
+}
+
+/// Run a server until it is told to stop or its last session ends. `ready` is called once the
+/// socket accepts connections.
+pub async fn run(config: ServerConfig, ready: impl FnOnce()) -> Result<(), ServerError> {
+    let socket = config.socket.clone();
+    if let Some(dir) = socket.parent() {
+        std::fs::create_dir_all(dir).map_err(io_err(format!("creating {}", dir.display())))?;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            .map_err(io_err(format!("securing {}", dir.display())))?;
+    }
+    if std::os::unix::net::UnixStream::connect(&socket).is_ok() {
+        return Err(ServerError::AlreadyRunning(socket.display().to_string()));
+    }
+    let _ = std::fs::remove_file(&socket);
+    let listener = tokio::net::UnixListener::bind(&socket)
+        .map_err(io_err(format!("binding {}", socket.display())))?;
+    std::fs::set_permissions(&socket, std::fs::Permissions::from_mode(0o600))
+        .map_err(io_err("securing the socket"))?;
+    std::fs::create_dir_all(&config.state_dir)
+        .map_err(io_err(format!("creating {}", config.state_dir.display())))?;
+    std::fs::set_permissions(&config.state_dir, std::fs::Permissions::from_mode(0o700))
+        .map_err(io_err("securing the state directory"))?;
+
+    let (server, events) = server::Server::new(config);
+    tokio::spawn(server.clone().event_loop(events));
+    let mut shutdown = server.shutdown.subscribe();
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .map_err(io_err("SIGTERM handler"))?;
+    let mut int = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+        .map_err(io_err("SIGINT handler"))?;
+    let mut report = tokio::time::interval(MEMORY_REPORT_EVERY);
+    report.tick().await;
+    tracing::info!(socket = %socket.display(), pid = std::process::id(), "server started");
+    ready();
+    // A fresh server is empty until its first command arrives.
+    let mut empty_deadline = Some(tokio::time::Instant::now() + EMPTY_GRACE);
+    loop {
+        let empty_at =
+            empty_deadline.unwrap_or_else(|| tokio::time::Instant::now() + MEMORY_REPORT_EVERY);
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    tokio::spawn(conn::serve(server.clone(), stream));
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            },
+            _ = shutdown.changed() => break,
+            _ = term.recv() => break,
+            _ = int.recv() => break,
+            _ = report.tick() => cmd::log_report(&server),
+            _ = server.maybe_empty.notified() => {
+                if server.is_empty() {
+                    empty_deadline = Some(tokio::time::Instant::now() + EMPTY_GRACE);
+                }
+            }
+            _ = tokio::time::sleep_until(empty_at), if empty_deadline.is_some() => {
+                if server.is_empty() {
+                    tracing::info!("no sessions and no clients; server exiting");
+                    break;
+                }
+                empty_deadline = None;
+            }
+        }
+    }
+    tracing::info!("server stopping");
+    let _ = std::fs::remove_file(&socket);
+    let ids: Vec<u32> = server.state().panes.keys().copied().collect();
+    for id in ids {
+        server.remove_pane(id);
+    }
+    // Let pending history deletions run before the runtime goes away.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    Ok(())
+}

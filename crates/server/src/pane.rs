@@ -1,0 +1,287 @@
+//! A pane: a child process on a PTY, the emulator that reads its output, and its history.
+//!
+//! ```text
+//!  child ──PTY──► reader task: read ≤ READ_CHUNK ─► Terminal::feed ─► rows ─► Store
+//!        ◄─────── writer task ◄── input queue (≤ INPUT_MAX bytes: keys, pastes, replies)
+//! ```
+//!
+//! There is no userspace queue of pane output: the reader feeds the emulator directly, so the
+//! kernel's PTY buffer is the only back-pressure, and a program that prints faster than the
+//! emulator parses is simply slowed down, as on a real terminal.
+
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU16, AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use spool_store::Store;
+use spool_term::Terminal;
+use tokio::io::unix::AsyncFd;
+use tokio::sync::{watch, Notify};
+
+/// Bytes read from the PTY per emulator call. 64 KiB is what Linux PTYs hand over at once
+/// under load; larger reads would only hold the terminal lock longer.
+pub const READ_CHUNK: usize = 64 * 1024;
+
+/// Most input bytes waiting for a program that does not read its terminal. A paste larger than
+/// this is refused with an error rather than queued without bound.
+pub const INPUT_MAX: usize = 1024 * 1024;
+
+/// The emulator with its history sink.
+pub type Term = Terminal<Arc<Store>>;
+
+/// How a pane's process ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Exit {
+    /// Exit code, or 128 + signal number.
+    pub status: i32,
+}
+
+pub struct Pane {
+    pub id: u32,
+    pub pid: u32,
+    pub command: String,
+    pub remain_on_exit: bool,
+    pub history_dir: PathBuf,
+    term: Mutex<Term>,
+    pub store: Arc<Store>,
+    master: AsyncFd<OwnedFd>,
+    input: Mutex<Vec<u8>>,
+    input_ready: Notify,
+    cols: AtomicU16,
+    rows: AtomicU16,
+    /// Set when the child exited *and* the PTY reached EOF (all output processed).
+    done: watch::Sender<Option<Exit>>,
+    child_status: Mutex<Option<i32>>,
+    eof: AtomicBool,
+    /// Generation counter bumped after each batch of output (for attached clients).
+    pub changed: Notify,
+    pub output_batches: AtomicU32,
+    closed: AtomicBool,
+}
+
+impl std::fmt::Debug for Pane {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pane").field("id", &self.id).finish()
+    }
+}
+
+impl Pane {
+    pub fn new(
+        id: u32,
+        pid: u32,
+        command: String,
+        remain_on_exit: bool,
+        history_dir: PathBuf,
+        term: Term,
+        store: Arc<Store>,
+        master: OwnedFd,
+        cols: u16,
+        rows: u16,
+    ) -> std::io::Result<Arc<Pane>> {
+        // SAFETY: the AsyncFd owns the OwnedFd, so the fd stays open exactly as long as it is
+        // registered with the reactor and nothing else closes or reuses it.
+        let master = unsafe { AsyncFd::register(master)? };
+        Ok(Arc::new(Pane {
+            id,
+            pid,
+            command,
+            remain_on_exit,
+            history_dir,
+            term: Mutex::new(term),
+            store,
+            master,
+            input: Mutex::new(Vec::new()),
+            input_ready: Notify::new(),
+            cols: AtomicU16::new(cols),
+            rows: AtomicU16::new(rows),
+            done: watch::channel(None).0,
+            child_status: Mutex::new(None),
+            eof: AtomicBool::new(false),
+            changed: Notify::new(),
+            output_batches: AtomicU32::new(0),
+            closed: AtomicBool::new(false),
+        }))
+    }
+
+    pub fn name(&self) -> String {
+        format!("%{}", self.id)
+    }
+
+    pub fn term(&self) -> MutexGuard<'_, Term> {
+        self.term.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn size(&self) -> (u16, u16) {
+        (
+            self.cols.load(Ordering::Relaxed),
+            self.rows.load(Ordering::Relaxed),
+        )
+    }
+
+    /// The exit, once the process exited and its output was all processed.
+    pub fn exit(&self) -> Option<Exit> {
+        *self.done.borrow()
+    }
+
+    pub fn subscribe_exit(&self) -> watch::Receiver<Option<Exit>> {
+        self.done.subscribe()
+    }
+
+    /// Bytes waiting in the input queue.
+    pub fn input_bytes(&self) -> usize {
+        self.input.lock().unwrap_or_else(|p| p.into_inner()).len()
+    }
+
+    /// Queue bytes for the program's input. Refused (nothing queued) past [`INPUT_MAX`].
+    pub fn write_input(&self, bytes: &[u8]) -> Result<(), String> {
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        if self.exit().is_some() || self.eof.load(Ordering::Relaxed) {
+            return Err(format!("pane {} has exited", self.name()));
+        }
+        let mut q = self.input.lock().unwrap_or_else(|p| p.into_inner());
+        if q.len() + bytes.len() > INPUT_MAX {
+            return Err(format!(
+                "pane {} is not reading its input ({} bytes waiting, limit {INPUT_MAX})",
+                self.name(),
+                q.len()
+            ));
+        }
+        q.extend_from_slice(bytes);
+        drop(q);
+        self.input_ready.notify_one();
+        Ok(())
+    }
+
+    /// Resize the PTY and the emulator (which reflows).
+    pub fn resize(&self, cols: u16, rows: u16) {
+        let (cols, rows) = (cols.max(1), rows.max(1));
+        if self.size() == (cols, rows) {
+            return;
+        }
+        self.cols.store(cols, Ordering::Relaxed);
+        self.rows.store(rows, Ordering::Relaxed);
+        self.term().resize(cols as usize, rows as usize);
+        if let Err(e) = crate::pty::resize(self.master.get_ref(), cols, rows) {
+            tracing::warn!(pane = self.id, error = %e, "TIOCSWINSZ failed");
+        }
+    }
+
+    /// Hang up on the child (SIGHUP to its process group, as closing a terminal does).
+    pub fn hangup(&self) {
+        self.closed.store(true, Ordering::Relaxed);
+        if self.exit().is_none() && self.pid > 0 {
+            // SAFETY: plain kill(2); the pid is our child, possibly already reaped (harmless).
+            unsafe {
+                libc::kill(-(self.pid as i32), libc::SIGHUP);
+                libc::kill(self.pid as i32, libc::SIGHUP);
+            }
+        }
+    }
+
+    fn finish_if_done(&self) {
+        let status = *self.child_status.lock().unwrap_or_else(|p| p.into_inner());
+        if let (Some(status), true) = (status, self.eof.load(Ordering::Relaxed)) {
+            self.done.send_replace(Some(Exit { status }));
+        }
+    }
+
+    /// Record the child's exit status (from the waiter task).
+    pub fn set_child_status(&self, status: i32) {
+        *self.child_status.lock().unwrap_or_else(|p| p.into_inner()) = Some(status);
+        self.finish_if_done();
+    }
+
+    /// Read the PTY until EOF, feeding the emulator. Returns when all output is processed.
+    pub async fn read_loop(self: &Arc<Self>) {
+        let mut buf = vec![0u8; READ_CHUNK];
+        loop {
+            let mut guard = match self.master.readable().await {
+                Ok(g) => g,
+                Err(e) => {
+                    tracing::warn!(pane = self.id, error = %e, "PTY poll failed");
+                    break;
+                }
+            };
+            let res = guard.try_io(|fd| {
+                // SAFETY: read into our buffer from a valid non-blocking fd.
+                let n = unsafe { libc::read(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
+                if n < 0 {
+                    Err(std::io::Error::last_os_error())
+                } else {
+                    Ok(n as usize)
+                }
+            });
+            match res {
+                Err(_would_block) => continue,
+                Ok(Ok(0)) => break,
+                Ok(Ok(n)) => {
+                    let replies = tokio::task::block_in_place(|| {
+                        let mut t = self.term();
+                        t.feed(&buf[..n]);
+                        t.take_replies()
+                    });
+                    if !replies.is_empty() {
+                        // Replies are small and bounded by the emulator; drop if input is full.
+                        let _ = self.write_input(&replies);
+                    }
+                    self.output_batches.fetch_add(1, Ordering::Relaxed);
+                    self.changed.notify_waiters();
+                }
+                // EIO: every holder of the slave side closed it.
+                Ok(Err(e)) if e.raw_os_error() == Some(libc::EIO) => break,
+                Ok(Err(e)) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Ok(Err(e)) => {
+                    tracing::warn!(pane = self.id, error = %e, "PTY read failed");
+                    break;
+                }
+            }
+        }
+        self.eof.store(true, Ordering::Relaxed);
+        self.input_ready.notify_one();
+        self.finish_if_done();
+        self.changed.notify_waiters();
+    }
+
+    /// Write queued input to the PTY as the program accepts it.
+    pub async fn write_loop(self: &Arc<Self>) {
+        loop {
+            if self.eof.load(Ordering::Relaxed) || self.closed.load(Ordering::Relaxed) {
+                return;
+            }
+            let pending = {
+                let q = self.input.lock().unwrap_or_else(|p| p.into_inner());
+                !q.is_empty()
+            };
+            if !pending {
+                self.input_ready.notified().await;
+                continue;
+            }
+            let mut guard = match self.master.writable().await {
+                Ok(g) => g,
+                Err(_) => return,
+            };
+            let res = guard.try_io(|fd| {
+                let mut q = self.input.lock().unwrap_or_else(|p| p.into_inner());
+                // SAFETY: write from our queue to a valid non-blocking fd.
+                let n = unsafe { libc::write(fd.as_raw_fd(), q.as_ptr().cast(), q.len()) };
+                if n < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                q.drain(..n as usize);
+                if q.capacity() > 64 * 1024 && q.len() < 4096 {
+                    q.shrink_to(4096);
+                }
+                Ok(())
+            });
+            match res {
+                Err(_would_block) => continue,
+                Ok(Ok(())) => {}
+                Ok(Err(e)) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Ok(Err(_)) => return,
+            }
+        }
+    }
+}

@@ -1,0 +1,417 @@
+//! The server's state and life: sessions, panes, the socket, shutdown.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
+
+use spool_proto::Spawn;
+use spool_store::{Env, Store, StoreConfig};
+use spool_term::Terminal;
+use tokio::sync::{mpsc, watch};
+
+use crate::layout::Node;
+use crate::pane::Pane;
+use crate::session::{Session, Tab};
+
+/// Exit statuses of recently closed panes kept for `spool wait` arriving late: a script that
+/// starts a short command and then waits for it must not lose the race with the pane closing.
+pub const RECENT_EXITS_MAX: usize = 256;
+
+/// Most clients connected at once; more are refused with an error (each costs a task and a
+/// frame buffer, so this bounds the server's client memory).
+pub const MAX_CLIENTS: usize = 256;
+
+/// Default pane size when no client says otherwise (tmux's default).
+pub const DEFAULT_COLS: u16 = 80;
+pub const DEFAULT_ROWS: u16 = 24;
+
+/// Largest pane a client can ask for; the emulator's own caps apply too.
+pub const MAX_DIM: u16 = 4096;
+
+/// How the server was started.
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+    pub socket: PathBuf,
+    /// Where pane history goes (`$XDG_STATE_HOME/spool/NAME`).
+    pub state_dir: PathBuf,
+    pub store: StoreConfig,
+}
+
+/// Something a pane task tells the server.
+#[derive(Debug)]
+pub enum Event {
+    PaneDone(u32),
+}
+
+pub struct State {
+    pub sessions: Vec<Session>,
+    pub panes: BTreeMap<u32, Arc<Pane>>,
+    next_pane: u32,
+    next_session: u32,
+    /// Most recently used session id first.
+    pub recent_sessions: Vec<u32>,
+    recent_exits: VecDeque<(u32, i32)>,
+}
+
+pub struct Server {
+    pub config: ServerConfig,
+    pub env: Env,
+    state: Mutex<State>,
+    pub started: Instant,
+    events: mpsc::Sender<Event>,
+    pub shutdown: watch::Sender<bool>,
+    /// Bytes held in client connection buffers (a gauge).
+    pub client_bytes: AtomicU64,
+    pub clients: AtomicUsize,
+    /// Poked when the server may have become empty (last session closed, a client left).
+    pub maybe_empty: tokio::sync::Notify,
+    run_id: String,
+}
+
+fn now_unix() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+impl Server {
+    pub fn new(config: ServerConfig) -> (Arc<Server>, mpsc::Receiver<Event>) {
+        let (tx, rx) = mpsc::channel(64);
+        let env = Env::new(config.store.clone());
+        let run_id = format!("{}-{}", now_unix(), std::process::id());
+        let server = Arc::new(Server {
+            config,
+            env,
+            state: Mutex::new(State {
+                sessions: Vec::new(),
+                panes: BTreeMap::new(),
+                next_pane: 0,
+                next_session: 0,
+                recent_sessions: Vec::new(),
+                recent_exits: VecDeque::new(),
+            }),
+            started: Instant::now(),
+            events: tx,
+            shutdown: watch::channel(false).0,
+            client_bytes: AtomicU64::new(0),
+            clients: AtomicUsize::new(0),
+            maybe_empty: tokio::sync::Notify::new(),
+            run_id,
+        });
+        (server, rx)
+    }
+
+    pub fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn pane(&self, id: u32) -> Option<Arc<Pane>> {
+        self.state().panes.get(&id).cloned()
+    }
+
+    /// Exit status of a pane closed recently.
+    pub fn recent_exit(&self, id: u32) -> Option<i32> {
+        self.state()
+            .recent_exits
+            .iter()
+            .find(|(p, _)| *p == id)
+            .map(|e| e.1)
+    }
+
+    /// Resolve `-t`: `%N` a pane, `NAME` a session's active pane, `NAME:N` its tab N's active
+    /// pane, nothing the most recent session's active pane.
+    pub fn resolve_pane(&self, target: Option<&str>) -> Result<Arc<Pane>, String> {
+        let st = self.state();
+        let id = match target {
+            Some(t) if t.starts_with('%') => t[1..]
+                .parse::<u32>()
+                .map_err(|_| format!("bad pane id: {t}"))?,
+            Some(t) => {
+                let (name, tab) = match t.rsplit_once(':') {
+                    Some((n, tab)) => (
+                        n,
+                        Some(tab.parse::<usize>().map_err(|_| format!("bad tab: {t}"))?),
+                    ),
+                    None => (t, None),
+                };
+                let s = st
+                    .sessions
+                    .iter()
+                    .find(|s| s.name == name)
+                    .ok_or_else(|| format!("can't find session: {name}"))?;
+                match tab {
+                    Some(i) => s
+                        .tabs
+                        .get(i)
+                        .map(|t| t.active)
+                        .ok_or_else(|| format!("can't find tab: {t}"))?,
+                    None => s.active_pane().ok_or("session has no panes")?,
+                }
+            }
+            None => {
+                let sid = st.recent_sessions.first().ok_or("no sessions")?;
+                let s = st
+                    .sessions
+                    .iter()
+                    .find(|s| s.id == *sid)
+                    .ok_or("no sessions")?;
+                s.active_pane().ok_or("session has no panes")?
+            }
+        };
+        st.panes
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| format!("can't find pane: %{id}"))
+    }
+
+    /// The session holding pane `id`, by index.
+    pub fn session_index_of(st: &State, id: u32) -> Option<usize> {
+        st.sessions.iter().position(|s| s.tab_of(id).is_some())
+    }
+
+    pub fn touch_session(st: &mut State, sid: u32) {
+        st.recent_sessions.retain(|s| *s != sid);
+        st.recent_sessions.insert(0, sid);
+    }
+
+    /// Start a pane's process and tasks. Does not place it in a layout.
+    pub fn spawn_pane(
+        self: &Arc<Self>,
+        spawn: &Spawn,
+        cols: u16,
+        rows: u16,
+        remain_on_exit: bool,
+    ) -> Result<Arc<Pane>, String> {
+        let id = {
+            let mut st = self.state();
+            let id = st.next_pane;
+            st.next_pane += 1;
+            id
+        };
+        let dir = self
+            .config
+            .state_dir
+            .join("panes")
+            .join(format!("{}-{id}", self.run_id));
+        let store = Arc::new(
+            Store::open(&self.env, &dir).map_err(|e| format!("cannot open history: {e}"))?,
+        );
+        let term = Terminal::new(cols as usize, rows as usize, store.clone());
+        let (master, slave) = crate::pty::open(cols, rows).map_err(|e| format!("openpty: {e}"))?;
+        let env_of = |k: &str| {
+            spawn
+                .env
+                .iter()
+                .find(|(n, _)| n == k)
+                .map(|(_, v)| v.clone())
+                .or_else(|| std::env::var(k).ok())
+        };
+        let shell = env_of("SHELL")
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| "/bin/sh".into());
+        let cwd = spawn
+            .cwd
+            .clone()
+            .or_else(|| env_of("HOME"))
+            .unwrap_or_else(|| "/".into());
+        let mut env: Vec<(String, String)> = if spawn.env.is_empty() {
+            std::env::vars().collect()
+        } else {
+            spawn.env.clone()
+        };
+        env.retain(|(k, _)| !matches!(k.as_str(), "TERM" | "COLORTERM" | "SPOOL" | "TMUX"));
+        env.push(("TERM".into(), "xterm-256color".into()));
+        env.push(("COLORTERM".into(), "truecolor".into()));
+        env.push((
+            "SPOOL".into(),
+            format!("{},%{id}", self.config.socket.display()),
+        ));
+        let program = crate::pty::Program {
+            argv: spawn.command.clone(),
+            shell: shell.clone(),
+            cwd: PathBuf::from(&cwd),
+            env,
+        };
+        let mut child = crate::pty::spawn(&program, &slave).map_err(|e| {
+            let what = spawn.command.first().unwrap_or(&shell);
+            format!("cannot run {what}: {e}")
+        })?;
+        drop(slave);
+        let pid = child.id().unwrap_or(0);
+        let command = if spawn.command.is_empty() {
+            shell
+        } else {
+            spawn.command.join(" ")
+        };
+        let pane = Pane::new(
+            id,
+            pid,
+            command,
+            remain_on_exit,
+            dir,
+            term,
+            store,
+            master,
+            cols,
+            rows,
+        )
+        .map_err(|e| format!("cannot watch the PTY: {e}"))?;
+        self.state().panes.insert(id, pane.clone());
+        let p = pane.clone();
+        let events = self.events.clone();
+        tokio::spawn(async move {
+            p.read_loop().await;
+            let _ = events.send(Event::PaneDone(p.id)).await;
+        });
+        let p = pane.clone();
+        tokio::spawn(async move { p.write_loop().await });
+        let p = pane.clone();
+        let events = self.events.clone();
+        tokio::spawn(async move {
+            let status = match child.wait().await {
+                Ok(s) => {
+                    use std::os::unix::process::ExitStatusExt;
+                    s.code().unwrap_or_else(|| 128 + s.signal().unwrap_or(0))
+                }
+                Err(_) => -1,
+            };
+            p.set_child_status(status);
+            let _ = events.send(Event::PaneDone(p.id)).await;
+        });
+        Ok(pane)
+    }
+
+    /// Create a session with one pane.
+    pub fn new_session(
+        self: &Arc<Self>,
+        name: Option<String>,
+        cols: u16,
+        rows: u16,
+        spawn: &Spawn,
+    ) -> Result<(String, Arc<Pane>), String> {
+        if let Some(n) = &name {
+            if n.is_empty() || n.contains(':') || n.starts_with('%') {
+                return Err(format!("bad session name: {n:?}"));
+            }
+            if self.state().sessions.iter().any(|s| &s.name == n) {
+                return Err(format!("duplicate session: {n}"));
+            }
+        }
+        let (cols, rows) = (cols.clamp(1, MAX_DIM), rows.clamp(1, MAX_DIM));
+        let pane = self.spawn_pane(spawn, cols, rows, spawn.remain_on_exit)?;
+        let mut st = self.state();
+        let sid = st.next_session;
+        st.next_session += 1;
+        let name = name.unwrap_or_else(|| {
+            let mut n = sid;
+            while st.sessions.iter().any(|s| s.name == n.to_string()) {
+                n += 1;
+            }
+            n.to_string()
+        });
+        st.sessions.push(Session {
+            id: sid,
+            name: name.clone(),
+            tabs: vec![Tab {
+                name: String::new(),
+                root: Node::Pane(pane.id),
+                active: pane.id,
+            }],
+            active_tab: 0,
+            cols,
+            rows,
+            created_unix: now_unix(),
+            remain_on_exit: spawn.remain_on_exit,
+        });
+        Self::touch_session(&mut st, sid);
+        Ok((name, pane))
+    }
+
+    /// Give every pane of session `si` the size its layout says.
+    pub fn relayout(st: &State, si: usize) {
+        let s = &st.sessions[si];
+        for (_, id, r) in s.pane_rects() {
+            if let Some(p) = st.panes.get(&id) {
+                p.resize(r.w, r.h);
+            }
+        }
+    }
+
+    /// Close a pane: out of its layout, its process hung up, its history deleted.
+    pub fn remove_pane(&self, id: u32) {
+        let pane = {
+            let mut st = self.state();
+            let Some(pane) = st.panes.remove(&id) else {
+                return;
+            };
+            if let Some(exit) = pane.exit() {
+                st.recent_exits.push_back((id, exit.status));
+                while st.recent_exits.len() > RECENT_EXITS_MAX {
+                    st.recent_exits.pop_front();
+                }
+            }
+            if let Some(si) = Self::session_index_of(&st, id) {
+                st.sessions[si].remove_pane(id);
+                if st.sessions[si].tabs.is_empty() {
+                    let sid = st.sessions[si].id;
+                    st.sessions.remove(si);
+                    st.recent_sessions.retain(|s| *s != sid);
+                } else {
+                    Self::relayout(&st, si);
+                }
+            }
+            pane
+        };
+        pane.hangup();
+        let dir = pane.history_dir.clone();
+        let store = pane.store.clone();
+        tokio::task::spawn_blocking(move || {
+            let _ = store.clear();
+            if let Err(e) = std::fs::remove_dir_all(&dir) {
+                tracing::warn!(dir = %dir.display(), error = %e, "could not remove pane history");
+            }
+        });
+        if self.state().sessions.is_empty() {
+            self.maybe_empty.notify_one();
+        }
+    }
+
+    /// Handle pane events until shutdown.
+    pub async fn event_loop(self: Arc<Self>, mut rx: mpsc::Receiver<Event>) {
+        while let Some(ev) = rx.recv().await {
+            match ev {
+                Event::PaneDone(id) => {
+                    let Some(p) = self.pane(id) else { continue };
+                    if p.exit().is_some() && !p.remain_on_exit {
+                        self.remove_pane(id);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Total bytes of input waiting across panes.
+    pub fn input_bytes(&self) -> usize {
+        self.state().panes.values().map(|p| p.input_bytes()).sum()
+    }
+
+    pub fn client_connected(&self) -> bool {
+        if self.clients.fetch_add(1, Ordering::Relaxed) >= MAX_CLIENTS {
+            self.clients.fetch_sub(1, Ordering::Relaxed);
+            return false;
+        }
+        true
+    }
+
+    pub fn client_gone(&self) {
+        self.clients.fetch_sub(1, Ordering::Relaxed);
+        self.maybe_empty.notify_one();
+    }
+
+    /// No sessions and no clients: the server has nothing to do.
+    pub fn is_empty(&self) -> bool {
+        self.clients.load(Ordering::Relaxed) == 0 && self.state().sessions.is_empty()
+    }
+}

@@ -1,0 +1,81 @@
+//! Sessions and their tabs. A session has a size (its clients' terminal size); each tab lays
+//! its panes out in that size.
+
+use crate::layout::{Node, Rect};
+
+#[derive(Debug)]
+pub struct Tab {
+    pub name: String,
+    pub root: Node,
+    /// The pane input goes to.
+    pub active: u32,
+}
+
+#[derive(Debug)]
+pub struct Session {
+    pub id: u32,
+    pub name: String,
+    pub tabs: Vec<Tab>,
+    pub active_tab: usize,
+    pub cols: u16,
+    pub rows: u16,
+    pub created_unix: u64,
+    /// Default for panes created in this session.
+    pub remain_on_exit: bool,
+}
+
+impl Session {
+    pub fn area(&self) -> Rect {
+        Rect {
+            x: 0,
+            y: 0,
+            w: self.cols,
+            h: self.rows,
+        }
+    }
+
+    /// The active pane of the active tab.
+    pub fn active_pane(&self) -> Option<u32> {
+        self.tabs.get(self.active_tab).map(|t| t.active)
+    }
+
+    /// Every pane with its rectangle, per tab.
+    pub fn pane_rects(&self) -> Vec<(usize, u32, Rect)> {
+        let mut out = Vec::new();
+        for (i, tab) in self.tabs.iter().enumerate() {
+            let mut v = Vec::new();
+            tab.root.rects(self.area(), &mut v);
+            out.extend(v.into_iter().map(|(id, r)| (i, id, r)));
+        }
+        out
+    }
+
+    /// The tab index holding pane `id`.
+    pub fn tab_of(&self, id: u32) -> Option<usize> {
+        self.tabs.iter().position(|t| t.root.contains(id))
+    }
+
+    pub fn pane_ids(&self) -> Vec<u32> {
+        self.tabs.iter().flat_map(|t| t.root.panes()).collect()
+    }
+
+    /// Remove pane `id` from its tab (closing the tab if it was the last). True if found.
+    pub fn remove_pane(&mut self, id: u32) -> bool {
+        let Some(ti) = self.tab_of(id) else {
+            return false;
+        };
+        let tab = &mut self.tabs[ti];
+        if tab.root == Node::Pane(id) {
+            self.tabs.remove(ti);
+            if self.active_tab >= self.tabs.len() {
+                self.active_tab = self.tabs.len().saturating_sub(1);
+            }
+        } else {
+            tab.root.remove(id);
+            if tab.active == id {
+                tab.active = tab.root.panes()[0];
+            }
+        }
+        true
+    }
+}

@@ -1,0 +1,61 @@
+//! `spool capture [-t PANE] [-S START] [-E END] [-e] [-J]`
+
+use std::io::Write;
+
+use anyhow::{bail, Context};
+use spool_proto::{Capture, Line, Request, Response};
+
+use super::Exit;
+use crate::client::Target;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[arg(short = 't', value_name = "PANE")]
+    target: Option<String>,
+    /// First line: 0 = top of the screen, negative = history (-1 newest), "-" = oldest kept.
+    #[arg(short = 'S', value_name = "START", allow_hyphen_values = true)]
+    start: Option<String>,
+    /// Last line: as -S, "-" = the last screen row (the default).
+    #[arg(short = 'E', value_name = "END", allow_hyphen_values = true)]
+    end: Option<String>,
+    /// Keep colors and attributes as escape sequences.
+    #[arg(short = 'e')]
+    escapes: bool,
+    /// Join soft-wrapped rows into their lines.
+    #[arg(short = 'J')]
+    join: bool,
+}
+
+fn line(s: Option<String>) -> anyhow::Result<Option<Line>> {
+    match s.as_deref() {
+        None => Ok(None),
+        Some("-") => Ok(Some(Line::Edge)),
+        Some(n) => Ok(Some(Line::At(
+            n.parse().with_context(|| format!("bad line number: {n}"))?,
+        ))),
+    }
+}
+
+pub fn run(target: &Target, a: Args) -> Exit {
+    let req = Request::Capture(Capture {
+        target: a.target,
+        start: line(a.start)?,
+        end: line(a.end)?,
+        escapes: a.escapes,
+        join: a.join,
+    });
+    let mut c = target.connect()?;
+    c.send(&req)?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    loop {
+        match c.recv()? {
+            Response::Text(t) => out.write_all(&t)?,
+            Response::End => break,
+            Response::Error { message } => bail!("{message}"),
+            other => bail!("unexpected answer: {other:?}"),
+        }
+    }
+    out.flush()?;
+    Ok(0)
+}

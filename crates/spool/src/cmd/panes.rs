@@ -1,0 +1,48 @@
+//! `spool panes [-t SESSION] [--json]`
+
+use anyhow::bail;
+use spool_proto::{Request, Response};
+
+use super::Exit;
+use crate::client::Target;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[arg(short = 't', value_name = "SESSION")]
+    target: Option<String>,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(target: &Target, a: Args) -> Exit {
+    let mut c = target.connect()?;
+    let Response::Panes(list) = c.request(&Request::ListPanes { target: a.target })? else {
+        bail!("unexpected answer");
+    };
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&list)?);
+        return Ok(0);
+    }
+    for p in list {
+        let exit = p
+            .exit_status
+            .map_or_else(String::new, |s| format!(" (exited {s})"));
+        println!(
+            "{} {}:{} {}x{} pid={} rows={} cwd={} cmd={:?} title={:?}{}{}",
+            p.id,
+            p.session,
+            p.tab,
+            p.cols,
+            p.rows,
+            p.pid,
+            p.history_rows,
+            p.cwd,
+            p.command,
+            p.title,
+            if p.active { " (active)" } else { "" },
+            exit
+        );
+    }
+    Ok(0)
+}

@@ -1,0 +1,65 @@
+//! `spool search [-t PANE] REGEX [--json]`: matches as `LINE:COL: text`, where LINE is what
+//! `capture -S/-E` takes (negative = history). A progress bar on stderr when it is a terminal.
+
+use std::io::{IsTerminal, Write};
+
+use anyhow::bail;
+use spool_proto::{Request, Response};
+
+use super::Exit;
+use crate::client::Target;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[arg(short = 't', value_name = "PANE")]
+    target: Option<String>,
+    /// Regular expression (Rust regex syntax; ^ and $ match at line boundaries).
+    pattern: String,
+    /// One JSON object per match.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(target: &Target, a: Args) -> Exit {
+    let mut c = target.connect()?;
+    c.send(&Request::Search {
+        target: a.target,
+        pattern: a.pattern,
+    })?;
+    let tty = std::io::stderr().is_terminal();
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut shown_progress = false;
+    let mut hits = 0u64;
+    loop {
+        match c.recv()? {
+            Response::SearchMatch(h) => {
+                hits += 1;
+                if a.json {
+                    writeln!(out, "{}", serde_json::to_string(&h)?)?;
+                } else {
+                    writeln!(out, "{}:{}: {}", h.line, h.col, h.text)?;
+                }
+            }
+            Response::SearchProgress {
+                rows_done,
+                rows_total,
+            } if tty => {
+                out.flush()?;
+                let pct = rows_done * 100 / rows_total.max(1);
+                let bar = "#".repeat((pct / 4) as usize);
+                eprint!("\r[{bar:<25}] {pct:3}% of {rows_total} rows");
+                shown_progress = true;
+            }
+            Response::SearchProgress { .. } => {}
+            Response::End => break,
+            Response::Error { message } => bail!("{message}"),
+            other => bail!("unexpected answer: {other:?}"),
+        }
+    }
+    if shown_progress {
+        eprint!("\r{:60}\r", "");
+    }
+    out.flush()?;
+    Ok(if hits > 0 { 0 } else { 1 })
+}

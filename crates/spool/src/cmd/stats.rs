@@ -1,0 +1,56 @@
+//! `spool stats [--json]`
+
+use anyhow::bail;
+use spool_proto::{Request, Response};
+
+use super::Exit;
+use crate::client::Target;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(target: &Target, a: Args) -> Exit {
+    let mut c = target.connect()?;
+    let Response::Stats(s) = c.request(&Request::Stats)? else {
+        bail!("unexpected answer");
+    };
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&s)?);
+        return Ok(0);
+    }
+    let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
+    println!(
+        "pid {}  up {}s  rss {:.1} MiB",
+        s.pid,
+        s.uptime_secs,
+        mib(s.rss_bytes)
+    );
+    for g in &s.gauges {
+        println!("  {:<40} {:>10.2} MiB", g.name, mib(g.bytes));
+    }
+    println!(
+        "  {:<40} {:>10.2} MiB",
+        "(not explained by the above)",
+        mib(s.unexplained_bytes)
+    );
+    println!(
+        "  segment cache hits/misses: {}/{}",
+        s.cache_hits, s.cache_misses
+    );
+    for p in &s.panes {
+        println!(
+            "{:>6}  history {} rows ({} in memory)  memory {:.2} MiB  disk {:.2} MiB  ({:.2} MiB uncompressed)",
+            p.id,
+            p.history_rows,
+            p.history_rows_in_memory,
+            mib(p.memory_bytes),
+            mib(p.disk_bytes),
+            mib(p.uncompressed_bytes)
+        );
+    }
+    Ok(0)
+}

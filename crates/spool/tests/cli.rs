@@ -1,0 +1,165 @@
+//! The scripting CLI against a real server with real PTYs and processes.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::TestServer;
+
+#[test]
+fn new_send_capture_wait() {
+    let s = TestServer::new();
+    let pane = s.pane("main", &["sh"]);
+    assert_eq!(pane, "%0");
+    assert!(s.ok(&["ls"]).starts_with("main: 1 tabs, 1 panes [80x24]"));
+    s.ok(&["send", "-t", "main", "echo hel''lo; exit 3"]);
+    s.ok(&["send", "-t", "main", "--keys", "Enter"]);
+    let out = s.run(&["wait", "-t", "%0"]);
+    assert_eq!(out.status.code(), Some(3));
+    let screen = s.ok(&["capture", "-t", "%0"]);
+    assert!(screen.lines().any(|l| l == "hello"), "{screen}");
+    assert_eq!(screen.lines().count(), 24);
+    let panes: serde_json::Value = serde_json::from_str(&s.ok(&["panes", "--json"])).unwrap();
+    assert_eq!(panes[0]["exit_status"], 3);
+    assert_eq!(panes[0]["command"], "sh");
+}
+
+#[test]
+fn history_from_disk_is_captured_and_searched_exactly() {
+    let s = TestServer::new();
+    let pane = s.pane("seq", &["seq", "1", "200000"]);
+    assert_eq!(s.run(&["wait", "-t", &pane]).status.code(), Some(0));
+    let all = s.ok(&["capture", "-t", &pane, "-S", "-", "-J"]);
+    let got: Vec<&str> = all.lines().filter(|l| !l.is_empty()).collect();
+    let want: Vec<String> = (1..=200_000).map(|n| n.to_string()).collect();
+    assert_eq!(got.len(), want.len());
+    assert!(got.iter().zip(&want).all(|(a, b)| a == b));
+    // History went to disk: most rows are not in memory.
+    let st = s.stats();
+    let p = &st["panes"][0];
+    assert!(p["history_rows"].as_u64().unwrap() > 199_000);
+    assert!(p["disk_bytes"].as_u64().unwrap() > 0);
+    assert!(p["history_rows_in_memory"].as_u64().unwrap() < 50_000);
+    // Negative line numbers: -1 is the newest history row.
+    let h = p["history_rows"].as_u64().unwrap() as i64;
+    let (from, to) = ((-h).to_string(), (1 - h).to_string());
+    let two = s.ok(&["capture", "-t", &pane, "-S", &from, "-E", &to]);
+    assert_eq!(two, "1\n2\n");
+    // Out-of-range numbers clamp, as in tmux.
+    let first = s.ok(&["capture", "-t", &pane, "-S", "-99999999", "-E", &from]);
+    assert_eq!(first, "1\n");
+    let hits = s.ok(&["search", "-t", &pane, "^12345$"]);
+    assert_eq!(hits.lines().count(), 1, "{hits}");
+    let line: i64 = hits.split(':').next().unwrap().parse().unwrap();
+    let one = s.ok(&[
+        "capture",
+        "-t",
+        &pane,
+        "-S",
+        &line.to_string(),
+        "-E",
+        &line.to_string(),
+    ]);
+    assert_eq!(one, "12345\n");
+}
+
+#[test]
+fn split_tab_resize_kill() {
+    let s = TestServer::new();
+    s.pane("w", &["sh"]);
+    let right = s.ok(&["split", "-t", "%0", "-h", "-P", "--", "sh"]);
+    assert_eq!(right.trim(), "%1");
+    let below = s.ok(&["split", "-t", "%1", "-v", "-p", "30", "-P"]);
+    assert_eq!(below.trim(), "%2");
+    let panes: serde_json::Value = serde_json::from_str(&s.ok(&["panes", "--json"])).unwrap();
+    let size = |i: usize| {
+        (
+            panes[i]["cols"].as_u64().unwrap(),
+            panes[i]["rows"].as_u64().unwrap(),
+        )
+    };
+    assert_eq!(size(0), (40, 24));
+    assert_eq!(size(1), (39, 16));
+    assert_eq!(size(2), (39, 7));
+    // The program sees its size.
+    s.ok(&["send", "-t", "%2", "stty size"]);
+    s.ok(&["send", "-t", "%2", "--keys", "Enter"]);
+    assert!(s.eventually(Duration::from_secs(5), || s
+        .ok(&["capture", "-t", "%2"])
+        .contains("7 39")));
+    s.ok(&["new-tab", "-t", "w"]);
+    assert!(s.ok(&["ls"]).contains("2 tabs, 4 panes"));
+    s.ok(&["resize", "-t", "%3", "-x", "100", "-y", "30"]);
+    assert!(s.ok(&["ls"]).contains("[100x30]"));
+    s.ok(&["kill", "-t", "%1"]);
+    let panes: serde_json::Value =
+        serde_json::from_str(&s.ok(&["panes", "-t", "w", "--json"])).unwrap();
+    let ids: Vec<&str> = panes
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["%0", "%2", "%3"]);
+    // The survivor of the split took the space back.
+    assert_eq!(
+        (panes[0]["cols"].as_u64(), panes[1]["cols"].as_u64()),
+        (Some(50), Some(49))
+    );
+    s.ok(&["kill", "-t", "w"]);
+    assert_eq!(s.ok(&["ls"]), "");
+}
+
+#[test]
+fn bad_targets_and_arguments_fail_with_one_line() {
+    let s = TestServer::new();
+    s.pane("x", &["sh"]);
+    for args in [
+        &["capture", "-t", "%99"][..],
+        &["send", "-t", "nosuch", "hi"],
+        &["split", "-t", "%0", "-p", "0"],
+        &["capture", "-t", "%0", "-S", "abc"],
+        &["kill", "-t", "%zz"],
+    ] {
+        let out = s.run(args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(err.starts_with("spool: "), "{err}");
+    }
+    let out = s.run(&["new", "-s", "x"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("duplicate session"));
+}
+
+#[test]
+fn keys_follow_the_programs_modes() {
+    let s = TestServer::new();
+    // `od` shows exactly what the program receives; DECCKM set first makes arrows SS3.
+    let pane = s.pane(
+        "k",
+        &[
+            "sh",
+            "-c",
+            "printf '\\033[?1h'; stty raw -echo; head -c 6 | od -An -tx1; sleep 0.2",
+        ],
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    s.ok(&["send", "-t", &pane, "--keys", "Up", "C-c", "M-x"]);
+    assert_eq!(s.run(&["wait", "-t", &pane]).status.code(), Some(0));
+    let screen = s.ok(&["capture", "-t", &pane]);
+    assert!(screen.contains("1b 4f 41 03 1b 78"), "{screen}");
+}
+
+#[test]
+fn wait_on_an_already_closed_pane_answers() {
+    let s = TestServer::new();
+    let pane = s
+        .ok(&["new", "-d", "-P", "--", "sh", "-c", "exit 7"])
+        .trim()
+        .to_string();
+    let start = Instant::now();
+    // Whether the pane is still there or already closed, wait knows its status.
+    assert_eq!(s.run(&["wait", "-t", &pane]).status.code(), Some(7));
+    assert!(start.elapsed() < Duration::from_secs(5));
+}

@@ -1,0 +1,77 @@
+//! A real spool server on a temporary socket, driven through the real `spool` binary.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+pub struct TestServer {
+    pub dir: tempfile::TempDir,
+    pub socket: PathBuf,
+}
+
+impl TestServer {
+    pub fn new() -> TestServer {
+        let dir = tempfile::tempdir().unwrap();
+        let socket = dir.path().join("sock");
+        TestServer { dir, socket }
+    }
+
+    pub fn cmd(&self) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_spool"));
+        c.arg("-S").arg(&self.socket);
+        c.env("XDG_STATE_HOME", self.dir.path().join("state"));
+        c.env("SHELL", "/bin/sh");
+        c
+    }
+
+    /// Run a spool command; returns its output (any exit status).
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.cmd().args(args).output().expect("running spool")
+    }
+
+    /// Run a spool command that must succeed; returns stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "spool {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// Start a detached session running `cmd` (kept after exit); returns its pane id.
+    pub fn pane(&self, name: &str, cmd: &[&str]) -> String {
+        let mut args = vec!["new", "-d", "-P", "-R", "-s", name, "--"];
+        args.extend_from_slice(cmd);
+        self.ok(&args).trim().to_string()
+    }
+
+    /// Server stats as JSON.
+    pub fn stats(&self) -> serde_json::Value {
+        serde_json::from_str(&self.ok(&["stats", "--json"])).unwrap()
+    }
+
+    pub fn rss(&self) -> u64 {
+        self.stats()["rss_bytes"].as_u64().unwrap()
+    }
+
+    /// Poll until `f` holds or `timeout` passes.
+    pub fn eventually(&self, timeout: Duration, mut f: impl FnMut() -> bool) -> bool {
+        let end = Instant::now() + timeout;
+        while Instant::now() < end {
+            if f() {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        f()
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        let _ = self.cmd().arg("kill-server").output();
+    }
+}
