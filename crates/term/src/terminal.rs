@@ -19,6 +19,43 @@ pub struct Terminal<S: HistorySink = Vec<Row>> {
     /// vte's parser with a fixed-size OSC buffer of [`OSC_MAX`] bytes (boxed: it is big).
     parser: Box<vte::Parser<OSC_MAX>>,
     screen: Screen<S>,
+    /// A UTF-8 sequence cut by the end of the last feed, held until the next one. vte 0.15
+    /// can resume a split character itself, but then skips the bytes that follow it in the
+    /// next feed (`advance_partial_utf8` returns `valid_bytes - old_bytes`), so it never sees
+    /// a split character from us.
+    carry: [u8; 4],
+    carry_len: usize,
+}
+
+/// Length of a UTF-8 sequence from its lead byte (1 for anything that is not a lead byte).
+fn utf8_len(lead: u8) -> usize {
+    match lead {
+        0xc0..=0xdf => 2,
+        0xe0..=0xef => 3,
+        0xf0..=0xf7 => 4,
+        _ => 1,
+    }
+}
+
+/// Is `b` the valid beginning of a UTF-8 character that more bytes could complete?
+fn is_incomplete(b: &[u8]) -> bool {
+    matches!(std::str::from_utf8(b), Err(e) if e.valid_up_to() == 0 && e.error_len().is_none())
+}
+
+/// How many bytes at the end of `b` are an incomplete (but so far valid) UTF-8 sequence.
+fn incomplete_tail(b: &[u8]) -> usize {
+    for back in 1..=3.min(b.len()) {
+        let c = b[b.len() - back];
+        if c & 0xc0 == 0x80 {
+            continue; // continuation byte: keep looking for the lead
+        }
+        return if is_incomplete(&b[b.len() - back..]) {
+            back
+        } else {
+            0
+        };
+    }
+    0
 }
 
 impl<S: HistorySink> Terminal<S> {
@@ -27,6 +64,8 @@ impl<S: HistorySink> Terminal<S> {
         Terminal {
             parser: Box::new(vte::Parser::<OSC_MAX>::new_with_size()),
             screen: Screen::new(cols, rows, sink),
+            carry: [0; 4],
+            carry_len: 0,
         }
     }
 
@@ -36,12 +75,38 @@ impl<S: HistorySink> Terminal<S> {
     }
 
     /// Apply output that arrived at `now` (DEC 2026 holds are timed from it).
-    pub fn feed_at(&mut self, bytes: &[u8], now: Instant) {
+    pub fn feed_at(&mut self, mut bytes: &[u8], now: Instant) {
         self.screen.now = now;
         if self.screen.sync.active() && !self.screen.sync.holds(now) {
             tracing::debug!("synchronized update timed out");
             self.screen.sync.end();
         }
+        if self.carry_len > 0 {
+            let n = self.carry_len;
+            let take = (utf8_len(self.carry[0]) - n).min(bytes.len());
+            let mut seq = [0u8; 4];
+            seq[..n].copy_from_slice(&self.carry[..n]);
+            seq[n..n + take].copy_from_slice(&bytes[..take]);
+            bytes = &bytes[take..];
+            if is_incomplete(&seq[..n + take]) {
+                // Still cut (this feed was shorter than the rest of the character).
+                self.carry = seq;
+                self.carry_len = n + take;
+                return;
+            }
+            self.carry_len = 0;
+            self.advance(&seq[..n + take]);
+        }
+        let keep = incomplete_tail(bytes);
+        if keep > 0 {
+            self.carry[..keep].copy_from_slice(&bytes[bytes.len() - keep..]);
+            self.carry_len = keep;
+            bytes = &bytes[..bytes.len() - keep];
+        }
+        self.advance(bytes);
+    }
+
+    fn advance(&mut self, bytes: &[u8]) {
         let mut rest = bytes;
         while !rest.is_empty() {
             if self.screen.ground_known {

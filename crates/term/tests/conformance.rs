@@ -232,6 +232,8 @@ fn run_case(dir: &Path, score: &mut Score) {
         score.wrap_rows += 1;
         if t.line(y).wrapped() == w.as_bool().unwrap_or(false) {
             score.wrap_rows_ok += 1;
+        } else if std::env::var_os("CONFORMANCE_VERBOSE").is_some() {
+            eprintln!("wrap {name} row {y}: want {w}");
         }
     }
     // Attributes per cell.
