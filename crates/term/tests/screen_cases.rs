@@ -374,3 +374,14 @@ fn split_input_matches_whole_input() {
         assert_eq!(whole.cursor(), split.cursor(), "{}", case.name);
     }
 }
+
+#[test]
+fn character_split_across_feeds_keeps_following_bytes() {
+    // vte 0.15 resumes a split character but skips what follows it in the same feed; the
+    // terminal must never let that happen.
+    let mut t = Terminal::new(10, 1, Vec::new());
+    t.feed(b"x\xc3");
+    t.feed(b"\xa9 y\xf0\x9f");
+    t.feed(b"\x98\x80 z");
+    assert_eq!(t.row_text(0), "x\u{e9} y\u{1F600} z");
+}
