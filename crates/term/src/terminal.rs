@@ -25,6 +25,8 @@ pub struct Terminal<S: HistorySink = Vec<Row>> {
     /// a split character from us.
     carry: [u8; 4],
     carry_len: usize,
+    /// The cursor as of the last publication: a cursor that only moved must be published too.
+    published_cursor: Cursor,
 }
 
 /// Length of a UTF-8 sequence from its lead byte (1 for anything that is not a lead byte).
@@ -66,6 +68,7 @@ impl<S: HistorySink> Terminal<S> {
             screen: Screen::new(cols, rows, sink),
             carry: [0; 4],
             carry_len: 0,
+            published_cursor: Cursor::default(),
         }
     }
 
@@ -249,12 +252,17 @@ impl<S: HistorySink> Terminal<S> {
     /// Should a frame be published to clients at `now`? False while a synchronized update
     /// holds (until the program ends it or it times out) or when nothing changed.
     pub fn publish_due(&self, now: Instant) -> bool {
-        !self.screen.sync.holds(now) && self.screen.damage.any()
+        !self.screen.sync.holds(now)
+            && (self.screen.damage.any() || self.screen.cursor != self.published_cursor)
     }
     /// Take the damage for a publication (ends a timed-out synchronized update).
     pub fn take_damage(&mut self, now: Instant) -> Damage {
         if self.screen.sync.active() && !self.screen.sync.holds(now) {
             self.screen.sync.end();
+        }
+        if self.screen.cursor != self.published_cursor {
+            self.screen.damage.other = true;
+            self.published_cursor = self.screen.cursor;
         }
         self.screen.damage.take()
     }

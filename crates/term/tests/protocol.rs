@@ -175,3 +175,10 @@ fn titles_cwd_links_clipboard_marks() {
     assert!(t.line(2).flags.contains(RowFlags::OUTPUT));
     assert!(t.line(3).flags.contains(RowFlags::COMMAND_END));
 }
+
+#[test]
+fn terminal_is_send() {
+    fn assert_send<T: Send>() {}
+    assert_send::<Terminal<Vec<spool_store::Row>>>();
+    assert_send::<Terminal<spool_store::Store>>();
+}

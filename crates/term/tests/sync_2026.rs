@@ -97,3 +97,17 @@ fn decrqm_reports_2026() {
     t.feed(b"\x1b[?2026$p\x1b[?2026h\x1b[?2026$p");
     assert_eq!(t.take_replies(), b"\x1b[?2026;2$y\x1b[?2026;1$y");
 }
+
+#[test]
+fn cursor_motion_alone_is_published() {
+    let t0 = Instant::now();
+    let mut t = Terminal::new(20, 5, NoHistory);
+    t.feed_at(b"abc", t0);
+    let _ = t.take_damage(t0);
+    assert!(!t.publish_due(t0));
+    t.feed_at(b"\x1b[D", t0);
+    assert!(t.publish_due(t0));
+    let d = t.take_damage(t0);
+    assert!(d.other && d.rows().count() == 0);
+    assert!(!t.publish_due(t0));
+}
