@@ -57,6 +57,15 @@ impl Args {
             .map(|&(s, l)| &self.vals[s as usize..s as usize + l as usize])
     }
 
+    /// Parameter `i` with its subparameters (empty if missing).
+    #[inline]
+    pub(crate) fn group(&self, i: usize) -> &[u16] {
+        match self.groups[..self.ngroups].get(i) {
+            Some(&(s, l)) => &self.vals[s as usize..s as usize + l as usize],
+            None => &[],
+        }
+    }
+
     /// First value of parameter `i`.
     #[inline]
     pub(crate) fn get(&self, i: usize) -> Option<u16> {

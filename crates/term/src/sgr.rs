@@ -10,7 +10,7 @@ use crate::screen::Screen;
 
 /// Parse an extended color (38/48/58) whose selector parameter is `p` (with subparameters)
 /// followed by `rest` plain parameters. Returns the color and how many of `rest` it consumed.
-fn extended_color(p: &[u16], rest: &[&[u16]]) -> (Option<Color>, usize) {
+fn extended_color(p: &[u16], params: &Args, next: usize) -> (Option<Color>, usize) {
     if p.len() > 1 {
         // Colon form: 38:5:n, 38:2:r:g:b or 38:2:cs:r:g:b.
         return match p[1] {
@@ -21,7 +21,8 @@ fn extended_color(p: &[u16], rest: &[&[u16]]) -> (Option<Color>, usize) {
         };
     }
     // Semicolon form: 38;5;n or 38;2;r;g;b.
-    let get = |i: usize| rest.get(i).and_then(|s| s.first()).copied();
+    let get = |i: usize| params.group(next + i).first().copied();
+    let remaining = params.len().saturating_sub(next);
     match get(0) {
         Some(5) => match get(1) {
             Some(n) => (Some(Color::Indexed(n.min(255) as u8)), 2),
@@ -29,7 +30,7 @@ fn extended_color(p: &[u16], rest: &[&[u16]]) -> (Option<Color>, usize) {
         },
         Some(2) => match (get(1), get(2), get(3)) {
             (Some(r), Some(g), Some(b)) => (Some(rgb(r, g, b)), 4),
-            _ => (None, rest.len().min(4)),
+            _ => (None, remaining.min(4)),
         },
         Some(_) => (None, 1),
         None => (None, 0),
@@ -42,20 +43,14 @@ fn rgb(r: u16, g: u16, b: u16) -> Color {
 
 /// Apply SGR parameters to `pen`.
 pub(crate) fn apply_sgr(pen: &mut Style, params: &Args) {
-    let mut list: [&[u16]; crate::args::MAX_VALUES] = [&[]; crate::args::MAX_VALUES];
-    let mut n = 0;
-    for p in params.iter() {
-        list[n] = p;
-        n += 1;
-    }
-    let list = &list[..n];
-    if list.is_empty() {
+    let n = params.len();
+    if n == 0 {
         *pen = reset(pen);
         return;
     }
     let mut i = 0;
-    while i < list.len() {
-        let p = list[i];
+    while i < n {
+        let p = params.group(i);
         let code = p.first().copied().unwrap_or(0);
         i += 1;
         let a = &mut pen.attrs;
@@ -91,7 +86,7 @@ pub(crate) fn apply_sgr(pen: &mut Style, params: &Args) {
             29 => a.remove(Attrs::STRIKE),
             30..=37 => pen.fg = Color::Indexed((code - 30) as u8),
             38 => {
-                let (c, used) = extended_color(p, &list[i..]);
+                let (c, used) = extended_color(p, params, i);
                 i += used;
                 if let Some(c) = c {
                     pen.fg = c;
@@ -100,7 +95,7 @@ pub(crate) fn apply_sgr(pen: &mut Style, params: &Args) {
             39 => pen.fg = Color::Default,
             40..=47 => pen.bg = Color::Indexed((code - 40) as u8),
             48 => {
-                let (c, used) = extended_color(p, &list[i..]);
+                let (c, used) = extended_color(p, params, i);
                 i += used;
                 if let Some(c) = c {
                     pen.bg = c;
@@ -110,7 +105,7 @@ pub(crate) fn apply_sgr(pen: &mut Style, params: &Args) {
             53 => a.insert(Attrs::OVERLINE),
             55 => a.remove(Attrs::OVERLINE),
             58 => {
-                let (c, used) = extended_color(p, &list[i..]);
+                let (c, used) = extended_color(p, params, i);
                 i += used;
                 if let Some(c) = c {
                     pen.underline_color = c;
