@@ -66,19 +66,34 @@ impl std::fmt::Debug for Pane {
     }
 }
 
+/// Everything a pane is made of once its process runs.
+pub struct PaneParts {
+    pub id: u32,
+    pub pid: u32,
+    pub command: String,
+    pub remain_on_exit: bool,
+    pub history_dir: PathBuf,
+    pub term: Term,
+    pub store: Arc<Store>,
+    pub master: OwnedFd,
+    pub cols: u16,
+    pub rows: u16,
+}
+
 impl Pane {
-    pub fn new(
-        id: u32,
-        pid: u32,
-        command: String,
-        remain_on_exit: bool,
-        history_dir: PathBuf,
-        term: Term,
-        store: Arc<Store>,
-        master: OwnedFd,
-        cols: u16,
-        rows: u16,
-    ) -> std::io::Result<Arc<Pane>> {
+    pub fn new(parts: PaneParts) -> std::io::Result<Arc<Pane>> {
+        let PaneParts {
+            id,
+            pid,
+            command,
+            remain_on_exit,
+            history_dir,
+            term,
+            store,
+            master,
+            cols,
+            rows,
+        } = parts;
         // SAFETY: the AsyncFd owns the OwnedFd, so the fd stays open exactly as long as it is
         // registered with the reactor and nothing else closes or reuses it.
         let master = unsafe { AsyncFd::register(master)? };

@@ -245,18 +245,18 @@ impl Server {
         } else {
             spawn.command.join(" ")
         };
-        let pane = Pane::new(
+        let pane = Pane::new(crate::pane::PaneParts {
             id,
             pid,
             command,
             remain_on_exit,
-            dir,
+            history_dir: dir,
             term,
             store,
             master,
             cols,
             rows,
-        )
+        })
         .map_err(|e| format!("cannot watch the PTY: {e}"))?;
         self.state().panes.insert(id, pane.clone());
         let p = pane.clone();

@@ -85,11 +85,25 @@ impl SegmentBuf {
         self.rows.is_empty()
     }
 
-    /// Release spare capacity (done once, when the segment is sealed).
+    /// An empty segment with room for as much as `other` holds.
+    pub fn with_capacity_like(other: &SegmentBuf) -> SegmentBuf {
+        SegmentBuf {
+            text: Vec::with_capacity(other.text.len()),
+            attrs: Vec::with_capacity(other.attrs.len()),
+            rows: Vec::with_capacity(other.rows.len()),
+        }
+    }
+
+    /// Release spare capacity worth releasing (done once, when the segment is sealed).
     pub fn shrink_to_fit(&mut self) {
-        self.text.shrink_to_fit();
-        self.attrs.shrink_to_fit();
-        self.rows.shrink_to_fit();
+        fn shrink<T>(v: &mut Vec<T>) {
+            if v.capacity() > v.len() + v.len() / 4 + 64 {
+                v.shrink_to_fit();
+            }
+        }
+        shrink(&mut self.text);
+        shrink(&mut self.attrs);
+        shrink(&mut self.rows);
     }
 
     /// Bytes this segment's rows take once encoded (text + attrs + an estimate of the table).

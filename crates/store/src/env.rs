@@ -3,11 +3,11 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Condvar, Mutex, Weak};
 
 use crate::cache::SegmentCache;
 use crate::config::{StoreConfig, COMPRESS_QUEUE_DEPTH};
-use crate::store::{Job, Shared};
+use crate::store::{Job, Scratch, Shared};
 
 pub(crate) struct EnvInner {
     pub config: StoreConfig,
@@ -16,6 +16,9 @@ pub(crate) struct EnvInner {
     pub next_store_id: AtomicU64,
     pub total_disk: AtomicU64,
     stores: Mutex<Vec<Weak<Shared>>>,
+    /// Sealed segments not yet written (see `store::in_flight_max`), and its wake-up.
+    in_flight: Mutex<usize>,
+    slot_freed: Condvar,
 }
 
 /// Shared state for all panes' stores. Cheap to clone.
@@ -54,6 +57,8 @@ impl Env {
                 next_store_id: AtomicU64::new(1),
                 total_disk: AtomicU64::new(0),
                 stores: Mutex::new(Vec::new()),
+                in_flight: Mutex::new(0),
+                slot_freed: Condvar::new(),
             }),
         }
     }
@@ -80,6 +85,27 @@ impl EnvInner {
         v.push(Arc::downgrade(s));
     }
 
+    /// Wait for an in-flight slot (writers only; never called with a store lock held).
+    pub(crate) fn acquire_slot(&self) {
+        let max = crate::store::in_flight_max(&self.config);
+        let mut n = self.in_flight.lock().unwrap_or_else(|p| p.into_inner());
+        while *n >= max {
+            n = self.slot_freed.wait(n).unwrap_or_else(|p| p.into_inner());
+        }
+        *n += 1;
+    }
+
+    /// Give back `k` slots (segments written, failed or discarded).
+    pub(crate) fn release_slots(&self, k: usize) {
+        if k == 0 {
+            return;
+        }
+        let mut n = self.in_flight.lock().unwrap_or_else(|p| p.into_inner());
+        *n = n.saturating_sub(k);
+        drop(n);
+        self.slot_freed.notify_all();
+    }
+
     /// Queue a sealed segment; blocks while the queue is full. If the workers are gone (only
     /// during teardown) the job runs on the caller's thread.
     pub(crate) fn submit(&self, job: Job) {
@@ -96,7 +122,7 @@ impl EnvInner {
             None => job,
         };
         let mut z = zstd::bulk::Compressor::new(self.config.zstd_level).ok();
-        job.run(z.as_mut());
+        job.run(z.as_mut(), &mut Scratch::default());
     }
 
     /// Drop oldest segments from the largest stores until the total budget holds.
@@ -122,13 +148,14 @@ impl EnvInner {
 
 fn worker(rx: Arc<Mutex<Receiver<Job>>>, level: i32) {
     let mut z = zstd::bulk::Compressor::new(level).ok();
+    let mut scratch = Scratch::default();
     loop {
         let job = {
             let rx = rx.lock().unwrap_or_else(|p| p.into_inner());
             rx.recv()
         };
         match job {
-            Ok(job) => job.run(z.as_mut()),
+            Ok(job) => job.run(z.as_mut(), &mut scratch),
             Err(_) => return,
         }
     }

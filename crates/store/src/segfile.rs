@@ -296,13 +296,12 @@ impl SegFile {
         ))
     }
 
-    /// Append one frame; returns its offset. The caller decides when to fsync.
-    pub fn append(&mut self, header: &Header, comp: &[u8]) -> Result<u64, StoreError> {
+    /// Append one frame: `frame` is [`HEADER_LEN`] bytes of space for `header`, then the
+    /// compressed payload. Returns its offset. The caller decides when to fsync.
+    pub fn append(&mut self, header: &Header, frame: &mut [u8]) -> Result<u64, StoreError> {
         let off = self.end;
-        let mut frame = Vec::with_capacity(HEADER_LEN + comp.len());
-        frame.extend_from_slice(&header.encode());
-        frame.extend_from_slice(comp);
-        let res = self.file.write_all_at(&frame, off);
+        frame[..HEADER_LEN].copy_from_slice(&header.encode());
+        let res = self.file.write_all_at(frame, off);
         if let Err(e) = res {
             // Leave no partial frame behind for the next append to follow.
             let _ = self.file.set_len(off);

@@ -32,21 +32,26 @@ pub const MAX_ROWS_PER_SEGMENT: usize = 16 * 1024;
 /// uncompressed history (1 GiB of history costs 4,096 entries = 160 KiB).
 pub const MAX_SEGMENTS_PER_STORE: usize = 64 * 1024;
 
-/// The most heap one store's rows can hold (open segment + its segments in flight), whatever
-/// is pushed; the index adds 40 bytes per segment on disk on top (≤ `max_segments`).
+/// Sealed segments not yet on disk, across all stores of an env: the queue plus one per
+/// worker. A writer that would seal another waits for one of these slots.
+pub fn in_flight_max(config: &crate::StoreConfig) -> usize {
+    crate::COMPRESS_QUEUE_DEPTH + config.compress_threads.clamp(1, 8)
+}
+
+/// The most heap one store's rows can hold, whatever is pushed: its open segment plus every
+/// segment in flight (which in a busy env may all be this store's). The index adds 40 bytes
+/// per segment on disk on top (≤ `max_segments`).
 ///
 /// - open segment: up to twice the seal threshold (it runs on to keep a line whole) plus one
 ///   maximal row, and up to twice that in `Vec` capacity while growing;
-/// - in flight: segments in the shared queue, one per worker, one per blocked writer, each
-///   shrunk to its size at sealing.
+/// - in flight: [`in_flight_max`] segments, each shrunk to its size at sealing.
 pub fn memory_bound(config: &crate::StoreConfig) -> usize {
     let seg = 2 * config
         .segment_bytes
         .clamp(crate::MIN_SEGMENT_BYTES, crate::MAX_SEGMENT_BYTES)
         + crate::MAX_ROW_TEXT_BYTES
         + MAX_ROWS_PER_SEGMENT * crate::codec::ROW_META_BYTES;
-    let in_flight = crate::COMPRESS_QUEUE_DEPTH + config.compress_threads.clamp(1, 8) + 1;
-    2 * seg + in_flight * seg
+    2 * seg + in_flight_max(config) * seg
 }
 
 /// Offset marking a segment whose write failed: its rows are counted but cannot be read.
@@ -89,7 +94,8 @@ struct Pending {
 
 /// A segment compressed by a worker (or the error that stopped it).
 pub(crate) struct Compressed {
-    comp: Vec<u8>,
+    /// Header space (filled in when written) followed by the compressed payload.
+    frame: Vec<u8>,
     raw_len: u32,
 }
 
@@ -145,19 +151,49 @@ pub(crate) struct Job {
 }
 
 impl Job {
-    pub(crate) fn run(self, z: Option<&mut zstd::bulk::Compressor<'static>>) {
-        let mut raw = Vec::with_capacity(self.seg.raw_bytes() + 64);
-        self.seg.encode(&mut raw);
+    /// Encode and compress, reusing the worker's scratch buffers so that the only allocation
+    /// per segment is the exact-size frame that goes to disk.
+    pub(crate) fn run(
+        self,
+        z: Option<&mut zstd::bulk::Compressor<'static>>,
+        scratch: &mut Scratch,
+    ) {
+        scratch.raw.clear();
+        self.seg.encode(&mut scratch.raw);
+        let bound = zstd::zstd_safe::compress_bound(scratch.raw.len());
+        if scratch.out.len() < bound {
+            scratch.out.resize(bound, 0);
+        }
         let res = match z {
-            Some(z) => z.compress(&raw),
-            None => zstd::bulk::compress(&raw, self.shared.env.config.zstd_level),
+            Some(z) => z.compress_to_buffer(&scratch.raw, &mut scratch.out[..bound]),
+            None => zstd::bulk::compress_to_buffer(
+                &scratch.raw,
+                &mut scratch.out[..bound],
+                self.shared.env.config.zstd_level,
+            ),
         };
-        let res = res.map_err(|e| e.to_string()).map(|comp| Compressed {
-            comp,
-            raw_len: raw.len() as u32,
+        let res = res.map_err(|e| e.to_string()).map(|n| {
+            let mut frame = Vec::with_capacity(HEADER_LEN + n);
+            frame.resize(HEADER_LEN, 0);
+            frame.extend_from_slice(&scratch.out[..n]);
+            Compressed {
+                frame,
+                raw_len: scratch.raw.len() as u32,
+            }
         });
+        // Keep scratch from growing past one maximal segment's worth between jobs.
+        if scratch.raw.capacity() > crate::MAX_SEGMENT_RAW_BYTES {
+            *scratch = Scratch::default();
+        }
         self.shared.complete(self.seq, res);
     }
+}
+
+/// A compression worker's reusable buffers (at most one maximal segment each).
+#[derive(Default)]
+pub(crate) struct Scratch {
+    raw: Vec<u8>,
+    out: Vec<u8>,
 }
 
 /// Counters of one store. Memory is split by category for the gauges.
@@ -291,7 +327,7 @@ impl Store {
     /// Append a row; returns its row number. Blocks only when the compression queue is full.
     pub fn push(&self, row: RowRef<'_>) -> Result<u64, StoreError> {
         let cfg_bytes = self.shared.env.config.segment_bytes;
-        let job = {
+        let (n, seal) = {
             let mut st = self.lock();
             let n = st.next_row();
             st.open.push(row);
@@ -299,26 +335,18 @@ impl Store {
             let seal = st.open.len() >= MAX_ROWS_PER_SEGMENT
                 || raw >= 2 * cfg_bytes
                 || (raw >= cfg_bytes && !st.open.ends_wrapped());
-            let job = seal.then(|| self.shared.seal(&mut st));
-            drop(st);
-            (n, job)
+            (n, seal)
         };
-        if let Some(job) = job.1 {
-            self.shared.env.submit(job);
+        if seal {
+            self.shared.seal_and_submit();
         }
-        Ok(job.0)
+        Ok(n)
     }
 
     /// Make everything pushed so far durable: seal the open segment, wait for it to be
     /// written, fsync. Returns the last write error, if any happened since the previous flush.
     pub fn flush(&self) -> Result<(), StoreError> {
-        let job = {
-            let mut st = self.lock();
-            (!st.open.is_empty()).then(|| self.shared.seal(&mut st))
-        };
-        if let Some(job) = job {
-            self.shared.env.submit(job);
-        }
+        self.shared.seal_and_submit();
         let mut st = self.lock();
         while st.write_seq < st.next_seq {
             st = self
@@ -490,9 +518,27 @@ impl Shared {
         self.lock().disk_bytes
     }
 
+    /// Seal the open segment (if it has rows) and queue it for compression. Waits first for
+    /// one of the env's in-flight slots, so sealed-but-unwritten segments stay bounded however
+    /// the workers are scheduled.
+    fn seal_and_submit(self: &Arc<Self>) {
+        self.env.acquire_slot();
+        let job = {
+            let mut st = self.lock();
+            (!st.open.is_empty()).then(|| self.seal(&mut st))
+        };
+        match job {
+            Some(job) => self.env.submit(job),
+            None => self.env.release_slots(1),
+        }
+    }
+
     /// Seal the open segment into a pending one and make its compression job.
     fn seal(self: &Arc<Self>, st: &mut State) -> Job {
-        let mut seg = std::mem::take(&mut st.open);
+        // A pane that filled a segment is likely to fill the next: start it at the same size
+        // rather than growing it by doubling (and churning the allocator) again.
+        let next = SegmentBuf::with_capacity_like(&st.open);
+        let mut seg = std::mem::replace(&mut st.open, next);
         seg.shrink_to_fit();
         let seg = Arc::new(seg);
         let first_row = st.open_first;
@@ -516,6 +562,7 @@ impl Shared {
 
     /// A worker finished segment `seq`: write every segment now ready, in order.
     fn complete(&self, seq: u64, res: Result<Compressed, String>) {
+        let mut done = 0;
         {
             let mut st = self.lock();
             st.ready.insert(seq, res);
@@ -525,6 +572,7 @@ impl Shared {
                     break;
                 };
                 st.write_seq += 1;
+                done += 1;
                 if seq < st.discard_below {
                     continue;
                 }
@@ -536,8 +584,10 @@ impl Shared {
             }
             self.prune_for_pane(&mut st);
         }
-        self.drained.notify_all();
+        self.env.release_slots(done);
+        // Budgets hold before anyone waiting in `flush` is told the segments are written.
         self.env.enforce_total();
+        self.drained.notify_all();
     }
 
     fn write_segment(&self, st: &mut State, p: Pending, res: Result<Compressed, String>) {
@@ -552,18 +602,19 @@ impl Shared {
             row_count: rows as u16,
             geo_width: 0,
         };
-        let written = res.and_then(|c| {
+        let written = res.and_then(|mut c| {
+            let comp = &c.frame[HEADER_LEN..];
             let header = Header {
                 row_count: rows as u32,
                 first_row: p.first_row,
                 raw_len: c.raw_len,
-                comp_len: c.comp.len() as u32,
+                comp_len: comp.len() as u32,
                 carry_in: p.carry_in,
-                crc: crc32fast::hash(&c.comp),
+                crc: crc32fast::hash(comp),
             };
             let off = st
                 .file
-                .append(&header, &c.comp)
+                .append(&header, &mut c.frame)
                 .map_err(|e| e.to_string())?;
             Ok((off, header))
         });
@@ -577,8 +628,8 @@ impl Shared {
                 self.env
                     .total_disk
                     .fetch_add(entry.disk_len(), Ordering::Relaxed);
-                // The segment is hot (just written, likely read soon by a scrolling client).
-                self.env.cache.insert((self.id, p.first_row), p.seg);
+                // Not cached here: most history is never read back, and a flood of output
+                // would otherwise keep the cache full of segments nobody asked for.
             }
             Err(e) => {
                 tracing::error!(rows, error = %e, "history segment lost: write failed");
