@@ -163,3 +163,16 @@ fn wait_on_an_already_closed_pane_answers() {
     assert_eq!(s.run(&["wait", "-t", &pane]).status.code(), Some(7));
     assert!(start.elapsed() < Duration::from_secs(5));
 }
+
+#[test]
+fn joined_capture_keeps_a_space_at_the_wrap_column() {
+    let s = TestServer::new();
+    let pane = s.ok(&["new", "-d", "-P", "-R", "-x", "10", "-y", "5", "--", "sh", "-c",
+        "printf 'aaaaaaaaa bbbb\\n'; seq 1 10; printf 'xxxxxxxxx yyyy\\n'"]).trim().to_string();
+    assert_eq!(s.run(&["wait", "-t", &pane]).status.code(), Some(0));
+    let all = s.ok(&["capture", "-t", &pane, "-S", "-", "-J"]);
+    let lines: Vec<&str> = all.lines().collect();
+    // From history (on disk) and from the screen alike.
+    assert_eq!(lines[0], "aaaaaaaaa bbbb");
+    assert!(lines.contains(&"xxxxxxxxx yyyy"), "{all}");
+}

@@ -47,8 +47,8 @@ pub struct Run {
 ///
 /// `text` holds the row's cells as UTF-8: a wide character appears once (its spacer cell is not
 /// stored), combining and zero-width characters follow their base, blank cells are spaces, and
-/// trailing default-styled blanks are trimmed by whoever builds the row. It holds no control
-/// characters. `runs` cover `text` from its start; text past the last run has the default style.
+/// trailing default-styled blanks are trimmed by whoever builds the row — except in a
+/// soft-wrapped row, where they are text of the logical line. It holds no control characters. `runs` cover `text` from its start; text past the last run has the default style.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Row {
     pub text: String,

@@ -146,7 +146,15 @@ pub(crate) fn encode_line<'a>(
 ) -> (&'a str, RowFlags) {
     text.clear();
     runs.clear();
-    let cells = &line.cells[..line.used_len()];
+    // A soft-wrapped row keeps its trailing blanks: they are text of the logical line (a
+    // space that fell in the last column), and dropping them would glue words together
+    // when the store reflows or `capture -J` joins the line.
+    let used = if line.wrapped() {
+        line.cells.len()
+    } else {
+        line.used_len()
+    };
+    let cells = &line.cells[..used];
     text.reserve(cells.len());
     let special = cells.iter().fold(0u32, |acc, c| {
         acc | (c.ch & !0x7f) | (c.flags & (Cell::CLUSTER | Cell::SPACER)) as u32
