@@ -156,19 +156,29 @@ pub(crate) fn encode_line<'a>(
     };
     let cells = &line.cells[..used];
     text.reserve(cells.len());
-    let special = cells.iter().fold(0u32, |acc, c| {
-        acc | (c.ch & !0x7f) | (c.flags & (Cell::CLUSTER | Cell::SPACER)) as u32
-    });
+    // One pass to learn whether the row is plain ASCII and whether it has a single style.
+    let (special, any_style, all_style) =
+        cells
+            .iter()
+            .fold((0u32, 0u16, u16::MAX), |(sp, or, and), c| {
+                (
+                    sp | (c.ch & !0x7f) | (c.flags & (Cell::CLUSTER | Cell::SPACER)) as u32,
+                    or | c.style,
+                    and & c.style,
+                )
+            });
     if special == 0 {
-        // All plain ASCII (the common case): bytes and cells coincide, one pass each.
+        // All plain ASCII (the common case): bytes and cells coincide.
         text.extend(cells.iter().map(|c| c.ch as u8));
         let mut start = 0;
         let mut style = cells.first().map_or(0, |c| c.style);
-        for (i, c) in cells.iter().enumerate() {
-            if c.style != style {
-                push_run(runs, styles, start, i, style);
-                start = i;
-                style = c.style;
+        if any_style != all_style {
+            for (i, c) in cells.iter().enumerate() {
+                if c.style != style {
+                    push_run(runs, styles, start, i, style);
+                    start = i;
+                    style = c.style;
+                }
             }
         }
         push_run(runs, styles, start, cells.len(), style);

@@ -124,3 +124,17 @@ fn resize_in_alternate_screen_reflows_primary() {
     t.feed(b"\x1b[?1049l");
     assert_eq!(t.row_text(0), "abcdefgh");
 }
+
+#[test]
+fn ascii_rows_with_several_styles() {
+    let mut t = Terminal::new(10, 1, Vec::new());
+    t.feed(b"a\x1b[31mbc\x1b[0md\x1b[1me\r\n\x1b[0mplain\r\n\x1b[32mgreen\x1b[0m\r\n");
+    let rows = t.sink();
+    let lens: Vec<u32> = rows[0].runs.iter().map(|r| r.len).collect();
+    assert_eq!(lens, [1, 2, 1, 1]);
+    assert_eq!(rows[0].runs[1].style.fg, Color::Indexed(1));
+    assert!(rows[0].runs[3].style.attrs.contains(spool_store::Attrs::BOLD));
+    assert!(rows[1].runs.is_empty());
+    assert_eq!(rows[2].runs.len(), 1);
+    assert_eq!(rows[2].runs[0].len, 5);
+}
