@@ -13,6 +13,31 @@ use crate::screen::Screen;
 
 const ZWJ: char = '\u{200D}';
 
+/// Length of the leading run of printable ASCII (0x20..=0x7e) in `b`, eight bytes at a time.
+#[inline]
+fn printable_run(b: &[u8]) -> usize {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut i = 0;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let w = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+        let m = w & LOW7;
+        // High bit of each byte set when the byte is 0x7f or above.
+        let ge7f = ((m + 0x0101_0101_0101_0101) | w) & HIGH;
+        // High bit of each byte set when the byte is below 0x20.
+        let lt20 = !((m + 0x6060_6060_6060_6060) | w) & HIGH;
+        let bad = ge7f | lt20;
+        if bad != 0 {
+            return i + (bad.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    i + b[i..]
+        .iter()
+        .position(|b| !(0x20..0x7f).contains(b))
+        .unwrap_or(b.len() - i)
+}
+
 impl<S: HistorySink> Screen<S> {
     /// Print one character (vte calls this for every graphic character).
     #[inline]
@@ -225,10 +250,7 @@ impl<S: HistorySink> Screen<S> {
         while i < bytes.len() {
             let b = bytes[i];
             if (0x20..0x7f).contains(&b) {
-                let end = bytes[i..]
-                    .iter()
-                    .position(|b| !(0x20..0x7f).contains(b))
-                    .map_or(bytes.len(), |n| i + n);
+                let end = i + printable_run(&bytes[i..]);
                 self.print_ascii(&bytes[i..end]);
                 i = end;
             } else if matches!(b, b'\r' | b'\n' | b'\t' | 0x08) {
@@ -322,6 +344,27 @@ impl<S: HistorySink> Screen<S> {
             let n = n.min(self.cols * self.rows);
             for _ in 0..n {
                 self.put(c, w);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::printable_run;
+
+    #[test]
+    fn printable_run_matches_scalar() {
+        let mut data: Vec<u8> = (0u8..=255).collect();
+        data.extend(b"hello world, a longer printable run ~~~ 0123456789");
+        for start in 0..data.len() {
+            for end in start..data.len().min(start + 40) {
+                let b = &data[start..end];
+                let want = b
+                    .iter()
+                    .position(|c| !(0x20..0x7f).contains(c))
+                    .unwrap_or(b.len());
+                assert_eq!(printable_run(b), want, "{b:?}");
             }
         }
     }

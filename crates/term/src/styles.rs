@@ -64,11 +64,18 @@ pub struct StyleTable {
     /// Recently interned styles: programs alternate between a handful of styles, and a
     /// linear scan of a few entries beats hashing a `Style`.
     recent: [(Key, u16); RECENT],
-    recent_next: usize,
 }
 
-/// Entries in the recent-styles cache.
-const RECENT: usize = 8;
+/// Entries in the recent-styles cache (direct-mapped by a hash of the key). The all-zero key
+/// is the default style, index 0, so a zeroed cache is valid.
+const RECENT: usize = 64;
+
+#[inline]
+fn slot(k: &Key) -> usize {
+    let h =
+        (k[0] ^ k[1].rotate_left(21) ^ k[2].rotate_left(42)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    (h >> 58) as usize
+}
 
 impl Default for StyleTable {
     fn default() -> Self {
@@ -79,7 +86,6 @@ impl Default for StyleTable {
             map,
             free: Vec::new(),
             recent: [([0; 3], 0); RECENT],
-            recent_next: 0,
         }
     }
 }
@@ -95,12 +101,13 @@ impl StyleTable {
     #[inline]
     pub fn intern(&mut self, style: Style) -> Option<u16> {
         let k = key(&style);
-        if let Some(&(_, i)) = self.recent.iter().find(|(s, _)| *s == k) {
-            return Some(i);
+        let slot = slot(&k);
+        let (ck, ci) = self.recent[slot];
+        if ck == k {
+            return Some(ci);
         }
         let i = self.intern_slow(style, k)?;
-        self.recent[self.recent_next] = (k, i);
-        self.recent_next = (self.recent_next + 1) % RECENT;
+        self.recent[slot] = (k, i);
         Some(i)
     }
 

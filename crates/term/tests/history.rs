@@ -133,7 +133,10 @@ fn ascii_rows_with_several_styles() {
     let lens: Vec<u32> = rows[0].runs.iter().map(|r| r.len).collect();
     assert_eq!(lens, [1, 2, 1, 1]);
     assert_eq!(rows[0].runs[1].style.fg, Color::Indexed(1));
-    assert!(rows[0].runs[3].style.attrs.contains(spool_store::Attrs::BOLD));
+    assert!(rows[0].runs[3]
+        .style
+        .attrs
+        .contains(spool_store::Attrs::BOLD));
     assert!(rows[1].runs.is_empty());
     assert_eq!(rows[2].runs.len(), 1);
     assert_eq!(rows[2].runs[0].len, 5);
