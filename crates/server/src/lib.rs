@@ -21,7 +21,7 @@ use std::time::Duration;
 
 pub use cmd::collect_stats;
 pub use pane::{INPUT_MAX, READ_CHUNK};
-pub use server::{ServerConfig, MAX_CLIENTS, RECENT_EXITS_MAX};
+pub use server::{ServerConfig, ARCHIVED_RUNS_KEPT, MAX_CLIENTS, RECENT_EXITS_MAX};
 
 /// How long a server with no sessions and no clients stays up: long enough for a script's
 /// `spool wait` or `capture` right after its last pane ended, short enough not to linger.
@@ -69,6 +69,7 @@ pub async fn run(config: ServerConfig, ready: impl FnOnce()) -> Result<(), Serve
     std::fs::set_permissions(&config.state_dir, std::fs::Permissions::from_mode(0o700))
         .map_err(io_err("securing the state directory"))?;
 
+    server::prune_old_runs(&config.state_dir);
     let (server, events) = server::Server::new(config);
     tokio::spawn(server.clone().event_loop(events));
     let mut shutdown = server.shutdown.subscribe();
@@ -115,11 +116,8 @@ pub async fn run(config: ServerConfig, ready: impl FnOnce()) -> Result<(), Serve
     }
     tracing::info!("server stopping");
     let _ = std::fs::remove_file(&socket);
-    let ids: Vec<u32> = server.state().panes.keys().copied().collect();
-    for id in ids {
-        server.remove_pane(id);
-    }
-    // Let pending history deletions run before the runtime goes away.
+    server.shutdown_panes();
+    // Let pending history deletions of panes closed just before run before the runtime goes.
     tokio::time::sleep(Duration::from_millis(50)).await;
     Ok(())
 }

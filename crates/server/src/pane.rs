@@ -57,7 +57,9 @@ pub struct Pane {
     /// Generation counter bumped after each batch of output (for attached clients).
     pub changed: Notify,
     pub output_batches: AtomicU32,
-    closed: AtomicBool,
+    /// Set when the server closes the pane: its tasks stop and drop their handles, so the PTY
+    /// master closes even if the program ignores SIGHUP.
+    closed: watch::Sender<bool>,
 }
 
 impl std::fmt::Debug for Pane {
@@ -115,7 +117,7 @@ impl Pane {
             eof: AtomicBool::new(false),
             changed: Notify::new(),
             output_batches: AtomicU32::new(0),
-            closed: AtomicBool::new(false),
+            closed: watch::channel(false).0,
         }))
     }
 
@@ -186,7 +188,7 @@ impl Pane {
 
     /// Hang up on the child (SIGHUP to its process group, as closing a terminal does).
     pub fn hangup(&self) {
-        self.closed.store(true, Ordering::Relaxed);
+        self.closed.send_replace(true);
         if self.exit().is_none() && self.pid > 0 {
             // SAFETY: plain kill(2); the pid is our child, possibly already reaped (harmless).
             unsafe {
@@ -212,8 +214,13 @@ impl Pane {
     /// Read the PTY until EOF, feeding the emulator. Returns when all output is processed.
     pub async fn read_loop(self: &Arc<Self>) {
         let mut buf = vec![0u8; READ_CHUNK];
+        let mut closed = self.closed.subscribe();
         loop {
-            let mut guard = match self.master.readable().await {
+            let ready = tokio::select! {
+                r = self.master.readable() => r,
+                _ = closed.wait_for(|c| *c) => break,
+            };
+            let mut guard = match ready {
                 Ok(g) => g,
                 Err(e) => {
                     tracing::warn!(pane = self.id, error = %e, "PTY poll failed");
@@ -262,8 +269,9 @@ impl Pane {
 
     /// Write queued input to the PTY as the program accepts it.
     pub async fn write_loop(self: &Arc<Self>) {
+        let mut closed = self.closed.subscribe();
         loop {
-            if self.eof.load(Ordering::Relaxed) || self.closed.load(Ordering::Relaxed) {
+            if self.eof.load(Ordering::Relaxed) || *closed.borrow() {
                 return;
             }
             let pending = {
@@ -271,10 +279,17 @@ impl Pane {
                 !q.is_empty()
             };
             if !pending {
-                self.input_ready.notified().await;
+                tokio::select! {
+                    _ = self.input_ready.notified() => {}
+                    _ = closed.wait_for(|c| *c) => return,
+                }
                 continue;
             }
-            let mut guard = match self.master.writable().await {
+            let ready = tokio::select! {
+                r = self.master.writable() => r,
+                _ = closed.wait_for(|c| *c) => return,
+            };
+            let mut guard = match ready {
                 Ok(g) => g,
                 Err(_) => return,
             };

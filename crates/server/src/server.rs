@@ -80,7 +80,7 @@ impl Server {
     pub fn new(config: ServerConfig) -> (Arc<Server>, mpsc::Receiver<Event>) {
         let (tx, rx) = mpsc::channel(64);
         let env = Env::new(config.store.clone());
-        let run_id = format!("{}-{}", now_unix(), std::process::id());
+        let run_id = format!("{:012}-{}", now_unix(), std::process::id());
         let server = Arc::new(Server {
             config,
             env,
@@ -190,11 +190,7 @@ impl Server {
             st.next_pane += 1;
             id
         };
-        let dir = self
-            .config
-            .state_dir
-            .join("panes")
-            .join(format!("{}-{id}", self.run_id));
+        let dir = self.run_dir().join(format!("pane-{id}"));
         let store = Arc::new(
             Store::open(&self.env, &dir).map_err(|e| format!("cannot open history: {e}"))?,
         );
@@ -267,7 +263,9 @@ impl Server {
         });
         let p = pane.clone();
         tokio::spawn(async move { p.write_loop().await });
-        let p = pane.clone();
+        // The reaper holds the pane weakly: a closed pane is freed even if its program
+        // ignores the hangup, and the child is still reaped whenever it exits.
+        let weak = Arc::downgrade(&pane);
         let events = self.events.clone();
         tokio::spawn(async move {
             let status = match child.wait().await {
@@ -277,8 +275,10 @@ impl Server {
                 }
                 Err(_) => -1,
             };
-            p.set_child_status(status);
-            let _ = events.send(Event::PaneDone(p.id)).await;
+            if let Some(p) = weak.upgrade() {
+                p.set_child_status(status);
+                let _ = events.send(Event::PaneDone(p.id)).await;
+            }
         });
         Ok(pane)
     }
@@ -337,6 +337,48 @@ impl Server {
                 p.resize(r.w, r.h);
             }
         }
+    }
+
+    /// Where this run's pane histories live: `STATE/runs/<start time>-<pid>/pane-N`.
+    pub fn run_dir(&self) -> PathBuf {
+        self.config.state_dir.join("runs").join(&self.run_id)
+    }
+
+    /// Stop: hang up every pane and make its history durable. Histories stay on disk (the
+    /// next server keeps the newest few runs, see [`prune_old_runs`]).
+    pub fn shutdown_panes(&self) {
+        let panes: Vec<Arc<Pane>> = {
+            let mut st = self.state();
+            st.sessions.clear();
+            std::mem::take(&mut st.panes).into_values().collect()
+        };
+        for p in &panes {
+            p.hangup();
+        }
+        tokio::task::block_in_place(|| {
+            for p in &panes {
+                // What the primary screen shows is history too once the pane is gone.
+                let rows: Vec<spool_store::Row> = {
+                    let t = p.term();
+                    if t.alt_screen() {
+                        Vec::new()
+                    } else {
+                        let rows: Vec<_> = (0..t.rows()).map(|y| t.row(y)).collect();
+                        let used = rows
+                            .iter()
+                            .rposition(|r| !r.text.is_empty())
+                            .map_or(0, |i| i + 1);
+                        rows.into_iter().take(used).collect()
+                    }
+                };
+                for r in &rows {
+                    let _ = p.store.push(r.as_ref());
+                }
+                if let Err(e) = p.store.flush() {
+                    tracing::warn!(pane = p.id, error = %e, "history not fully saved");
+                }
+            }
+        });
     }
 
     /// Close a pane: out of its layout, its process hung up, its history deleted.
@@ -413,5 +455,27 @@ impl Server {
     /// No sessions and no clients: the server has nothing to do.
     pub fn is_empty(&self) -> bool {
         self.clients.load(Ordering::Relaxed) == 0 && self.state().sessions.is_empty()
+    }
+}
+
+/// Histories of this many earlier server runs are kept (a restarted server's predecessors'
+/// panes stay on disk, readable); older runs are deleted when a server starts.
+pub const ARCHIVED_RUNS_KEPT: usize = 3;
+
+/// Delete the pane histories of all but the newest [`ARCHIVED_RUNS_KEPT`] earlier runs.
+pub fn prune_old_runs(state_dir: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(state_dir.join("runs")) else {
+        return;
+    };
+    let mut runs: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    runs.sort();
+    let excess = runs.len().saturating_sub(ARCHIVED_RUNS_KEPT);
+    for old in &runs[..excess] {
+        match std::fs::remove_dir_all(old) {
+            Ok(()) => tracing::info!(dir = %old.display(), "deleted an old run's history"),
+            Err(e) => {
+                tracing::warn!(dir = %old.display(), error = %e, "could not delete old history")
+            }
+        }
     }
 }

@@ -167,12 +167,62 @@ fn wait_on_an_already_closed_pane_answers() {
 #[test]
 fn joined_capture_keeps_a_space_at_the_wrap_column() {
     let s = TestServer::new();
-    let pane = s.ok(&["new", "-d", "-P", "-R", "-x", "10", "-y", "5", "--", "sh", "-c",
-        "printf 'aaaaaaaaa bbbb\\n'; seq 1 10; printf 'xxxxxxxxx yyyy\\n'"]).trim().to_string();
+    let pane = s
+        .ok(&[
+            "new",
+            "-d",
+            "-P",
+            "-R",
+            "-x",
+            "10",
+            "-y",
+            "5",
+            "--",
+            "sh",
+            "-c",
+            "printf 'aaaaaaaaa bbbb\\n'; seq 1 10; printf 'xxxxxxxxx yyyy\\n'",
+        ])
+        .trim()
+        .to_string();
     assert_eq!(s.run(&["wait", "-t", &pane]).status.code(), Some(0));
     let all = s.ok(&["capture", "-t", &pane, "-S", "-", "-J"]);
     let lines: Vec<&str> = all.lines().collect();
     // From history (on disk) and from the screen alike.
     assert_eq!(lines[0], "aaaaaaaaa bbbb");
     assert!(lines.contains(&"xxxxxxxxx yyyy"), "{all}");
+}
+
+#[test]
+fn history_survives_the_server() {
+    let s = TestServer::new();
+    let pane = s.pane("keep", &["seq", "1", "30000"]);
+    assert_eq!(s.run(&["wait", "-t", &pane]).status.code(), Some(0));
+    s.ok(&["kill-server"]);
+    // The run's pane history (the screen included) is on disk, complete, readable by the store.
+    let runs = s.dir.path().join("state/spool/sock/runs");
+    let run = std::fs::read_dir(&runs)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let env = spool_store::Env::new(spool_store::StoreConfig::default());
+    let store = spool_store::Store::open(&env, run.join("pane-0")).unwrap();
+    assert!(
+        store.len() > 29_000,
+        "{:?}",
+        (store.first_row(), store.next_row())
+    );
+    assert_eq!(store.get(0).unwrap().unwrap().text, "1");
+    assert_eq!(store.get(29_999).unwrap().unwrap().text, "30000");
+    drop(store);
+    // Servers keep the newest runs only.
+    for _ in 0..spool_server::ARCHIVED_RUNS_KEPT + 1 {
+        s.pane("again", &["true"]);
+        s.ok(&["kill-server"]);
+    }
+    assert_eq!(
+        std::fs::read_dir(&runs).unwrap().count(),
+        spool_server::ARCHIVED_RUNS_KEPT + 1
+    );
 }
