@@ -156,38 +156,35 @@ pub(crate) fn encode_line<'a>(
     };
     let cells = &line.cells[..used];
     text.reserve(cells.len());
-    // One pass to learn whether the row is plain ASCII and whether it has a single style.
-    let (special, any_style, all_style) =
-        cells
-            .iter()
-            .fold((0u32, 0u16, u16::MAX), |(sp, or, and), c| {
-                (
-                    sp | (c.ch & !0x7f) | (c.flags & (Cell::CLUSTER | Cell::SPACER)) as u32,
-                    or | c.style,
-                    and & c.style,
-                )
-            });
-    if special == 0 {
-        // All plain ASCII (the common case): bytes and cells coincide.
-        text.extend(cells.iter().map(|c| c.ch as u8));
-        let mut start = 0;
+    // Fast path, one pass: plain ASCII cells (the common case) are one byte each, and style
+    // runs are cut where the style changes. Any other cell sends the row to the general path.
+    let plain = 'plain: {
+        text.resize(cells.len(), 0);
         let mut style = cells.first().map_or(0, |c| c.style);
-        if any_style != all_style {
-            for (i, c) in cells.iter().enumerate() {
-                if c.style != style {
-                    push_run(runs, styles, start, i, style);
-                    start = i;
-                    style = c.style;
-                }
+        let mut start = 0;
+        for (i, (c, out)) in cells.iter().zip(text.iter_mut()).enumerate() {
+            if (c.ch | ((c.flags & (Cell::CLUSTER | Cell::SPACER)) as u32) << 7) >= 0x80 {
+                break 'plain false;
+            }
+            *out = c.ch as u8;
+            if c.style != style {
+                push_run(runs, styles, start, i, style);
+                start = i;
+                style = c.style;
             }
         }
         push_run(runs, styles, start, cells.len(), style);
+        true
+    };
+    if plain {
         if runs.last().is_some_and(|r| r.style.is_default()) {
             runs.pop();
         }
         let s = std::str::from_utf8(text).unwrap_or("");
         return (s, line.flags);
     }
+    text.clear();
+    runs.clear();
     let mut i = 0;
     while i < cells.len() {
         // One style run at a time.
