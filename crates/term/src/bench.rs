@@ -160,3 +160,35 @@ pub fn tui_redraw(bytes: usize, cols: usize, rows: usize) -> Vec<u8> {
     out.extend_from_slice(b"\x1b[?1049l\x1b[?25h");
     out
 }
+
+/// Bytes handed to the emulator per call when measuring: a typical PTY read.
+pub const CHUNK: usize = 64 * 1024;
+
+fn mib_s(bytes: usize, secs: f64) -> f64 {
+    (bytes as f64 / (1024.0 * 1024.0)) / secs.max(1e-9)
+}
+
+/// A `vte::Perform` that does nothing: the parse-only speed limit.
+struct Nop;
+impl vte::Perform for Nop {}
+
+/// MiB/s of vte's bare parser over `data` (fed in [`CHUNK`]s).
+pub fn parser_mib_s(data: &[u8]) -> f64 {
+    let mut p = Box::new(vte::Parser::<{ crate::OSC_MAX }>::new_with_size());
+    let t = std::time::Instant::now();
+    for chunk in data.chunks(CHUNK) {
+        p.advance(&mut Nop, chunk);
+    }
+    mib_s(data.len(), t.elapsed().as_secs_f64())
+}
+
+/// MiB/s of the full emulator over `data` (fed in [`CHUNK`]s, replies drained), and the
+/// emulator's memory afterwards.
+pub fn terminal_mib_s<S: crate::HistorySink>(data: &[u8], term: &mut crate::Terminal<S>) -> f64 {
+    let t = std::time::Instant::now();
+    for chunk in data.chunks(CHUNK) {
+        term.feed(chunk);
+        let _ = term.take_replies();
+    }
+    mib_s(data.len(), t.elapsed().as_secs_f64())
+}

@@ -2,18 +2,14 @@
 //! inspecting stores).
 
 use std::path::PathBuf;
-use std::time::Instant;
 
 use anyhow::Context;
 use clap::Subcommand;
-use spool_term::{bench, BoundedHistory, HistorySink, Terminal, OSC_MAX};
+use spool_term::{bench, BoundedHistory, Terminal};
 
 /// Most history rows `debug replay --history` keeps in memory (the newest win). Replays are
 /// for checking conformance cases and bug reports, whose history is far shorter.
 const REPLAY_HISTORY_MAX: usize = 100_000;
-
-/// Bytes handed to the emulator per call in benchmarks: a typical PTY read.
-const BENCH_CHUNK: usize = 64 * 1024;
 
 /// Largest benchmark input accepted, in MiB (each workload is held in memory while measured).
 const BENCH_MAX_MIB: usize = 4096;
@@ -91,32 +87,6 @@ fn replay(cols: usize, rows: usize, history: bool, file: &PathBuf) -> anyhow::Re
     Ok(())
 }
 
-/// A `vte::Perform` that does nothing: the parse-only speed limit.
-struct Nop;
-impl vte::Perform for Nop {}
-
-fn mibs(bytes: usize, secs: f64) -> f64 {
-    (bytes as f64 / (1024.0 * 1024.0)) / secs.max(1e-9)
-}
-
-fn time_parser(data: &[u8]) -> f64 {
-    let mut p = Box::new(vte::Parser::<OSC_MAX>::new_with_size());
-    let t = Instant::now();
-    for chunk in data.chunks(BENCH_CHUNK) {
-        p.advance(&mut Nop, chunk);
-    }
-    mibs(data.len(), t.elapsed().as_secs_f64())
-}
-
-fn time_terminal<S: HistorySink>(data: &[u8], term: &mut Terminal<S>) -> f64 {
-    let t = Instant::now();
-    for chunk in data.chunks(BENCH_CHUNK) {
-        term.feed(chunk);
-        let _ = term.take_replies();
-    }
-    mibs(data.len(), t.elapsed().as_secs_f64())
-}
-
 fn bench_term(mib: usize, cols: usize, rows: usize, no_store: bool) -> anyhow::Result<()> {
     let mib = mib.clamp(1, BENCH_MAX_MIB);
     let bytes = mib * 1024 * 1024;
@@ -130,14 +100,14 @@ fn bench_term(mib: usize, cols: usize, rows: usize, no_store: bool) -> anyhow::R
     ];
     for (i, (name, gen)) in workloads.iter().enumerate() {
         let data = gen(bytes, cols, rows);
-        let parse = time_parser(&data);
+        let parse = bench::parser_mib_s(&data);
         let (term_speed, mem) = if no_store {
             let mut t = Terminal::new(cols, rows, spool_term::NoHistory);
-            (time_terminal(&data, &mut t), t.memory_bytes())
+            (bench::terminal_mib_s(&data, &mut t), t.memory_bytes())
         } else {
             let store = spool_store::Store::open(&env, dir.join(format!("pane-{i}")))?;
             let mut t = Terminal::new(cols, rows, store);
-            let s = time_terminal(&data, &mut t);
+            let s = bench::terminal_mib_s(&data, &mut t);
             t.sink().flush()?;
             (s, t.memory_bytes())
         };
@@ -152,8 +122,13 @@ fn bench_term(mib: usize, cols: usize, rows: usize, no_store: bool) -> anyhow::R
     }
     let _ = std::fs::remove_dir_all(&dir);
     println!(
-        "{{\"mib\":{mib},\"cols\":{cols},\"rows\":{rows},\"history\":\"{}\",\"chunk\":{BENCH_CHUNK},{}}}",
-        if no_store { "discarded" } else { "spool_store::Store" },
+        "{{\"mib\":{mib},\"cols\":{cols},\"rows\":{rows},\"history\":\"{}\",\"chunk\":{},{}}}",
+        if no_store {
+            "discarded"
+        } else {
+            "spool_store::Store"
+        },
+        bench::CHUNK,
         results.join(",")
     );
     Ok(())
