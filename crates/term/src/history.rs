@@ -34,17 +34,28 @@ impl HistorySink for Vec<Row> {
     }
 }
 
+/// Failed history writes so far (all panes); logged at 1, 2, 4, 8, … so a full disk does not
+/// flood the log with one line per row.
+static STORE_FAILURES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+fn store_failed(e: &spool_store::StoreError, what: &str) {
+    let n = STORE_FAILURES.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+    if n.is_power_of_two() {
+        tracing::warn!(error = %e, failures = n, "{what}");
+    }
+}
+
 /// History into the on-disk store. A failed write is logged and the row dropped: the pane
 /// must keep running even when the disk is full, and the store reports lost rows itself.
 impl HistorySink for spool_store::Store {
     fn push_row(&mut self, row: RowRef<'_>) {
         if let Err(e) = self.push(row) {
-            tracing::warn!(error = %e, "history row not stored");
+            store_failed(&e, "history row not stored");
         }
     }
     fn clear_history(&mut self) {
         if let Err(e) = self.clear() {
-            tracing::warn!(error = %e, "history not cleared");
+            store_failed(&e, "history not cleared");
         }
     }
 }
@@ -53,12 +64,12 @@ impl HistorySink for spool_store::Store {
 impl HistorySink for std::sync::Arc<spool_store::Store> {
     fn push_row(&mut self, row: RowRef<'_>) {
         if let Err(e) = self.push(row) {
-            tracing::warn!(error = %e, "history row not stored");
+            store_failed(&e, "history row not stored");
         }
     }
     fn clear_history(&mut self) {
         if let Err(e) = self.clear() {
-            tracing::warn!(error = %e, "history not cleared");
+            store_failed(&e, "history not cleared");
         }
     }
 }

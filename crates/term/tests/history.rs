@@ -141,3 +141,25 @@ fn ascii_rows_with_several_styles() {
     assert_eq!(rows[2].runs.len(), 1);
     assert_eq!(rows[2].runs[0].len, 5);
 }
+
+#[test]
+fn history_into_a_real_store() {
+    let dir = std::env::temp_dir().join(format!("spool-term-store-test-{}", std::process::id()));
+    let env = spool_store::Env::new(spool_store::StoreConfig::default());
+    let store = spool_store::Store::open(&env, &dir).unwrap();
+    let mut t = Terminal::new(5, 2, store);
+    t.feed(b"abcdefg\r\n\x1b[31mred\x1b[0m\r\nx\r\n");
+    let store = t.into_sink();
+    store.flush().unwrap();
+    let rows: Vec<Row> = (0..store.len())
+        .map(|i| store.get(i).unwrap().unwrap())
+        .collect();
+    assert_eq!(texts(&rows), ["abcde", "fg", "red"]);
+    assert!(rows[0].wrapped());
+    assert_eq!(rows[2].runs[0].style.fg, Color::Indexed(1));
+    let mut t = Terminal::new(5, 2, store);
+    t.feed(b"\x1b[3J");
+    assert_eq!(t.sink().len(), 0);
+    drop(t);
+    let _ = std::fs::remove_dir_all(&dir);
+}
