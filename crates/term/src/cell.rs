@@ -6,7 +6,7 @@
 //! |---------|-------|---------|
 //! | `ch`    | 4     | the cell's character, or (with [`Cell::CLUSTER`]) an index into the screen's [`crate::clusters::ClusterTable`] |
 //! | `style` | 2     | index into the screen's [`crate::styles::StyleTable`]; 0 is always the default style |
-//! | `flags` | 2     | [`Cell::WIDE`], [`Cell::SPACER`], [`Cell::CLUSTER`], [`Cell::PROTECTED`] |
+//! | `flags` | 2     | [`Cell::WIDE`], [`Cell::SPACER`], [`Cell::CLUSTER`], [`Cell::PROTECTED`], [`Cell::PAD`] |
 //!
 //! A blank cell is a space. A wide character occupies a `WIDE` head cell followed by a
 //! `SPACER` cell whose `ch` is a space; the spacer is never exported to text.
@@ -34,6 +34,9 @@ impl Cell {
     pub const CLUSTER: u16 = 1 << 2;
     /// DECSCA: protected from selective erase (DECSED/DECSEL).
     pub const PROTECTED: u16 = 1 << 3;
+    /// The blank left in the last column when a wide character did not fit and wrapped to
+    /// the next row: not text of the line, so history and reflow leave it out.
+    pub const PAD: u16 = 1 << 4;
 
     /// The blank, default-styled cell.
     pub const BLANK: Cell = Cell {

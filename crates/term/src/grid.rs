@@ -44,11 +44,26 @@ impl Line {
         self.flags.set(RowFlags::WRAPPED, on);
     }
 
+    /// The cells that are text of the line: all of them in a soft-wrapped row (a blank in the
+    /// last column is a space of the logical line) except a wide-wrap padding cell; up to the
+    /// last non-blank cell otherwise.
+    pub fn text_cells(&self) -> &[Cell] {
+        if self.wrapped() {
+            match self.cells.split_last() {
+                Some((last, rest)) if last.flags & Cell::PAD != 0 => rest,
+                _ => &self.cells,
+            }
+        } else {
+            &self.cells[..self.used_len()]
+        }
+    }
+
     /// Number of cells up to the last one that is not a default blank.
     pub fn used_len(&self) -> usize {
         #[inline(always)]
         fn bits(c: &Cell) -> u64 {
-            c.ch as u64 | (c.style as u64) << 32 | (c.flags as u64) << 48
+            // A wide-wrap padding cell counts as blank.
+            c.ch as u64 | (c.style as u64) << 32 | ((c.flags & !Cell::PAD) as u64) << 48
         }
         const BLANK: u64 = ' ' as u64;
         // Whole blank blocks of 8 cells are skipped first.

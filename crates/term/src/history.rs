@@ -146,8 +146,9 @@ fn push_run(runs: &mut Vec<Run>, styles: &StyleTable, start: usize, end: usize, 
 }
 
 /// Build `line` as a store row into the reusable `text`/`runs` buffers; returns the row's text
-/// and flags. Spacer cells are skipped, trailing default blanks trimmed, runs measured in
-/// bytes. Text is assembled as bytes (ASCII cells are one push each) and validated once.
+/// and flags. Spacer cells are skipped, trailing default blanks trimmed (except in a
+/// soft-wrapped row, where they are text of the logical line), runs measured in bytes. Text is
+/// assembled as bytes (ASCII cells are one push each) and validated once.
 pub(crate) fn encode_line<'a>(
     line: &Line,
     styles: &StyleTable,
@@ -160,12 +161,8 @@ pub(crate) fn encode_line<'a>(
     // A soft-wrapped row keeps its trailing blanks: they are text of the logical line (a
     // space that fell in the last column), and dropping them would glue words together
     // when the store reflows or `capture -J` joins the line.
-    let used = if line.wrapped() {
-        line.cells.len()
-    } else {
-        line.used_len()
-    };
-    let cells = &line.cells[..used];
+    // (A wide-wrap padding cell is not text and is left out.)
+    let cells = line.text_cells();
     text.reserve(cells.len());
     // Fast path, one pass: plain ASCII cells (the common case) are one byte each, and style
     // runs are cut where the style changes. Any other cell sends the row to the general path.

@@ -191,9 +191,16 @@ impl<S: HistorySink> Screen<S> {
             if !self.modes.autowrap {
                 return;
             }
-            // A wide character does not fit in the last column: wrap first (xterm).
+            // A wide character does not fit in the last column: wrap first (xterm), leaving
+            // a padding blank that is not text of the line.
             let (x, y) = (self.cursor.x, self.cursor.y);
             self.clear_wide_at(y, x);
+            let cell = &mut self.grid.lines[y].cells[x];
+            *cell = Cell {
+                ch: ' ' as u32,
+                style: cell.style,
+                flags: Cell::PAD,
+            };
             self.wrap();
         }
         let style = self.pen_id();

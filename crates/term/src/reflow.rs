@@ -20,15 +20,10 @@ fn rewrap(grid: &Grid, cols: usize, cursor: (usize, usize)) -> (Vec<Line>, (usiz
     let mut cursor_off: Option<usize> = None;
     let n = grid.lines.len();
     for (y, line) in grid.lines.iter().enumerate() {
-        let take = if line.wrapped() {
-            line.cells.len()
-        } else {
-            line.used_len()
-        };
         if y == cursor.1 {
             cursor_off = Some(logical.len() + cursor.0);
         }
-        logical.extend_from_slice(&line.cells[..take]);
+        logical.extend_from_slice(line.text_cells());
         marks.0 |= line.flags.0 & !RowFlags::WRAPPED.0;
         if line.wrapped() && y + 1 < n {
             continue;

@@ -163,3 +163,28 @@ fn history_into_a_real_store() {
     drop(t);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn wrapped_rows_keep_trailing_spaces_but_not_wide_padding() {
+    // A space in the last column is text of the logical line…
+    let mut t = Terminal::new(10, 1, Vec::new());
+    t.feed(b"aaaaaaaaa bbbb\r\n");
+    assert_eq!(t.sink()[0].text, "aaaaaaaaa ");
+    assert!(t.sink()[0].wrapped());
+    assert_eq!(t.sink()[1].text, "bbbb");
+    // …but the blank left when a wide character wraps early is not.
+    let mut t = Terminal::new(5, 1, Vec::new());
+    t.feed("abcd日x\r\n".as_bytes());
+    assert_eq!(t.sink()[0].text, "abcd");
+    assert!(t.sink()[0].wrapped());
+    assert_eq!(t.sink()[1].text, "日x");
+    // Reflow agrees.
+    let mut t = Terminal::new(5, 3, Vec::new());
+    t.feed("abcd日x".as_bytes());
+    t.resize(10, 3);
+    assert_eq!(t.row_text(0), "abcd日x");
+    let mut t = Terminal::new(10, 3, Vec::new());
+    t.feed(b"aaaaaaaaa bbbb");
+    t.resize(20, 3);
+    assert_eq!(t.row_text(0), "aaaaaaaaa bbbb");
+}
