@@ -7,6 +7,7 @@
 //!   by [`Response::End`] (capture, search).
 //! - [`paths`]: socket, state and log locations (`-L NAME`, `-S PATH`, XDG directories).
 
+pub mod ansi;
 pub mod frame;
 pub mod msg;
 pub mod paths;

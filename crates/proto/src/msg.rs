@@ -58,6 +58,31 @@ pub enum Request {
     },
     KillServer,
     Stats,
+    /// Attach this connection to a session (the most recent, or a new one if none) with the
+    /// client's terminal size; the server then pushes [`Response::Update`]s.
+    Attach {
+        target: Option<String>,
+        cols: u16,
+        rows: u16,
+    },
+    /// Attached: bytes typed for the focused pane (already encoded for its modes).
+    Input(Vec<u8>),
+    /// Attached: the client's terminal changed size.
+    ClientSize {
+        cols: u16,
+        rows: u16,
+    },
+    /// Attached: a prefix-key action.
+    Act(Action),
+    /// Attached: display rows of a pane's history at `width`, ending `from_bottom` display
+    /// rows above the newest; at most `count` rows.
+    History {
+        pane: u32,
+        width: u16,
+        from_bottom: u64,
+        count: u16,
+    },
+    Detach,
 }
 
 /// How to start a pane's process.
@@ -137,6 +162,22 @@ pub enum Response {
         status: i32,
     },
     Stats(ServerStats),
+    Attached {
+        session: String,
+    },
+    Update(Box<Update>),
+    /// History rows (oldest first) ending `from_bottom` display rows above the newest;
+    /// `total` is the pane's history in display rows at that width.
+    HistoryRows {
+        pane: u32,
+        from_bottom: u64,
+        total: u64,
+        rows: Vec<WireRow>,
+    },
+    /// The client was detached (by itself or because its session ended).
+    Detached {
+        reason: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -208,4 +249,109 @@ pub struct ServerStats {
     pub cache_hits: u64,
     pub cache_misses: u64,
     pub uptime_secs: u64,
+}
+
+/// A row as clients see it: text, style runs, flags. (The store's rows, in wire form; clients
+/// never read the store.)
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct WireRow {
+    pub text: String,
+    pub runs: Vec<WireRun>,
+    /// Bit 0: soft-wrapped; bits 1–4: OSC 133 prompt/command/output/end marks.
+    pub flags: u8,
+}
+
+/// A run of `len` bytes of a row's text sharing one style.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct WireRun {
+    pub len: u32,
+    /// Colors: 0 = default, 0x1000000 | index = palette entry, 0x2000000 | rgb = truecolor.
+    pub fg: u32,
+    pub bg: u32,
+    pub underline_color: u32,
+    /// Bold, dim, italic, blink, rapid blink, inverse, hidden, strike, overline (bits 0–8).
+    pub attrs: u16,
+    /// 0 none, 1 single, 2 double, 3 curly, 4 dotted, 5 dashed.
+    pub underline: u8,
+    /// Hyperlink id (0 = none); its URI comes in [`PaneView::links`].
+    pub link: u32,
+}
+
+/// What a client attached to a session may ask, besides input.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Action {
+    NewTab,
+    NextTab,
+    PrevTab,
+    SelectTab(u16),
+    Split {
+        horizontal: bool,
+    },
+    /// Move focus to the neighbouring pane: 0 left, 1 down, 2 up, 3 right.
+    Focus(u8),
+    /// Focus this pane (a mouse click).
+    FocusPane(u32),
+    Zoom,
+    KillPane,
+    RenameTab(String),
+    SwitchSession(String),
+}
+
+/// The input modes of the focused pane that the client mirrors on the outer terminal, so
+/// keys pass through encoded as the program asked.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaneModes {
+    pub app_cursor: bool,
+    pub app_keypad: bool,
+    pub bracketed_paste: bool,
+    pub focus_events: bool,
+    /// 0 none, 9 X10, 1000 normal, 1002 button, 1003 any.
+    pub mouse: u16,
+    pub mouse_sgr: bool,
+}
+
+/// One pane as shown to a client.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaneView {
+    pub id: u32,
+    pub x: u16,
+    pub y: u16,
+    pub w: u16,
+    pub h: u16,
+    /// Every row when `full`, else only rows that changed since the last update.
+    pub full: bool,
+    pub rows: Vec<(u16, WireRow)>,
+    pub cursor: (u16, u16),
+    pub cursor_visible: bool,
+    /// DECSCUSR value (0 = the terminal's default).
+    pub cursor_shape: u8,
+    pub title: String,
+    pub modes: PaneModes,
+    pub exited: Option<i32>,
+    /// Hyperlink URIs for ids appearing in `rows` (sent once per id per client).
+    pub links: Vec<(u32, String)>,
+    /// Display rows of history above the screen (for scroll bars and scroll mode).
+    pub history_rows: u64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TabView {
+    pub name: String,
+    pub active: bool,
+    /// Output arrived since the tab was last shown.
+    pub activity: bool,
+}
+
+/// What an attached client should show now.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Update {
+    pub session: String,
+    /// The session's area (the client's size less the status line).
+    pub cols: u16,
+    pub rows: u16,
+    pub tabs: Vec<TabView>,
+    /// Panes of the active tab (only the zoomed one when zoomed).
+    pub panes: Vec<PaneView>,
+    pub active_pane: u32,
+    pub zoomed: bool,
 }

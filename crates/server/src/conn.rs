@@ -9,13 +9,15 @@ use std::sync::Arc;
 use spool_proto::frame::{self, FrameError};
 use spool_proto::{Request, Response, PROTOCOL_VERSION};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::UnixStream;
 
 use crate::server::Server;
 
 /// Write side of a connection, as the commands see it.
 pub struct Conn {
-    stream: UnixStream,
+    rd: Option<OwnedReadHalf>,
+    wr: OwnedWriteHalf,
     server: Arc<Server>,
     buffered: u64,
 }
@@ -25,7 +27,7 @@ impl Conn {
     pub async fn send(&mut self, r: &Response) -> std::io::Result<()> {
         let bytes = frame::encode(r).map_err(std::io::Error::other)?;
         self.account(bytes.len() as u64);
-        let res = self.stream.write_all(&bytes).await;
+        let res = self.wr.write_all(&bytes).await;
         self.account(0);
         res
     }
@@ -38,20 +40,13 @@ impl Conn {
     }
 
     async fn read_request(&mut self) -> Result<Request, FrameError> {
-        let mut prefix = [0u8; 4];
-        match self.stream.read_exact(&mut prefix).await {
-            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
-                return Err(FrameError::Closed)
-            }
-            other => other?,
-        };
-        let len = frame::body_len(prefix)?;
-        let mut body = vec![0u8; len];
-        self.account(len as u64);
-        let res = self.stream.read_exact(&mut body).await;
-        self.account(0);
-        res?;
-        frame::decode(&body)
+        let rd = self.rd.as_mut().ok_or(FrameError::Closed)?;
+        read_request(rd).await
+    }
+
+    /// Hand the read side to an attached client's reader task.
+    pub fn take_reader(&mut self) -> Option<OwnedReadHalf> {
+        self.rd.take()
     }
 }
 
@@ -61,20 +56,32 @@ impl Drop for Conn {
     }
 }
 
-fn peer_uid(stream: &UnixStream) -> Option<u32> {
-    stream.peer_cred().ok().map(|c| c.uid())
+/// Read one request frame: the length is checked before the body is allocated.
+pub async fn read_request(rd: &mut OwnedReadHalf) -> Result<Request, FrameError> {
+    let mut prefix = [0u8; 4];
+    match rd.read_exact(&mut prefix).await {
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Err(FrameError::Closed),
+        other => other?,
+    };
+    let len = frame::body_len(prefix)?;
+    let mut body = vec![0u8; len];
+    rd.read_exact(&mut body).await?;
+    frame::decode(&body)
 }
 
 /// Serve one client until it disconnects or misbehaves.
 pub async fn serve(server: Arc<Server>, stream: UnixStream) {
     // SAFETY: getuid cannot fail.
     let me = unsafe { libc::getuid() };
+    let peer = stream.peer_cred().ok().map(|c| c.uid());
+    let (rd, wr) = stream.into_split();
     let mut conn = Conn {
-        stream,
+        rd: Some(rd),
+        wr,
         server: server.clone(),
         buffered: 0,
     };
-    if peer_uid(&conn.stream) != Some(me) {
+    if peer != Some(me) {
         tracing::warn!("refused a client of another user");
         let _ = conn
             .send(&Response::Error {

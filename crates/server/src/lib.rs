@@ -15,6 +15,7 @@ mod pane;
 mod pty;
 mod server;
 mod session;
+mod wire;
 
 use std::os::unix::fs::PermissionsExt;
 use std::time::Duration;

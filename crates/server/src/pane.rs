@@ -54,12 +54,13 @@ pub struct Pane {
     done: watch::Sender<Option<Exit>>,
     child_status: Mutex<Option<i32>>,
     eof: AtomicBool,
-    /// Generation counter bumped after each batch of output (for attached clients).
-    pub changed: Notify,
+    /// Batches of output read so far (for tabs' activity marks).
     pub output_batches: AtomicU32,
     /// Set when the server closes the pane: its tasks stop and drop their handles, so the PTY
     /// master closes even if the program ignores SIGHUP.
     closed: watch::Sender<bool>,
+    /// The server's change counter, bumped after each batch of output.
+    changes: Arc<watch::Sender<u64>>,
 }
 
 impl std::fmt::Debug for Pane {
@@ -80,6 +81,7 @@ pub struct PaneParts {
     pub master: OwnedFd,
     pub cols: u16,
     pub rows: u16,
+    pub changes: Arc<watch::Sender<u64>>,
 }
 
 impl Pane {
@@ -95,6 +97,7 @@ impl Pane {
             master,
             cols,
             rows,
+            changes,
         } = parts;
         // SAFETY: the AsyncFd owns the OwnedFd, so the fd stays open exactly as long as it is
         // registered with the reactor and nothing else closes or reuses it.
@@ -115,9 +118,9 @@ impl Pane {
             done: watch::channel(None).0,
             child_status: Mutex::new(None),
             eof: AtomicBool::new(false),
-            changed: Notify::new(),
             output_batches: AtomicU32::new(0),
             closed: watch::channel(false).0,
+            changes,
         }))
     }
 
@@ -250,7 +253,7 @@ impl Pane {
                         let _ = self.write_input(&replies);
                     }
                     self.output_batches.fetch_add(1, Ordering::Relaxed);
-                    self.changed.notify_waiters();
+                    self.changes.send_modify(|v| *v = v.wrapping_add(1));
                 }
                 // EIO: every holder of the slave side closed it.
                 Ok(Err(e)) if e.raw_os_error() == Some(libc::EIO) => break,
@@ -264,7 +267,7 @@ impl Pane {
         self.eof.store(true, Ordering::Relaxed);
         self.input_ready.notify_one();
         self.finish_if_done();
-        self.changed.notify_waiters();
+        self.changes.send_modify(|v| *v = v.wrapping_add(1));
     }
 
     /// Write queued input to the PTY as the program accepts it.

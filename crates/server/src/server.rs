@@ -53,6 +53,9 @@ pub struct State {
     /// Most recently used session id first.
     pub recent_sessions: Vec<u32>,
     recent_exits: VecDeque<(u32, i32)>,
+    /// Attached clients: session id and terminal size.
+    pub clients: BTreeMap<u64, (u32, u16, u16)>,
+    next_client: u64,
 }
 
 pub struct Server {
@@ -67,6 +70,8 @@ pub struct Server {
     pub clients: AtomicUsize,
     /// Poked when the server may have become empty (last session closed, a client left).
     pub maybe_empty: tokio::sync::Notify,
+    /// Bumped on any change an attached client may need to show (pane output, layout).
+    pub changes: Arc<watch::Sender<u64>>,
     run_id: String,
 }
 
@@ -91,6 +96,8 @@ impl Server {
                 next_session: 0,
                 recent_sessions: Vec::new(),
                 recent_exits: VecDeque::new(),
+                clients: BTreeMap::new(),
+                next_client: 0,
             }),
             started: Instant::now(),
             events: tx,
@@ -98,9 +105,72 @@ impl Server {
             client_bytes: AtomicU64::new(0),
             clients: AtomicUsize::new(0),
             maybe_empty: tokio::sync::Notify::new(),
+            changes: Arc::new(watch::channel(0).0),
             run_id,
         });
         (server, rx)
+    }
+
+    /// Tell attached clients something changed.
+    pub fn bump(&self) {
+        self.changes.send_modify(|v| *v = v.wrapping_add(1));
+    }
+
+    /// A client attached to session `sid` with this terminal size: sessions take the size of
+    /// their smallest client (less one row for the status line).
+    pub fn attach_client(&self, sid: u32, cols: u16, rows: u16) -> u64 {
+        let mut st = self.state();
+        let id = st.next_client;
+        st.next_client += 1;
+        st.clients.insert(id, (sid, cols, rows));
+        Self::fit_session(&mut st, sid);
+        id
+    }
+
+    pub fn resize_client(&self, id: u64, cols: u16, rows: u16) {
+        let mut st = self.state();
+        let Some(c) = st.clients.get_mut(&id) else {
+            return;
+        };
+        c.1 = cols;
+        c.2 = rows;
+        let sid = c.0;
+        Self::fit_session(&mut st, sid);
+    }
+
+    /// Move a client to another session.
+    pub fn move_client(&self, id: u64, sid: u32) {
+        let mut st = self.state();
+        let Some(c) = st.clients.get_mut(&id) else {
+            return;
+        };
+        let old = std::mem::replace(&mut c.0, sid);
+        Self::fit_session(&mut st, old);
+        Self::fit_session(&mut st, sid);
+    }
+
+    pub fn detach_client(&self, id: u64) {
+        let mut st = self.state();
+        if let Some((sid, _, _)) = st.clients.remove(&id) {
+            Self::fit_session(&mut st, sid);
+        }
+    }
+
+    fn fit_session(st: &mut State, sid: u32) {
+        let size = st
+            .clients
+            .values()
+            .filter(|c| c.0 == sid)
+            .map(|c| (c.1, c.2))
+            .reduce(|a, b| (a.0.min(b.0), a.1.min(b.1)));
+        let Some((cols, rows)) = size else { return };
+        let Some(si) = st.sessions.iter().position(|s| s.id == sid) else {
+            return;
+        };
+        let s = &mut st.sessions[si];
+        s.cols = cols.clamp(1, MAX_DIM);
+        s.rows = rows.saturating_sub(1).clamp(1, MAX_DIM);
+        Self::relayout(st, si);
     }
 
     pub fn state(&self) -> MutexGuard<'_, State> {
@@ -252,6 +322,7 @@ impl Server {
             master,
             cols,
             rows,
+            changes: self.changes.clone(),
         })
         .map_err(|e| format!("cannot watch the PTY: {e}"))?;
         self.state().panes.insert(id, pane.clone());
@@ -318,6 +389,8 @@ impl Server {
                 name: String::new(),
                 root: Node::Pane(pane.id),
                 active: pane.id,
+                zoomed: false,
+                seen_output: 0,
             }],
             active_tab: 0,
             cols,
@@ -333,6 +406,12 @@ impl Server {
     pub fn relayout(st: &State, si: usize) {
         let s = &st.sessions[si];
         for (_, id, r) in s.pane_rects() {
+            if s.tabs
+                .iter()
+                .any(|t| t.zoomed && t.active != id && t.root.contains(id))
+            {
+                continue; // hidden behind a zoomed pane: keeps its size
+            }
             if let Some(p) = st.panes.get(&id) {
                 p.resize(r.w, r.h);
             }
@@ -406,6 +485,7 @@ impl Server {
             }
             pane
         };
+        self.bump();
         pane.hangup();
         let dir = pane.history_dir.clone();
         let store = pane.store.clone();

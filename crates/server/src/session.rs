@@ -9,6 +9,22 @@ pub struct Tab {
     pub root: Node,
     /// The pane input goes to.
     pub active: u32,
+    /// The active pane fills the tab.
+    pub zoomed: bool,
+    /// Output batches of the tab's panes when it was last shown (for the activity mark).
+    pub seen_output: u64,
+}
+
+impl Tab {
+    /// Panes shown and where: all of them, or the active one alone when zoomed.
+    pub fn rects(&self, area: Rect) -> Vec<(u32, Rect)> {
+        if self.zoomed {
+            return vec![(self.active, area)];
+        }
+        let mut v = Vec::new();
+        self.root.rects(area, &mut v);
+        v
+    }
 }
 
 #[derive(Debug)]
@@ -39,13 +55,11 @@ impl Session {
         self.tabs.get(self.active_tab).map(|t| t.active)
     }
 
-    /// Every pane with its rectangle, per tab.
+    /// Every pane with its rectangle, per tab (a zoomed tab gives its active pane the area).
     pub fn pane_rects(&self) -> Vec<(usize, u32, Rect)> {
         let mut out = Vec::new();
         for (i, tab) in self.tabs.iter().enumerate() {
-            let mut v = Vec::new();
-            tab.root.rects(self.area(), &mut v);
-            out.extend(v.into_iter().map(|(id, r)| (i, id, r)));
+            out.extend(tab.rects(self.area()).into_iter().map(|(id, r)| (i, id, r)));
         }
         out
     }
@@ -74,6 +88,7 @@ impl Session {
             tab.root.remove(id);
             if tab.active == id {
                 tab.active = tab.root.panes()[0];
+                tab.zoomed = false;
             }
         }
         true

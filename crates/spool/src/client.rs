@@ -121,6 +121,11 @@ impl Client {
         })
     }
 
+    /// The socket, for a client that takes over the connection (attach).
+    pub fn into_stream(self) -> UnixStream {
+        self.stream
+    }
+
     /// One request, one response; an error response becomes an error.
     pub fn request(&mut self, r: &Request) -> Result<Response> {
         self.send(r)?;

@@ -5,8 +5,10 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+mod attach;
 mod client;
 mod cmd;
+mod config;
 
 /// jemalloc returns freed memory to the OS (after a burst of output, RSS goes back down).
 #[global_allocator]
@@ -40,6 +42,9 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Attach this terminal to a session (the default command). Detach with C-b d.
+    #[command(alias = "a", alias = "attach-session")]
+    Attach(attach::Args),
     /// Create a session (detached until the attach client exists).
     #[command(alias = "new-session")]
     New(cmd::new::Args),
@@ -86,12 +91,8 @@ fn main() {
     let cli = Cli::parse();
     let target = client::Target::new(cli.name.as_deref(), cli.socket.as_deref());
     let result = match cli.command {
-        None => {
-            use clap::CommandFactory;
-            let _ = Cli::command().print_help();
-            println!();
-            Ok(0)
-        }
+        None => attach::run(&target, attach::Args::default()),
+        Some(Command::Attach(a)) => attach::run(&target, a),
         Some(Command::New(a)) => cmd::new::run(&target, a),
         Some(Command::Ls(a)) => cmd::ls::run(&target, a),
         Some(Command::Panes(a)) => cmd::panes::run(&target, a),

@@ -7,7 +7,9 @@ use spool_proto::Request;
 use crate::conn::Conn;
 use crate::server::Server;
 
+mod attach;
 mod capture;
+mod history;
 mod kill;
 mod list_panes;
 mod list_sessions;
@@ -53,5 +55,17 @@ pub async fn dispatch(server: &Arc<Server>, conn: &mut Conn, req: Request) -> Cm
         Request::Kill { target } => kill::run(server, conn, target).await,
         Request::KillServer => kill::server(server, conn).await,
         Request::Stats => stats::run(server, conn).await,
+        Request::Attach { target, cols, rows } => {
+            attach::run(server, conn, target, cols, rows).await
+        }
+        Request::History {
+            pane,
+            width,
+            from_bottom,
+            count,
+        } => history::run(server, conn, pane, width, from_bottom, count).await,
+        Request::Input(_) | Request::ClientSize { .. } | Request::Act(_) | Request::Detach => {
+            Err("not attached".into())
+        }
     }
 }

@@ -6,6 +6,7 @@ use spool_proto::{Response, Spawn};
 
 use super::{io, CmdResult};
 use crate::conn::Conn;
+use crate::pane::Pane;
 use crate::server::Server;
 
 pub async fn run(
@@ -14,13 +15,30 @@ pub async fn run(
     target: Option<String>,
     horizontal: bool,
     percent: Option<u8>,
-    mut spawn: Spawn,
+    spawn: Spawn,
 ) -> CmdResult {
+    let old = server.resolve_pane(target.as_deref())?;
+    let (session, pane) = create(server, &old, horizontal, percent, spawn)?;
+    conn.send(&Response::Created {
+        session,
+        pane: pane.name(),
+    })
+    .await
+    .map_err(io)
+}
+
+/// Split pane `old`; returns the session name and the new pane (which gets the focus).
+pub fn create(
+    server: &Arc<Server>,
+    old: &Arc<Pane>,
+    horizontal: bool,
+    percent: Option<u8>,
+    mut spawn: Spawn,
+) -> Result<(String, Arc<Pane>), String> {
     let percent = percent.unwrap_or(50);
     if !(1..=99).contains(&percent) {
         return Err(format!("bad percentage: {percent} (1-99)"));
     }
-    let old = server.resolve_pane(target.as_deref())?;
     let (cols, rows) = old.size();
     let along = if horizontal { cols } else { rows };
     if along < 3 {
@@ -51,14 +69,11 @@ pub async fn run(
         let ti = s.tab_of(old.id).expect("pane is in a tab");
         s.tabs[ti].root.split(old.id, pane.id, horizontal, percent);
         s.tabs[ti].active = pane.id;
+        s.tabs[ti].zoomed = false;
         let name = s.name.clone();
         Server::relayout(&st, si);
         name
     };
-    conn.send(&Response::Created {
-        session,
-        pane: pane.name(),
-    })
-    .await
-    .map_err(io)
+    server.bump();
+    Ok((session, pane))
 }

@@ -14,6 +14,9 @@ const REPLAY_HISTORY_MAX: usize = 100_000;
 /// Largest benchmark input accepted, in MiB (each workload is held in memory while measured).
 const BENCH_MAX_MIB: usize = 4096;
 
+/// Makes a workload of (bytes, cols, rows).
+type Generator = fn(usize, usize, usize) -> Vec<u8>;
+
 #[derive(Subcommand, Debug)]
 pub enum DebugCommand {
     /// Print the store format version this binary reads and writes.
@@ -93,7 +96,7 @@ fn bench_term(mib: usize, cols: usize, rows: usize, no_store: bool) -> anyhow::R
     let dir = std::env::temp_dir().join(format!("spool-bench-term-{}", std::process::id()));
     let env = spool_store::Env::new(spool_store::StoreConfig::default());
     let mut results = Vec::new();
-    let workloads: [(&str, fn(usize, usize, usize) -> Vec<u8>); 3] = [
+    let workloads: [(&str, Generator); 3] = [
         ("colored", |b, _, _| bench::colored_log(b)),
         ("plain", |b, _, _| bench::plain_log(b)),
         ("tui", bench::tui_redraw),

@@ -1,4 +1,5 @@
-//! `spool new [-s NAME] [-d] [-x COLS -y ROWS] [-c DIR] [-P] [-R] [-- CMD ARGS...]`
+//! `spool new [-s NAME] [-d] [-x COLS -y ROWS] [-c DIR] [-P] [-R] [-- CMD ARGS...]`: create a
+//! session and attach to it (unless `-d`).
 
 use anyhow::bail;
 use spool_proto::{NewSession, Request, Response};
@@ -11,7 +12,7 @@ pub struct Args {
     /// Session name (default: the next free number).
     #[arg(short = 's', value_name = "NAME")]
     name: Option<String>,
-    /// Do not attach (always the case until the attach client exists).
+    /// Do not attach to the new session.
     #[arg(short = 'd')]
     detached: bool,
     /// Width in columns (default 80).
@@ -35,7 +36,6 @@ pub struct Args {
 }
 
 pub fn run(target: &Target, a: Args) -> Exit {
-    let _ = a.detached;
     let mut c = target.connect()?;
     let req = Request::NewSession(NewSession {
         name: a.name,
@@ -44,11 +44,15 @@ pub fn run(target: &Target, a: Args) -> Exit {
         spawn: spawn_from_here(a.command, a.cwd, a.remain),
     });
     match c.request(&req)? {
-        Response::Created { pane, .. } => {
+        Response::Created { pane, session } => {
             if a.print {
                 println!("{pane}");
             }
-            Ok(0)
+            if a.detached {
+                return Ok(0);
+            }
+            drop(c);
+            crate::attach::run(target, crate::attach::Args::for_session(session))
         }
         other => bail!("unexpected answer: {other:?}"),
     }

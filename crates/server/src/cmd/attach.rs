@@ -1,0 +1,468 @@
+//! `spool attach`: the connection becomes an attached client. The server pushes what the
+//! client should show; the client sends input, its size, and prefix-key actions.
+//!
+//! Nothing queues per client: an update is composed from the current state when the previous
+//! one has been written, so a client that cannot keep up simply gets fewer, newer frames. Rows
+//! are sent only when they differ from what this client was last sent (a hash per row).
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use spool_proto::{Action, PaneModes, PaneView, Request, Response, TabView, Update};
+use tokio::time::Instant;
+
+use super::{io, CmdResult};
+use crate::conn::Conn;
+use crate::pane::Pane;
+use crate::server::Server;
+
+/// Frames are at most this frequent: output arriving faster is coalesced.
+const FRAME_INTERVAL: Duration = Duration::from_millis(8);
+
+/// Requests from the client waiting to be handled.
+const INBOX_DEPTH: usize = 64;
+
+/// Hyperlink URIs remembered as sent, per client; past this the set is cleared and URIs are
+/// simply sent again.
+const LINKS_SENT_MAX: usize = 4096;
+
+/// What this client was last sent.
+#[derive(Default)]
+struct Sent {
+    rows: HashMap<u32, (u16, u16, Vec<u64>)>,
+    links: HashSet<(u32, u32)>,
+    last: Option<Update>,
+}
+
+fn hash<T: std::hash::Hash>(t: &T) -> u64 {
+    use std::hash::Hasher;
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    t.hash(&mut h);
+    h.finish()
+}
+
+pub async fn run(
+    server: &Arc<Server>,
+    conn: &mut Conn,
+    target: Option<String>,
+    cols: u16,
+    rows: u16,
+) -> CmdResult {
+    let (cols, rows) = (cols.max(2), rows.max(2));
+    // The session: the target's, the most recent, or a new one.
+    let sid = match server.resolve_pane(target.as_deref()) {
+        Ok(p) => {
+            let st = server.state();
+            let si = Server::session_index_of(&st, p.id).ok_or("pane has no session")?;
+            st.sessions[si].id
+        }
+        Err(e) if target.is_some() => return Err(e),
+        Err(_) => {
+            let spawn = spool_proto::Spawn::default();
+            let (name, _) = server.new_session(None, cols, rows.saturating_sub(1), &spawn)?;
+            let st = server.state();
+            st.sessions
+                .iter()
+                .find(|s| s.name == name)
+                .map(|s| s.id)
+                .ok_or("session vanished")?
+        }
+    };
+    let client = server.attach_client(sid, cols, rows);
+    let name = session_name(server, sid).unwrap_or_default();
+    let result = attached(server, conn, client, name).await;
+    server.detach_client(client);
+    server.bump();
+    result
+}
+
+fn session_name(server: &Server, sid: u32) -> Option<String> {
+    server
+        .state()
+        .sessions
+        .iter()
+        .find(|s| s.id == sid)
+        .map(|s| s.name.clone())
+}
+
+async fn attached(server: &Arc<Server>, conn: &mut Conn, client: u64, name: String) -> CmdResult {
+    conn.send(&Response::Attached { session: name })
+        .await
+        .map_err(io)?;
+    let mut rd = conn.take_reader().ok_or("connection already split")?;
+    let (tx, mut inbox) = tokio::sync::mpsc::channel::<Request>(INBOX_DEPTH);
+    let reader = tokio::spawn(async move {
+        while let Ok(req) = crate::conn::read_request(&mut rd).await {
+            if tx.send(req).await.is_err() {
+                break;
+            }
+        }
+    });
+    let mut changes = server.changes.subscribe();
+    let mut sent = Sent::default();
+    let mut last_frame = Instant::now() - FRAME_INTERVAL;
+    let mut wake: Option<Instant>;
+    let result = loop {
+        {
+            tokio::time::sleep_until(last_frame + FRAME_INTERVAL).await;
+            let sid = match server.state().clients.get(&client) {
+                Some(c) => c.0,
+                None => break Ok(()),
+            };
+            match compose(server, sid, &mut sent) {
+                Some((update, next_wake)) => {
+                    wake = next_wake;
+                    if let Some(u) = update {
+                        conn.send(&Response::Update(Box::new(u)))
+                            .await
+                            .map_err(io)?;
+                    }
+                }
+                None => {
+                    let _ = conn
+                        .send(&Response::Detached {
+                            reason: "session closed".into(),
+                        })
+                        .await;
+                    break Ok(());
+                }
+            }
+            last_frame = Instant::now();
+        }
+        let until = wake.unwrap_or_else(|| Instant::now() + Duration::from_secs(3600));
+        tokio::select! {
+            req = inbox.recv() => match req {
+                None => break Ok(()),
+                Some(Request::Detach) => {
+                    let _ = conn.send(&Response::Detached { reason: "detached".into() }).await;
+                    break Ok(());
+                }
+                Some(req) => {
+                    if let Err(message) = handle(server, conn, client, req).await {
+                        conn.send(&Response::Error { message }).await.map_err(io)?;
+                    }
+                }
+            },
+            r = changes.changed() => {
+                if r.is_err() { break Ok(()); }
+            }
+            _ = tokio::time::sleep_until(until), if wake.is_some() => {}
+        }
+    };
+    reader.abort();
+    result
+}
+
+/// The focused pane of the client's session.
+fn active_pane(server: &Server, client: u64) -> Option<(u32, usize, Arc<Pane>)> {
+    let st = server.state();
+    let sid = st.clients.get(&client)?.0;
+    let si = st.sessions.iter().position(|s| s.id == sid)?;
+    let id = st.sessions[si].active_pane()?;
+    Some((sid, si, st.panes.get(&id)?.clone()))
+}
+
+async fn handle(server: &Arc<Server>, conn: &mut Conn, client: u64, req: Request) -> CmdResult {
+    match req {
+        Request::Input(bytes) => {
+            let (_, _, pane) = active_pane(server, client).ok_or("no pane")?;
+            pane.write_input(&bytes)
+        }
+        Request::ClientSize { cols, rows } => {
+            server.resize_client(client, cols.max(2), rows.max(2));
+            server.bump();
+            Ok(())
+        }
+        Request::Act(a) => act(server, client, a),
+        Request::History {
+            pane,
+            width,
+            from_bottom,
+            count,
+        } => super::history::run(server, conn, pane, width, from_bottom, count).await,
+        // Boxed: dispatch leads back here for `Attach`.
+        other => Box::pin(super::dispatch(server, conn, other)).await,
+    }
+}
+
+fn act(server: &Arc<Server>, client: u64, a: Action) -> CmdResult {
+    let (sid, _, pane) = active_pane(server, client).ok_or("no pane")?;
+    match a {
+        Action::NewTab => {
+            super::new_tab::create(server, pane.id, spool_proto::Spawn::default())?;
+        }
+        Action::Split { horizontal } => {
+            super::split::create(
+                server,
+                &pane,
+                horizontal,
+                None,
+                spool_proto::Spawn::default(),
+            )?;
+        }
+        Action::KillPane => server.remove_pane(pane.id),
+        Action::SwitchSession(name) => {
+            let target = {
+                let st = server.state();
+                st.sessions.iter().find(|s| s.name == name).map(|s| s.id)
+            };
+            let target = target.ok_or_else(|| format!("can't find session: {name}"))?;
+            server.move_client(client, target);
+            Server::touch_session(&mut server.state(), target);
+        }
+        a => {
+            let mut st = server.state();
+            let si = st
+                .sessions
+                .iter()
+                .position(|s| s.id == sid)
+                .ok_or("no session")?;
+            let s = &mut st.sessions[si];
+            let n = s.tabs.len();
+            match a {
+                Action::NextTab => s.active_tab = (s.active_tab + 1) % n,
+                Action::PrevTab => s.active_tab = (s.active_tab + n - 1) % n,
+                Action::SelectTab(i) if (i as usize) < n => s.active_tab = i as usize,
+                Action::SelectTab(i) => return Err(format!("no tab {i}")),
+                Action::RenameTab(name) => s.tabs[s.active_tab].name = name,
+                Action::Zoom => {
+                    let t = &mut s.tabs[s.active_tab];
+                    t.zoomed = !t.zoomed && t.root.panes().len() > 1;
+                }
+                Action::FocusPane(id) => {
+                    let t = &mut s.tabs[s.active_tab];
+                    if t.root.contains(id) {
+                        t.active = id;
+                    }
+                }
+                Action::Focus(dir) => {
+                    let area = s.area();
+                    let t = &mut s.tabs[s.active_tab];
+                    if let Some(id) = neighbour(&t.rects(area), t.active, dir) {
+                        t.active = id;
+                        t.zoomed = false;
+                    }
+                }
+                _ => {}
+            }
+            Server::relayout(&st, si);
+        }
+    }
+    server.bump();
+    Ok(())
+}
+
+/// The pane next to `from` in direction `dir` (0 left, 1 down, 2 up, 3 right), nearest first.
+fn neighbour(rects: &[(u32, crate::layout::Rect)], from: u32, dir: u8) -> Option<u32> {
+    let (_, r) = *rects.iter().find(|(id, _)| *id == from)?;
+    let (cx, cy) = (r.x as i32 + r.w as i32 / 2, r.y as i32 + r.h as i32 / 2);
+    rects
+        .iter()
+        .filter(|(id, _)| *id != from)
+        .filter(|(_, o)| match dir {
+            0 => o.x + o.w < r.x + 1 && overlaps(o.y, o.h, r.y, r.h),
+            3 => o.x > r.x + r.w - 1 && overlaps(o.y, o.h, r.y, r.h),
+            2 => o.y + o.h < r.y + 1 && overlaps(o.x, o.w, r.x, r.w),
+            _ => o.y > r.y + r.h - 1 && overlaps(o.x, o.w, r.x, r.w),
+        })
+        .min_by_key(|(_, o)| {
+            let (ox, oy) = (o.x as i32 + o.w as i32 / 2, o.y as i32 + o.h as i32 / 2);
+            (ox - cx).abs() + (oy - cy).abs()
+        })
+        .map(|(id, _)| *id)
+}
+
+fn overlaps(a: u16, al: u16, b: u16, bl: u16) -> bool {
+    a < b + bl && b < a + al
+}
+
+/// Build the update for this client; `None` if its session is gone. The second value is when
+/// to look again (a pane holding output under DEC 2026 until its timeout).
+#[allow(clippy::type_complexity)]
+fn compose(
+    server: &Server,
+    sid: u32,
+    sent: &mut Sent,
+) -> Option<(Option<Update>, Option<Instant>)> {
+    let (session, cols, rows, tabs, shown, active, zoomed) = {
+        let mut guard = server.state();
+        let st = &mut *guard;
+        let si = st.sessions.iter().position(|s| s.id == sid)?;
+        let s = &st.sessions[si];
+        let tab = s.tabs.get(s.active_tab)?;
+        let shown: Vec<(Arc<Pane>, crate::layout::Rect)> = tab
+            .rects(s.area())
+            .into_iter()
+            .filter_map(|(id, r)| st.panes.get(&id).map(|p| (p.clone(), r)))
+            .collect();
+        let output = |t: &crate::session::Tab| -> u64 {
+            t.root
+                .panes()
+                .iter()
+                .filter_map(|id| st.panes.get(id))
+                .map(|p| p.output_batches.load(std::sync::atomic::Ordering::Relaxed) as u64)
+                .sum()
+        };
+        let tabs: Vec<TabView> = s
+            .tabs
+            .iter()
+            .enumerate()
+            .map(|(i, t)| TabView {
+                name: if t.name.is_empty() {
+                    st.panes
+                        .get(&t.active)
+                        .map(|p| {
+                            let title = p.term().title().to_string();
+                            if title.is_empty() {
+                                p.command.rsplit('/').next().unwrap_or("").to_string()
+                            } else {
+                                title
+                            }
+                        })
+                        .unwrap_or_default()
+                } else {
+                    t.name.clone()
+                },
+                active: i == s.active_tab,
+                activity: i != s.active_tab && output(t) != t.seen_output,
+            })
+            .collect();
+        let seen = output(tab);
+        let (name, cols, rows, active_tab) = (s.name.clone(), s.cols, s.rows, s.active_tab);
+        let (active, zoomed) = (tab.active, tab.zoomed);
+        st.sessions[si].tabs[active_tab].seen_output = seen;
+        (name, cols, rows, tabs, shown, active, zoomed)
+    };
+    let now = std::time::Instant::now();
+    let mut wake: Option<Instant> = None;
+    let mut panes = Vec::with_capacity(shown.len());
+    if sent.links.len() > LINKS_SENT_MAX {
+        sent.links.clear();
+    }
+    let ids: HashSet<u32> = shown.iter().map(|(p, _)| p.id).collect();
+    sent.rows.retain(|id, _| ids.contains(id));
+    for (pane, r) in &shown {
+        let t = pane.term();
+        let prev = sent.rows.get(&pane.id);
+        let full = prev.is_none_or(|(w, h, _)| (*w, *h) != (r.w, r.h));
+        if !full && !t.publish_due(now) {
+            // Held by the program (DEC 2026): keep showing the last frame until it ends the
+            // update or the hold times out.
+            if let Some(d) = t.sync_deadline() {
+                let d = Instant::from_std(d);
+                wake = Some(wake.map_or(d, |w| w.min(d)));
+            }
+            continue;
+        }
+        let mut hashes = Vec::with_capacity(t.rows());
+        let mut rows_out = Vec::new();
+        let mut links = Vec::new();
+        for y in 0..t.rows().min(r.h as usize) {
+            let row = t.row(y);
+            let h = hash(&(&row.text, &row.runs, row.flags));
+            let changed = full || prev.is_none_or(|(_, _, v)| v.get(y) != Some(&h));
+            hashes.push(h);
+            if changed {
+                for run in &row.runs {
+                    let l = run.style.link;
+                    if l != 0 && sent.links.insert((pane.id, l)) {
+                        if let Some(uri) = t.link_uri(l) {
+                            links.push((l, uri.to_string()));
+                        }
+                    }
+                }
+                rows_out.push((y as u16, crate::wire::row(&row)));
+            }
+        }
+        let c = t.cursor();
+        let m = t.modes();
+        let view = PaneView {
+            id: pane.id,
+            x: r.x,
+            y: r.y,
+            w: r.w,
+            h: r.h,
+            full,
+            rows: rows_out,
+            cursor: (c.x as u16, c.y as u16),
+            cursor_visible: m.cursor_visible,
+            cursor_shape: m.cursor_shape as u8,
+            title: t.title().to_string(),
+            modes: PaneModes {
+                app_cursor: m.cursor_keys,
+                app_keypad: m.keypad_app,
+                bracketed_paste: m.bracketed_paste,
+                focus_events: m.focus,
+                mouse: match m.mouse {
+                    spool_term::MouseMode::None => 0,
+                    spool_term::MouseMode::X10 => 9,
+                    spool_term::MouseMode::Normal => 1000,
+                    spool_term::MouseMode::Button => 1002,
+                    _ => 1003,
+                },
+                mouse_sgr: m.mouse_encoding == spool_term::MouseEncoding::Sgr,
+            },
+            exited: pane.exit().map(|e| e.status),
+            links,
+            history_rows: pane.store.len(),
+        };
+        drop(t);
+        sent.rows.insert(pane.id, (r.w, r.h, hashes));
+        panes.push(view);
+    }
+    let update = Update {
+        session,
+        cols,
+        rows,
+        tabs,
+        panes,
+        active_pane: active,
+        zoomed,
+    };
+    // Nothing new: skip the frame.
+    let mut cmp = update.clone();
+    cmp.panes.retain(|p| !p.rows.is_empty() || p.full);
+    let unchanged = sent.last.as_ref().is_some_and(|l| {
+        l.session == update.session
+            && l.tabs == update.tabs
+            && (l.cols, l.rows, l.active_pane, l.zoomed) == (cols, rows, active, zoomed)
+            && cmp.panes.is_empty()
+            && l.panes
+                .iter()
+                .map(|p| {
+                    (
+                        p.id,
+                        p.cursor,
+                        p.cursor_visible,
+                        p.cursor_shape,
+                        &p.title,
+                        p.modes,
+                        p.exited,
+                    )
+                })
+                .eq(update.panes.iter().map(|p| {
+                    (
+                        p.id,
+                        p.cursor,
+                        p.cursor_visible,
+                        p.cursor_shape,
+                        &p.title,
+                        p.modes,
+                        p.exited,
+                    )
+                }))
+    });
+    let mut last = update.clone();
+    for p in &mut last.panes {
+        p.rows.clear();
+    }
+    let out = if unchanged && update.panes.len() == sent.last.as_ref().map_or(0, |l| l.panes.len())
+    {
+        None
+    } else {
+        Some(update)
+    };
+    sent.last = Some(last);
+    Some((out, wake))
+}

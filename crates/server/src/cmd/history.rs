@@ -1,0 +1,94 @@
+//! Scroll mode's reads: display rows of a pane's history, rewrapped to the client's width.
+//!
+//! History is stored as rows with soft-wrap flags; here logical lines are reflowed to `width`
+//! on the way out (never on disk). A logical line longer than [`MAX_JOIN_ROWS`] stored rows
+//! is shown as its stored rows rewrapped one by one, so no request holds more than that.
+
+use std::sync::Arc;
+
+use spool_proto::Response;
+use spool_store::{reflow, Row, Store};
+
+use super::{io, CmdResult};
+use crate::conn::Conn;
+use crate::server::Server;
+
+/// Most display rows one request returns (a few screens; clients page).
+pub const MAX_ROWS_PER_REQUEST: u16 = 1024;
+
+/// Longest logical line (in stored rows) rewrapped as a whole.
+pub const MAX_JOIN_ROWS: usize = 4096;
+
+pub async fn run(
+    server: &Arc<Server>,
+    conn: &mut Conn,
+    pane: u32,
+    width: u16,
+    from_bottom: u64,
+    count: u16,
+) -> CmdResult {
+    let p = server
+        .pane(pane)
+        .ok_or_else(|| format!("can't find pane: %{pane}"))?;
+    let store = p.store.clone();
+    let count = count.min(MAX_ROWS_PER_REQUEST);
+    let (total, rows) =
+        tokio::task::block_in_place(|| read(&store, width.max(1), from_bottom, count))
+            .map_err(|e| format!("history: {e}"))?;
+    let rows = rows.iter().map(crate::wire::row).collect();
+    conn.send(&Response::HistoryRows {
+        pane,
+        from_bottom,
+        total,
+        rows,
+    })
+    .await
+    .map_err(io)
+}
+
+/// Display rows `[from_bottom, from_bottom + count)` counted from the newest, oldest first.
+pub fn read(
+    store: &Store,
+    width: u16,
+    from_bottom: u64,
+    count: u16,
+) -> Result<(u64, Vec<Row>), spool_store::StoreError> {
+    let total = store.display_rows(width)?;
+    if from_bottom >= total || count == 0 {
+        return Ok((total, Vec::new()));
+    }
+    let top = (from_bottom + count as u64 - 1).min(total - 1);
+    let want = (top - from_bottom + 1) as usize;
+    let Some(pos) = store.display_row_from_bottom(top, width)? else {
+        return Ok((total, Vec::new()));
+    };
+    let mut out: Vec<Row> = Vec::with_capacity(want);
+    let mut skip = pos.line_offset as usize;
+    let mut line: Vec<Row> = Vec::new();
+    let end = store.next_row();
+    let emit = |line: &mut Vec<Row>, out: &mut Vec<Row>, skip: &mut usize| {
+        for r in reflow(line, width) {
+            if *skip > 0 {
+                *skip -= 1;
+            } else if out.len() < want {
+                out.push(r);
+            }
+        }
+        line.clear();
+    };
+    for r in store.range(pos.line_start..end) {
+        let (_, row) = r?;
+        let wrapped = row.wrapped();
+        line.push(row);
+        if !wrapped || line.len() >= MAX_JOIN_ROWS {
+            emit(&mut line, &mut out, &mut skip);
+            if out.len() >= want {
+                break;
+            }
+        }
+    }
+    if !line.is_empty() && out.len() < want {
+        emit(&mut line, &mut out, &mut skip);
+    }
+    Ok((total, out))
+}

@@ -1,0 +1,194 @@
+//! Scroll mode: a window over the pane's whole history (from the server's store, rewrapped to
+//! the pane's width) with the live screen below it.
+//!
+//! The view is `offset` display rows above the live bottom. Rows come from the server a page
+//! at a time and are kept in a cache of [`CACHE_ROWS`] rows — scrolling through months of
+//! history never holds more than that.
+
+use std::collections::BTreeMap;
+
+use spool_proto::{Request, WireRow};
+
+use super::Key;
+
+/// History rows kept by the client, whatever the history's size (and whatever resizes happen:
+/// the cache is dropped, never grown, when the width changes).
+pub const CACHE_ROWS: usize = 4096;
+
+pub struct Scroll {
+    pub pane: u32,
+    width: u16,
+    height: u16,
+    /// Display rows above the live bottom; 0 = live.
+    offset: u64,
+    /// History size in display rows at `width` (known after the first answer).
+    total: Option<u64>,
+    /// from_bottom → row.
+    cache: BTreeMap<u64, WireRow>,
+    /// A request is in flight.
+    pending: bool,
+}
+
+impl Scroll {
+    pub fn new(pane: u32, width: u16, height: u16) -> Scroll {
+        Scroll {
+            pane,
+            width,
+            height,
+            offset: 0,
+            total: None,
+            cache: BTreeMap::new(),
+            pending: false,
+        }
+    }
+
+    fn max_offset(&self) -> u64 {
+        self.total.unwrap_or(u64::MAX)
+    }
+
+    pub fn scroll_up(&mut self, n: u64) {
+        self.offset = self.offset.saturating_add(n).min(self.max_offset());
+    }
+
+    /// Scroll down; false once back at the live bottom (scroll mode ends).
+    pub fn scroll_down(&mut self, n: u64) -> bool {
+        self.offset = self.offset.saturating_sub(n);
+        self.offset > 0
+    }
+
+    /// Handle a key; false when scroll mode ends.
+    pub fn key(&mut self, k: Key) -> bool {
+        let page = self.height.max(2) as u64 - 1;
+        match k {
+            Key::Byte(b'q') | Key::Escape | Key::Byte(0x03) => return false,
+            Key::Up | Key::Byte(b'k') | Key::Byte(b'y') => self.scroll_up(1),
+            Key::Down | Key::Byte(b'j') | Key::Byte(b'e') => {
+                self.scroll_down(1);
+            }
+            Key::PageUp | Key::Byte(0x02) | Key::Byte(b'b') => self.scroll_up(page),
+            Key::PageDown | Key::Byte(0x06) | Key::Byte(b' ') | Key::Byte(b'f') => {
+                self.scroll_down(page);
+            }
+            Key::Byte(0x15) => self.scroll_up(page / 2),
+            Key::Byte(0x04) => {
+                self.scroll_down(page / 2);
+            }
+            Key::Byte(b'g') | Key::Home => self.offset = self.max_offset(),
+            Key::Byte(b'G') | Key::End => self.offset = 0,
+            _ => {}
+        }
+        true
+    }
+
+    /// The row for view line `y`: history from the cache, or the live screen's rows.
+    pub fn row<'a>(&'a self, y: u16, screen: &'a [WireRow]) -> Option<&'a WireRow> {
+        let v = y as i64 - self.offset as i64;
+        if v >= 0 {
+            screen.get(v as usize)
+        } else {
+            self.cache.get(&((-v - 1) as u64))
+        }
+    }
+
+    /// The request for rows the view needs and the cache lacks (one at a time).
+    pub fn wanted(&mut self) -> Option<Request> {
+        if self.pending {
+            return None;
+        }
+        let top = self.offset.saturating_sub(1);
+        let lo = self.offset.saturating_sub(self.height as u64);
+        let total = self.total.unwrap_or(u64::MAX);
+        let missing = (lo..=top)
+            .rev()
+            .find(|fb| *fb < total && !self.cache.contains_key(fb));
+        let missing = match (self.total, missing) {
+            (None, _) => Some(0),
+            (_, m) => m,
+        }?;
+        // A page around the view, so small moves are served from the cache.
+        let from = missing.saturating_sub(self.height as u64);
+        self.pending = true;
+        Some(Request::History {
+            pane: self.pane,
+            width: self.width,
+            from_bottom: from,
+            count: (self.height * 3).max(1),
+        })
+    }
+
+    pub fn receive(&mut self, pane: u32, from_bottom: u64, total: u64, rows: Vec<WireRow>) {
+        if pane != self.pane {
+            return;
+        }
+        self.pending = false;
+        if self.total != Some(total) {
+            // History grew or was cleared: cached positions moved; start over.
+            if self.total.is_some() {
+                self.cache.clear();
+            }
+            self.total = Some(total);
+            self.offset = self.offset.min(total);
+        }
+        // Rows arrive oldest first, ending at `from_bottom`.
+        let n = rows.len() as u64;
+        for (i, r) in rows.into_iter().enumerate() {
+            self.cache.insert(from_bottom + n - 1 - i as u64, r);
+        }
+        // Keep the cache bounded: drop rows farthest from the view.
+        while self.cache.len() > CACHE_ROWS {
+            let (lo, hi) = (
+                *self.cache.keys().next().expect("non-empty"),
+                *self.cache.keys().next_back().expect("non-empty"),
+            );
+            let far = if self.offset.abs_diff(lo) > self.offset.abs_diff(hi) {
+                lo
+            } else {
+                hi
+            };
+            self.cache.remove(&far);
+        }
+    }
+
+    /// `[offset/total]`, shown in the pane's corner.
+    pub fn label(&self) -> String {
+        match self.total {
+            Some(t) => format!("[{}/{}]", self.offset, t),
+            None => format!("[{}/…]", self.offset),
+        }
+    }
+
+    /// Rows held (for tests of the bound).
+    #[cfg(test)]
+    pub fn cached(&self) -> usize {
+        self.cache.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cache_stays_bounded_while_scrolling_a_huge_history() {
+        let mut s = Scroll::new(1, 80, 50);
+        let total = 10_000_000u64;
+        let mut served = 0;
+        for step in 0..2000u64 {
+            s.scroll_up(37 + step % 5);
+            while let Some(Request::History {
+                from_bottom, count, ..
+            }) = s.wanted()
+            {
+                let rows = (0..count as u64)
+                    .filter(|i| from_bottom + i < total)
+                    .map(|_| WireRow::default())
+                    .collect();
+                s.receive(1, from_bottom, total, rows);
+                served += 1;
+                assert!(s.cached() <= CACHE_ROWS);
+            }
+        }
+        assert!(served > 0);
+        assert!(s.cached() <= CACHE_ROWS);
+    }
+}

@@ -1,0 +1,217 @@
+//! The attach client in a real terminal: spool runs inside tmux (`tmux -L … -f /dev/null`),
+//! keys go in with `send-keys`, the screen comes back with `capture-pane`.
+
+mod common;
+
+use std::process::Command;
+use std::time::Duration;
+
+use common::TestServer;
+
+/// A tmux server of our own with one window running a command.
+struct Outer {
+    name: String,
+}
+
+impl Outer {
+    fn new(s: &TestServer, cols: u16, rows: u16, args: &str) -> Outer {
+        let name = format!("spool-test-{}-{}", std::process::id(), rand_suffix());
+        let cmd = format!(
+            "env XDG_STATE_HOME={} SHELL=/bin/sh PS1='$ ' {} -S {} {args}; sleep 30",
+            s.dir.path().join("state").display(),
+            env!("CARGO_BIN_EXE_spool"),
+            s.socket.display()
+        );
+        let ok = Command::new("tmux")
+            .args(["-L", &name, "-f", "/dev/null", "new-session", "-d"])
+            .args(["-x", &cols.to_string(), "-y", &rows.to_string(), &cmd])
+            .status()
+            .expect("tmux runs")
+            .success();
+        assert!(ok);
+        Outer { name }
+    }
+
+    /// Another window (a second terminal) on the same tmux server.
+    fn window(&self, s: &TestServer, args: &str) -> String {
+        let cmd = format!(
+            "env XDG_STATE_HOME={} {} -S {} {args}; sleep 30",
+            s.dir.path().join("state").display(),
+            env!("CARGO_BIN_EXE_spool"),
+            s.socket.display()
+        );
+        let out = Command::new("tmux")
+            .args([
+                "-L",
+                &self.name,
+                "new-window",
+                "-P",
+                "-F",
+                "#{window_index}",
+                &cmd,
+            ])
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let ok = Command::new("tmux")
+            .args(["-L", &self.name, "send-keys", "-t", ":0"])
+            .args(keys)
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok);
+    }
+
+    fn keys_to(&self, window: &str, keys: &[&str]) {
+        Command::new("tmux")
+            .args(["-L", &self.name, "send-keys", "-t", &format!(":{window}")])
+            .args(keys)
+            .status()
+            .unwrap();
+    }
+
+    fn screen_of(&self, window: &str) -> String {
+        let out = Command::new("tmux")
+            .args([
+                "-L",
+                &self.name,
+                "capture-pane",
+                "-p",
+                "-t",
+                &format!(":{window}"),
+            ])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn screen(&self) -> String {
+        self.screen_of("0")
+    }
+
+    /// Wait until the screen satisfies `f`; panics with the screen if it never does.
+    fn until(&self, what: &str, f: impl Fn(&str) -> bool) -> String {
+        self.until_in("0", what, f)
+    }
+
+    fn until_in(&self, window: &str, what: &str, f: impl Fn(&str) -> bool) -> String {
+        let end = std::time::Instant::now() + Duration::from_secs(15);
+        loop {
+            let s = self.screen_of(window);
+            if f(&s) {
+                return s;
+            }
+            if std::time::Instant::now() > end {
+                panic!("never saw {what}; screen:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Outer {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.name, "kill-server"])
+            .status();
+    }
+}
+
+fn rand_suffix() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    N.fetch_add(1, Ordering::Relaxed)
+}
+
+fn last_line(screen: &str) -> &str {
+    screen.lines().last().unwrap_or("")
+}
+
+#[test]
+fn attach_run_split_tabs_detach_reattach() {
+    let s = TestServer::new();
+    let t = Outer::new(&s, 100, 30, "");
+    // `spool` with no arguments starts a server and a session and attaches.
+    let screen = t.until("the status line", |s| last_line(s).starts_with("[0] 0:"));
+    assert_eq!(screen.lines().count(), 30);
+    t.keys(&["echo hello-$((6*7))", "Enter"]);
+    t.until("command output", |s| s.contains("\nhello-42"));
+    // Split side by side: a border and a second shell.
+    t.keys(&["C-b", "%"]);
+    t.until("a vertical border", |s| {
+        s.lines().next().is_some_and(|l| l.contains('│'))
+    });
+    t.keys(&["echo right-side", "Enter"]);
+    let screen = t.until("output in the new pane", |s| {
+        s.contains("right-side\n") || s.lines().any(|l| l.ends_with("right-side"))
+    });
+    let line = screen.lines().find(|l| l.contains("hello-42")).unwrap();
+    assert!(
+        line.find("hello-42").unwrap() < 50,
+        "left pane keeps its output: {line}"
+    );
+    // A new tab, shown in the status line; back to the first.
+    t.keys(&["C-b", "c"]);
+    t.until("two tabs", |s| {
+        last_line(s).contains("1:") && last_line(s).contains('*')
+    });
+    t.keys(&["C-b", "0"]);
+    let before = t.until("the first tab again", |s| s.contains("hello-42"));
+    // Detach: the client exits, the session lives on.
+    t.keys(&["C-b", "d"]);
+    t.until("the detach message", |s| {
+        s.contains("[detached (from session 0)]")
+    });
+    assert!(s.ok(&["ls"]).contains("2 tabs, 3 panes"));
+    // Reattach from a new terminal: the same screen.
+    let w = t.window(&s, "attach -t 0");
+    let after = t.until_in(&w, "the same screen", |s| {
+        s.contains("hello-42") && s.contains("right-side")
+    });
+    let body = |s: &str| s.lines().take(10).map(str::to_string).collect::<Vec<_>>();
+    assert_eq!(body(&before), body(&after));
+}
+
+#[test]
+fn scroll_to_the_first_of_100k_lines() {
+    let s = TestServer::new();
+    let t = Outer::new(&s, 80, 24, "");
+    t.until("the status line", |s| last_line(s).starts_with("[0] 0:"));
+    t.keys(&["seq -f 'line %g' 1 100000", "Enter"]);
+    t.until("the last line", |s| s.contains("line 100000\n"));
+    // Scroll mode, top of history: the first line, from the disk store.
+    t.keys(&["C-b", "["]);
+    t.keys(&["g"]);
+    let top = t.until("the first line", |s| {
+        s.lines().any(|l| l.trim_end() == "line 1")
+    });
+    assert!(
+        top.lines().next().unwrap().contains('/'),
+        "position shown: {top}"
+    );
+    t.keys(&["PageDown"]);
+    t.until("the next page", |s| {
+        s.lines().any(|l| l.trim_end() == "line 30")
+    });
+    t.keys(&["q"]);
+    t.until("live again", |s| s.contains("line 100000"));
+}
+
+#[test]
+fn two_clients_see_the_same_session() {
+    let s = TestServer::new();
+    let t = Outer::new(&s, 90, 25, "new -s shared");
+    t.until("the status line", |s| last_line(s).starts_with("[shared]"));
+    let w = t.window(&s, "attach -t shared");
+    t.until_in(&w, "the second client", |s| {
+        last_line(s).starts_with("[shared]")
+    });
+    t.keys_to(&w, &["echo from-second", "Enter"]);
+    t.until("output typed in the other client", |s| {
+        s.contains("\nfrom-second")
+    });
+    t.until_in(&w, "its own output", |s| s.contains("\nfrom-second"));
+}
