@@ -82,6 +82,12 @@ pub enum Request {
         from_bottom: u64,
         count: u16,
     },
+    /// Where stored history row `row` shows at `width`: answered by [`Response::Located`].
+    Locate {
+        pane: u32,
+        row: u64,
+        width: u16,
+    },
     Detach,
 }
 
@@ -173,6 +179,13 @@ pub enum Response {
         from_bottom: u64,
         total: u64,
         rows: Vec<WireRow>,
+    },
+    /// The first display row of the line holding `row` is `from_bottom` rows above the
+    /// newest history row.
+    Located {
+        pane: u32,
+        row: u64,
+        from_bottom: u64,
     },
     /// The client was detached (by itself or because its session ended).
     Detached {

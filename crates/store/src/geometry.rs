@@ -236,6 +236,35 @@ impl Store {
         Ok(total)
     }
 
+    /// Display rows at `width` of the logical line holding `row` and of everything after it:
+    /// that line's first display row is this minus one rows above the bottom of history.
+    /// (The inverse of [`Store::display_row_from_bottom`], for jumping to a search match.)
+    pub fn display_rows_from(&self, row: u64, width: u16) -> Result<u64, StoreError> {
+        let end = self.next_row();
+        let row = row.max(self.first_row());
+        if row >= end {
+            return Ok(0);
+        }
+        let Some(s) = self.segment_at(row)? else {
+            return Ok(0);
+        };
+        let idx = (row - s.first_row) as usize;
+        let mut next = s.first_row + s.seg.len() as u64;
+        let lines = segment_lines(&s.seg, self.carry_for(&s), width, next >= end);
+        let mut total: u64 = lines.iter().filter(|l| l.0 >= idx).map(|l| l.1).sum();
+        while next < end {
+            let Some(s) = self.segment_at(next)? else {
+                break;
+            };
+            total += self.segment_display_rows(&s, width);
+            next = s.first_row + s.seg.len() as u64;
+            if next >= end {
+                total += self.trailing_display_rows(&s, width);
+            }
+        }
+        Ok(total)
+    }
+
     /// Which logical line and stored row hold display row `k` counted from the bottom of
     /// history (0 = the newest display row) at `width`; `None` past the top.
     pub fn display_row_from_bottom(

@@ -68,6 +68,13 @@ proptest! {
                 prop_assert!(pos.row >= line_start);
             }
             prop_assert_eq!(store.display_row_from_bottom(total, width).unwrap(), None);
+            // And back: a line's first display row, from its stored row.
+            for k in [0u64, total / 3, total.saturating_sub(1)] {
+                if k >= total { continue; }
+                let pos = store.display_row_from_bottom(k, width).unwrap().unwrap();
+                let from = store.display_rows_from(pos.row, width).unwrap();
+                prop_assert_eq!(from - 1, k + pos.line_offset, "k {} pos {:?}", k, pos);
+            }
         } else {
             let diff = total.abs_diff(display.len() as u64);
             prop_assert!(diff <= rows.len() as u64 / 10 + 2, "{} vs {}", total, display.len());

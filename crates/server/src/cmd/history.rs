@@ -92,3 +92,26 @@ pub fn read(
     }
     Ok((total, out))
 }
+
+/// Answer [`spool_proto::Request::Locate`].
+pub async fn locate(
+    server: &Arc<Server>,
+    conn: &mut Conn,
+    pane: u32,
+    row: u64,
+    width: u16,
+) -> CmdResult {
+    let p = server
+        .pane(pane)
+        .ok_or_else(|| format!("can't find pane: %{pane}"))?;
+    let store = p.store.clone();
+    let n = tokio::task::block_in_place(|| store.display_rows_from(row, width.max(1)))
+        .map_err(|e| format!("history: {e}"))?;
+    conn.send(&Response::Located {
+        pane,
+        row,
+        from_bottom: n.saturating_sub(1),
+    })
+    .await
+    .map_err(io)
+}

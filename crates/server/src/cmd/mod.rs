@@ -64,6 +64,9 @@ pub async fn dispatch(server: &Arc<Server>, conn: &mut Conn, req: Request) -> Cm
             from_bottom,
             count,
         } => history::run(server, conn, pane, width, from_bottom, count).await,
+        Request::Locate { pane, row, width } => {
+            history::locate(server, conn, pane, row, width).await
+        }
         Request::Input(_) | Request::ClientSize { .. } | Request::Act(_) | Request::Detach => {
             Err("not attached".into())
         }

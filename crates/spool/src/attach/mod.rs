@@ -242,6 +242,20 @@ impl Client {
     }
 
     fn on_server(&mut self, r: Response) {
+        self.on_server_inner(r);
+        self.pump_scroll();
+    }
+
+    /// Send what scroll mode wants from the server (pages, searches, locates).
+    fn pump_scroll(&mut self) {
+        if let Mode::Scroll(s) = &mut self.mode {
+            for req in s.take_requests() {
+                let _ = frame::write(&mut self.sock, &req);
+            }
+        }
+    }
+
+    fn on_server_inner(&mut self, r: Response) {
         match r {
             Response::Update(u) => self.apply(*u),
             Response::Detached { reason } => self.detached = Some(reason),
@@ -254,10 +268,23 @@ impl Client {
             } => {
                 if let Mode::Scroll(s) = &mut self.mode {
                     s.receive(pane, from_bottom, total, rows);
-                    // The view may have moved while this page was on its way.
-                    if let Some(req) = s.wanted() {
-                        let _ = frame::write(&mut self.sock, &req);
-                    }
+                }
+            }
+            Response::SearchMatch(hit) => {
+                if let Mode::Scroll(s) = &mut self.mode {
+                    s.search_hit(hit.row);
+                }
+            }
+            Response::End => {
+                if let Mode::Scroll(s) = &mut self.mode {
+                    s.search_done();
+                }
+            }
+            Response::Located {
+                pane, from_bottom, ..
+            } => {
+                if let Mode::Scroll(s) = &mut self.mode {
+                    s.located(pane, from_bottom);
                 }
             }
             _ => {}
@@ -424,11 +451,7 @@ impl Client {
             }
         }
         self.flush_input(&mut pass);
-        if let Mode::Scroll(s) = &mut self.mode {
-            if let Some(req) = s.wanted() {
-                let _ = frame::write(&mut self.sock, &req);
-            }
-        }
+        self.pump_scroll();
     }
 
     fn flush_input(&mut self, pass: &mut Vec<u8>) {
@@ -473,10 +496,8 @@ impl Client {
         let Some(p) = self.active() else { return };
         let mut s = Scroll::new(p.view.id, p.view.w, p.view.h);
         s.scroll_up(up);
-        if let Some(req) = s.wanted() {
-            let _ = frame::write(&mut self.sock, &req);
-        }
         self.mode = Mode::Scroll(s);
+        self.pump_scroll();
     }
 
     fn on_mouse(&mut self, ev: Mouse) {
@@ -530,11 +551,7 @@ impl Client {
                 _ if up => self.enter_scroll(3),
                 _ => {}
             }
-            if let Mode::Scroll(s) = &mut self.mode {
-                if let Some(req) = s.wanted() {
-                    let _ = frame::write(&mut self.sock, &req);
-                }
-            }
+            self.pump_scroll();
         } else if !ev.release && ev.button & 3 == 0 && id != active {
             self.send(&Request::Act(Action::FocusPane(id)));
         }
@@ -570,7 +587,12 @@ impl Client {
                     None => st.rows.get(y as usize),
                 };
                 match row {
-                    Some(r) => g.put_row(pv.x, pv.y + y, pv.w, r, pv.id),
+                    Some(r) => {
+                        g.put_row(pv.x, pv.y + y, pv.w, r, pv.id);
+                        if let Some(re) = scroll.and_then(|s| s.search.as_ref()).map(|s| &s.re) {
+                            g.highlight(pv.x, pv.y + y, pv.w, &r.text, re);
+                        }
+                    }
                     None => g.put_row(pv.x, pv.y + y, pv.w, &WireRow::default(), pv.id),
                 }
             }

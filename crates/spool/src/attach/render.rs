@@ -123,6 +123,33 @@ impl Grid {
         }
     }
 
+    /// Show matches of `re` in `text` (drawn at (x, y), `w` cells) in reverse video.
+    pub fn highlight(&mut self, x: u16, y: u16, w: u16, text: &str, re: &regex::Regex) {
+        const INVERSE: u16 = 1 << 5;
+        let cols: Vec<(usize, u16, u16)> = {
+            let mut col = 0u16;
+            spool_store::width::clusters(text)
+                .map(|(off, _, cw)| {
+                    let c = col;
+                    col += cw.max(1) as u16;
+                    (off, c, cw.max(1) as u16)
+                })
+                .collect()
+        };
+        for m in re.find_iter(text) {
+            for &(off, c, cw) in &cols {
+                if off >= m.start() && off < m.end().max(m.start() + 1) && c + cw <= w {
+                    for k in 0..cw {
+                        if x + c + k < self.cols && y < self.rows {
+                            let i = self.idx(x + c + k, y);
+                            self.cells[i].pen.run.attrs ^= INVERSE;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// Write `s` at (x, y) in `pen`, clipped to the grid; returns the column after it.
     pub fn put_str(&mut self, x: u16, y: u16, s: &str, pen: Pen) -> u16 {
         let mut col = x;

@@ -15,8 +15,30 @@ use super::Key;
 /// the cache is dropped, never grown, when the width changes).
 pub const CACHE_ROWS: usize = 4096;
 
+/// Search matches remembered per search (stored row numbers, 8 bytes each); past this,
+/// later matches are dropped and the label says so.
+pub const MAX_MATCHES: usize = 100_000;
+
+/// A search in scroll mode: matches come from the server's history search; the pattern also
+/// highlights them in the rows shown.
+pub struct Search {
+    pub pattern: String,
+    pub re: regex::Regex,
+    /// Stored history rows with a match, oldest first.
+    matches: Vec<u64>,
+    truncated: bool,
+    done: bool,
+    /// Index into `matches` of the match shown.
+    current: Option<usize>,
+}
+
 pub struct Scroll {
     pub pane: u32,
+    /// The search prompt being typed (`/` or `?`), if any.
+    pub prompt: Option<String>,
+    pub search: Option<Search>,
+    /// Requests for the server, drained by the client after each event.
+    pub outbox: Vec<Request>,
     width: u16,
     height: u16,
     /// Display rows above the live bottom; 0 = live.
@@ -33,6 +55,9 @@ impl Scroll {
     pub fn new(pane: u32, width: u16, height: u16) -> Scroll {
         Scroll {
             pane,
+            prompt: None,
+            search: None,
+            outbox: Vec::new(),
             width,
             height,
             offset: 0,
@@ -58,8 +83,27 @@ impl Scroll {
 
     /// Handle a key; false when scroll mode ends.
     pub fn key(&mut self, k: Key) -> bool {
+        if let Some(text) = &mut self.prompt {
+            match k {
+                Key::Byte(b'\r') | Key::Byte(b'\n') => {
+                    let pattern = std::mem::take(text);
+                    self.prompt = None;
+                    self.start_search(pattern);
+                }
+                Key::Escape | Key::Byte(0x03) => self.prompt = None,
+                Key::Byte(0x7f) | Key::Byte(0x08) => {
+                    text.pop();
+                }
+                Key::Byte(b) if b >= 0x20 && b < 0x7f => text.push(b as char),
+                _ => {}
+            }
+            return true;
+        }
         let page = self.height.max(2) as u64 - 1;
         match k {
+            Key::Byte(b'/') | Key::Byte(b'?') => self.prompt = Some(String::new()),
+            Key::Byte(b'n') => self.step_match(-1),
+            Key::Byte(b'N') => self.step_match(1),
             Key::Byte(b'q') | Key::Escape | Key::Byte(0x03) => return false,
             Key::Up | Key::Byte(b'k') | Key::Byte(b'y') => self.scroll_up(1),
             Key::Down | Key::Byte(b'j') | Key::Byte(b'e') => {
@@ -78,6 +122,101 @@ impl Scroll {
             _ => {}
         }
         true
+    }
+
+    fn start_search(&mut self, pattern: String) {
+        if pattern.is_empty() {
+            self.search = None;
+            return;
+        }
+        let Ok(re) = regex::Regex::new(&pattern) else {
+            self.search = None;
+            return;
+        };
+        self.outbox.push(Request::Search {
+            target: Some(format!("%{}", self.pane)),
+            pattern: pattern.clone(),
+        });
+        self.search = Some(Search {
+            pattern,
+            re,
+            matches: Vec::new(),
+            truncated: false,
+            done: false,
+            current: None,
+        });
+    }
+
+    /// A match from the server's search (history rows only; the screen is below the view).
+    pub fn search_hit(&mut self, row: Option<u64>) {
+        let Some(s) = &mut self.search else { return };
+        let Some(row) = row else { return };
+        if s.matches.last() == Some(&row) {
+            return;
+        }
+        if s.matches.len() >= MAX_MATCHES {
+            s.truncated = true;
+            return;
+        }
+        s.matches.push(row);
+    }
+
+    /// The search finished: show the newest match.
+    pub fn search_done(&mut self) {
+        let Some(s) = &mut self.search else { return };
+        if s.done {
+            return;
+        }
+        s.done = true;
+        if !s.matches.is_empty() {
+            s.current = Some(s.matches.len() - 1);
+            self.jump();
+        }
+    }
+
+    /// `n` (older, -1) and `N` (newer, +1).
+    fn step_match(&mut self, dir: i64) {
+        let Some(s) = &mut self.search else { return };
+        let Some(cur) = s.current else { return };
+        let next = cur as i64 + dir;
+        if next >= 0 && (next as usize) < s.matches.len() {
+            s.current = Some(next as usize);
+            self.jump();
+        }
+    }
+
+    fn jump(&mut self) {
+        let Some(row) = self
+            .search
+            .as_ref()
+            .and_then(|s| Some(s.matches[s.current?]))
+        else {
+            return;
+        };
+        self.outbox.push(Request::Locate {
+            pane: self.pane,
+            row,
+            width: self.width,
+        });
+    }
+
+    /// The server says where the current match's line is: put it mid-view.
+    pub fn located(&mut self, pane: u32, from_bottom: u64) {
+        if pane != self.pane {
+            return;
+        }
+        self.offset = (from_bottom + 1 + self.height as u64 / 2).min(self.max_offset());
+        if let Some(req) = self.wanted() {
+            self.outbox.push(req);
+        }
+    }
+
+    /// Drain requests for the server (page fetches included).
+    pub fn take_requests(&mut self) -> Vec<Request> {
+        if let Some(req) = self.wanted() {
+            self.outbox.push(req);
+        }
+        std::mem::take(&mut self.outbox)
     }
 
     /// The row for view line `y`: history from the cache, or the live screen's rows.
@@ -149,12 +288,26 @@ impl Scroll {
         }
     }
 
-    /// `[offset/total]`, shown in the pane's corner.
+    /// `[offset/total]` and the search state, shown in the pane's corner.
     pub fn label(&self) -> String {
-        match self.total {
+        let mut l = match self.total {
             Some(t) => format!("[{}/{}]", self.offset, t),
             None => format!("[{}/…]", self.offset),
+        };
+        if let Some(p) = &self.prompt {
+            l = format!("search: {p} {l}");
+        } else if let Some(s) = &self.search {
+            let n = s.matches.len();
+            let more = if s.truncated { "+" } else { "" };
+            let state = match (s.done, s.current) {
+                (false, _) => "searching…".to_string(),
+                (true, _) if n == 0 => "no match".to_string(),
+                (true, Some(c)) => format!("{}/{n}{more}", n - c),
+                (true, None) => format!("{n}{more}"),
+            };
+            l = format!("/{} {state} {l}", s.pattern);
         }
+        l
     }
 
     /// Rows held (for tests of the bound).
