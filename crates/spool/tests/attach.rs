@@ -88,10 +88,6 @@ impl Outer {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
-    fn screen(&self) -> String {
-        self.screen_of("0")
-    }
-
     /// Wait until the screen satisfies `f`; panics with the screen if it never does.
     fn until(&self, what: &str, f: impl Fn(&str) -> bool) -> String {
         self.until_in("0", what, f)

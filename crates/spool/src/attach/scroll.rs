@@ -94,7 +94,7 @@ impl Scroll {
                 Key::Byte(0x7f) | Key::Byte(0x08) => {
                     text.pop();
                 }
-                Key::Byte(b) if b >= 0x20 && b < 0x7f => text.push(b as char),
+                Key::Byte(b) if (0x20..0x7f).contains(&b) => text.push(b as char),
                 _ => {}
             }
             return true;
