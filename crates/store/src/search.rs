@@ -20,6 +20,9 @@ use crate::StoreError;
 /// segment plus this much.
 pub const MAX_SEARCH_CARRY_BYTES: usize = 1024 * 1024;
 
+/// Threads decompressing segments ahead of the regex (each holds one segment in flight).
+const SCAN_THREADS: usize = 2;
+
 /// Compile a pattern the way history search wants it: `^` and `$` match at line starts/ends.
 pub fn compile(pattern: &str) -> Result<Regex, StoreError> {
     RegexBuilder::new(pattern)
@@ -130,59 +133,62 @@ impl Store {
             stopped: false,
         };
         let mut carry = Hay::default();
-        let mut row = start;
-        while row < end {
-            let Some(s) = self.segment_at(row)? else {
-                row = row.max(self.first_row()) + 1;
-                continue;
-            };
-            let seg = &s.seg;
-            let i0 = (row - s.first_row) as usize;
-            let seg_end_row = (s.first_row + seg.len() as u64).min(end);
-            let i1 = (seg_end_row - s.first_row) as usize;
-            let (Some(m0), Some(m1)) = (seg.meta(i0), seg.meta(i1 - 1)) else {
-                break;
-            };
-            let h0 = m0.text_start as usize;
-            let h1 = m1.text_end_with_newline();
-            let text = &seg.text_block()[h0..h1];
-            let last_piece = seg_end_row >= end;
-            // Everything up to the last line end is complete; the rest carries over.
-            let cut = if last_piece {
-                text.len()
-            } else {
-                text.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1)
-            };
-            let mut hay = std::mem::take(&mut carry);
-            let row_offsets = (i0..i1).map(|i| {
-                let off = seg.meta(i).map_or(h0, |m| m.text_start as usize) - h0;
-                (off, s.first_row + i as u64)
-            });
-            if cut > 0 || last_piece {
-                let base = hay.bytes.len();
-                hay.bytes.extend_from_slice(&text[..cut]);
-                for (off, r) in row_offsets.clone() {
-                    if last_piece || off < cut {
-                        hay.starts.push((base + off, r));
+        // Segments are read and decompressed by two threads, one segment ahead each, while
+        // this thread runs the regex: decompression, the bulk of the work, uses both cores.
+        // At most four segments are in flight.
+        let starts = self.segment_starts(start..end);
+        std::thread::scope(|scope| {
+            type Item = Result<Option<crate::store::SegRef>, StoreError>;
+            let mut rxs = Vec::new();
+            for k in 0..SCAN_THREADS {
+                let (tx, rx) = std::sync::mpsc::sync_channel::<Item>(1);
+                rxs.push(rx);
+                let starts = &starts;
+                scope.spawn(move || {
+                    for &row in starts.iter().skip(k).step_by(SCAN_THREADS) {
+                        let item = self.segment_for_scan(row);
+                        let stop = item.is_err();
+                        if tx.send(item).is_err() || stop {
+                            return;
+                        }
                     }
-                }
-                let flow = hay.run(re, &mut out, &mut on_match);
-                hay.clear();
-                if flow.is_break() {
-                    out.stopped = true;
-                    return Ok(out);
-                }
+                });
             }
-            if cut < text.len() {
-                // The unfinished tail (after any carry it extends) waits for its line end.
-                let base = hay.bytes.len();
-                hay.bytes.extend_from_slice(&text[cut..]);
-                for (off, r) in row_offsets {
-                    if off >= cut {
-                        hay.starts.push((base + off - cut, r));
+            let items = (0..starts.len()).map_while(|i| rxs[i % SCAN_THREADS].recv().ok());
+            for item in items {
+                // Pruned meanwhile: nothing left of it to search.
+                let Some(s) = item? else { continue };
+                let row = start.max(s.first_row);
+                let seg = &s.seg;
+                let i0 = (row - s.first_row) as usize;
+                let seg_end_row = (s.first_row + seg.len() as u64).min(end);
+                let i1 = (seg_end_row - s.first_row) as usize;
+                let (Some(m0), Some(m1)) = (seg.meta(i0), seg.meta(i1 - 1)) else {
+                    break;
+                };
+                let h0 = m0.text_start as usize;
+                let h1 = m1.text_end_with_newline();
+                let text = &seg.text_block()[h0..h1];
+                let last_piece = seg_end_row >= end;
+                // Everything up to the last line end is complete; the rest carries over.
+                let cut = if last_piece {
+                    text.len()
+                } else {
+                    text.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1)
+                };
+                let mut hay = std::mem::take(&mut carry);
+                let row_offsets = (i0..i1).map(|i| {
+                    let off = seg.meta(i).map_or(h0, |m| m.text_start as usize) - h0;
+                    (off, s.first_row + i as u64)
+                });
+                if cut > 0 || last_piece {
+                    let base = hay.bytes.len();
+                    hay.bytes.extend_from_slice(&text[..cut]);
+                    for (off, r) in row_offsets.clone() {
+                        if last_piece || off < cut {
+                            hay.starts.push((base + off, r));
+                        }
                     }
-                }
-                if hay.bytes.len() > MAX_SEARCH_CARRY_BYTES {
                     let flow = hay.run(re, &mut out, &mut on_match);
                     hay.clear();
                     if flow.is_break() {
@@ -190,22 +196,39 @@ impl Store {
                         return Ok(out);
                     }
                 }
+                if cut < text.len() {
+                    // The unfinished tail (after any carry it extends) waits for its line end.
+                    let base = hay.bytes.len();
+                    hay.bytes.extend_from_slice(&text[cut..]);
+                    for (off, r) in row_offsets {
+                        if off >= cut {
+                            hay.starts.push((base + off - cut, r));
+                        }
+                    }
+                    if hay.bytes.len() > MAX_SEARCH_CARRY_BYTES {
+                        let flow = hay.run(re, &mut out, &mut on_match);
+                        hay.clear();
+                        if flow.is_break() {
+                            out.stopped = true;
+                            return Ok(out);
+                        }
+                    }
+                }
+                carry = hay;
+                let progress = SearchProgress {
+                    rows_done: seg_end_row - start,
+                    rows_total: end - start,
+                    bytes_searched: out.bytes_searched,
+                };
+                if on_progress(progress).is_break() {
+                    out.stopped = true;
+                    return Ok(out);
+                }
             }
-            carry = hay;
-            row = seg_end_row;
-            let progress = SearchProgress {
-                rows_done: row - start,
-                rows_total: end - start,
-                bytes_searched: out.bytes_searched,
-            };
-            if on_progress(progress).is_break() {
+            if !carry.bytes.is_empty() && carry.run(re, &mut out, &mut on_match).is_break() {
                 out.stopped = true;
-                return Ok(out);
             }
-        }
-        if !carry.bytes.is_empty() && carry.run(re, &mut out, &mut on_match).is_break() {
-            out.stopped = true;
-        }
-        Ok(out)
+            Ok(out)
+        })
     }
 }

@@ -464,7 +464,36 @@ impl Store {
 
     /// The segment holding `row` (the open one is copied: it is at most one segment).
     pub(crate) fn segment_at(&self, row: u64) -> Result<Option<SegRef>, StoreError> {
-        self.shared.segment_at(row)
+        self.shared.segment_at(row, true)
+    }
+
+    /// First rows of the segments holding rows of `range`, oldest first (no data is read).
+    /// Bounded by `max_segments` plus the few in memory.
+    pub(crate) fn segment_starts(&self, range: Range<u64>) -> Vec<u64> {
+        let st = self.lock();
+        let mut v: Vec<u64> = Vec::new();
+        let from = st.index.partition_point(|e| e.end_row() <= range.start);
+        for e in st.index.range(from..) {
+            if e.first_row >= range.end {
+                break;
+            }
+            v.push(e.first_row);
+        }
+        for p in &st.pending {
+            if p.first_row < range.end && p.first_row + p.seg.len() as u64 > range.start {
+                v.push(p.first_row);
+            }
+        }
+        if !st.open.is_empty() && st.open_first < range.end {
+            v.push(st.open_first.max(range.start));
+        }
+        v
+    }
+
+    /// As [`Store::segment_at`], for one-pass scans (search): uses the cache but does not
+    /// fill it.
+    pub(crate) fn segment_for_scan(&self, row: u64) -> Result<Option<SegRef>, StoreError> {
+        self.shared.segment_at(row, false)
     }
 
     /// Cached display-row count of the on-disk segment starting at `first_row`, at `width`.
@@ -716,12 +745,19 @@ impl Shared {
             };
             (st.index[i], st.file.file.clone())
         };
-        self.load(entry, &file)
+        self.load(entry, &file, true)
             .map(|seg| seg.map_or(Fetched::Gone, |s| Fetched::Seg(entry.first_row, s)))
     }
 
     /// Read a segment from the cache or disk. `None` if it was pruned while being read.
-    fn load(&self, e: Entry, file: &File) -> Result<Option<Arc<SegmentBuf>>, StoreError> {
+    /// `keep`: put what was read from disk into the cache (not for one-pass scans, which
+    /// would only push out what readers are looking at).
+    fn load(
+        &self,
+        e: Entry,
+        file: &File,
+        keep: bool,
+    ) -> Result<Option<Arc<SegmentBuf>>, StoreError> {
         if e.offset == LOST {
             return Err(StoreError::Lost {
                 first: e.first_row,
@@ -744,7 +780,9 @@ impl Shared {
         match result {
             Ok(seg) => {
                 let seg = Arc::new(seg);
-                self.env.cache.insert(key, seg.clone());
+                if keep {
+                    self.env.cache.insert(key, seg.clone());
+                }
                 Ok(Some(seg))
             }
             Err(reason) => {
@@ -769,7 +807,7 @@ impl Shared {
         }
     }
 
-    fn segment_at(&self, row: u64) -> Result<Option<SegRef>, StoreError> {
+    fn segment_at(&self, row: u64, keep: bool) -> Result<Option<SegRef>, StoreError> {
         let (entry, file) = {
             let st = self.lock();
             if row < st.first_row() || row >= st.next_row() {
@@ -800,7 +838,7 @@ impl Shared {
             };
             (st.index[i], st.file.file.clone())
         };
-        Ok(self.load(entry, &file)?.map(|seg| SegRef {
+        Ok(self.load(entry, &file, keep)?.map(|seg| SegRef {
             first_row: entry.first_row,
             carry_in: entry.carry_in,
             seg,
