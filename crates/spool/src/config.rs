@@ -2,8 +2,14 @@
 //! file is reported with its line and column and the defaults are used.
 //!
 //! ```toml
-//! prefix = "C-a"     # the prefix key (default C-b)
+//! prefix = "C-a"                  # the prefix key (default C-b)
+//! history_bytes_per_pane = "2G"   # disk kept per pane (default 1G; 0 = unlimited)
+//! history_bytes_total = "20G"     # disk kept across panes (default 0 = unlimited)
+//! compression_level = 3           # zstd level of history segments (1-19, default 3)
 //! ```
+//!
+//! The server reads the history settings when it starts; the client reads the prefix when it
+//! attaches.
 
 use serde::Deserialize;
 
@@ -11,18 +17,53 @@ use serde::Deserialize;
 #[serde(deny_unknown_fields)]
 struct File {
     prefix: Option<String>,
+    history_bytes_per_pane: Option<Size>,
+    history_bytes_total: Option<Size>,
+    compression_level: Option<i32>,
+}
+
+/// A byte count as a number or a string with a K/M/G suffix.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Size {
+    Bytes(u64),
+    Text(String),
+}
+
+impl Size {
+    fn bytes(&self) -> Result<u64, String> {
+        match self {
+            Size::Bytes(n) => Ok(*n),
+            Size::Text(t) => {
+                let t = t.trim();
+                let (num, mul) = match t.char_indices().last() {
+                    Some((i, 'K' | 'k')) => (&t[..i], 1u64 << 10),
+                    Some((i, 'M' | 'm')) => (&t[..i], 1 << 20),
+                    Some((i, 'G' | 'g')) => (&t[..i], 1 << 30),
+                    Some((i, 'T' | 't')) => (&t[..i], 1 << 40),
+                    _ => (t, 1),
+                };
+                num.trim()
+                    .parse::<u64>()
+                    .map(|n| n.saturating_mul(mul))
+                    .map_err(|_| format!("not a size: {t:?} (e.g. 512M, 2G)"))
+            }
+        }
+    }
 }
 
 /// The settings in effect.
 #[derive(Debug)]
 pub struct Config {
     pub prefix: u8,
+    pub store: spool_store::StoreConfig,
 }
 
 impl Default for Config {
     fn default() -> Config {
         Config {
             prefix: crate::attach::DEFAULT_PREFIX,
+            store: spool_store::StoreConfig::default(),
         }
     }
 }
@@ -55,6 +96,21 @@ pub fn parse(text: &str) -> Result<Config, String> {
     if let Some(p) = f.prefix {
         c.prefix = parse_key(&p).ok_or_else(|| format!("prefix: not a control key: {p:?}"))?;
     }
+    if let Some(s) = f.history_bytes_per_pane {
+        c.store.retention_pane_bytes = s
+            .bytes()
+            .map_err(|e| format!("history_bytes_per_pane: {e}"))?;
+    }
+    if let Some(s) = f.history_bytes_total {
+        c.store.retention_total_bytes =
+            s.bytes().map_err(|e| format!("history_bytes_total: {e}"))?;
+    }
+    if let Some(l) = f.compression_level {
+        if !(1..=19).contains(&l) {
+            return Err(format!("compression_level: {l} is not in 1-19"));
+        }
+        c.store.zstd_level = l;
+    }
     Ok(c)
 }
 
@@ -65,16 +121,21 @@ fn parse_key(s: &str) -> Option<u8> {
     (b.len() == 1 && b[0].is_ascii_alphabetic()).then(|| b[0].to_ascii_lowercase() - b'a' + 1)
 }
 
-/// The user's config, or the defaults (with a message on stderr for a bad file).
-pub fn load() -> Config {
+/// The user's config (defaults without a file), or what is wrong with it.
+pub fn try_load() -> Result<Config, String> {
     let p = path();
     match std::fs::read_to_string(&p) {
-        Err(_) => Config::default(),
-        Ok(text) => parse(&text).unwrap_or_else(|e| {
-            eprintln!("spool: {}: {e} (using defaults)", p.display());
-            Config::default()
-        }),
+        Err(_) => Ok(Config::default()),
+        Ok(text) => parse(&text).map_err(|e| format!("{}: {e}", p.display())),
     }
+}
+
+/// The user's config, or the defaults (with a message on stderr for a bad file).
+pub fn load() -> Config {
+    try_load().unwrap_or_else(|e| {
+        eprintln!("spool: {e} (using defaults)");
+        Config::default()
+    })
 }
 
 #[cfg(test)]
@@ -87,5 +148,10 @@ mod tests {
         assert!(e.starts_with("line 3, column 10"), "{e}");
         let e = super::parse("prefx = \"C-a\"").unwrap_err();
         assert!(e.contains("line 1"), "{e}");
+        let c = super::parse("history_bytes_per_pane = \"2G\"\ncompression_level = 5").unwrap();
+        assert_eq!(c.store.retention_pane_bytes, 2 << 30);
+        assert_eq!(c.store.zstd_level, 5);
+        assert!(super::parse("compression_level = 40").is_err());
+        assert!(super::parse("history_bytes_total = \"lots\"").is_err());
     }
 }

@@ -62,6 +62,6 @@ mod tests {
     #[test]
     fn dates() {
         assert_eq!(super::utc(0), "1970-01-01 00:00:00 UTC");
-        assert_eq!(super::utc(1_795_600_000), "2026-11-24 08:26:40 UTC");
+        assert_eq!(super::utc(1_795_600_000), "2026-11-25 09:46:40 UTC");
     }
 }

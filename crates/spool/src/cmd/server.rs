@@ -37,7 +37,12 @@ pub fn run(target: &Target) -> Exit {
     let config = spool_server::ServerConfig {
         socket: target.socket.clone(),
         state_dir: spool_proto::paths::state_dir(&name),
-        store: spool_store::StoreConfig::default(),
+        store: crate::config::try_load()
+            .unwrap_or_else(|e| {
+                tracing::warn!("{e}; using the default history settings");
+                crate::config::Config::default()
+            })
+            .store,
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
