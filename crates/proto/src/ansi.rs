@@ -82,3 +82,29 @@ pub fn sgr(out: &mut String, r: &WireRun) {
     }
     out.push('m');
 }
+
+/// Append a row's text, with SGR escapes when `escapes` (reset after styled text).
+pub fn push_row(out: &mut String, row: &crate::WireRow, escapes: bool) {
+    if !escapes || row.runs.is_empty() {
+        out.push_str(&row.text);
+        return;
+    }
+    let mut at = 0usize;
+    let mut styled = false;
+    for run in &row.runs {
+        let end = (at + run.len as usize).min(row.text.len());
+        if is_styled(run) {
+            sgr(out, run);
+            styled = true;
+        } else if styled {
+            out.push_str("\x1b[0m");
+            styled = false;
+        }
+        out.push_str(row.text.get(at..end).unwrap_or(""));
+        at = end;
+    }
+    if styled {
+        out.push_str("\x1b[0m");
+    }
+    out.push_str(row.text.get(at..).unwrap_or(""));
+}

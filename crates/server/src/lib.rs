@@ -4,9 +4,8 @@
 //! - [`run`]: bind the socket, serve clients, shut down cleanly.
 //! - `server.rs`: state (sessions, panes), spawning, closing; `pane.rs`: a pane's I/O tasks;
 //!   `pty.rs`: PTYs; `layout.rs`/`session.rs`: the split tree; `conn.rs`: a client
-//!   connection; `cmd/`: one file per command; `keys.rs`: key names to bytes; `ansi.rs`: SGR.
+//!   connection; `cmd/`: one file per command; `keys.rs`: key names to bytes; `wire.rs`: rows to their wire form.
 
-mod ansi;
 mod cmd;
 mod conn;
 pub mod keys;

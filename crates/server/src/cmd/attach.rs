@@ -420,49 +420,15 @@ fn compose(
         active_pane: active,
         zoomed,
     };
-    // Nothing new: skip the frame.
-    let mut cmp = update.clone();
-    cmp.panes.retain(|p| !p.rows.is_empty() || p.full);
-    let unchanged = sent.last.as_ref().is_some_and(|l| {
-        l.session == update.session
-            && l.tabs == update.tabs
-            && (l.cols, l.rows, l.active_pane, l.zoomed) == (cols, rows, active, zoomed)
-            && cmp.panes.is_empty()
-            && l.panes
-                .iter()
-                .map(|p| {
-                    (
-                        p.id,
-                        p.cursor,
-                        p.cursor_visible,
-                        p.cursor_shape,
-                        &p.title,
-                        p.modes,
-                        p.exited,
-                    )
-                })
-                .eq(update.panes.iter().map(|p| {
-                    (
-                        p.id,
-                        p.cursor,
-                        p.cursor_visible,
-                        p.cursor_shape,
-                        &p.title,
-                        p.modes,
-                        p.exited,
-                    )
-                }))
-    });
+    // Nothing new (no rows, and the same layout, cursors, titles and modes): skip the frame.
     let mut last = update.clone();
     for p in &mut last.panes {
         p.rows.clear();
+        p.links.clear();
     }
-    let out = if unchanged && update.panes.len() == sent.last.as_ref().map_or(0, |l| l.panes.len())
-    {
-        None
-    } else {
-        Some(update)
-    };
+    let unchanged = update.panes.iter().all(|p| p.rows.is_empty() && !p.full)
+        && sent.last.as_ref() == Some(&last);
+    let out = (!unchanged).then_some(update);
     sent.last = Some(last);
     Some((out, wake))
 }

@@ -41,7 +41,11 @@ pub async fn run(server: &Arc<Server>, conn: &mut Conn, c: Capture) -> CmdResult
     };
     let mut out = String::with_capacity(CHUNK_BYTES + 4096);
     let emit = |out: &mut String, row: &Row, last_line: bool| {
-        crate::ansi::push_row(out, row, c.escapes);
+        if c.escapes {
+            spool_proto::ansi::push_row(out, &crate::wire::row(row), true);
+        } else {
+            out.push_str(&row.text);
+        }
         if !(c.join && row.wrapped() && !last_line) {
             out.push('\n');
         }

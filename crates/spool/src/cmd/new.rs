@@ -5,7 +5,7 @@ use anyhow::bail;
 use spool_proto::{NewSession, Request, Response};
 
 use super::Exit;
-use crate::client::{spawn_from_here, Target};
+use crate::client::Target;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -21,18 +21,8 @@ pub struct Args {
     /// Height in rows (default 24).
     #[arg(short = 'y', value_name = "ROWS")]
     rows: Option<u16>,
-    /// Working directory of the first pane (default: the current directory).
-    #[arg(short = 'c', value_name = "DIR")]
-    cwd: Option<String>,
-    /// Print the new pane's id (like tmux -P).
-    #[arg(short = 'P')]
-    print: bool,
-    /// Keep panes after their process exits, showing its status (tmux remain-on-exit).
-    #[arg(short = 'R', long = "remain-on-exit")]
-    remain: bool,
-    /// Command to run instead of your login shell.
-    #[arg(last = true, value_name = "CMD")]
-    command: Vec<String>,
+    #[command(flatten)]
+    spawn: super::SpawnArgs,
 }
 
 pub fn run(target: &Target, a: Args) -> Exit {
@@ -41,13 +31,11 @@ pub fn run(target: &Target, a: Args) -> Exit {
         name: a.name,
         cols: a.cols,
         rows: a.rows,
-        spawn: spawn_from_here(a.command, a.cwd, a.remain),
+        spawn: a.spawn.spawn(),
     });
     match c.request(&req)? {
         Response::Created { pane, session } => {
-            if a.print {
-                println!("{pane}");
-            }
+            a.spawn.created(&pane);
             if a.detached {
                 return Ok(0);
             }

@@ -4,7 +4,7 @@ use anyhow::bail;
 use spool_proto::{Request, Response};
 
 use super::Exit;
-use crate::client::{spawn_from_here, Target};
+use crate::client::Target;
 
 /// `-h` means horizontal here, as in tmux; help is `--help`.
 #[derive(clap::Args, Debug)]
@@ -24,15 +24,8 @@ pub struct Args {
     /// Size of the new pane in percent (default 50).
     #[arg(short = 'p', value_name = "PERCENT")]
     percent: Option<u8>,
-    #[arg(short = 'c', value_name = "DIR")]
-    cwd: Option<String>,
-    /// Print the new pane's id.
-    #[arg(short = 'P')]
-    print: bool,
-    #[arg(short = 'R', long = "remain-on-exit")]
-    remain: bool,
-    #[arg(last = true, value_name = "CMD")]
-    command: Vec<String>,
+    #[command(flatten)]
+    spawn: super::SpawnArgs,
 }
 
 pub fn run(target: &Target, a: Args) -> Exit {
@@ -42,13 +35,11 @@ pub fn run(target: &Target, a: Args) -> Exit {
         target: a.target,
         horizontal: a.horizontal,
         percent: a.percent,
-        spawn: spawn_from_here(a.command, a.cwd, a.remain),
+        spawn: a.spawn.spawn(),
     };
     match c.request(&req)? {
         Response::Created { pane, .. } => {
-            if a.print {
-                println!("{pane}");
-            }
+            a.spawn.created(&pane);
             Ok(0)
         }
         other => bail!("unexpected answer: {other:?}"),
