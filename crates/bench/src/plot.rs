@@ -79,6 +79,7 @@ pub fn lines(
         ($chart:expr) => {{
             let mut chart = $chart;
             let mut mesh = chart.configure_mesh();
+            mesh.light_line_style(WHITE);
             if text {
                 mesh.x_desc(x_label).y_desc(y_label);
             } else {

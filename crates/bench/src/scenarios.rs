@@ -166,7 +166,7 @@ fn verify_capture(sp: &Spool, pane: &str, file: &Path) -> Result<Value> {
 
 /// Scenario 1: 13 panes cat the same big colored log at once.
 pub fn flat_memory(ctx: &mut Ctx) -> Result<Value> {
-    let size = ctx.q(20, 200);
+    let size = ctx.q(16, 200);
     let n = 13;
     let file = ctx.log(size, true)?;
     let fq = sq(&file);
@@ -374,7 +374,7 @@ fn tmux_run(tm: &Tmux, script: &str, timeout: Duration) -> Result<(f64, String)>
 
 /// Scenario 2: ingest throughput, spool vs raw PTY drain vs tmux, rotated within each round.
 pub fn ingest(ctx: &mut Ctx) -> Result<Value> {
-    let size = ctx.q(32, 256);
+    let size = ctx.q(24, 256);
     let rounds = ctx.q(2, 5);
     let mut out = serde_json::Map::new();
     for colored in [true, false] {
@@ -487,7 +487,7 @@ fn zstd3(path: &Path, strip: bool) -> Result<u64> {
 
 /// Scenario 3: what one row of history costs, on disk and in RAM.
 pub fn bytes_per_row(ctx: &mut Ctx) -> Result<Value> {
-    let size = ctx.q(16, 64);
+    let size = ctx.q(8, 64);
     let mut v = json!({"scenario": "bytes-per-row"});
     for colored in [true, false] {
         let kind = if colored { "colored" } else { "plain" };
@@ -638,8 +638,8 @@ pub fn search(ctx: &mut Ctx) -> Result<Value> {
 
 /// Scenario 5: a burst into one pane, then idle: does RSS come back down?
 pub fn burst(ctx: &mut Ctx) -> Result<Value> {
-    let part = ctx.q(32, 256);
-    let idle = ctx.q(10, 30);
+    let part = ctx.q(24, 256);
+    let idle = ctx.q(5, 30);
     let file = ctx.log(part, true)?;
     let f = file.to_string_lossy().to_string();
     let fq = sq(&file);
@@ -707,8 +707,8 @@ pub fn burst(ctx: &mut Ctx) -> Result<Value> {
 /// Scenario 6: hostile output. Peak RSS for each input, spool then tmux.
 pub fn hostile(ctx: &mut Ctx) -> Result<Value> {
     let rnd = ctx.q(8, 64);
-    let text = ctx.q(32, 256);
-    let nonl = ctx.q(128, 1024);
+    let text = ctx.q(24, 256);
+    let nonl = ctx.q(64, 1024);
     let plain = ctx.log(text, false)?;
     let pq = sq(&plain);
     let cases = [
