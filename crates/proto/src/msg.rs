@@ -88,6 +88,14 @@ pub enum Request {
         row: u64,
         width: u16,
     },
+    /// The nearest shell prompt (OSC 133;A) older or newer than the display row `from_bottom`:
+    /// answered by [`Response::Located`], or an error if there is none.
+    JumpPrompt {
+        pane: u32,
+        width: u16,
+        from_bottom: u64,
+        older: bool,
+    },
     Detach,
 }
 

@@ -90,6 +90,14 @@ enum Command {
 fn main() {
     let cli = Cli::parse();
     let target = client::Target::new(cli.name.as_deref(), cli.socket.as_deref());
+    if !matches!(cli.command, Some(Command::Server)) {
+        // A client printing into a closed pipe (`spool ls | head`) just ends, as Unix tools do.
+        // The server keeps SIGPIPE ignored: a client leaving must not kill it.
+        // SAFETY: resetting a signal disposition before any thread is started.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+    }
     let result = match cli.command {
         None => attach::run(&target, attach::Args::default()),
         Some(Command::Attach(a)) => attach::run(&target, a),

@@ -211,3 +211,34 @@ fn two_clients_see_the_same_session() {
     });
     t.until_in(&w, "its own output", |s| s.contains("\nfrom-second"));
 }
+
+#[test]
+fn prompt_jumps_and_copy_in_scroll_mode() {
+    let s = TestServer::new();
+    let t = Outer::new(&s, 80, 20, "");
+    t.until("the status line", |s| last_line(s).starts_with("[0] 0:"));
+    // Three "commands", each starting with an OSC 133;A prompt mark, then lots of output.
+    t.keys(&[
+        "for i in 1 2 3; do printf '\\033]133;A\\007'; echo \"prompt-$i\"; seq 1 60; done; seq 101 130",
+        "Enter",
+    ]);
+    t.until("the prompts scrolled away", |s| s.contains("\n130\n"));
+    t.keys(&["C-b", "["]);
+    t.keys(&["["]);
+    let top = t.until("the newest prompt at the top", |s| {
+        s.lines().next().unwrap().starts_with("prompt-3")
+    });
+    assert!(top.lines().nth(1).unwrap().starts_with('1'), "{top}");
+    t.keys(&["["]);
+    t.until("the one before", |s| {
+        s.lines().next().unwrap().starts_with("prompt-2")
+    });
+    t.keys(&["]"]);
+    t.until("forward again", |s| {
+        s.lines().next().unwrap().starts_with("prompt-3")
+    });
+    // Select the prompt line and copy it (OSC 52 to the outer terminal).
+    t.keys(&["g"]);
+    t.keys(&["v", "$", "y"]);
+    t.until("the copy message", |s| last_line(s).contains("copied"));
+}

@@ -115,3 +115,70 @@ pub async fn locate(
     .await
     .map_err(io)
 }
+
+/// Answer [`spool_proto::Request::JumpPrompt`]: scan stored rows (streaming) for the nearest
+/// prompt mark before or after the line shown at `from_bottom`.
+pub async fn jump_prompt(
+    server: &Arc<Server>,
+    conn: &mut Conn,
+    pane: u32,
+    width: u16,
+    from_bottom: u64,
+    older: bool,
+) -> CmdResult {
+    let p = server
+        .pane(pane)
+        .ok_or_else(|| format!("can't find pane: %{pane}"))?;
+    let store = p.store.clone();
+    let width = width.max(1);
+    let found =
+        tokio::task::block_in_place(|| -> Result<Option<(u64, u64)>, spool_store::StoreError> {
+            let here = match store.display_row_from_bottom(from_bottom, width)? {
+                Some(pos) => pos.line_start,
+                None if older => store.first_row(),
+                None => store.next_row(),
+            };
+            let is_prompt = |r: &spool_store::Row| r.flags.contains(spool_store::RowFlags::PROMPT);
+            let row = if older {
+                let mut found = None;
+                for r in store.range(store.first_row()..here).rev() {
+                    let (n, r) = r?;
+                    if is_prompt(&r) {
+                        found = Some(n);
+                        break;
+                    }
+                }
+                found
+            } else {
+                let mut found = None;
+                for r in store.range(here + 1..store.next_row()) {
+                    let (n, r) = r?;
+                    if is_prompt(&r) {
+                        found = Some(n);
+                        break;
+                    }
+                }
+                found
+            };
+            match row {
+                Some(row) => Ok(Some((
+                    row,
+                    store.display_rows_from(row, width)?.saturating_sub(1),
+                ))),
+                None => Ok(None),
+            }
+        })
+        .map_err(|e| format!("history: {e}"))?;
+    let (row, from_bottom) = found.ok_or(if older {
+        "no earlier prompt"
+    } else {
+        "no later prompt"
+    })?;
+    conn.send(&Response::Located {
+        pane,
+        row,
+        from_bottom,
+    })
+    .await
+    .map_err(io)
+}

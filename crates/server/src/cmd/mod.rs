@@ -67,6 +67,12 @@ pub async fn dispatch(server: &Arc<Server>, conn: &mut Conn, req: Request) -> Cm
         Request::Locate { pane, row, width } => {
             history::locate(server, conn, pane, row, width).await
         }
+        Request::JumpPrompt {
+            pane,
+            width,
+            from_bottom,
+            older,
+        } => history::jump_prompt(server, conn, pane, width, from_bottom, older).await,
         Request::Input(_) | Request::ClientSize { .. } | Request::Act(_) | Request::Detach => {
             Err("not attached".into())
         }

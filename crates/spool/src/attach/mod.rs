@@ -63,7 +63,7 @@ enum Mode {
     ConfirmKill,
     /// A line being typed in the status line, and what to do with it.
     Prompt(PromptKind, String),
-    Scroll(Scroll),
+    Scroll(Box<Scroll>),
 }
 
 #[derive(Clone, Copy)]
@@ -444,7 +444,12 @@ impl Client {
                 Mode::Scroll(mut s) => {
                     let (len, key) = key_at(&bytes[i..]);
                     i += len;
-                    if s.key(key) {
+                    let stay = s.key(key);
+                    if s.want_copy {
+                        let screen = self.panes.get(&s.pane).map_or(&[][..], |p| &p.rows[..]);
+                        let text = s.selection_text(screen, OSC52_MAX);
+                        self.copy(&text);
+                    } else if stay {
                         self.mode = Mode::Scroll(s);
                     }
                 }
@@ -452,6 +457,15 @@ impl Client {
         }
         self.flush_input(&mut pass);
         self.pump_scroll();
+    }
+
+    /// Put `text` on the outer terminal's clipboard (OSC 52).
+    fn copy(&mut self, text: &str) {
+        let mut seq = b"\x1b]52;c;".to_vec();
+        seq.extend_from_slice(base64(text.as_bytes()).as_bytes());
+        seq.push(0x07);
+        self.write(&seq);
+        self.say(format!("copied {} bytes", text.len()));
     }
 
     fn flush_input(&mut self, pass: &mut Vec<u8>) {
@@ -494,7 +508,7 @@ impl Client {
 
     fn enter_scroll(&mut self, up: u64) {
         let Some(p) = self.active() else { return };
-        let mut s = Scroll::new(p.view.id, p.view.w, p.view.h);
+        let mut s = Box::new(Scroll::new(p.view.id, p.view.w, p.view.h));
         s.scroll_up(up);
         self.mode = Mode::Scroll(s);
         self.pump_scroll();
@@ -597,6 +611,14 @@ impl Client {
                 }
             }
             if let Some(s) = scroll {
+                for y in 0..pv.h {
+                    for x in 0..pv.w {
+                        if s.selected(x, y) {
+                            g.invert(pv.x + x, pv.y + y);
+                        }
+                    }
+                }
+                cursor.pos = Some((pv.x + s.cx.min(pv.w.saturating_sub(1)), pv.y + s.cy));
                 let label = s.label();
                 let x = (pv.x + pv.w).saturating_sub(label.len() as u16);
                 let pen = Pen {
@@ -712,7 +734,32 @@ impl Client {
     }
 }
 
-const HELP: &str = "C-b: c tab  n/p 0-9 tabs  % \" split  arrows/hjkl focus  z zoom  x kill  [ scroll  , rename  s session  d detach";
+/// Most text one copy sends to the outer terminal's clipboard (as OSC 52, base64).
+const OSC52_MAX: usize = 1024 * 1024;
+
+/// Standard base64 (for OSC 52).
+fn base64(data: &[u8]) -> String {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
+    for chunk in data.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32;
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(T[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+const HELP: &str = "C-b: c tab  n/p 0-9 tabs  % \" split  arrows/hjkl focus  z zoom  x kill  [ scroll (/ search, v select, y copy, [ ] prompts)  , rename  s session  d detach";
 
 /// Local time as HH:MM.
 fn clock() -> String {
@@ -817,4 +864,16 @@ fn parse_sgr_mouse(b: &[u8]) -> Option<(usize, Mouse)> {
             release: b[end] == b'm',
         },
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn base64() {
+        assert_eq!(super::base64(b""), "");
+        assert_eq!(super::base64(b"f"), "Zg==");
+        assert_eq!(super::base64(b"fo"), "Zm8=");
+        assert_eq!(super::base64(b"foo"), "Zm9v");
+        assert_eq!(super::base64(b"hello world"), "aGVsbG8gd29ybGQ=");
+    }
 }

@@ -123,6 +123,14 @@ impl Grid {
         }
     }
 
+    /// Reverse video at (x, y) (selections).
+    pub fn invert(&mut self, x: u16, y: u16) {
+        if x < self.cols && y < self.rows {
+            let i = self.idx(x, y);
+            self.cells[i].pen.run.attrs ^= 1 << 5;
+        }
+    }
+
     /// Show matches of `re` in `text` (drawn at (x, y), `w` cells) in reverse video.
     pub fn highlight(&mut self, x: u16, y: u16, w: u16, text: &str, re: &regex::Regex) {
         const INVERSE: u16 = 1 << 5;

@@ -49,6 +49,17 @@ pub struct Scroll {
     cache: BTreeMap<u64, WireRow>,
     /// A request is in flight.
     pending: bool,
+    /// The scroll-mode cursor, in view coordinates.
+    pub cx: u16,
+    pub cy: u16,
+    /// Where `v` started a selection: (absolute row, column). Absolute rows are display rows
+    /// above the live bottom (history ≥ 0; screen rows < 0), so a selection survives scrolling.
+    anchor: Option<(i64, u16)>,
+    /// The next `Located` answer puts its row at the top of the view (prompt jumps) rather than
+    /// in the middle (search).
+    jump_top: bool,
+    /// `y`/Enter asked to copy the selection (the client reads it and leaves scroll mode).
+    pub want_copy: bool,
 }
 
 impl Scroll {
@@ -64,6 +75,94 @@ impl Scroll {
             total: None,
             cache: BTreeMap::new(),
             pending: false,
+            cx: 0,
+            cy: height.saturating_sub(1),
+            anchor: None,
+            jump_top: false,
+            want_copy: false,
+        }
+    }
+
+    /// Absolute row of view line `y`.
+    fn abs(&self, y: u16) -> i64 {
+        self.offset as i64 - 1 - y as i64
+    }
+
+    /// The row at an absolute position: history from the cache, or a screen row.
+    fn row_abs<'a>(&'a self, abs: i64, screen: &'a [WireRow]) -> Option<&'a WireRow> {
+        if abs >= 0 {
+            self.cache.get(&(abs as u64))
+        } else {
+            screen.get((-abs - 1) as usize)
+        }
+    }
+
+    /// The selection as (start, end), oldest first, if one is being made.
+    fn selection(&self) -> Option<((i64, u16), (i64, u16))> {
+        let a = self.anchor?;
+        let c = (self.abs(self.cy), self.cx);
+        // Older rows have larger absolute numbers.
+        let a_first = a.0 > c.0 || (a.0 == c.0 && a.1 <= c.1);
+        Some(if a_first { (a, c) } else { (c, a) })
+    }
+
+    /// Is the cell at view (x, y) selected?
+    pub fn selected(&self, x: u16, y: u16) -> bool {
+        let Some(((r0, c0), (r1, c1))) = self.selection() else {
+            return false;
+        };
+        let r = self.abs(y);
+        if r > r0 || r < r1 {
+            return false;
+        }
+        (r != r0 || x >= c0) && (r != r1 || x <= c1)
+    }
+
+    /// The selected text: rows joined with newlines (none after a soft-wrapped row), at most
+    /// `max` bytes. Rows outside the cache (a selection larger than it) are skipped.
+    pub fn selection_text(&self, screen: &[WireRow], max: usize) -> String {
+        let Some(((r0, c0), (r1, c1))) = self.selection() else {
+            return String::new();
+        };
+        let mut out = String::new();
+        let mut r = r0;
+        while r >= r1 && out.len() < max {
+            if let Some(row) = self.row_abs(r, screen) {
+                let from = if r == r0 { c0 } else { 0 };
+                let to = if r == r1 { c1 } else { u16::MAX };
+                let mut col = 0u16;
+                for (_, cl, cw) in spool_store::width::clusters(&row.text) {
+                    if col >= from && col <= to {
+                        out.push_str(cl);
+                    }
+                    col += cw.max(1) as u16;
+                }
+                if r != r1 && (row.flags & 1 == 0 || to != u16::MAX) {
+                    out.push('\n');
+                }
+            }
+            r -= 1;
+        }
+        out.truncate(max);
+        while !out.is_char_boundary(out.len()) {
+            out.pop();
+        }
+        out
+    }
+
+    fn cursor_up(&mut self) {
+        if self.cy > 0 {
+            self.cy -= 1;
+        } else {
+            self.scroll_up(1);
+        }
+    }
+
+    fn cursor_down(&mut self) {
+        if self.cy + 1 < self.height {
+            self.cy += 1;
+        } else {
+            self.scroll_down(1);
         }
     }
 
@@ -104,21 +203,51 @@ impl Scroll {
             Key::Byte(b'/') | Key::Byte(b'?') => self.prompt = Some(String::new()),
             Key::Byte(b'n') => self.step_match(-1),
             Key::Byte(b'N') => self.step_match(1),
+            Key::Byte(b'v') | Key::Byte(b' ') if self.anchor.is_none() => {
+                self.anchor = Some((self.abs(self.cy), self.cx));
+            }
+            Key::Byte(b'v') => self.anchor = None,
+            Key::Byte(b'y') | Key::Byte(b'\r') if self.anchor.is_some() => {
+                self.want_copy = true;
+            }
+            Key::Byte(b'[') | Key::Byte(b']') => {
+                self.jump_top = true;
+                self.outbox.push(Request::JumpPrompt {
+                    pane: self.pane,
+                    width: self.width,
+                    from_bottom: self.offset.saturating_sub(1),
+                    older: k == Key::Byte(b'['),
+                });
+            }
+            Key::Left | Key::Byte(b'h') => self.cx = self.cx.saturating_sub(1),
+            Key::Right | Key::Byte(b'l') => {
+                self.cx = (self.cx + 1).min(self.width.saturating_sub(1))
+            }
+            Key::Byte(b'0') | Key::Byte(b'^') => self.cx = 0,
+            Key::Byte(b'$') => self.cx = self.width.saturating_sub(1),
             Key::Byte(b'q') | Key::Escape | Key::Byte(0x03) => return false,
-            Key::Up | Key::Byte(b'k') | Key::Byte(b'y') => self.scroll_up(1),
-            Key::Down | Key::Byte(b'j') | Key::Byte(b'e') => {
+            Key::Up | Key::Byte(b'k') => self.cursor_up(),
+            Key::Down | Key::Byte(b'j') => self.cursor_down(),
+            Key::Byte(b'y') => self.scroll_up(1),
+            Key::Byte(b'e') => {
                 self.scroll_down(1);
             }
             Key::PageUp | Key::Byte(0x02) | Key::Byte(b'b') => self.scroll_up(page),
-            Key::PageDown | Key::Byte(0x06) | Key::Byte(b' ') | Key::Byte(b'f') => {
+            Key::PageDown | Key::Byte(0x06) | Key::Byte(b'f') => {
                 self.scroll_down(page);
             }
             Key::Byte(0x15) => self.scroll_up(page / 2),
             Key::Byte(0x04) => {
                 self.scroll_down(page / 2);
             }
-            Key::Byte(b'g') | Key::Home => self.offset = self.max_offset(),
-            Key::Byte(b'G') | Key::End => self.offset = 0,
+            Key::Byte(b'g') | Key::Home => {
+                self.offset = self.max_offset();
+                self.cy = 0;
+            }
+            Key::Byte(b'G') | Key::End => {
+                self.offset = 0;
+                self.cy = self.height.saturating_sub(1);
+            }
             _ => {}
         }
         true
@@ -200,12 +329,20 @@ impl Scroll {
         });
     }
 
-    /// The server says where the current match's line is: put it mid-view.
+    /// The server says where a match's (or a prompt's) line is: put it mid-view (or at the top),
+    /// with the cursor on it.
     pub fn located(&mut self, pane: u32, from_bottom: u64) {
         if pane != self.pane {
             return;
         }
-        self.offset = (from_bottom + 1 + self.height as u64 / 2).min(self.max_offset());
+        let above = if std::mem::take(&mut self.jump_top) {
+            0
+        } else {
+            self.height as u64 / 2
+        };
+        self.offset = (from_bottom + 1 + above).min(self.max_offset());
+        self.cy = (self.offset - from_bottom - 1).min(self.height.saturating_sub(1) as u64) as u16;
+        self.cx = 0;
         if let Some(req) = self.wanted() {
             self.outbox.push(req);
         }
