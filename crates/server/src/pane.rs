@@ -230,14 +230,36 @@ impl Pane {
                     break;
                 }
             };
+            // A PTY master hands over at most one line-discipline buffer (4 KiB) per read:
+            // gather reads until the chunk is nearly full or the PTY is empty, then feed the
+            // emulator once, so its per-call costs (lock, wake-ups) are paid per 64 KiB.
             let res = guard.try_io(|fd| {
-                // SAFETY: read into our buffer from a valid non-blocking fd.
-                let n = unsafe { libc::read(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
-                if n < 0 {
-                    Err(std::io::Error::last_os_error())
-                } else {
-                    Ok(n as usize)
+                let mut filled = 0usize;
+                while buf.len() - filled >= 4096 {
+                    // SAFETY: read into the unfilled part of our buffer from a valid fd.
+                    let n = unsafe {
+                        libc::read(
+                            fd.as_raw_fd(),
+                            buf[filled..].as_mut_ptr().cast(),
+                            buf.len() - filled,
+                        )
+                    };
+                    if n > 0 {
+                        filled += n as usize;
+                        continue;
+                    }
+                    let err = std::io::Error::last_os_error();
+                    if n < 0 && err.kind() == std::io::ErrorKind::Interrupted {
+                        continue;
+                    }
+                    // Empty, EOF or EIO: hand over what we have; the condition shows again
+                    // on the next read.
+                    if filled > 0 {
+                        break;
+                    }
+                    return if n == 0 { Ok(0) } else { Err(err) };
                 }
+                Ok(filled)
             });
             match res {
                 Err(_would_block) => continue,
