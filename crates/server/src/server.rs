@@ -354,6 +354,40 @@ impl Server {
         Ok(pane)
     }
 
+    /// Start a pane in the session of pane `anchor` (with that session's remain-on-exit
+    /// default) at `size` (default: the session's), then let `place` put it in the layout while
+    /// the state is locked. If the session went away meanwhile the new pane is closed again.
+    /// Returns the session name and the pane.
+    pub fn spawn_in_session(
+        self: &Arc<Self>,
+        anchor: u32,
+        mut spawn: spool_proto::Spawn,
+        size: Option<(u16, u16)>,
+        place: impl FnOnce(&mut State, usize, &Arc<Pane>),
+    ) -> Result<(String, Arc<Pane>), String> {
+        let (cols, rows, remain) = {
+            let st = self.state();
+            let si = Self::session_index_of(&st, anchor).ok_or("pane has no session")?;
+            let s = &st.sessions[si];
+            (s.cols, s.rows, s.remain_on_exit)
+        };
+        let (cols, rows) = size.unwrap_or((cols, rows));
+        spawn.remain_on_exit |= remain;
+        let pane = self.spawn_pane(&spawn, cols, rows, spawn.remain_on_exit)?;
+        let name = {
+            let mut st = self.state();
+            let Some(si) = Self::session_index_of(&st, anchor) else {
+                drop(st);
+                self.remove_pane(pane.id);
+                return Err("the session closed meanwhile".into());
+            };
+            place(&mut st, si, &pane);
+            st.sessions[si].name.clone()
+        };
+        self.bump();
+        Ok((name, pane))
+    }
+
     /// Create a session with one pane.
     pub fn new_session(
         self: &Arc<Self>,

@@ -30,23 +30,9 @@ pub async fn run(
 pub fn create(
     server: &Arc<Server>,
     anchor: u32,
-    mut spawn: Spawn,
+    spawn: Spawn,
 ) -> Result<(String, Arc<crate::pane::Pane>), String> {
-    let (cols, rows, remain) = {
-        let st = server.state();
-        let si = Server::session_index_of(&st, anchor).ok_or("pane has no session")?;
-        let s = &st.sessions[si];
-        (s.cols, s.rows, s.remain_on_exit)
-    };
-    spawn.remain_on_exit |= remain;
-    let pane = server.spawn_pane(&spawn, cols, rows, spawn.remain_on_exit)?;
-    let session = {
-        let mut st = server.state();
-        let Some(si) = Server::session_index_of(&st, anchor) else {
-            drop(st);
-            server.remove_pane(pane.id);
-            return Err("the session closed meanwhile".into());
-        };
+    server.spawn_in_session(anchor, spawn, None, |st, si, pane| {
         let s = &mut st.sessions[si];
         s.tabs.push(Tab {
             name: String::new(),
@@ -56,10 +42,7 @@ pub fn create(
             seen_output: 0,
         });
         s.active_tab = s.tabs.len() - 1;
-        let (sid, name) = (s.id, s.name.clone());
-        Server::touch_session(&mut st, sid);
-        name
-    };
-    server.bump();
-    Ok((session, pane))
+        let sid = s.id;
+        Server::touch_session(st, sid);
+    })
 }

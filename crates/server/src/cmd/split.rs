@@ -33,7 +33,7 @@ pub fn create(
     old: &Arc<Pane>,
     horizontal: bool,
     percent: Option<u8>,
-    mut spawn: Spawn,
+    spawn: Spawn,
 ) -> Result<(String, Arc<Pane>), String> {
     let percent = percent.unwrap_or(50);
     if !(1..=99).contains(&percent) {
@@ -51,29 +51,12 @@ pub fn create(
     } else {
         (cols, new_len)
     };
-    let remain = {
-        let st = server.state();
-        let si = Server::session_index_of(&st, old.id).ok_or("pane has no session")?;
-        st.sessions[si].remain_on_exit
-    };
-    spawn.remain_on_exit |= remain;
-    let pane = server.spawn_pane(&spawn, nc, nr, spawn.remain_on_exit)?;
-    let session = {
-        let mut st = server.state();
-        let Some(si) = Server::session_index_of(&st, old.id) else {
-            drop(st);
-            server.remove_pane(pane.id);
-            return Err("the pane closed meanwhile".into());
-        };
+    server.spawn_in_session(old.id, spawn, Some((nc, nr)), |st, si, pane| {
         let s = &mut st.sessions[si];
         let ti = s.tab_of(old.id).expect("pane is in a tab");
         s.tabs[ti].root.split(old.id, pane.id, horizontal, percent);
         s.tabs[ti].active = pane.id;
         s.tabs[ti].zoomed = false;
-        let name = s.name.clone();
-        Server::relayout(&st, si);
-        name
-    };
-    server.bump();
-    Ok((session, pane))
+        Server::relayout(st, si);
+    })
 }
