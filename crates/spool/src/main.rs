@@ -69,6 +69,10 @@ enum Command {
     #[command(alias = "capture-pane")]
     Capture(cmd::capture::Args),
     /// Search a pane's whole history and screen with a regex.
+    ///
+    /// Prints `LINE:COL: text` per match. LINE is what `capture -S/-E` takes: 0 is the top
+    /// screen row, negative numbers are history (-1 the newest history row). Exits 1 if nothing
+    /// matched. A progress bar goes to stderr when it is a terminal.
     Search(cmd::search::Args),
     /// Wait until a pane's process has exited and all its output was processed; exit with its
     /// status.

@@ -9,8 +9,6 @@ use spool_proto::{Request, Response};
 use super::Exit;
 use crate::client::Target;
 
-/// Prints `LINE:COL: text` per match. LINE is what `capture -S/-E` takes: 0 is the top screen
-/// row, negative numbers are history (-1 the newest history row). Exits 1 if nothing matched.
 #[derive(clap::Args, Debug)]
 pub struct Args {
     #[arg(short = 't', value_name = "PANE")]
