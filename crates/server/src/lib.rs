@@ -70,7 +70,9 @@ pub async fn run(config: ServerConfig, ready: impl FnOnce()) -> Result<(), Serve
         .map_err(io_err("securing the state directory"))?;
 
     server::prune_old_runs(&config.state_dir);
+    let size_latest = config.size_latest;
     let (server, events) = server::Server::new(config);
+    server.set_size_latest(size_latest);
     tokio::spawn(server.clone().event_loop(events));
     let mut shutdown = server.shutdown.subscribe();
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())

@@ -37,6 +37,18 @@ pub struct ServerConfig {
     /// Where pane history goes (`$XDG_STATE_HOME/spool/NAME`).
     pub state_dir: PathBuf,
     pub store: StoreConfig,
+    /// Sessions follow the size of their latest active client instead of the smallest.
+    pub size_latest: bool,
+}
+
+/// An attached client.
+#[derive(Clone, Copy, Debug)]
+pub struct ClientInfo {
+    pub session: u32,
+    pub cols: u16,
+    pub rows: u16,
+    /// When it last typed or resized (an activity stamp).
+    pub active: u64,
 }
 
 /// Something a pane task tells the server.
@@ -53,8 +65,12 @@ pub struct State {
     /// Most recently used session id first.
     pub recent_sessions: Vec<u32>,
     recent_exits: VecDeque<(u32, i32)>,
-    /// Attached clients: session id and terminal size.
-    pub clients: BTreeMap<u64, (u32, u16, u16)>,
+    /// Attached clients.
+    pub clients: BTreeMap<u64, ClientInfo>,
+    /// Sessions take the size of their latest active client rather than the smallest.
+    size_latest: bool,
+    /// Counter stamping client activity (for `size_latest`).
+    activity: u64,
     next_client: u64,
 }
 
@@ -97,6 +113,8 @@ impl Server {
                 recent_sessions: Vec::new(),
                 recent_exits: VecDeque::new(),
                 clients: BTreeMap::new(),
+                size_latest: false,
+                activity: 0,
                 next_client: 0,
             }),
             started: Instant::now(),
@@ -117,25 +135,64 @@ impl Server {
     }
 
     /// A client attached to session `sid` with this terminal size: sessions take the size of
-    /// their smallest client (less one row for the status line).
+    /// their smallest client (or, with `window_size = "latest"`, of the client that typed or
+    /// resized last), less one row for the status line.
     pub fn attach_client(&self, sid: u32, cols: u16, rows: u16) -> u64 {
         let mut st = self.state();
         let id = st.next_client;
         st.next_client += 1;
-        st.clients.insert(id, (sid, cols, rows));
+        st.activity += 1;
+        let active = st.activity;
+        st.clients.insert(
+            id,
+            ClientInfo {
+                session: sid,
+                cols,
+                rows,
+                active,
+            },
+        );
         Self::fit_session(&mut st, sid);
         id
     }
 
     pub fn resize_client(&self, id: u64, cols: u16, rows: u16) {
         let mut st = self.state();
+        st.activity += 1;
+        let active = st.activity;
         let Some(c) = st.clients.get_mut(&id) else {
             return;
         };
-        c.1 = cols;
-        c.2 = rows;
-        let sid = c.0;
+        c.cols = cols;
+        c.rows = rows;
+        c.active = active;
+        let sid = c.session;
         Self::fit_session(&mut st, sid);
+    }
+
+    /// The client typed: with latest-client sizing its size becomes the session's.
+    pub fn client_typed(&self, id: u64) {
+        let mut st = self.state();
+        if !st.size_latest {
+            return;
+        }
+        let newest = st.clients.values().map(|c| c.active).max();
+        st.activity += 1;
+        let active = st.activity;
+        let Some(c) = st.clients.get_mut(&id) else {
+            return;
+        };
+        let was_latest = newest == Some(c.active);
+        c.active = active;
+        let sid = c.session;
+        if !was_latest {
+            Self::fit_session(&mut st, sid);
+        }
+    }
+
+    /// Choose latest-client sizing (the default is the smallest client, as tmux).
+    pub fn set_size_latest(&self, on: bool) {
+        self.state().size_latest = on;
     }
 
     /// Move a client to another session.
@@ -144,25 +201,26 @@ impl Server {
         let Some(c) = st.clients.get_mut(&id) else {
             return;
         };
-        let old = std::mem::replace(&mut c.0, sid);
+        let old = std::mem::replace(&mut c.session, sid);
         Self::fit_session(&mut st, old);
         Self::fit_session(&mut st, sid);
     }
 
     pub fn detach_client(&self, id: u64) {
         let mut st = self.state();
-        if let Some((sid, _, _)) = st.clients.remove(&id) {
-            Self::fit_session(&mut st, sid);
+        if let Some(c) = st.clients.remove(&id) {
+            Self::fit_session(&mut st, c.session);
         }
     }
 
     fn fit_session(st: &mut State, sid: u32) {
-        let size = st
-            .clients
-            .values()
-            .filter(|c| c.0 == sid)
-            .map(|c| (c.1, c.2))
-            .reduce(|a, b| (a.0.min(b.0), a.1.min(b.1)));
+        let mine = st.clients.values().filter(|c| c.session == sid);
+        let size = if st.size_latest {
+            mine.max_by_key(|c| c.active).map(|c| (c.cols, c.rows))
+        } else {
+            mine.map(|c| (c.cols, c.rows))
+                .reduce(|a, b| (a.0.min(b.0), a.1.min(b.1)))
+        };
         let Some((cols, rows)) = size else { return };
         let Some(si) = st.sessions.iter().position(|s| s.id == sid) else {
             return;

@@ -6,6 +6,7 @@
 //! history_bytes_per_pane = "2G"   # disk kept per pane (default 1G; 0 = unlimited)
 //! history_bytes_total = "20G"     # disk kept across panes (default 0 = unlimited)
 //! compression_level = 3           # zstd level of history segments (1-19, default 3)
+//! window_size = "latest"          # sessions follow the latest active client ("smallest": tmux)
 //! ```
 //!
 //! The server reads the history settings when it starts; the client reads the prefix when it
@@ -20,6 +21,7 @@ struct File {
     history_bytes_per_pane: Option<Size>,
     history_bytes_total: Option<Size>,
     compression_level: Option<i32>,
+    window_size: Option<String>,
 }
 
 /// A byte count as a number or a string with a K/M/G suffix.
@@ -57,6 +59,8 @@ impl Size {
 pub struct Config {
     pub prefix: u8,
     pub store: spool_store::StoreConfig,
+    /// Sessions follow their latest active client's size (else the smallest client's).
+    pub size_latest: bool,
 }
 
 impl Default for Config {
@@ -64,6 +68,7 @@ impl Default for Config {
         Config {
             prefix: crate::attach::DEFAULT_PREFIX,
             store: spool_store::StoreConfig::default(),
+            size_latest: false,
         }
     }
 }
@@ -111,6 +116,15 @@ pub fn parse(text: &str) -> Result<Config, String> {
         }
         c.store.zstd_level = l;
     }
+    match f.window_size.as_deref() {
+        None | Some("smallest") => {}
+        Some("latest") => c.size_latest = true,
+        Some(other) => {
+            return Err(format!(
+                "window_size: {other:?} is not \"smallest\" or \"latest\""
+            ))
+        }
+    }
     Ok(c)
 }
 
@@ -152,6 +166,12 @@ mod tests {
         assert_eq!(c.store.retention_pane_bytes, 2 << 30);
         assert_eq!(c.store.zstd_level, 5);
         assert!(super::parse("compression_level = 40").is_err());
+        assert!(
+            super::parse("window_size = \"latest\"")
+                .unwrap()
+                .size_latest
+        );
+        assert!(super::parse("window_size = \"biggest\"").is_err());
         assert!(super::parse("history_bytes_total = \"lots\"").is_err());
     }
 }

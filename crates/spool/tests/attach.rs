@@ -17,8 +17,9 @@ impl Outer {
     fn new(s: &TestServer, cols: u16, rows: u16, args: &str) -> Outer {
         let name = format!("spool-test-{}-{}", std::process::id(), rand_suffix());
         let cmd = format!(
-            "env XDG_STATE_HOME={} SHELL=/bin/sh PS1='$ ' {} -S {} {args}; sleep 30",
+            "env XDG_STATE_HOME={} XDG_CONFIG_HOME={} SHELL=/bin/sh PS1='$ ' {} -S {} {args}; sleep 30",
             s.dir.path().join("state").display(),
+            s.dir.path().join("config").display(),
             env!("CARGO_BIN_EXE_spool"),
             s.socket.display()
         );
@@ -35,8 +36,9 @@ impl Outer {
     /// Another window (a second terminal) on the same tmux server.
     fn window(&self, s: &TestServer, args: &str) -> String {
         let cmd = format!(
-            "env XDG_STATE_HOME={} {} -S {} {args}; sleep 30",
+            "env XDG_STATE_HOME={} XDG_CONFIG_HOME={} {} -S {} {args}; sleep 30",
             s.dir.path().join("state").display(),
+            s.dir.path().join("config").display(),
             env!("CARGO_BIN_EXE_spool"),
             s.socket.display()
         );
@@ -241,4 +243,35 @@ fn prompt_jumps_and_copy_in_scroll_mode() {
     t.keys(&["g"]);
     t.keys(&["v", "$", "y"]);
     t.until("the copy message", |s| last_line(s).contains("copied"));
+}
+
+#[test]
+fn session_size_follows_the_smallest_or_the_latest_client() {
+    for latest in [false, true] {
+        let s = TestServer::new();
+        if latest {
+            let dir = s.dir.path().join("config/spool");
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(dir.join("config.toml"), "window_size = \"latest\"\n").unwrap();
+        }
+        let big = Outer::new(&s, 100, 30, "new -s sz");
+        big.until("the status line", |s| last_line(s).starts_with("[sz]"));
+        let small = Outer::new(&s, 70, 20, "attach -t sz");
+        small.until("the status line", |s| last_line(s).starts_with("[sz]"));
+        let ls = || s.ok(&["ls"]);
+        // Smallest client by default (less the status line).
+        let end = std::time::Instant::now() + Duration::from_secs(10);
+        while !ls().contains("[70x19]") && std::time::Instant::now() < end {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert!(ls().contains("[70x19]"), "{}", ls());
+        // Typing in the big client: with latest-client sizing the session grows to it.
+        big.keys(&["true", "Enter"]);
+        let want = if latest { "[100x29]" } else { "[70x19]" };
+        let end = std::time::Instant::now() + Duration::from_secs(10);
+        while !ls().contains(want) && std::time::Instant::now() < end {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        assert!(ls().contains(want), "latest={latest}: {}", ls());
+    }
 }

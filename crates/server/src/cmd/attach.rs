@@ -107,7 +107,7 @@ async fn attached(server: &Arc<Server>, conn: &mut Conn, client: u64, name: Stri
         {
             tokio::time::sleep_until(last_frame + FRAME_INTERVAL).await;
             let sid = match server.state().clients.get(&client) {
-                Some(c) => c.0,
+                Some(c) => c.session,
                 None => break Ok(()),
             };
             match compose(server, sid, &mut sent) {
@@ -157,7 +157,7 @@ async fn attached(server: &Arc<Server>, conn: &mut Conn, client: u64, name: Stri
 /// The focused pane of the client's session.
 fn active_pane(server: &Server, client: u64) -> Option<(u32, usize, Arc<Pane>)> {
     let st = server.state();
-    let sid = st.clients.get(&client)?.0;
+    let sid = st.clients.get(&client)?.session;
     let si = st.sessions.iter().position(|s| s.id == sid)?;
     let id = st.sessions[si].active_pane()?;
     Some((sid, si, st.panes.get(&id)?.clone()))
@@ -166,6 +166,7 @@ fn active_pane(server: &Server, client: u64) -> Option<(u32, usize, Arc<Pane>)> 
 async fn handle(server: &Arc<Server>, conn: &mut Conn, client: u64, req: Request) -> CmdResult {
     match req {
         Request::Input(bytes) => {
+            server.client_typed(client);
             let (_, _, pane) = active_pane(server, client).ok_or("no pane")?;
             pane.write_input(&bytes)
         }

@@ -21,6 +21,7 @@ impl TestServer {
         let mut c = Command::new(env!("CARGO_BIN_EXE_spool"));
         c.arg("-S").arg(&self.socket);
         c.env("XDG_STATE_HOME", self.dir.path().join("state"));
+        c.env("XDG_CONFIG_HOME", self.dir.path().join("config"));
         c.env("SHELL", "/bin/sh");
         c
     }
