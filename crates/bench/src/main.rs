@@ -4,6 +4,7 @@
 //! per scenario on stdout (progress on stderr); `all` also writes
 //! `bench/results/<date>.json`, `<date>.md` and PNG plots.
 
+mod attach;
 mod data;
 mod plot;
 mod rawpty;
@@ -30,10 +31,11 @@ const SCENARIOS: &[(&str, Scenario)] = &[
     ("burst", scenarios::burst),
     ("hostile", scenarios::hostile),
     ("idle", scenarios::idle),
+    ("attach", attach::attach),
 ];
 
 const USAGE: &str =
-    "usage: spool-bench <all|flat-memory|ingest|bytes-per-row|search|burst|hostile|idle> \
+    "usage: spool-bench <all|flat-memory|ingest|bytes-per-row|search|burst|hostile|idle|attach> \
 [--quick] [--spool PATH] [--out DIR] [--keep-data]";
 
 /// Removes the temp dir (data sets, sockets, history) on every exit path.

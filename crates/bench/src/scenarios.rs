@@ -62,7 +62,7 @@ impl Ctx {
         Ok(p)
     }
 
-    fn spool(&self) -> Result<Spool> {
+    pub fn spool(&self) -> Result<Spool> {
         Spool::start(&self.spool_bin, &self.tmp)
     }
 

@@ -223,6 +223,12 @@ impl Store {
         let mut row = self.first_row();
         let mut total = 0u64;
         while row < end {
+            // Cached counts of segments before the last need no read of the segment.
+            if let Some((_, seg_end, n)) = self.geo_span(row, width).filter(|g| g.1 < end) {
+                total += n;
+                row = seg_end;
+                continue;
+            }
             let Some(s) = self.segment_at(row)? else {
                 row = row.max(self.first_row()) + 1;
                 continue;
@@ -253,6 +259,11 @@ impl Store {
         let lines = segment_lines(&s.seg, self.carry_for(&s), width, next >= end);
         let mut total: u64 = lines.iter().filter(|l| l.0 >= idx).map(|l| l.1).sum();
         while next < end {
+            if let Some((_, seg_end, n)) = self.geo_span(next, width).filter(|g| g.1 < end) {
+                total += n;
+                next = seg_end;
+                continue;
+            }
             let Some(s) = self.segment_at(next)? else {
                 break;
             };
@@ -277,6 +288,15 @@ impl Store {
         let mut remaining = k;
         let mut newest = true;
         while row > first {
+            if !newest {
+                if let Some((seg_first, _, n)) = self.geo_span(row - 1, width) {
+                    if remaining >= n {
+                        remaining -= n;
+                        row = seg_first;
+                        continue;
+                    }
+                }
+            }
             let Some(s) = self.segment_at(row - 1)? else {
                 return Ok(None);
             };

@@ -504,6 +504,18 @@ impl Store {
         (e.first_row == first_row && e.geo_width == width).then_some(e.geo_rows)
     }
 
+    /// For the on-disk segment holding `row`: (first row, end row, display rows at `width`)
+    /// when that count is cached — geometry walks then skip reading the segment at all.
+    pub(crate) fn geo_span(&self, row: u64, width: u16) -> Option<(u64, u64, u64)> {
+        let st = self.lock();
+        let e = &st.index[st.entry_index(row)?];
+        (e.geo_width == width && e.offset != LOST).then_some((
+            e.first_row,
+            e.end_row(),
+            e.geo_rows as u64,
+        ))
+    }
+
     pub(crate) fn geo_put(&self, first_row: u64, width: u16, rows: u32) {
         let mut st = self.lock();
         if let Some(i) = st.entry_index(first_row) {

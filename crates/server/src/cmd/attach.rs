@@ -102,9 +102,13 @@ async fn attached(server: &Arc<Server>, conn: &mut Conn, client: u64, name: Stri
     let mut changes = server.changes.subscribe();
     let mut sent = Sent::default();
     let mut last_frame = Instant::now() - FRAME_INTERVAL;
-    let mut wake: Option<Instant>;
+    let mut wake: Option<Instant> = None;
+    // Compose only when something may have changed: typing alone changes nothing until the
+    // program echoes, and a frame sent for it would delay the echo's frame by FRAME_INTERVAL.
+    let mut dirty = true;
     let result = loop {
-        {
+        if dirty {
+            dirty = false;
             tokio::time::sleep_until(last_frame + FRAME_INTERVAL).await;
             let sid = match server.state().clients.get(&client) {
                 Some(c) => c.session,
@@ -117,6 +121,7 @@ async fn attached(server: &Arc<Server>, conn: &mut Conn, client: u64, name: Stri
                         conn.send(&Response::Update(Box::new(u)))
                             .await
                             .map_err(io)?;
+                        last_frame = Instant::now();
                     }
                 }
                 None => {
@@ -128,7 +133,6 @@ async fn attached(server: &Arc<Server>, conn: &mut Conn, client: u64, name: Stri
                     break Ok(());
                 }
             }
-            last_frame = Instant::now();
         }
         let until = wake.unwrap_or_else(|| Instant::now() + Duration::from_secs(3600));
         tokio::select! {
@@ -139,6 +143,7 @@ async fn attached(server: &Arc<Server>, conn: &mut Conn, client: u64, name: Stri
                     break Ok(());
                 }
                 Some(req) => {
+                    dirty |= !matches!(req, Request::Input(_));
                     if let Err(message) = handle(server, conn, client, req).await {
                         conn.send(&Response::Error { message }).await.map_err(io)?;
                     }
@@ -146,8 +151,9 @@ async fn attached(server: &Arc<Server>, conn: &mut Conn, client: u64, name: Stri
             },
             r = changes.changed() => {
                 if r.is_err() { break Ok(()); }
+                dirty = true;
             }
-            _ = tokio::time::sleep_until(until), if wake.is_some() => {}
+            _ = tokio::time::sleep_until(until), if wake.is_some() => dirty = true,
         }
     };
     reader.abort();
