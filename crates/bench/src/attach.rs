@@ -200,7 +200,8 @@ pub fn attach(ctx: &mut Ctx) -> Result<Value> {
     drop(direct);
 
     // First frame and scroll jumps with a large history.
-    let lines: u64 = if ctx.quick { 500_000 } else { 8_000_000 };
+    // Full: ~1.1 GiB of history text (80 M lines of "line N").
+    let lines: u64 = if ctx.quick { 500_000 } else { 80_000_000 };
     progress!("attach: filling a pane with {lines} lines of history");
     let pane = sp.new_pane(
         cols,
