@@ -117,8 +117,11 @@ pub async fn run(config: ServerConfig, ready: impl FnOnce()) -> Result<(), Serve
         }
     }
     tracing::info!("server stopping");
-    let _ = std::fs::remove_file(&socket);
     server.shutdown_panes();
+    // Only now does the socket go: a `kill-server` that returns (it waits for the socket to stop
+    // answering) finds every pane's history flushed.
+    drop(listener);
+    let _ = std::fs::remove_file(&socket);
     // Let pending history deletions of panes closed just before run before the runtime goes.
     tokio::time::sleep(Duration::from_millis(50)).await;
     Ok(())
