@@ -8,9 +8,8 @@
 //!   history;
 //! - scroll jumps: `g` (top of history) and a search for one unique line, until the row shows.
 
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
-use std::os::unix::process::CommandExt;
-use std::process::{Child, Command, Stdio};
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Result};
@@ -28,34 +27,7 @@ struct Outer {
 
 impl Outer {
     fn spawn(cmd: &mut Command, cols: u16, rows: u16) -> Result<Outer> {
-        let (mut m, mut s) = (-1, -1);
-        let ws = libc::winsize {
-            ws_row: rows,
-            ws_col: cols,
-            ws_xpixel: 0,
-            ws_ypixel: 0,
-        };
-        // SAFETY: openpty writes two fds on success.
-        if unsafe { libc::openpty(&mut m, &mut s, std::ptr::null_mut(), std::ptr::null(), &ws) }
-            != 0
-        {
-            bail!("openpty: {}", std::io::Error::last_os_error());
-        }
-        // SAFETY: fresh fds owned here.
-        let (master, slave) = unsafe { (OwnedFd::from_raw_fd(m), OwnedFd::from_raw_fd(s)) };
-        cmd.stdin(Stdio::from(slave.try_clone()?))
-            .stdout(Stdio::from(slave.try_clone()?))
-            .stderr(Stdio::from(slave.try_clone()?));
-        // SAFETY: async-signal-safe calls only.
-        unsafe {
-            cmd.pre_exec(|| {
-                libc::setsid();
-                libc::ioctl(0, libc::TIOCSCTTY as _, 0);
-                Ok(())
-            });
-        }
-        let child = cmd.spawn()?;
-        drop(slave);
+        let (master, child) = crate::rawpty::spawn_on_pty(cmd, cols, rows)?;
         Ok(Outer { master, child })
     }
 

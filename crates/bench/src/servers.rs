@@ -102,17 +102,7 @@ impl Spool {
 
 impl Drop for Spool {
     fn drop(&mut self) {
-        let _ = self
-            .cmd()
-            .arg("kill-server")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
-        if self.pid != 0 && crate::util::rss(self.pid).is_some() {
-            std::thread::sleep(Duration::from_millis(200));
-            unsafe { libc::kill(self.pid as i32, libc::SIGKILL) };
-        }
-        crate::util::unregister_server(self.pid);
+        stop_server(self.cmd(), self.pid);
     }
 }
 
@@ -234,21 +224,26 @@ impl Tmux {
 
 impl Drop for Tmux {
     fn drop(&mut self) {
-        let _ = self
-            .cmd()
-            .arg("kill-server")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
-        if self.pid != 0 && crate::util::rss(self.pid).is_some() {
-            std::thread::sleep(Duration::from_millis(200));
-            unsafe { libc::kill(self.pid as i32, libc::SIGKILL) };
-        }
-        crate::util::unregister_server(self.pid);
+        stop_server(self.cmd(), self.pid);
     }
 }
 
 /// Shell-quotes a path for `sh -c`.
 pub fn sq(p: &Path) -> String {
     format!("'{}'", p.display().to_string().replace('\'', "'\\''"))
+}
+
+/// `kill-server` via `cmd`, then SIGKILL if the server is still there 200 ms later.
+fn stop_server(mut cmd: Command, pid: u32) {
+    let _ = cmd
+        .arg("kill-server")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    if pid != 0 && crate::util::rss(pid).is_some() {
+        std::thread::sleep(Duration::from_millis(200));
+        // SAFETY: plain kill(2) of a server this bench started.
+        unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+    }
+    crate::util::unregister_server(pid);
 }
