@@ -180,6 +180,15 @@ fn segment_lines(
     lines
 }
 
+/// Display rows at `width` of the lines that end in `seg`, the first continuing `carry` cells
+/// from earlier segments.
+pub(crate) fn ended_display_rows(seg: &SegmentBuf, carry: u32, width: u16) -> u64 {
+    segment_lines(seg, carry, width, false)
+        .iter()
+        .map(|l| l.1)
+        .sum()
+}
+
 impl Store {
     /// Carry-in to use for a segment: none for the oldest kept one (its line's head is gone).
     fn carry_for(&self, s: &SegRef) -> u32 {
@@ -197,10 +206,7 @@ impl Store {
                 return n as u64;
             }
         }
-        let n: u64 = segment_lines(&s.seg, self.carry_for(s), width, false)
-            .iter()
-            .map(|l| l.1)
-            .sum();
+        let n = ended_display_rows(&s.seg, self.carry_for(s), width);
         if !s.is_last {
             self.geo_put(s.first_row, width, n.min(u32::MAX as u64) as u32);
         }

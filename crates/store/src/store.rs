@@ -97,6 +97,8 @@ pub(crate) struct Compressed {
     /// Header space (filled in when written) followed by the compressed payload.
     frame: Vec<u8>,
     raw_len: u32,
+    /// `(width, display rows)` of the lines ending in the segment, at the job's `geo_width`.
+    geo: Option<(u16, u32)>,
 }
 
 pub(crate) struct State {
@@ -105,6 +107,10 @@ pub(crate) struct State {
     open: SegmentBuf,
     open_first: u64,
     open_carry: u32,
+    /// The width the rows are being written at (the pane's), 0 if unknown: sealed segments get
+    /// their geometry at this width computed off-thread, so scrolling at the pane's own width
+    /// never has to decode the whole history first.
+    width_hint: u16,
     pending: VecDeque<Pending>,
     ready: BTreeMap<u64, Result<Compressed, String>>,
     next_seq: u64,
@@ -148,6 +154,9 @@ pub(crate) struct Job {
     shared: Arc<Shared>,
     seq: u64,
     seg: Arc<SegmentBuf>,
+    carry_in: u32,
+    /// Width to compute the segment's geometry at (0: none).
+    geo_width: u16,
 }
 
 impl Job {
@@ -179,6 +188,11 @@ impl Job {
             Compressed {
                 frame,
                 raw_len: scratch.raw.len() as u32,
+                geo: (self.geo_width > 0).then(|| {
+                    let w = self.geo_width;
+                    let n = crate::geometry::ended_display_rows(&self.seg, self.carry_in, w);
+                    (w, n.min(u32::MAX as u64) as u32)
+                }),
             }
         });
         // Keep scratch from growing past one maximal segment's worth between jobs.
@@ -293,6 +307,7 @@ impl Store {
             open: SegmentBuf::new(),
             open_first: rec.next_row,
             open_carry: 0,
+            width_hint: 0,
             pending: VecDeque::new(),
             ready: BTreeMap::new(),
             next_seq: 0,
@@ -318,6 +333,13 @@ impl Store {
 
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// The width rows are being written at (the pane's columns). Segments sealed from now on
+    /// get their display-row count at this width computed by the compression worker, so that
+    /// the first scroll at the pane's width does not decode the whole history to count rows.
+    pub fn set_width_hint(&self, width: u16) {
+        self.lock().width_hint = width;
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -598,6 +620,8 @@ impl Shared {
             shared: self.clone(),
             seq,
             seg,
+            carry_in,
+            geo_width: st.width_hint,
         }
     }
 
@@ -657,10 +681,14 @@ impl Shared {
                 .file
                 .append(&header, &mut c.frame)
                 .map_err(|e| e.to_string())?;
-            Ok((off, header))
+            Ok((off, header, c.geo))
         });
         match written {
-            Ok((off, h)) => {
+            Ok((off, h, geo)) => {
+                if let Some((w, n)) = geo {
+                    entry.geo_width = w;
+                    entry.geo_rows = n;
+                }
                 entry.offset = off;
                 entry.comp_len = h.comp_len;
                 entry.raw_len = h.raw_len;
@@ -709,6 +737,13 @@ impl Shared {
         let Some(e) = st.index.pop_front() else {
             return;
         };
+        // The new oldest segment's first line lost its head: geometry counts it from column 0
+        // now, so a count cached with its carry-in no longer holds.
+        if let Some(front) = st.index.front_mut() {
+            if front.carry_in > 0 {
+                front.geo_width = 0;
+            }
+        }
         self.env.cache.remove((self.id, e.first_row));
         st.disk_bytes -= e.disk_len();
         st.disk_raw_bytes -= e.raw_len as u64;

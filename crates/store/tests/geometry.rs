@@ -191,3 +191,39 @@ fn search_progress_and_cancel() {
         "{rows:?}"
     );
 }
+
+/// Segments sealed with a width hint carry their display-row count at that width: counting
+/// history at the pane's own width reads no segment, and agrees with counting from the rows.
+#[test]
+fn width_hint_counts_without_reading() {
+    let rows: Vec<Row> = (0..20_000u32)
+        .map(|i| {
+            let mut r = Row::plain("x".repeat((i % 230) as usize));
+            r.flags.set(RowFlags::WRAPPED, i % 7 == 3);
+            r
+        })
+        .collect();
+    let width = 80;
+    let total_of = |hint: Option<u16>| {
+        let dir = tempfile::tempdir().unwrap();
+        let env = small_env(4096);
+        let store = open(&env, dir.path());
+        if let Some(w) = hint {
+            store.set_width_hint(w);
+        }
+        for r in &rows {
+            store.push(r.as_ref()).unwrap();
+        }
+        store.flush().unwrap();
+        assert!(store.stats().segments > 10);
+        let misses = env.cache().stats().misses;
+        let total = store.display_rows(width).unwrap();
+        (total, env.cache().stats().misses - misses)
+    };
+    let (hinted, reads) = total_of(Some(width));
+    let (plain, plain_reads) = total_of(None);
+    assert_eq!(hinted, plain);
+    // At most the newest segment is read, for the unfinished line it may end with.
+    assert!(reads <= 1, "a hinted count read {reads} segments");
+    assert!(plain_reads > 10);
+}
