@@ -102,6 +102,7 @@ impl Pane {
         // SAFETY: the AsyncFd owns the OwnedFd, so the fd stays open exactly as long as it is
         // registered with the reactor and nothing else closes or reuses it.
         let master = unsafe { AsyncFd::register(master)? };
+        store.set_width_hint(cols);
         Ok(Arc::new(Pane {
             id,
             pid,
@@ -183,6 +184,8 @@ impl Pane {
         }
         self.cols.store(cols, Ordering::Relaxed);
         self.rows.store(rows, Ordering::Relaxed);
+        // Before the emulator reflows: the rows it pushes now are at the new width.
+        self.store.set_width_hint(cols);
         self.term().resize(cols as usize, rows as usize);
         if let Err(e) = crate::pty::resize(self.master.get_ref(), cols, rows) {
             tracing::warn!(pane = self.id, error = %e, "TIOCSWINSZ failed");
