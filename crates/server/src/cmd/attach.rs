@@ -106,6 +106,9 @@ async fn attached(server: &Arc<Server>, conn: &mut Conn, client: u64, name: Stri
     // Compose only when something may have changed: typing alone changes nothing until the
     // program echoes, and a frame sent for it would delay the echo's frame by FRAME_INTERVAL.
     let mut dirty = true;
+    // Scroll mode's search, running beside the frames (a new search replaces — and so
+    // cancels — the one before).
+    let mut search: Option<tokio::sync::mpsc::Receiver<Response>> = None;
     let result = loop {
         if dirty {
             dirty = false;
@@ -142,6 +145,13 @@ async fn attached(server: &Arc<Server>, conn: &mut Conn, client: u64, name: Stri
                     let _ = conn.send(&Response::Detached { reason: "detached".into() }).await;
                     break Ok(());
                 }
+                Some(Request::Search { target, pattern }) => {
+                    search = None;
+                    match super::search::spawn(server, target, pattern) {
+                        Ok(rx) => search = Some(rx),
+                        Err(message) => conn.send(&Response::Error { message }).await.map_err(io)?,
+                    }
+                }
                 Some(req) => {
                     dirty |= !matches!(req, Request::Input(_));
                     if let Err(message) = handle(server, conn, client, req).await {
@@ -153,6 +163,10 @@ async fn attached(server: &Arc<Server>, conn: &mut Conn, client: u64, name: Stri
                 if r.is_err() { break Ok(()); }
                 dirty = true;
             }
+            msg = async { search.as_mut()?.recv().await }, if search.is_some() => match msg {
+                Some(msg) => conn.send(&msg).await.map_err(io)?,
+                None => search = None,
+            },
             _ = tokio::time::sleep_until(until), if wake.is_some() => dirty = true,
         }
     };

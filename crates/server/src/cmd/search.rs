@@ -24,6 +24,21 @@ pub async fn run(
     target: Option<String>,
     pattern: String,
 ) -> CmdResult {
+    let mut rx = spawn(server, target, pattern)?;
+    while let Some(msg) = rx.recv().await {
+        conn.send(&msg).await.map_err(io)?;
+    }
+    Ok(())
+}
+
+/// Start a search on its own task: hits, progress, then `End` (or an `Error`) arrive on the
+/// receiver. Dropping the receiver cancels the search. (An attached client's scroll-mode search
+/// runs this way so its pane keeps updating while a long history is searched.)
+pub fn spawn(
+    server: &Arc<Server>,
+    target: Option<String>,
+    pattern: String,
+) -> Result<tokio::sync::mpsc::Receiver<Response>, String> {
     let pane = server.resolve_pane(target.as_deref())?;
     let re = spool_store::compile(&pattern).map_err(|e| e.to_string())?;
     let (screen, hist_end) = {
@@ -31,57 +46,75 @@ pub async fn run(
         let next = pane.store.next_row();
         ((0..t.rows()).map(|y| t.row(y)).collect::<Vec<_>>(), next)
     };
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Response>(CHANNEL_DEPTH);
+    let (tx, rx) = tokio::sync::mpsc::channel::<Response>(CHANNEL_DEPTH);
     let store = pane.store.clone();
-    let re2 = re.clone();
-    let worker = tokio::task::spawn_blocking(move || {
-        let mut last = Instant::now();
-        let res = store.search(
-            &re2,
-            0..hist_end,
-            |m| {
-                let text = store
-                    .get(m.row)
-                    .ok()
-                    .flatten()
-                    .map(|r| r.text)
-                    .unwrap_or_default();
-                let hit = SearchHit {
-                    line: m.row as i64 - hist_end as i64,
-                    row: Some(m.row),
-                    col: m.col,
-                    text,
-                };
-                match tx.blocking_send(Response::SearchMatch(hit)) {
-                    Ok(()) => ControlFlow::Continue(()),
-                    Err(_) => ControlFlow::Break(()),
-                }
-            },
-            |p| {
-                if last.elapsed() < PROGRESS_EVERY {
-                    return ControlFlow::Continue(());
-                }
-                last = Instant::now();
-                let msg = Response::SearchProgress {
-                    rows_done: p.rows_done,
-                    rows_total: p.rows_total,
-                };
-                match tx.blocking_send(msg) {
-                    Ok(()) => ControlFlow::Continue(()),
-                    Err(_) => ControlFlow::Break(()),
-                }
-            },
-        );
-        res.map(|_| ()).map_err(|e| e.to_string())
+    tokio::spawn(async move {
+        let re2 = re.clone();
+        let htx = tx.clone();
+        let worker = tokio::task::spawn_blocking(move || {
+            let tx = htx;
+            let mut last = Instant::now();
+            let res = store.search(
+                &re2,
+                0..hist_end,
+                |m| {
+                    let text = store
+                        .get(m.row)
+                        .ok()
+                        .flatten()
+                        .map(|r| r.text)
+                        .unwrap_or_default();
+                    let hit = SearchHit {
+                        line: m.row as i64 - hist_end as i64,
+                        row: Some(m.row),
+                        col: m.col,
+                        text,
+                    };
+                    match tx.blocking_send(Response::SearchMatch(hit)) {
+                        Ok(()) => ControlFlow::Continue(()),
+                        Err(_) => ControlFlow::Break(()),
+                    }
+                },
+                |p| {
+                    if last.elapsed() < PROGRESS_EVERY {
+                        return ControlFlow::Continue(());
+                    }
+                    last = Instant::now();
+                    let msg = Response::SearchProgress {
+                        rows_done: p.rows_done,
+                        rows_total: p.rows_total,
+                    };
+                    match tx.blocking_send(msg) {
+                        Ok(()) => ControlFlow::Continue(()),
+                        Err(_) => ControlFlow::Break(()),
+                    }
+                },
+            );
+            res.map(|_| ()).map_err(|e| e.to_string())
+        });
+        let done = match worker.await {
+            Ok(r) => r,
+            Err(e) => Err(format!("search failed: {e}")),
+        };
+        if let Err(message) = done {
+            let _ = tx.send(Response::Error { message }).await;
+            return;
+        }
+        for hit in screen_hits(&screen, &re) {
+            if tx.send(Response::SearchMatch(hit)).await.is_err() {
+                return;
+            }
+        }
+        let _ = tx.send(Response::End).await;
     });
-    while let Some(msg) = rx.recv().await {
-        conn.send(&msg).await.map_err(io)?;
-    }
-    worker.await.map_err(|e| format!("search failed: {e}"))??;
-    // The screen: logical lines joined across soft wraps, like history.
+    Ok(rx)
+}
+
+/// Matches on the screen: logical lines joined across soft wraps, like history.
+fn screen_hits(screen: &[spool_store::Row], re: &regex::bytes::Regex) -> Vec<SearchHit> {
+    let mut hits = Vec::new();
     let mut y = 0;
     while y < screen.len() {
-        let start = y;
         let mut joined = String::new();
         let mut starts = Vec::new();
         loop {
@@ -96,15 +129,13 @@ pub async fn run(
             let i = starts.partition_point(|s| s.0 <= m.start()) - 1;
             let (off, row_y) = starts[i];
             let prefix = &joined[off..m.start()];
-            let hit = SearchHit {
+            hits.push(SearchHit {
                 line: row_y as i64,
                 row: None,
                 col: spool_store::width::str_width(prefix) as u32,
                 text: screen[row_y].text.clone(),
-            };
-            conn.send(&Response::SearchMatch(hit)).await.map_err(io)?;
+            });
         }
-        debug_assert!(y > start);
     }
-    conn.send(&Response::End).await.map_err(io)
+    hits
 }
