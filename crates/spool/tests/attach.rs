@@ -194,6 +194,22 @@ fn scroll_to_the_first_of_100k_lines() {
     t.until("the next page", |s| {
         s.lines().any(|l| l.trim_end() == "line 30")
     });
+    // `/` searches toward newer rows: from the bottom it wraps to the oldest match, as vi does.
+    t.keys(&["/"]);
+    t.keys(&["line 7777[0-9]$", "Enter"]);
+    t.until("the oldest match", |s| {
+        s.lines().next().unwrap().contains("1/10") && s.contains("line 77770\n")
+    });
+    t.keys(&["n"]);
+    t.until("the next one", |s| {
+        s.lines().next().unwrap().contains("2/10")
+    });
+    // `?` searches toward older rows: the newest match first.
+    t.keys(&["?"]);
+    t.keys(&["line 7777[0-9]$", "Enter"]);
+    t.until("the newest match", |s| {
+        s.lines().next().unwrap().contains("?line 7777[0-9]$ 1/10") && s.contains("line 77779\n")
+    });
     t.keys(&["q"]);
     t.until("live again", |s| s.contains("line 100000"));
 }

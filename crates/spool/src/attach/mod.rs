@@ -275,6 +275,14 @@ impl Client {
                     s.search_hit(hit.row);
                 }
             }
+            Response::SearchProgress {
+                rows_done,
+                rows_total,
+            } => {
+                if let Mode::Scroll(s) = &mut self.mode {
+                    s.search_progress(rows_done, rows_total);
+                }
+            }
             Response::End => {
                 if let Mode::Scroll(s) = &mut self.mode {
                     s.search_done();
@@ -293,11 +301,6 @@ impl Client {
 
     fn apply(&mut self, u: Update) {
         let ids: Vec<u32> = u.panes.iter().map(|p| p.id).collect();
-        // Panes absent from an update keep their state only while they are still shown.
-        if let Some(prev) = &self.update {
-            let shown: Vec<u32> = prev.panes.iter().map(|p| p.id).collect();
-            let _ = shown;
-        }
         for mut v in u.panes.iter().cloned() {
             for (id, uri) in std::mem::take(&mut v.links) {
                 self.renderer
@@ -327,6 +330,11 @@ impl Client {
         self.panes
             .retain(|id, _| layout.contains(id) || ids.contains(id));
         self.update = Some(u);
+        if let Mode::Scroll(s) = &mut self.mode {
+            if let Some(p) = self.panes.get(&s.pane) {
+                s.resize(p.view.w, p.view.h);
+            }
+        }
         self.mirror_modes();
     }
 

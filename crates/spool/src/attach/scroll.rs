@@ -28,14 +28,21 @@ pub struct Search {
     matches: Vec<u64>,
     truncated: bool,
     done: bool,
+    /// `?` (toward older rows; the first match shown is the newest) rather than `/` (toward
+    /// newer; starting from the bottom it wraps, as vi does, to the oldest match). `n` repeats
+    /// the direction, `N` reverses it.
+    backward: bool,
+    /// Progress of the server's scan, in percent.
+    progress: u8,
     /// Index into `matches` of the match shown.
     current: Option<usize>,
 }
 
 pub struct Scroll {
     pub pane: u32,
-    /// The search prompt being typed (`/` or `?`), if any.
+    /// The search prompt being typed, if any, and whether it was opened by `?`.
     pub prompt: Option<String>,
+    prompt_backward: bool,
     pub search: Option<Search>,
     /// Requests for the server, drained by the client after each event.
     pub outbox: Vec<Request>,
@@ -60,6 +67,11 @@ pub struct Scroll {
     jump_top: bool,
     /// `y`/Enter asked to copy the selection (the client reads it and leaves scroll mode).
     pub want_copy: bool,
+    /// After a width change: where the view was, as a fraction of history, to restore once the
+    /// new total is known.
+    offset_hint: Option<f64>,
+    /// The answer in flight was asked before a width change.
+    discard_next: bool,
 }
 
 impl Scroll {
@@ -67,6 +79,7 @@ impl Scroll {
         Scroll {
             pane,
             prompt: None,
+            prompt_backward: false,
             search: None,
             outbox: Vec::new(),
             width,
@@ -80,7 +93,32 @@ impl Scroll {
             anchor: None,
             jump_top: false,
             want_copy: false,
+            offset_hint: None,
+            discard_next: false,
         }
+    }
+
+    /// The pane was resized: history rewraps, so every cached row and position is stale. The
+    /// cache is dropped — a resize never adds to what the client holds.
+    pub fn resize(&mut self, width: u16, height: u16) {
+        if (width, height) == (self.width, self.height) {
+            return;
+        }
+        if width != self.width {
+            // Display-row positions change with the width: keep the same fraction of history.
+            if let Some(t) = self.total.filter(|t| *t > 0 && self.offset > 0) {
+                self.offset_hint = Some(self.offset as f64 / t as f64);
+            }
+            self.total = None;
+            self.cache.clear();
+            self.anchor = None;
+        }
+        self.width = width;
+        self.height = height;
+        self.cx = self.cx.min(width.saturating_sub(1));
+        self.cy = self.cy.min(height.saturating_sub(1));
+        // An answer still in flight is for the old width: drop it when it comes.
+        self.discard_next |= self.pending;
     }
 
     /// Absolute row of view line `y`.
@@ -187,7 +225,7 @@ impl Scroll {
                 Key::Byte(b'\r') | Key::Byte(b'\n') => {
                     let pattern = std::mem::take(text);
                     self.prompt = None;
-                    self.start_search(pattern);
+                    self.start_search(pattern, self.prompt_backward);
                 }
                 Key::Escape | Key::Byte(0x03) => self.prompt = None,
                 Key::Byte(0x7f) | Key::Byte(0x08) => {
@@ -200,9 +238,12 @@ impl Scroll {
         }
         let page = self.height.max(2) as u64 - 1;
         match k {
-            Key::Byte(b'/') | Key::Byte(b'?') => self.prompt = Some(String::new()),
-            Key::Byte(b'n') => self.step_match(-1),
-            Key::Byte(b'N') => self.step_match(1),
+            Key::Byte(b'/') | Key::Byte(b'?') => {
+                self.prompt = Some(String::new());
+                self.prompt_backward = k == Key::Byte(b'?');
+            }
+            Key::Byte(b'n') => self.step_match(false),
+            Key::Byte(b'N') => self.step_match(true),
             Key::Byte(b'v') | Key::Byte(b' ') if self.anchor.is_none() => {
                 self.anchor = Some((self.abs(self.cy), self.cx));
             }
@@ -253,7 +294,7 @@ impl Scroll {
         true
     }
 
-    fn start_search(&mut self, pattern: String) {
+    fn start_search(&mut self, pattern: String, backward: bool) {
         if pattern.is_empty() {
             self.search = None;
             return;
@@ -272,6 +313,8 @@ impl Scroll {
             matches: Vec::new(),
             truncated: false,
             done: false,
+            backward,
+            progress: 0,
             current: None,
         });
     }
@@ -298,15 +341,23 @@ impl Scroll {
         }
         s.done = true;
         if !s.matches.is_empty() {
-            s.current = Some(s.matches.len() - 1);
+            s.current = Some(if s.backward { s.matches.len() - 1 } else { 0 });
             self.jump();
         }
     }
 
-    /// `n` (older, -1) and `N` (newer, +1).
-    fn step_match(&mut self, dir: i64) {
+    /// The server's scan has covered `done` of `total` rows.
+    pub fn search_progress(&mut self, done: u64, total: u64) {
+        if let Some(s) = &mut self.search {
+            s.progress = (done.saturating_mul(100) / total.max(1)).min(100) as u8;
+        }
+    }
+
+    /// `n` (the search's direction) and `N` (the other way).
+    fn step_match(&mut self, reverse: bool) {
         let Some(s) = &mut self.search else { return };
         let Some(cur) = s.current else { return };
+        let dir = if s.backward != reverse { -1 } else { 1 };
         let next = cur as i64 + dir;
         if next >= 0 && (next as usize) < s.matches.len() {
             s.current = Some(next as usize);
@@ -397,12 +448,18 @@ impl Scroll {
             return;
         }
         self.pending = false;
+        if std::mem::take(&mut self.discard_next) {
+            return;
+        }
         if self.total != Some(total) {
             // History grew or was cleared: cached positions moved; start over.
             if self.total.is_some() {
                 self.cache.clear();
             }
             self.total = Some(total);
+            if let Some(f) = self.offset_hint.take() {
+                self.offset = ((total as f64 * f) as u64).max(1);
+            }
             self.offset = self.offset.min(total);
         }
         // Rows arrive oldest first, ending at `from_bottom`.
@@ -432,17 +489,20 @@ impl Scroll {
             None => format!("[{}/…]", self.offset),
         };
         if let Some(p) = &self.prompt {
-            l = format!("search: {p} {l}");
+            let c = if self.prompt_backward { '?' } else { '/' };
+            l = format!("{c}{p} {l}");
         } else if let Some(s) = &self.search {
             let n = s.matches.len();
             let more = if s.truncated { "+" } else { "" };
             let state = match (s.done, s.current) {
-                (false, _) => "searching…".to_string(),
+                (false, _) => format!("searching… {}%", s.progress),
                 (true, _) if n == 0 => "no match".to_string(),
-                (true, Some(c)) => format!("{}/{n}{more}", n - c),
+                (true, Some(c)) if s.backward => format!("{}/{n}{more}", n - c),
+                (true, Some(c)) => format!("{}/{n}{more}", c + 1),
                 (true, None) => format!("{n}{more}"),
             };
-            l = format!("/{} {state} {l}", s.pattern);
+            let c = if s.backward { '?' } else { '/' };
+            l = format!("{c}{} {state} {l}", s.pattern);
         }
         l
     }
@@ -480,5 +540,62 @@ mod tests {
         }
         assert!(served > 0);
         assert!(s.cached() <= CACHE_ROWS);
+    }
+
+    /// Resizes (the outer terminal dragged, panes split and closed) never lift the cache's
+    /// capacity: each width change drops it, and refilling at a size up to the largest a
+    /// terminal can have stays within `CACHE_ROWS`.
+    #[test]
+    fn cache_stays_bounded_across_resizes() {
+        let mut s = Scroll::new(1, 80, 50);
+        let total = |w: u16| 50_000_000u64 / w as u64;
+        let mut width = 80u16;
+        for step in 0..3000u64 {
+            if step % 7 == 0 {
+                width = 20 + (step * 37 % 480) as u16;
+                let height = 5 + (step * 13 % 1000) as u16;
+                s.resize(width, height);
+            }
+            s.scroll_up(1 + step % 300);
+            let mut answered = 0;
+            while let Some(Request::History {
+                from_bottom,
+                count,
+                width: w,
+                ..
+            }) = s.wanted()
+            {
+                assert_eq!(w, width, "a request at a stale width");
+                let t = total(w);
+                let rows = (0..count as u64)
+                    .filter(|i| from_bottom + i < t)
+                    .map(|_| WireRow::default())
+                    .collect();
+                s.receive(1, from_bottom, t, rows);
+                assert!(s.cached() <= CACHE_ROWS, "{} rows cached", s.cached());
+                answered += 1;
+                if answered > 4 {
+                    break;
+                }
+            }
+        }
+    }
+
+    /// An answer asked at the old width is dropped, not cached under the new one.
+    #[test]
+    fn stale_answer_after_resize_is_dropped() {
+        let mut s = Scroll::new(1, 80, 10);
+        s.scroll_up(5);
+        let Some(Request::History { from_bottom, .. }) = s.wanted() else {
+            panic!("no request")
+        };
+        s.resize(40, 10);
+        s.receive(1, from_bottom, 1000, vec![WireRow::default(); 30]);
+        assert_eq!(s.cached(), 0);
+        assert!(s.total.is_none());
+        assert!(matches!(
+            s.wanted(),
+            Some(Request::History { width: 40, .. })
+        ));
     }
 }
