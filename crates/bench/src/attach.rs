@@ -6,7 +6,8 @@
 //!   on the PTY, interleaved;
 //! - first frame: `spool attach` started until the status line arrives, for a pane with a large
 //!   history;
-//! - scroll jumps: `g` (top of history) and a search for one unique line, until the row shows.
+//! - scroll jumps: `g` (top of history), `:N` to random positions, and a search for one unique
+//!   line, until the row shows on the outer terminal's screen (emulated by spool-term).
 
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::process::{Child, Command};
@@ -23,12 +24,23 @@ use crate::util::{median, r3};
 struct Outer {
     master: OwnedFd,
     child: Child,
+    /// What the outer terminal shows: everything read is fed here.
+    screen: std::cell::RefCell<spool_term::Terminal<spool_term::history::NoHistory>>,
 }
 
 impl Outer {
     fn spawn(cmd: &mut Command, cols: u16, rows: u16) -> Result<Outer> {
         let (master, child) = crate::rawpty::spawn_on_pty(cmd, cols, rows)?;
-        Ok(Outer { master, child })
+        let screen = spool_term::Terminal::new(
+            cols as usize,
+            rows as usize,
+            spool_term::history::NoHistory,
+        );
+        Ok(Outer {
+            master,
+            child,
+            screen: std::cell::RefCell::new(screen),
+        })
     }
 
     fn write(&self, b: &[u8]) {
@@ -41,6 +53,41 @@ impl Outer {
         self.wait_until(needle, limit, |_| true)
     }
 
+    /// Read until the screen's row `y` satisfies `ok`, or `limit` passes; the time it took.
+    fn wait_row(&self, y: usize, limit: Duration, ok: impl Fn(&str) -> bool) -> Option<Duration> {
+        let t0 = Instant::now();
+        while t0.elapsed() < limit {
+            if ok(&self.screen.borrow().row(y).text) {
+                return Some(t0.elapsed());
+            }
+            self.read_some();
+        }
+        None
+    }
+
+    /// One read (up to 50 ms of waiting), fed to the screen; false at EOF.
+    fn read_some(&self) -> Option<Vec<u8>> {
+        let fd = self.master.as_raw_fd();
+        let mut buf = [0u8; 65536];
+        let mut pfd = libc::pollfd {
+            fd,
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: poll on one valid fd.
+        if unsafe { libc::poll(&mut pfd, 1, 50) } <= 0 {
+            return Some(Vec::new());
+        }
+        // SAFETY: read into our buffer.
+        let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
+        if n <= 0 {
+            return None;
+        }
+        let got = &buf[..n as usize];
+        self.screen.borrow_mut().feed(got);
+        Some(got.to_vec())
+    }
+
     /// As `wait_for`, for an occurrence whose following byte passes `after`.
     fn wait_until(
         &self,
@@ -49,25 +96,13 @@ impl Outer {
         after: impl Fn(Option<u8>) -> bool,
     ) -> Option<Duration> {
         let t0 = Instant::now();
-        let fd = self.master.as_raw_fd();
         let mut seen: Vec<u8> = Vec::new();
-        let mut buf = [0u8; 65536];
         while t0.elapsed() < limit {
-            let mut pfd = libc::pollfd {
-                fd,
-                events: libc::POLLIN,
-                revents: 0,
-            };
-            // SAFETY: poll on one valid fd.
-            if unsafe { libc::poll(&mut pfd, 1, 50) } <= 0 {
+            let got = self.read_some()?;
+            if got.is_empty() {
                 continue;
             }
-            // SAFETY: read into our buffer.
-            let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
-            if n <= 0 {
-                return None;
-            }
-            seen.extend_from_slice(&buf[..n as usize]);
+            seen.extend_from_slice(&got);
             let found = seen
                 .windows(needle.len())
                 .enumerate()
@@ -194,6 +229,8 @@ pub fn attach(ctx: &mut Ctx) -> Result<Value> {
     let mut first = Vec::new();
     let mut top = Vec::new();
     let mut jumps = Vec::new();
+    let mut random = Vec::new();
+    let jumps_per_round = if ctx.quick { 30 } else { 100 };
     for round in 0..3 {
         progress!("attach: first frame and jumps, round {}", round + 1);
         let t0 = Instant::now();
@@ -217,6 +254,34 @@ pub fn attach(ctx: &mut Ctx) -> Result<Value> {
             .or_else(|| o.wait_for(b"line 1", Duration::from_secs(1)))
         {
             top.push(d.as_secs_f64() * 1e3);
+        }
+        // Random positions with `:N` (N display rows above the bottom, at the top of the
+        // view). Every history line is one display row here, so the top row then shows
+        // "line T-N+1" for a history of T rows, which the label `[T/T]` after `g` gave.
+        let total = {
+            let row0 = o.screen.borrow().row(0).text;
+            row0.rsplit_once('[')
+                .and_then(|(_, r)| r.split_once('/'))
+                .and_then(|(a, _)| a.parse::<u64>().ok())
+        };
+        if let Some(total) = total {
+            let mut x = 0x9e37_79b9_7f4a_7c15u64 ^ round as u64;
+            for _ in 0..jumps_per_round {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                let n = 1 + x % total;
+                let want = format!("line {}", total - n + 1);
+                o.write(format!(":{n}\r").as_bytes());
+                let ok = |t: &str| {
+                    t.strip_prefix(want.as_str())
+                        .is_some_and(|rest| !rest.starts_with(|c: char| c.is_ascii_digit()))
+                };
+                match o.wait_row(0, Duration::from_secs(30), ok) {
+                    Some(d) => random.push(d.as_secs_f64() * 1e3),
+                    None => bail!("`:{n}` did not show {want:?}"),
+                }
+            }
         }
         // A search for one unique line: the view jumps to it.
         let n = 1 + (round as u64 * 7_919_999 + 123_457) % lines;
@@ -244,5 +309,6 @@ pub fn attach(ctx: &mut Ctx) -> Result<Value> {
         "first_frame_ms": {"median": r3(median(&first)), "all": first.iter().map(|x| r3(*x)).collect::<Vec<_>>(), "target": 50.0},
         "scroll_to_top_ms": top.iter().map(|x| r3(*x)).collect::<Vec<_>>(),
         "search_jump_ms": jumps.iter().map(|x| r3(*x)).collect::<Vec<_>>(),
+        "random_jump_ms": {"count": random.len(), "p50": r3(pct(&random, 0.5)), "p99": r3(pct(&random, 0.99)), "max": r3(pct(&random, 1.0)), "target_p99": 5.0},
     }))
 }
