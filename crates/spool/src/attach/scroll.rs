@@ -38,11 +38,21 @@ pub struct Search {
     current: Option<usize>,
 }
 
+/// What the scroll-mode prompt does when Enter is pressed.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum PromptKind {
+    /// `/` (toward newer rows) or `?` (toward older).
+    Search { backward: bool },
+    /// `:` — go to a position: display rows above the bottom, the number the label shows (as
+    /// tmux's goto-line).
+    Goto,
+}
+
 pub struct Scroll {
     pub pane: u32,
-    /// The search prompt being typed, if any, and whether it was opened by `?`.
+    /// The prompt being typed in the pane's corner, if any, and what it is for.
     pub prompt: Option<String>,
-    prompt_backward: bool,
+    prompt_kind: PromptKind,
     pub search: Option<Search>,
     /// Requests for the server, drained by the client after each event.
     pub outbox: Vec<Request>,
@@ -79,7 +89,7 @@ impl Scroll {
         Scroll {
             pane,
             prompt: None,
-            prompt_backward: false,
+            prompt_kind: PromptKind::Search { backward: false },
             search: None,
             outbox: Vec::new(),
             width,
@@ -225,7 +235,10 @@ impl Scroll {
                 Key::Byte(b'\r') | Key::Byte(b'\n') => {
                     let pattern = std::mem::take(text);
                     self.prompt = None;
-                    self.start_search(pattern, self.prompt_backward);
+                    match self.prompt_kind {
+                        PromptKind::Search { backward } => self.start_search(pattern, backward),
+                        PromptKind::Goto => self.goto(&pattern),
+                    }
                 }
                 Key::Escape | Key::Byte(0x03) => self.prompt = None,
                 Key::Byte(0x7f) | Key::Byte(0x08) => {
@@ -240,7 +253,13 @@ impl Scroll {
         match k {
             Key::Byte(b'/') | Key::Byte(b'?') => {
                 self.prompt = Some(String::new());
-                self.prompt_backward = k == Key::Byte(b'?');
+                self.prompt_kind = PromptKind::Search {
+                    backward: k == Key::Byte(b'?'),
+                };
+            }
+            Key::Byte(b':') => {
+                self.prompt = Some(String::new());
+                self.prompt_kind = PromptKind::Goto;
             }
             Key::Byte(b'n') => self.step_match(false),
             Key::Byte(b'N') => self.step_match(true),
@@ -292,6 +311,14 @@ impl Scroll {
             _ => {}
         }
         true
+    }
+
+    /// `:N`: show the position N display rows above the bottom at the top of the view.
+    fn goto(&mut self, text: &str) {
+        if let Ok(n) = text.trim().parse::<u64>() {
+            self.offset = n.min(self.max_offset());
+            self.cy = 0;
+        }
     }
 
     fn start_search(&mut self, pattern: String, backward: bool) {
@@ -489,7 +516,11 @@ impl Scroll {
             None => format!("[{}/…]", self.offset),
         };
         if let Some(p) = &self.prompt {
-            let c = if self.prompt_backward { '?' } else { '/' };
+            let c = match self.prompt_kind {
+                PromptKind::Search { backward: true } => '?',
+                PromptKind::Search { backward: false } => '/',
+                PromptKind::Goto => ':',
+            };
             l = format!("{c}{p} {l}");
         } else if let Some(s) = &self.search {
             let n = s.matches.len();
