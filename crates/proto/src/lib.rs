@@ -6,15 +6,17 @@
 //!   [`Response::Welcome`]; then each request gets one response, or a stream of responses ended
 //!   by [`Response::End`] (capture, search).
 //! - [`paths`]: socket, state and log locations (`-L NAME`, `-S PATH`, XDG directories).
+//! - [`ui`]: bindings and status line, as the server hands them to attached clients.
 
 pub mod ansi;
 pub mod frame;
 pub mod msg;
 pub mod paths;
+pub mod ui;
 
 pub use frame::{FrameError, MAX_FRAME_BYTES};
 pub use msg::*;
 
 /// Protocol version: bumped on any incompatible change to [`msg`]. Both sides refuse a
 /// mismatch in the handshake with a message naming both versions.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;

@@ -97,6 +97,9 @@ pub enum Request {
         older: bool,
     },
     Detach,
+    /// Re-read the config file. A bad file is an error naming its line and column, and the
+    /// server keeps the config it had.
+    Reload,
 }
 
 /// How to start a pane's process.
@@ -178,6 +181,17 @@ pub enum Response {
     Stats(ServerStats),
     Attached {
         session: String,
+        /// Keys, bindings and status line from the server's config.
+        ui: crate::ui::UiConfig,
+        /// What is wrong with the config file, if it could not be used (the server runs with
+        /// its previous settings, or the defaults).
+        config_error: Option<String>,
+    },
+    /// Attached: the config was reloaded; keys and status line from now on.
+    Ui(crate::ui::UiConfig),
+    /// `spool reload` succeeded; `note` says what waits for a server restart, if anything.
+    Reloaded {
+        note: Option<String>,
     },
     Update(Box<Update>),
     /// History rows (oldest first) ending `from_bottom` display rows above the newest;
@@ -329,6 +343,8 @@ pub struct PaneModes {
     /// 0 none, 9 X10, 1000 normal, 1002 button, 1003 any.
     pub mouse: u16,
     pub mouse_sgr: bool,
+    /// Kitty keyboard protocol flags the program set (the top of the active screen's stack).
+    pub kitty_keys: u16,
 }
 
 /// One pane as shown to a client.

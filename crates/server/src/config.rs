@@ -1,5 +1,6 @@
-//! `~/.config/spool/config.toml` (or `$XDG_CONFIG_HOME/spool/config.toml`). Optional; a bad
-//! file is reported with its line and column and the defaults are used.
+//! The config file: `$XDG_CONFIG_HOME/spool/config.toml` (default `~/.config/spool/`). Optional;
+//! every setting has a default. The server reads it when it starts and on `spool reload`; a bad
+//! file is reported with its line and column, and the server keeps the config it had.
 //!
 //! ```toml
 //! prefix = "C-a"                  # the prefix key (default C-b)
@@ -7,21 +8,50 @@
 //! history_bytes_total = "20G"     # disk kept across panes (default 0 = unlimited)
 //! compression_level = 3           # zstd level of history segments (1-19, default 3)
 //! window_size = "latest"          # sessions follow the latest active client ("smallest": tmux)
+//!
+//! [bindings]                      # key after the prefix = command ("none" unbinds)
+//! "|" = "split-right"
+//! "-" = "split-below"
+//! "C-l" = "next-tab"
+//!
+//! [status]
+//! left = "[{session}] "           # {session} {title} {host} {time} {date}
+//! tab = "{index}:{name}{flags} "  # {index} {name} {flags}
+//! right = "{host} {time}"
+//! fg = "black"                    # a name, bright-NAME, colour0-255, #rrggbb, default
+//! bg = "green"
 //! ```
 //!
-//! The server reads the history settings when it starts; the client reads the prefix when it
-//! attaches.
+//! History settings (budgets, compression) apply from the next server start; the rest at once.
+
+use std::collections::BTreeMap;
 
 use serde::Deserialize;
+use spool_proto::ui::{self, BindKey, Command, UiConfig};
+use toml::Spanned;
 
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct File {
-    prefix: Option<String>,
-    history_bytes_per_pane: Option<Size>,
-    history_bytes_total: Option<Size>,
-    compression_level: Option<i32>,
-    window_size: Option<String>,
+    prefix: Option<Spanned<String>>,
+    history_bytes_per_pane: Option<Spanned<Size>>,
+    history_bytes_total: Option<Spanned<Size>>,
+    compression_level: Option<Spanned<i32>>,
+    window_size: Option<Spanned<String>>,
+    #[serde(default)]
+    bindings: BTreeMap<Spanned<String>, Spanned<String>>,
+    #[serde(default)]
+    status: StatusFile,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct StatusFile {
+    left: Option<Spanned<String>>,
+    tab: Option<Spanned<String>>,
+    right: Option<Spanned<String>>,
+    fg: Option<Spanned<String>>,
+    bg: Option<Spanned<String>>,
 }
 
 /// A byte count as a number or a string with a K/M/G suffix.
@@ -55,24 +85,16 @@ impl Size {
 }
 
 /// The settings in effect.
-#[derive(Debug)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Config {
-    pub prefix: u8,
+    /// Prefix key, bindings, status line: handed to attached clients.
+    pub ui: UiConfig,
     pub store: spool_store::StoreConfig,
     /// Sessions follow their latest active client's size (else the smallest client's).
     pub size_latest: bool,
 }
 
-impl Default for Config {
-    fn default() -> Config {
-        Config {
-            prefix: crate::attach::DEFAULT_PREFIX,
-            store: spool_store::StoreConfig::default(),
-            size_latest: false,
-        }
-    }
-}
-
+/// Where the config file is.
 pub fn path() -> std::path::PathBuf {
     let base = std::env::var_os("XDG_CONFIG_HOME")
         .map(std::path::PathBuf::from)
@@ -83,95 +105,194 @@ pub fn path() -> std::path::PathBuf {
     base.join("spool/config.toml")
 }
 
-/// Parse a config text.
+/// "line L, column C: " for a byte offset of `text`.
+fn position(text: &str, at: usize) -> String {
+    let before = &text[..at.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+    format!("line {line}, column {col}: ")
+}
+
+/// Parse a config text; errors start with the line and column they are about.
 pub fn parse(text: &str) -> Result<Config, String> {
     let f: File = toml::from_str(text).map_err(|e| {
         let pos = e
             .span()
-            .map(|s| {
-                let before = &text[..s.start.min(text.len())];
-                let line = before.matches('\n').count() + 1;
-                let col = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
-                format!("line {line}, column {col}: ")
-            })
+            .map(|s| position(text, s.start))
             .unwrap_or_default();
-        format!("{pos}{}", e.message())
+        format!("{pos}{}", e.message().trim_end())
     })?;
+    // An error about a value, placed at that value.
+    let at = |span: std::ops::Range<usize>, what: &str, msg: String| {
+        format!("{}{what}: {msg}", position(text, span.start))
+    };
     let mut c = Config::default();
     if let Some(p) = f.prefix {
-        c.prefix = parse_key(&p).ok_or_else(|| format!("prefix: not a control key: {p:?}"))?;
+        let b = p
+            .get_ref()
+            .strip_prefix("C-")
+            .or_else(|| p.get_ref().strip_prefix('^'))
+            .and_then(ui::control_byte)
+            .ok_or_else(|| {
+                at(
+                    p.span(),
+                    "prefix",
+                    format!("not a control key: {:?} (e.g. \"C-a\")", p.get_ref()),
+                )
+            })?;
+        c.ui.prefix = b;
     }
     if let Some(s) = f.history_bytes_per_pane {
         c.store.retention_pane_bytes = s
+            .get_ref()
             .bytes()
-            .map_err(|e| format!("history_bytes_per_pane: {e}"))?;
+            .map_err(|e| at(s.span(), "history_bytes_per_pane", e))?;
     }
     if let Some(s) = f.history_bytes_total {
-        c.store.retention_total_bytes =
-            s.bytes().map_err(|e| format!("history_bytes_total: {e}"))?;
+        c.store.retention_total_bytes = s
+            .get_ref()
+            .bytes()
+            .map_err(|e| at(s.span(), "history_bytes_total", e))?;
     }
     if let Some(l) = f.compression_level {
-        if !(1..=19).contains(&l) {
-            return Err(format!("compression_level: {l} is not in 1-19"));
+        let v = *l.get_ref();
+        if !(1..=19).contains(&v) {
+            return Err(at(
+                l.span(),
+                "compression_level",
+                format!("{v} is not in 1-19"),
+            ));
         }
-        c.store.zstd_level = l;
+        c.store.zstd_level = v;
     }
-    match f.window_size.as_deref() {
-        None | Some("smallest") => {}
-        Some("latest") => c.size_latest = true,
-        Some(other) => {
-            return Err(format!(
-                "window_size: {other:?} is not \"smallest\" or \"latest\""
-            ))
+    if let Some(w) = f.window_size {
+        match w.get_ref().as_str() {
+            "smallest" => {}
+            "latest" => c.size_latest = true,
+            other => {
+                return Err(at(
+                    w.span(),
+                    "window_size",
+                    format!("{other:?} is not \"smallest\" or \"latest\""),
+                ))
+            }
+        }
+    }
+    for (key, cmd) in &f.bindings {
+        let k = BindKey::parse(key.get_ref()).ok_or_else(|| {
+            at(
+                key.span(),
+                "bindings",
+                format!(
+                    "not a key: {:?} (e.g. \"c\", \"C-x\", \"Up\", \"PageDown\")",
+                    key.get_ref()
+                ),
+            )
+        })?;
+        let command = Command::parse(cmd.get_ref())
+            .map_err(|e| at(cmd.span(), &format!("bindings.{}", key.get_ref()), e))?;
+        c.ui.bindings.retain(|(bk, _)| *bk != k);
+        if let Some(command) = command {
+            c.ui.bindings.push((k, command));
+        }
+    }
+    let st = &mut c.ui.status;
+    for (field, slot, known) in [
+        (&f.status.left, &mut st.left, ui::STATUS_FIELDS),
+        (&f.status.tab, &mut st.tab, ui::TAB_FIELDS),
+        (&f.status.right, &mut st.right, ui::STATUS_FIELDS),
+    ] {
+        if let Some(v) = field {
+            ui::expand(v.get_ref(), known, |_| String::new())
+                .map_err(|e| at(v.span(), "status", e))?;
+            *slot = v.get_ref().clone();
+        }
+    }
+    for (field, slot) in [(&f.status.fg, &mut st.fg), (&f.status.bg, &mut st.bg)] {
+        if let Some(v) = field {
+            *slot = ui::parse_color(v.get_ref()).ok_or_else(|| {
+                at(
+                    v.span(),
+                    "status",
+                    format!(
+                        "not a color: {:?} (a name, colour0-255, #rrggbb)",
+                        v.get_ref()
+                    ),
+                )
+            })?;
         }
     }
     Ok(c)
 }
 
-/// `C-x` (or `^x`) to its control byte.
-fn parse_key(s: &str) -> Option<u8> {
-    let k = s.strip_prefix("C-").or_else(|| s.strip_prefix("^"))?;
-    let b = k.as_bytes();
-    (b.len() == 1 && b[0].is_ascii_alphabetic()).then(|| b[0].to_ascii_lowercase() - b'a' + 1)
-}
-
-/// The user's config (defaults without a file), or what is wrong with it.
-pub fn try_load() -> Result<Config, String> {
+/// The user's config (the defaults without a file), or what is wrong with it.
+pub fn load() -> Result<Config, String> {
     let p = path();
     match std::fs::read_to_string(&p) {
-        Err(_) => Ok(Config::default()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
+        Err(e) => Err(format!("{}: {e}", p.display())),
         Ok(text) => parse(&text).map_err(|e| format!("{}: {e}", p.display())),
     }
 }
 
-/// The user's config, or the defaults (with a message on stderr for a bad file).
-pub fn load() -> Config {
-    try_load().unwrap_or_else(|e| {
-        eprintln!("spool: {e} (using defaults)");
-        Config::default()
-    })
-}
-
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
-    fn prefix_and_errors() {
-        assert_eq!(super::parse("prefix = \"C-a\"").unwrap().prefix, 1);
-        assert_eq!(super::parse("").unwrap().prefix, 2);
-        let e = super::parse("\n\nprefix = 3").unwrap_err();
+    fn settings_and_their_errors() {
+        assert_eq!(parse("prefix = \"C-a\"").unwrap().ui.prefix, 1);
+        assert_eq!(parse("").unwrap(), Config::default());
+        let e = parse("\n\nprefix = 3").unwrap_err();
         assert!(e.starts_with("line 3, column 10"), "{e}");
-        let e = super::parse("prefx = \"C-a\"").unwrap_err();
+        let e = parse("prefix = \"x\"").unwrap_err();
+        assert!(e.starts_with("line 1, column 10: prefix"), "{e}");
+        let e = parse("prefx = \"C-a\"").unwrap_err();
         assert!(e.contains("line 1"), "{e}");
-        let c = super::parse("history_bytes_per_pane = \"2G\"\ncompression_level = 5").unwrap();
+        let c = parse("history_bytes_per_pane = \"2G\"\ncompression_level = 5").unwrap();
         assert_eq!(c.store.retention_pane_bytes, 2 << 30);
         assert_eq!(c.store.zstd_level, 5);
-        assert!(super::parse("compression_level = 40").is_err());
+        assert!(parse("compression_level = 40")
+            .unwrap_err()
+            .starts_with("line 1, column 21"));
+        assert!(parse("window_size = \"latest\"").unwrap().size_latest);
+        assert!(parse("window_size = \"biggest\"").is_err());
+        assert!(parse("history_bytes_total = \"lots\"").is_err());
+    }
+
+    #[test]
+    fn bindings() {
+        let c =
+            parse("[bindings]\n\"|\" = \"split-right\"\n\"%\" = \"none\"\nC-l = \"next-tab\"\n")
+                .unwrap();
+        assert_eq!(c.ui.binding(BindKey::Byte(b'|')), Some(Command::SplitRight));
+        assert_eq!(c.ui.binding(BindKey::Byte(b'%')), None);
+        assert_eq!(c.ui.binding(BindKey::Byte(0x0c)), Some(Command::NextTab));
+        assert_eq!(c.ui.binding(BindKey::Byte(b'c')), Some(Command::NewTab));
+        let e = parse("[bindings]\n\"|\" = \"split-sideways\"\n").unwrap_err();
         assert!(
-            super::parse("window_size = \"latest\"")
-                .unwrap()
-                .size_latest
+            e.starts_with("line 2, column 7: bindings.|: unknown command"),
+            "{e}"
         );
-        assert!(super::parse("window_size = \"biggest\"").is_err());
-        assert!(super::parse("history_bytes_total = \"lots\"").is_err());
+        let e = parse("[bindings]\nxy = \"zoom\"\n").unwrap_err();
+        assert!(
+            e.starts_with("line 2, column 1: bindings: not a key"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn status() {
+        let c = parse("[status]\nright = \"{host} {time}\"\nbg = \"#102030\"\n").unwrap();
+        assert_eq!(c.ui.status.right, "{host} {time}");
+        assert_eq!(c.ui.status.bg, 0x210_2030);
+        let e = parse("[status]\nleft = \"{sesion}\"\n").unwrap_err();
+        assert!(
+            e.starts_with("line 2, column 8: status: unknown placeholder {sesion}"),
+            "{e}"
+        );
+        let e = parse("[status]\nfg = \"mauve\"\n").unwrap_err();
+        assert!(e.starts_with("line 2, column 6"), "{e}");
+        assert!(parse("[status]\ncolour = 1\n").is_err());
     }
 }

@@ -2,11 +2,13 @@
 //! output feeds the emulator and, through it, the on-disk history store.
 //!
 //! - [`run`]: bind the socket, serve clients, shut down cleanly.
+//! - [`config`]: the config file, read at start and on `spool reload`.
 //! - `server.rs`: state (sessions, panes), spawning, closing; `pane.rs`: a pane's I/O tasks;
 //!   `pty.rs`: PTYs; `layout.rs`/`session.rs`: the split tree; `conn.rs`: a client
 //!   connection; `cmd/`: one file per command; `keys.rs`: key names to bytes; `wire.rs`: rows to their wire form.
 
 mod cmd;
+pub mod config;
 mod conn;
 pub mod keys;
 pub mod layout;
@@ -70,9 +72,7 @@ pub async fn run(config: ServerConfig, ready: impl FnOnce()) -> Result<(), Serve
         .map_err(io_err("securing the state directory"))?;
 
     server::prune_old_runs(&config.state_dir);
-    let size_latest = config.size_latest;
     let (server, events) = server::Server::new(config);
-    server.set_size_latest(size_latest);
     tokio::spawn(server.clone().event_loop(events));
     let mut shutdown = server.shutdown.subscribe();
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())

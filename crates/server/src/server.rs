@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
 use spool_proto::Spawn;
-use spool_store::{Env, Store, StoreConfig};
+use spool_store::{Env, Store};
 use spool_term::Terminal;
 use tokio::sync::{mpsc, watch};
 
@@ -36,9 +36,10 @@ pub struct ServerConfig {
     pub socket: PathBuf,
     /// Where pane history goes (`$XDG_STATE_HOME/spool/NAME`).
     pub state_dir: PathBuf,
-    pub store: StoreConfig,
-    /// Sessions follow the size of their latest active client instead of the smallest.
-    pub size_latest: bool,
+    /// The settings the server starts with (from the config file, or the defaults).
+    pub settings: crate::config::Config,
+    /// Why the config file could not be used, if it could not (shown to attaching clients).
+    pub config_error: Option<String>,
 }
 
 /// An attached client.
@@ -89,6 +90,10 @@ pub struct Server {
     /// Bumped on any change an attached client may need to show (pane output, layout).
     pub changes: Arc<watch::Sender<u64>>,
     run_id: String,
+    /// The config in effect (its history settings are those the server started with).
+    pub settings: Mutex<crate::config::Config>,
+    /// Keys and status line for attached clients; a reload sends the new value to them all.
+    pub ui: watch::Sender<Arc<spool_proto::ui::UiConfig>>,
 }
 
 fn now_unix() -> u64 {
@@ -100,7 +105,10 @@ fn now_unix() -> u64 {
 impl Server {
     pub fn new(config: ServerConfig) -> (Arc<Server>, mpsc::Receiver<Event>) {
         let (tx, rx) = mpsc::channel(64);
-        let env = Env::new(config.store.clone());
+        let env = Env::new(config.settings.store.clone());
+        let size_latest = config.settings.size_latest;
+        let settings = Mutex::new(config.settings.clone());
+        let ui = watch::channel(Arc::new(config.settings.ui.clone())).0;
         let run_id = format!("{:012}-{}", now_unix(), std::process::id());
         let server = Arc::new(Server {
             config,
@@ -113,7 +121,7 @@ impl Server {
                 recent_sessions: Vec::new(),
                 recent_exits: VecDeque::new(),
                 clients: BTreeMap::new(),
-                size_latest: false,
+                size_latest,
                 activity: 0,
                 next_client: 0,
             }),
@@ -125,6 +133,8 @@ impl Server {
             maybe_empty: tokio::sync::Notify::new(),
             changes: Arc::new(watch::channel(0).0),
             run_id,
+            settings,
+            ui,
         });
         (server, rx)
     }
@@ -190,9 +200,38 @@ impl Server {
         }
     }
 
-    /// Choose latest-client sizing (the default is the smallest client, as tmux).
+    /// Put a newly read config in effect: sizing and the clients' keys and status line at once.
+    /// The history store's settings stay those the server started with; the answer says so
+    /// when the file asks for others.
+    pub fn apply_settings(&self, mut new: crate::config::Config) -> Option<String> {
+        let mut cur = self.settings.lock().unwrap_or_else(|p| p.into_inner());
+        let note = (new.store != cur.store).then(|| {
+            "history settings (budgets, compression level) apply from the next server start"
+                .to_string()
+        });
+        new.store = cur.store.clone();
+        self.set_size_latest(new.size_latest);
+        if new.ui != cur.ui {
+            self.ui.send_replace(Arc::new(new.ui.clone()));
+        }
+        *cur = new;
+        drop(cur);
+        self.bump();
+        note
+    }
+
+    /// Choose latest-client sizing (the default is the smallest client, as tmux), refitting
+    /// every session to its clients.
     pub fn set_size_latest(&self, on: bool) {
-        self.state().size_latest = on;
+        let mut st = self.state();
+        if st.size_latest == on {
+            return;
+        }
+        st.size_latest = on;
+        let ids: Vec<u32> = st.sessions.iter().map(|s| s.id).collect();
+        for sid in ids {
+            Self::fit_session(&mut st, sid);
+        }
     }
 
     /// Move a client to another session.

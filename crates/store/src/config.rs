@@ -26,7 +26,7 @@ pub const DEFAULT_RETENTION_PANE_BYTES: u64 = 1024 * 1024 * 1024;
 pub const COMPRESS_QUEUE_DEPTH: usize = 2;
 
 /// Configuration of an [`crate::Env`] and the stores opened in it.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoreConfig {
     /// Seal the open segment at this many encoded bytes (clamped to
     /// [`MIN_SEGMENT_BYTES`]..=[`MAX_SEGMENT_BYTES`]).

@@ -87,9 +87,15 @@ fn session_name(server: &Server, sid: u32) -> Option<String> {
 }
 
 async fn attached(server: &Arc<Server>, conn: &mut Conn, client: u64, name: String) -> CmdResult {
-    conn.send(&Response::Attached { session: name })
-        .await
-        .map_err(io)?;
+    let mut ui = server.ui.subscribe();
+    let first_ui = (**ui.borrow_and_update()).clone();
+    conn.send(&Response::Attached {
+        session: name,
+        ui: first_ui,
+        config_error: server.config.config_error.clone(),
+    })
+    .await
+    .map_err(io)?;
     let mut rd = conn.take_reader().ok_or("connection already split")?;
     let (tx, mut inbox) = tokio::sync::mpsc::channel::<Request>(INBOX_DEPTH);
     let reader = tokio::spawn(async move {
@@ -162,6 +168,11 @@ async fn attached(server: &Arc<Server>, conn: &mut Conn, client: u64, name: Stri
             r = changes.changed() => {
                 if r.is_err() { break Ok(()); }
                 dirty = true;
+            }
+            r = ui.changed() => {
+                if r.is_err() { break Ok(()); }
+                let new = (**ui.borrow_and_update()).clone();
+                conn.send(&Response::Ui(new)).await.map_err(io)?;
             }
             msg = async { search.as_mut()?.recv().await }, if search.is_some() => match msg {
                 Some(msg) => conn.send(&msg).await.map_err(io)?,
@@ -423,6 +434,7 @@ fn compose(
                     _ => 1003,
                 },
                 mouse_sgr: m.mouse_encoding == spool_term::MouseEncoding::Sgr,
+                kitty_keys: m.kitty[t.alt_screen() as usize].current(),
             },
             exited: pane.exit().map(|e| e.status),
             links,

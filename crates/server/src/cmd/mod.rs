@@ -15,6 +15,7 @@ mod list_panes;
 mod list_sessions;
 mod new_session;
 mod new_tab;
+mod reload;
 mod resize;
 mod search;
 mod send;
@@ -55,6 +56,7 @@ pub async fn dispatch(server: &Arc<Server>, conn: &mut Conn, req: Request) -> Cm
         Request::Kill { target } => kill::run(server, conn, target).await,
         Request::KillServer => kill::server(server, conn).await,
         Request::Stats => stats::run(server, conn).await,
+        Request::Reload => reload::run(server, conn).await,
         Request::Attach { target, cols, rows } => {
             attach::run(server, conn, target, cols, rows).await
         }

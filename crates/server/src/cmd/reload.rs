@@ -1,0 +1,18 @@
+//! `spool reload`: re-read the config file. A bad file is an error naming its line and column,
+//! and the server keeps the config it had; a good one takes effect at once (see
+//! [`Server::apply_settings`]).
+
+use std::sync::Arc;
+
+use spool_proto::Response;
+
+use super::{io, CmdResult};
+use crate::conn::Conn;
+use crate::server::Server;
+
+pub async fn run(server: &Arc<Server>, conn: &mut Conn) -> CmdResult {
+    let config = crate::config::load().map_err(|e| format!("{e}; the config in effect is kept"))?;
+    let note = server.apply_settings(config);
+    tracing::info!("config reloaded");
+    conn.send(&Response::Reloaded { note }).await.map_err(io)
+}
