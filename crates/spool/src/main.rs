@@ -8,7 +8,6 @@ use clap::{Parser, Subcommand};
 mod attach;
 mod client;
 mod cmd;
-mod config;
 
 /// jemalloc returns freed memory to the OS (after a burst of output, RSS goes back down).
 #[global_allocator]
@@ -84,6 +83,13 @@ enum Command {
     KillServer,
     /// Memory accounts, RSS and per-pane history of the server.
     Stats(cmd::stats::Args),
+    /// Re-read the config file ($XDG_CONFIG_HOME/spool/config.toml).
+    ///
+    /// Keys, bindings, the status line and window_size change at once for every attached
+    /// client; history settings wait for the next server start. A bad file is reported with
+    /// its line and column, and the server keeps the config it had.
+    #[command(alias = "source-file")]
+    Reload,
     /// Run the server in the foreground (for service managers; clients start one on demand).
     Server,
     /// Tools for developing and checking spool itself.
@@ -118,6 +124,7 @@ fn main() {
         Some(Command::Kill(a)) => cmd::kill::run(&target, a),
         Some(Command::KillServer) => cmd::kill::server(&target),
         Some(Command::Stats(a)) => cmd::stats::run(&target, a),
+        Some(Command::Reload) => cmd::reload::run(&target),
         Some(Command::Server) => cmd::server::run(&target),
         Some(Command::Debug(c)) => cmd::debug::run(c).map(|()| 0),
     };

@@ -6,8 +6,10 @@
 //! the main loop owns all state. Memory: the panes' visible rows, the frame shown, and scroll
 //! mode's row cache of fixed capacity — nothing that grows with history.
 
+mod keys;
 mod render;
 mod scroll;
+mod status;
 mod tty;
 
 use std::collections::BTreeMap;
@@ -17,14 +19,14 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Result};
+use spool_proto::ui::{BindKey, Command, UiConfig};
 use spool_proto::{frame, Action, PaneModes, PaneView, Request, Response, Update, WireRow};
 
-use self::render::{Cell, CursorState, Grid, Pen, Renderer};
+pub use self::keys::Key;
+use self::keys::{key_at, Mouse};
+use self::render::{CursorState, Grid, Pen, Renderer};
 use self::scroll::Scroll;
 use crate::client::Target;
-
-/// The default prefix key: C-b, as in tmux.
-pub const DEFAULT_PREFIX: u8 = 0x02;
 
 /// How long a message stays in the status line.
 const MESSAGE_TIME: Duration = Duration::from_secs(3);
@@ -44,7 +46,7 @@ impl Args {
 
 enum Event {
     Input(Vec<u8>),
-    Server(Response),
+    Server(Box<Response>),
     ServerGone,
     Resize,
 }
@@ -80,11 +82,26 @@ struct Client {
     panes: BTreeMap<u32, PaneState>,
     renderer: Renderer,
     mode: Mode,
-    prefix: u8,
+    /// Prefix key, bindings and status line, from the server's config.
+    ui: UiConfig,
     message: Option<(String, Instant)>,
     outer: PaneModes,
     out: Vec<u8>,
     detached: Option<String>,
+    /// Whether the outer terminal speaks the kitty keyboard protocol (asked at attach with
+    /// `CSI ? u`, followed by a DA1 query every terminal answers).
+    kitty: Probe,
+    /// The DA1 answer that ends the probe has not arrived yet.
+    awaiting_da1: bool,
+    /// The code of a key a binding consumed, whose kitty release report is dropped too.
+    eat_release: Option<u32>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Probe {
+    Pending,
+    Yes,
+    No,
 }
 
 pub fn run(target: &Target, a: Args) -> crate::cmd::Exit {
@@ -94,12 +111,16 @@ pub fn run(target: &Target, a: Args) -> crate::cmd::Exit {
     }
     let mut c = target.connect()?;
     let (cols, rows) = tty::size(1);
-    let session = match c.request(&Request::Attach {
+    let (session, ui, config_error) = match c.request(&Request::Attach {
         target: a.target,
         cols,
         rows,
     })? {
-        Response::Attached { session } => session,
+        Response::Attached {
+            session,
+            ui,
+            config_error,
+        } => (session, ui, config_error),
         other => bail!("unexpected answer: {other:?}"),
     };
     let sock = c.into_stream();
@@ -112,7 +133,7 @@ pub fn run(target: &Target, a: Args) -> crate::cmd::Exit {
             loop {
                 match frame::read::<Response>(&mut r) {
                     Ok(resp) => {
-                        if tx.send(Event::Server(resp)).is_err() {
+                        if tx.send(Event::Server(Box::new(resp))).is_err() {
                             return;
                         }
                     }
@@ -155,15 +176,26 @@ pub fn run(target: &Target, a: Args) -> crate::cmd::Exit {
         panes: BTreeMap::new(),
         renderer: Renderer::new(),
         mode: Mode::Normal,
-        prefix: crate::config::load().prefix,
+        ui,
         message: None,
         outer: PaneModes::default(),
         out: Vec::new(),
         detached: None,
+        kitty: Probe::Pending,
+        awaiting_da1: true,
+        eat_release: None,
     };
-    // Alternate screen, mouse reporting (SGR) for wheel scrolling and click-to-focus.
-    client.write(b"\x1b[?1049h\x1b[H\x1b[2J\x1b[?1000h\x1b[?1002h\x1b[?1006h");
+    if let Some(e) = config_error {
+        client.say(format!("config not used: {e}"));
+    }
+    // Alternate screen, mouse reporting (SGR) for wheel scrolling and click-to-focus, and the
+    // kitty keyboard probe.
+    client.write(b"\x1b[?1049h\x1b[H\x1b[2J\x1b[?1000h\x1b[?1002h\x1b[?1006h\x1b[?u\x1b[c");
     let result = client.run(&rx);
+    if client.kitty == Probe::Yes {
+        // Back to the keyboard flags the terminal had before (pushed when the probe answered).
+        client.write(b"\x1b[<u");
+    }
     client.write(
         b"\x1b[?1000l\x1b[?1002l\x1b[?1006l\x1b[?1004l\x1b[?2004l\x1b[?1l\x1b>\x1b[0 q\x1b[0m\x1b[?25h\x1b[?1049l",
     );
@@ -200,7 +232,7 @@ impl Client {
                 Err(mpsc::RecvTimeoutError::Disconnected) => return Ok(()),
             };
             match ev {
-                Some(Event::Server(r)) => self.on_server(r),
+                Some(Event::Server(r)) => self.on_server(*r),
                 Some(Event::ServerGone) => {
                     self.detached.get_or_insert_with(|| "server exited".into());
                 }
@@ -220,7 +252,7 @@ impl Client {
             // Drain what else is waiting before drawing: one frame per batch.
             while let Ok(ev) = rx.try_recv() {
                 match ev {
-                    Event::Server(r) => self.on_server(r),
+                    Event::Server(r) => self.on_server(*r),
                     Event::ServerGone => {
                         self.detached.get_or_insert_with(|| "server exited".into());
                     }
@@ -258,6 +290,10 @@ impl Client {
     fn on_server_inner(&mut self, r: Response) {
         match r {
             Response::Update(u) => self.apply(*u),
+            Response::Ui(ui) => {
+                self.ui = ui;
+                self.say("config reloaded");
+            }
             Response::Detached { reason } => self.detached = Some(reason),
             Response::Error { message } => self.say(message),
             Response::HistoryRows {
@@ -378,6 +414,9 @@ impl Client {
             "\x1b[?1004h",
             "\x1b[?1004l",
         );
+        if self.kitty == Probe::Yes && m.kitty_keys != self.outer.kitty_keys {
+            s.push_str(&format!("\x1b[={};1u", m.kitty_keys));
+        }
         self.outer = m;
         if !s.is_empty() {
             self.write(s.as_bytes());
@@ -393,66 +432,75 @@ impl Client {
         let mut i = 0;
         let mut pass = Vec::new();
         while i < bytes.len() {
+            let rest = &bytes[i..];
             // Mouse reports from the outer terminal (SGR encoding).
-            if bytes[i..].starts_with(b"\x1b[<") {
-                if let Some((len, ev)) = parse_sgr_mouse(&bytes[i..]) {
+            if rest.starts_with(b"\x1b[<") {
+                if let Some((len, ev)) = keys::parse_sgr_mouse(rest) {
                     self.flush_input(&mut pass);
                     self.on_mouse(ev);
                     i += len;
                     continue;
                 }
             }
+            if let Some(len) = self.probe_answer(rest) {
+                i += len;
+                continue;
+            }
             match std::mem::replace(&mut self.mode, Mode::Normal) {
-                Mode::Normal => {
-                    if bytes[i] == self.prefix {
-                        self.flush_input(&mut pass);
+                Mode::Normal => i += self.normal_input(rest, &mut pass),
+                Mode::Prefix => {
+                    let (len, key) = key_at(rest);
+                    i += len;
+                    if key == Key::Release {
                         self.mode = Mode::Prefix;
                     } else {
-                        pass.push(bytes[i]);
+                        self.eat_release =
+                            rest.get(..len).and_then(keys::kitty_key).map(|k| k.code);
+                        self.prefix_key(key);
                     }
-                    i += 1;
-                }
-                Mode::Prefix => {
-                    let (len, key) = key_at(&bytes[i..]);
-                    i += len;
-                    self.prefix_key(key);
                 }
                 Mode::ConfirmKill => {
-                    if bytes[i] == b'y' || bytes[i] == b'Y' {
-                        self.send(&Request::Act(Action::KillPane));
+                    let (len, key) = key_at(rest);
+                    i += len;
+                    match key {
+                        Key::Release => self.mode = Mode::ConfirmKill,
+                        Key::Byte(b'y' | b'Y') => self.send(&Request::Act(Action::KillPane)),
+                        _ => {}
                     }
-                    i += 1;
                 }
                 Mode::Prompt(kind, mut text) => {
-                    match bytes[i] {
-                        b'\r' | b'\n' => {
+                    let (len, key) = key_at(rest);
+                    i += len;
+                    match key {
+                        Key::Byte(b'\r' | b'\n') => {
                             let a = match kind {
                                 PromptKind::RenameTab => Action::RenameTab(text),
                                 PromptKind::Session => Action::SwitchSession(text),
                             };
                             self.send(&Request::Act(a));
                         }
-                        0x1b | 0x03 => {}
-                        0x7f | 0x08 => {
+                        Key::Escape | Key::Byte(0x03) => {}
+                        Key::Byte(0x7f | 0x08) => {
                             text.pop();
                             self.mode = Mode::Prompt(kind, text);
                         }
-                        b if b >= 0x20 => {
-                            let (len, _) = key_at(&bytes[i..]);
-                            if let Ok(s) = std::str::from_utf8(&bytes[i..i + len]) {
+                        Key::Byte(b) if b >= 0x20 => {
+                            text.push(b as char);
+                            self.mode = Mode::Prompt(kind, text);
+                        }
+                        Key::Other if rest[0] != 0x1b => {
+                            if let Ok(s) = std::str::from_utf8(&rest[..len]) {
                                 text.push_str(s);
                             }
-                            i += len - 1;
                             self.mode = Mode::Prompt(kind, text);
                         }
                         _ => self.mode = Mode::Prompt(kind, text),
                     }
-                    i += 1;
                 }
                 Mode::Scroll(mut s) => {
-                    let (len, key) = key_at(&bytes[i..]);
+                    let (len, key) = key_at(rest);
                     i += len;
-                    let stay = s.key(key);
+                    let stay = key == Key::Release || s.key(key);
                     if s.want_copy {
                         let screen = self.panes.get(&s.pane).map_or(&[][..], |p| &p.rows[..]);
                         let text = s.selection_text(screen, OSC52_MAX);
@@ -465,6 +513,56 @@ impl Client {
         }
         self.flush_input(&mut pass);
         self.pump_scroll();
+    }
+
+    /// Input in normal mode: the prefix key (in legacy or kitty encoding) starts a binding;
+    /// everything else is for the pane, escape sequences whole. Returns the bytes consumed.
+    fn normal_input(&mut self, rest: &[u8], pass: &mut Vec<u8>) -> usize {
+        if let Some((len, press)) = keys::prefix_at(rest, self.ui.prefix) {
+            if press {
+                self.flush_input(pass);
+                self.mode = Mode::Prefix;
+            }
+            return len;
+        }
+        if rest.starts_with(b"\x1b[") {
+            if let Some(end) = keys::csi_end(rest) {
+                let seq = &rest[..end];
+                let eaten = self.eat_release.is_some_and(|code| {
+                    keys::kitty_key(seq).is_some_and(|k| k.code == code && k.event == 3)
+                });
+                if eaten {
+                    self.eat_release = None;
+                } else {
+                    pass.extend_from_slice(seq);
+                }
+                return end;
+            }
+        }
+        pass.push(rest[0]);
+        1
+    }
+
+    /// The outer terminal's answers to the kitty keyboard probe, consumed while it is pending:
+    /// `CSI ? flags u` means supported (the current flags are pushed, to be restored at exit),
+    /// the DA1 answer that follows ends the probe.
+    fn probe_answer(&mut self, rest: &[u8]) -> Option<usize> {
+        if !self.awaiting_da1 {
+            return None;
+        }
+        if let Some(len) = keys::kitty_flags_reply(rest).filter(|_| self.kitty == Probe::Pending) {
+            self.kitty = Probe::Yes;
+            self.write(b"\x1b[>0u");
+            self.outer.kitty_keys = 0;
+            self.mirror_modes();
+            return Some(len);
+        }
+        let len = keys::da1_reply(rest)?;
+        self.awaiting_da1 = false;
+        if self.kitty == Probe::Pending {
+            self.kitty = Probe::No;
+        }
+        Some(len)
     }
 
     /// Put `text` on the outer terminal's clipboard (OSC 52).
@@ -484,33 +582,62 @@ impl Client {
     }
 
     fn prefix_key(&mut self, key: Key) {
+        let bk = match key {
+            Key::Byte(b) => BindKey::Byte(b),
+            Key::Escape => BindKey::Byte(0x1b),
+            Key::Up => BindKey::Up,
+            Key::Down => BindKey::Down,
+            Key::Left => BindKey::Left,
+            Key::Right => BindKey::Right,
+            Key::PageUp => BindKey::PageUp,
+            Key::PageDown => BindKey::PageDown,
+            Key::Home => BindKey::Home,
+            Key::End => BindKey::End,
+            Key::Release | Key::Other => return,
+        };
+        // The prefix twice sends it to the pane, unless it is bound to something else.
+        let command = match self.ui.binding(bk) {
+            None if bk == BindKey::Byte(self.ui.prefix) => Command::SendPrefix,
+            None => return,
+            Some(c) => c,
+        };
+        self.run_command(command, key == Key::PageUp);
+    }
+
+    fn run_command(&mut self, command: Command, page_up: bool) {
         let act = |c: &mut Client, a: Action| c.send(&Request::Act(a));
-        match key {
-            Key::Byte(b) if b == self.prefix => {
-                let p = self.prefix;
+        match command {
+            Command::SendPrefix => {
+                let p = self.ui.prefix;
                 self.send(&Request::Input(vec![p]));
             }
-            Key::Byte(b'd') => self.send(&Request::Detach),
-            Key::Byte(b'c') => act(self, Action::NewTab),
-            Key::Byte(b'n') => act(self, Action::NextTab),
-            Key::Byte(b'p') => act(self, Action::PrevTab),
-            Key::Byte(b @ b'0'..=b'9') => act(self, Action::SelectTab((b - b'0') as u16)),
-            Key::Byte(b'%') => act(self, Action::Split { horizontal: true }),
-            Key::Byte(b'"') => act(self, Action::Split { horizontal: false }),
-            Key::Left | Key::Byte(b'h') => act(self, Action::Focus(0)),
-            Key::Down | Key::Byte(b'j') => act(self, Action::Focus(1)),
-            Key::Up | Key::Byte(b'k') => act(self, Action::Focus(2)),
-            Key::Right | Key::Byte(b'l') => act(self, Action::Focus(3)),
-            Key::Byte(b'z') => act(self, Action::Zoom),
-            Key::Byte(b'x') => {
-                self.mode = Mode::ConfirmKill;
+            Command::Detach => self.send(&Request::Detach),
+            Command::NewTab => act(self, Action::NewTab),
+            Command::NextTab => act(self, Action::NextTab),
+            Command::PrevTab => act(self, Action::PrevTab),
+            Command::SelectTab(i) => act(self, Action::SelectTab(i)),
+            Command::SplitRight => act(self, Action::Split { horizontal: true }),
+            Command::SplitBelow => act(self, Action::Split { horizontal: false }),
+            Command::Focus(d) => act(self, Action::Focus(d)),
+            Command::Zoom => act(self, Action::Zoom),
+            Command::KillPane => self.mode = Mode::ConfirmKill,
+            Command::ScrollMode => {
+                // PageUp enters scroll mode a page up, as in tmux.
+                let up = if page_up {
+                    self.active()
+                        .map_or(0, |p| p.view.h.saturating_sub(1) as u64)
+                } else {
+                    0
+                };
+                self.enter_scroll(up);
             }
-            Key::Byte(b'[') => self.enter_scroll(0),
-            Key::Byte(b',') => self.mode = Mode::Prompt(PromptKind::RenameTab, String::new()),
-            Key::Byte(b's') => self.mode = Mode::Prompt(PromptKind::Session, String::new()),
-            Key::Byte(b'r') => self.renderer.invalidate(),
-            Key::Byte(b'?') => self.say(HELP),
-            _ => {}
+            Command::RenameTab => self.mode = Mode::Prompt(PromptKind::RenameTab, String::new()),
+            Command::ChooseSession => self.mode = Mode::Prompt(PromptKind::Session, String::new()),
+            Command::Redraw => self.renderer.invalidate(),
+            Command::Help => {
+                let h = help(&self.ui);
+                self.say(h);
+            }
         }
     }
 
@@ -680,31 +807,15 @@ impl Client {
     fn status(&mut self, g: &mut Grid, cursor: &mut CursorState) {
         let Some(u) = &self.update else { return };
         let y = self.rows.saturating_sub(1);
-        let bar = Pen {
-            run: spool_proto::WireRun {
-                fg: 0x100_0000,
-                bg: 0x100_0002,
-                ..Default::default()
-            },
-            link: 0,
-        };
-        for x in 0..self.cols {
-            g.set(
-                x,
-                y,
-                Cell {
-                    text: " ".into(),
-                    width: 1,
-                    pen: bar,
-                },
-            );
-        }
+        let st = &self.ui.status;
+        status::clear(g, y, self.cols, st);
+        let pen = status::pen(st);
         if let Mode::Prompt(kind, text) = &self.mode {
             let label = match kind {
                 PromptKind::RenameTab => "rename tab: ",
                 PromptKind::Session => "switch to session: ",
             };
-            let x = g.put_str(0, y, &format!("{label}{text}"), bar);
+            let x = g.put_str(0, y, &format!("{label}{text}"), pen);
             cursor.pos = Some((x, y));
             return;
         }
@@ -718,27 +829,14 @@ impl Client {
                 .map(|(m, _)| m.clone()),
         };
         if let Some(m) = msg {
-            g.put_str(0, y, &m, bar);
+            g.put_str(0, y, &m, pen);
             return;
         }
-        let mut x = g.put_str(0, y, &format!("[{}] ", u.session), bar);
-        for (i, t) in u.tabs.iter().enumerate() {
-            let mark = if t.active {
-                "*"
-            } else if t.activity {
-                "#"
-            } else {
-                ""
-            };
-            let zoom = if t.active && u.zoomed { "Z" } else { "" };
-            let name: String = t.name.chars().take(20).collect();
-            x = g.put_str(x, y, &format!("{i}:{name}{mark}{zoom} "), bar);
-        }
-        let clock = clock();
-        let cx = self.cols.saturating_sub(clock.len() as u16 + 1);
-        if cx > x {
-            g.put_str(cx, y, &clock, bar);
-        }
+        let title = self
+            .active()
+            .map(|p| p.view.title.clone())
+            .unwrap_or_default();
+        status::draw(g, y, self.cols, st, u, &title);
     }
 }
 
@@ -767,111 +865,26 @@ fn base64(data: &[u8]) -> String {
     out
 }
 
-const HELP: &str = "C-b: c tab  n/p 0-9 tabs  % \" split  arrows/hjkl focus  z zoom  x kill  [ scroll (/ search, v select, y copy, [ ] prompts)  , rename  s session  d detach";
-
-/// Local time as HH:MM.
-fn clock() -> String {
-    // SAFETY: time/localtime_r fill a tm we own.
-    unsafe {
-        let t = libc::time(std::ptr::null_mut());
-        let mut tm: libc::tm = std::mem::zeroed();
-        libc::localtime_r(&t, &mut tm);
-        format!("{:02}:{:02}", tm.tm_hour, tm.tm_min)
-    }
-}
-
-/// A key as the bindings see it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Key {
-    Byte(u8),
-    Up,
-    Down,
-    Left,
-    Right,
-    PageUp,
-    PageDown,
-    Home,
-    End,
-    Escape,
-    Other,
-}
-
-/// The key at the start of `b` and how many bytes it took.
-pub fn key_at(b: &[u8]) -> (usize, Key) {
-    if b.first() == Some(&0x1b) {
-        let seq = |s: &[u8]| b.starts_with(s);
-        for (s, k) in [
-            (&b"\x1b[A"[..], Key::Up),
-            (b"\x1bOA", Key::Up),
-            (b"\x1b[B", Key::Down),
-            (b"\x1bOB", Key::Down),
-            (b"\x1b[C", Key::Right),
-            (b"\x1bOC", Key::Right),
-            (b"\x1b[D", Key::Left),
-            (b"\x1bOD", Key::Left),
-            (b"\x1b[5~", Key::PageUp),
-            (b"\x1b[6~", Key::PageDown),
-            (b"\x1b[H", Key::Home),
-            (b"\x1b[F", Key::End),
-        ] {
-            if seq(s) {
-                return (s.len(), k);
-            }
+/// The help line: the bindings in effect.
+fn help(ui: &UiConfig) -> String {
+    let key = |k: BindKey| match k {
+        BindKey::Byte(b' ') => "Space".to_string(),
+        BindKey::Byte(b) if b < 0x20 => format!("C-{}", (b + 0x60) as char),
+        BindKey::Byte(b) => (b as char).to_string(),
+        other => format!("{other:?}"),
+    };
+    let mut parts: Vec<String> = Vec::new();
+    for (k, c) in &ui.bindings {
+        if matches!(c, Command::SelectTab(_)) {
+            continue;
         }
-        if b.len() == 1 {
-            return (1, Key::Escape);
-        }
-        // Some other sequence: skip it whole (CSI ... final byte).
-        if b.get(1) == Some(&b'[') {
-            let end = b[2..]
-                .iter()
-                .position(|&c| (0x40..=0x7e).contains(&c))
-                .map_or(b.len(), |p| p + 3);
-            return (end, Key::Other);
-        }
-        return (1, Key::Escape);
+        parts.push(format!("{} {c:?}", key(*k)));
     }
-    let len = match b[0] {
-        0xc0..=0xdf => 2,
-        0xe0..=0xef => 3,
-        0xf0..=0xf7 => 4,
-        _ => 1,
-    }
-    .min(b.len());
-    (
-        len,
-        if len == 1 {
-            Key::Byte(b[0])
-        } else {
-            Key::Other
-        },
+    format!(
+        "{}: {}  0-9 tabs  (scroll: / ? search n N, : goto, v y copy, [ ] prompts, q quit)",
+        key(BindKey::Byte(ui.prefix)),
+        parts.join("  ")
     )
-}
-
-/// A mouse report from the outer terminal.
-#[derive(Clone, Copy, Debug)]
-struct Mouse {
-    button: u16,
-    x: u16,
-    y: u16,
-    release: bool,
-}
-
-/// Parse `ESC [ < b ; x ; y (M|m)` (1-based coordinates) at the start of `b`.
-fn parse_sgr_mouse(b: &[u8]) -> Option<(usize, Mouse)> {
-    let end = b.iter().position(|&c| c == b'M' || c == b'm')?;
-    let body = std::str::from_utf8(&b[3..end]).ok()?;
-    let mut it = body.split(';').map(|v| v.parse::<u16>().ok());
-    let (button, x, y) = (it.next()??, it.next()??, it.next()??);
-    Some((
-        end + 1,
-        Mouse {
-            button,
-            x: x.saturating_sub(1),
-            y: y.saturating_sub(1),
-            release: b[end] == b'm',
-        },
-    ))
 }
 
 #[cfg(test)]

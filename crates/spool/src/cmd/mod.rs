@@ -6,6 +6,7 @@ pub mod ls;
 pub mod new;
 pub mod new_tab;
 pub mod panes;
+pub mod reload;
 pub mod resize;
 pub mod search;
 pub mod send;

@@ -34,15 +34,18 @@ pub fn run(target: &Target) -> Exit {
         .with_writer(std::sync::Mutex::new(file))
         .with_ansi(false)
         .init();
-    let cfg = crate::config::try_load().unwrap_or_else(|e| {
-        tracing::warn!("{e}; using the default settings");
-        crate::config::Config::default()
-    });
+    let (settings, config_error) = match spool_server::config::load() {
+        Ok(c) => (c, None),
+        Err(e) => {
+            tracing::warn!("{e}; using the default settings");
+            (spool_server::config::Config::default(), Some(e))
+        }
+    };
     let config = spool_server::ServerConfig {
         socket: target.socket.clone(),
         state_dir: spool_proto::paths::state_dir(&name),
-        store: cfg.store,
-        size_latest: cfg.size_latest,
+        settings,
+        config_error,
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -1,0 +1,107 @@
+//! The status line: `left`, the tabs, `right`, from the server's config ([`Status`]), drawn in
+//! the last row of the client's terminal.
+
+use spool_proto::ui::{expand, Status, STATUS_FIELDS, TAB_FIELDS};
+use spool_proto::{Update, WireRun};
+
+use super::render::{Cell, Grid, Pen};
+
+/// The longest tab name shown; longer names are cut.
+const TAB_NAME_MAX: usize = 20;
+
+/// The status line's pen.
+pub fn pen(st: &Status) -> Pen {
+    Pen {
+        run: WireRun {
+            fg: st.fg,
+            bg: st.bg,
+            ..Default::default()
+        },
+        link: 0,
+    }
+}
+
+/// Fill row `y` with the status line's background.
+pub fn clear(g: &mut Grid, y: u16, cols: u16, st: &Status) {
+    let pen = pen(st);
+    for x in 0..cols {
+        g.set(
+            x,
+            y,
+            Cell {
+                text: " ".into(),
+                width: 1,
+                pen,
+            },
+        );
+    }
+}
+
+/// Draw the status line for update `u`; `title` is the focused pane's.
+pub fn draw(g: &mut Grid, y: u16, cols: u16, st: &Status, u: &Update, title: &str) {
+    let pen = pen(st);
+    let value = |k: &str| match k {
+        "session" => u.session.clone(),
+        "title" => title.to_string(),
+        "host" => host(),
+        "time" => now("%H:%M"),
+        "date" => now("%Y-%m-%d"),
+        _ => String::new(),
+    };
+    // Formats were checked by the server; an error here can only mean an older server.
+    let left = expand(&st.left, STATUS_FIELDS, value).unwrap_or_default();
+    let mut x = g.put_str(0, y, &left, pen);
+    for (i, t) in u.tabs.iter().enumerate() {
+        let mut flags = String::new();
+        if t.active {
+            flags.push('*');
+        } else if t.activity {
+            flags.push('#');
+        }
+        if t.active && u.zoomed {
+            flags.push('Z');
+        }
+        let tab = expand(&st.tab, TAB_FIELDS, |k| match k {
+            "index" => i.to_string(),
+            "name" => t.name.chars().take(TAB_NAME_MAX).collect(),
+            "flags" => flags.clone(),
+            _ => String::new(),
+        })
+        .unwrap_or_default();
+        x = g.put_str(x, y, &tab, pen);
+    }
+    let right = expand(&st.right, STATUS_FIELDS, value).unwrap_or_default();
+    let w = spool_store::width::str_width(&right) as u16;
+    let rx = cols.saturating_sub(w + 1);
+    if rx > x {
+        g.put_str(rx, y, &right, pen);
+    }
+}
+
+/// Local time formatted by strftime.
+fn now(fmt: &str) -> String {
+    let Ok(cfmt) = std::ffi::CString::new(fmt) else {
+        return String::new();
+    };
+    let mut buf = [0u8; 64];
+    // SAFETY: time/localtime_r fill a tm we own; strftime writes at most buf.len() bytes.
+    let n = unsafe {
+        let t = libc::time(std::ptr::null_mut());
+        let mut tm: libc::tm = std::mem::zeroed();
+        libc::localtime_r(&t, &mut tm);
+        libc::strftime(buf.as_mut_ptr().cast(), buf.len(), cfmt.as_ptr(), &tm)
+    };
+    String::from_utf8_lossy(&buf[..n]).into_owned()
+}
+
+/// This machine's short host name.
+fn host() -> String {
+    let mut buf = [0u8; 256];
+    // SAFETY: gethostname writes at most buf.len() bytes into our buffer.
+    if unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) } != 0 {
+        return String::new();
+    }
+    let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+    let name = String::from_utf8_lossy(&buf[..end]).into_owned();
+    name.split('.').next().unwrap_or_default().to_string()
+}
