@@ -291,3 +291,51 @@ fn session_size_follows_the_smallest_or_the_latest_client() {
         assert!(ls().contains(want), "latest={latest}: {}", ls());
     }
 }
+
+#[test]
+fn config_sets_prefix_bindings_and_status_and_reload_keeps_it_on_error() {
+    let s = TestServer::new();
+    let dir = s.dir.path().join("config/spool");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("config.toml");
+    std::fs::write(
+        &file,
+        "prefix = \"C-a\"\n[bindings]\n\"|\" = \"split-right\"\n[status]\nleft = \"<{session}> \"\n",
+    )
+    .unwrap();
+    let t = Outer::new(&s, 100, 24, "new -s cfg");
+    t.until("the configured status line", |s| {
+        last_line(s).starts_with("<cfg> 0:")
+    });
+    let panes = || s.ok(&["panes", "-t", "cfg"]).lines().count();
+    let until_panes = |n: usize| {
+        assert!(
+            s.eventually(Duration::from_secs(10), || panes() == n),
+            "want {n} panes: {}",
+            s.ok(&["panes", "-t", "cfg"])
+        )
+    };
+    t.keys(&["C-a", "|"]);
+    until_panes(2);
+    // A bad file: reload fails naming the line and column, and the old config stays.
+    std::fs::write(
+        &file,
+        "prefix = \"C-a\"\n[bindings]\n\"|\" = \"split-sideways\"\n",
+    )
+    .unwrap();
+    let out = s.run(&["reload"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("line 3, column 7"), "{err}");
+    assert!(err.contains("kept"), "{err}");
+    t.keys(&["C-a", "|"]);
+    until_panes(3);
+    // A good file takes effect in the attached client at once: prefix back to C-b, new status.
+    std::fs::write(&file, "[status]\nleft = \"#{session}# \"\n").unwrap();
+    s.ok(&["reload"]);
+    t.until("the reloaded status line", |s| {
+        last_line(s).starts_with("#cfg# ")
+    });
+    t.keys(&["C-b", "%"]);
+    until_panes(4);
+}

@@ -1,6 +1,8 @@
 //! A real spool server on a temporary socket, driven through the real `spool` binary.
 #![allow(dead_code)]
 
+pub mod pty;
+
 use std::path::PathBuf;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
