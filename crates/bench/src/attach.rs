@@ -31,11 +31,8 @@ struct Outer {
 impl Outer {
     fn spawn(cmd: &mut Command, cols: u16, rows: u16) -> Result<Outer> {
         let (master, child) = crate::rawpty::spawn_on_pty(cmd, cols, rows)?;
-        let screen = spool_term::Terminal::new(
-            cols as usize,
-            rows as usize,
-            spool_term::history::NoHistory,
-        );
+        let screen =
+            spool_term::Terminal::new(cols as usize, rows as usize, spool_term::history::NoHistory);
         Ok(Outer {
             master,
             child,
