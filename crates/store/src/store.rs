@@ -121,6 +121,9 @@ pub(crate) struct State {
     disk_raw_bytes: u64,
     lost_rows: u64,
     last_error: Option<String>,
+    /// Workers that wrote segments and have not yet enforced the total budget: `flush` waits
+    /// for them too, so that when it returns the budget holds.
+    enforcing: u32,
 }
 
 impl State {
@@ -317,6 +320,7 @@ impl Store {
             disk_raw_bytes,
             lost_rows: 0,
             last_error: None,
+            enforcing: 0,
         };
         let shared = Arc::new(Shared {
             id,
@@ -370,7 +374,7 @@ impl Store {
     pub fn flush(&self) -> Result<(), StoreError> {
         self.shared.seal_and_submit();
         let mut st = self.lock();
-        while st.write_seq < st.next_seq {
+        while st.write_seq < st.next_seq || st.enforcing > 0 {
             st = self
                 .shared
                 .drained
@@ -648,10 +652,12 @@ impl Shared {
                 self.write_segment(&mut st, p, res);
             }
             self.prune_for_pane(&mut st);
+            st.enforcing += 1;
         }
         self.env.release_slots(done);
         // Budgets hold before anyone waiting in `flush` is told the segments are written.
         self.env.enforce_total();
+        self.lock().enforcing -= 1;
         self.drained.notify_all();
     }
 
