@@ -392,3 +392,93 @@ pub struct Update {
     pub active_pane: u32,
     pub zoomed: bool,
 }
+
+impl Update {
+    /// Fold a newer update into this one, as if both had been applied in turn: the newer
+    /// layout, modes and cursors, with the rows this one sent that the newer one did not resend.
+    /// A client that cannot draw as fast as updates arrive keeps one merged update per pane
+    /// instead of a queue, so what it holds is bounded by its screen.
+    pub fn merge(&mut self, newer: Update) {
+        let mut older = std::mem::replace(self, newer);
+        for pane in &mut self.panes {
+            if pane.full {
+                continue;
+            }
+            let Some(old) = older.panes.iter_mut().find(|p| p.id == pane.id) else {
+                continue;
+            };
+            if (old.w, old.h) != (pane.w, pane.h) {
+                continue;
+            }
+            pane.full = old.full;
+            let mut rows = std::mem::take(&mut old.rows);
+            rows.retain(|(y, _)| !pane.rows.iter().any(|(ny, _)| ny == y));
+            rows.append(&mut pane.rows);
+            pane.rows = rows;
+            let mut links = std::mem::take(&mut old.links);
+            links.retain(|(id, _)| !pane.links.iter().any(|(n, _)| n == id));
+            links.append(&mut pane.links);
+            pane.links = links;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view(id: u32, full: bool, rows: &[(u16, &str)]) -> PaneView {
+        PaneView {
+            id,
+            w: 10,
+            h: 5,
+            full,
+            rows: rows
+                .iter()
+                .map(|(y, t)| {
+                    (
+                        *y,
+                        WireRow {
+                            text: t.to_string(),
+                            ..Default::default()
+                        },
+                    )
+                })
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn merged_updates_apply_like_both_in_turn() {
+        let mut a = Update {
+            panes: vec![
+                view(1, false, &[(0, "a0"), (1, "a1")]),
+                view(2, false, &[(0, "x")]),
+            ],
+            ..Default::default()
+        };
+        let b = Update {
+            panes: vec![view(1, false, &[(1, "b1"), (2, "b2")])],
+            active_pane: 1,
+            ..Default::default()
+        };
+        a.merge(b);
+        assert_eq!(a.active_pane, 1);
+        assert_eq!(a.panes.len(), 1, "a pane gone from the layout is dropped");
+        let mut rows: Vec<(u16, &str)> = a.panes[0]
+            .rows
+            .iter()
+            .map(|(y, r)| (*y, r.text.as_str()))
+            .collect();
+        rows.sort();
+        assert_eq!(rows, [(0, "a0"), (1, "b1"), (2, "b2")]);
+        // A full update replaces whatever was pending.
+        a.merge(Update {
+            panes: vec![view(1, true, &[(4, "f")])],
+            ..Default::default()
+        });
+        assert_eq!(a.panes[0].rows.len(), 1);
+        assert!(a.panes[0].full);
+    }
+}
