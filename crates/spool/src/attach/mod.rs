@@ -44,8 +44,13 @@ impl Args {
     }
 }
 
+/// The update the main loop has not applied yet (see `run`).
+type PendingUpdate = std::sync::Arc<std::sync::Mutex<Option<Update>>>;
+
 enum Event {
     Input(Vec<u8>),
+    /// An update waits in the `PendingUpdate`.
+    UpdateReady,
     Server(Box<Response>),
     ServerGone,
     Resize,
@@ -88,6 +93,7 @@ struct Client {
     outer: PaneModes,
     out: Vec<u8>,
     detached: Option<String>,
+    pending: PendingUpdate,
     /// Whether the outer terminal speaks the kitty keyboard protocol (asked at attach with
     /// `CSI ? u`, followed by a DA1 query every terminal answers).
     kitty: Probe,
@@ -126,12 +132,30 @@ pub fn run(target: &Target, a: Args) -> crate::cmd::Exit {
     let sock = c.into_stream();
     let reader = sock.try_clone()?;
     let (tx, rx) = mpsc::channel::<Event>();
+    // Screen updates are merged here rather than queued: when the outer terminal is slower than
+    // the updates (a congested ssh link), the client holds one merged update, never a backlog.
+    // (Other answers are one per request, or a search's capped stream of matches.)
+    let pending: PendingUpdate = Default::default();
     {
         let tx = tx.clone();
+        let pending = pending.clone();
         std::thread::spawn(move || {
             let mut r = reader;
             loop {
                 match frame::read::<Response>(&mut r) {
+                    Ok(Response::Update(u)) => {
+                        let mut p = pending.lock().unwrap_or_else(|e| e.into_inner());
+                        match p.as_mut() {
+                            Some(older) => older.merge(*u),
+                            None => {
+                                *p = Some(*u);
+                                drop(p);
+                                if tx.send(Event::UpdateReady).is_err() {
+                                    return;
+                                }
+                            }
+                        }
+                    }
                     Ok(resp) => {
                         if tx.send(Event::Server(Box::new(resp))).is_err() {
                             return;
@@ -181,6 +205,7 @@ pub fn run(target: &Target, a: Args) -> crate::cmd::Exit {
         outer: PaneModes::default(),
         out: Vec::new(),
         detached: None,
+        pending,
         kitty: Probe::Pending,
         awaiting_da1: true,
         eat_release: None,
@@ -233,6 +258,7 @@ impl Client {
             };
             match ev {
                 Some(Event::Server(r)) => self.on_server(*r),
+                Some(Event::UpdateReady) => self.take_update(),
                 Some(Event::ServerGone) => {
                     self.detached.get_or_insert_with(|| "server exited".into());
                 }
@@ -253,6 +279,7 @@ impl Client {
             while let Ok(ev) = rx.try_recv() {
                 match ev {
                     Event::Server(r) => self.on_server(*r),
+                    Event::UpdateReady => self.take_update(),
                     Event::ServerGone => {
                         self.detached.get_or_insert_with(|| "server exited".into());
                     }
@@ -270,6 +297,18 @@ impl Client {
                 }
             }
             self.draw();
+        }
+    }
+
+    fn take_update(&mut self) {
+        let u = self
+            .pending
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(u) = u {
+            self.apply(u);
+            self.pump_scroll();
         }
     }
 

@@ -39,14 +39,20 @@ impl Drop for RawMode {
 /// (cols, rows) of the terminal on `fd`.
 pub fn size(fd: RawFd) -> (u16, u16) {
     // SAFETY: TIOCGWINSZ fills a winsize.
-    unsafe {
+    let (cols, rows) = unsafe {
         let mut ws: libc::winsize = std::mem::zeroed();
         if libc::ioctl(fd, libc::TIOCGWINSZ, &mut ws) == 0 && ws.ws_col > 0 && ws.ws_row > 0 {
             (ws.ws_col, ws.ws_row)
         } else {
             (80, 24)
         }
-    }
+    };
+    // The frames the client composes and keeps are this size: a terminal claiming 65535x65535
+    // must not make them gigabytes. The server clamps panes to the same limits.
+    (
+        cols.min(spool_term::MAX_COLS as u16),
+        rows.min(spool_term::MAX_ROWS as u16),
+    )
 }
 
 static WINCH_PIPE: AtomicI32 = AtomicI32::new(-1);
