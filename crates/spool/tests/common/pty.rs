@@ -52,6 +52,10 @@ impl Pty {
         }
     }
 
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn write(&self, b: &[u8]) {
         // SAFETY: writing our bytes to our fd.
         let n = unsafe { libc::write(self.master.as_raw_fd(), b.as_ptr().cast(), b.len()) };
