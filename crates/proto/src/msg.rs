@@ -379,6 +379,11 @@ pub struct TabView {
     pub activity: bool,
 }
 
+/// Most matches of one scroll-mode search an attached client is sent (it remembers this many;
+/// one more tells it there were more). The search stops there, so neither side queues the
+/// matches of a pattern that hits every line of months of history.
+pub const ATTACHED_SEARCH_MATCHES_MAX: usize = 100_000;
+
 /// What an attached client should show now.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Update {

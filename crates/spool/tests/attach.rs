@@ -174,12 +174,12 @@ fn attach_run_split_tabs_detach_reattach() {
 }
 
 #[test]
-fn scroll_to_the_first_of_100k_lines() {
+fn scroll_to_the_first_of_120k_lines() {
     let s = TestServer::new();
     let t = Outer::new(&s, 80, 24, "");
     t.until("the status line", |s| last_line(s).starts_with("[0] 0:"));
-    t.keys(&["seq -f 'line %g' 1 100000", "Enter"]);
-    t.until("the last line", |s| s.contains("line 100000\n"));
+    t.keys(&["seq -f 'line %g' 1 120000", "Enter"]);
+    t.until("the last line", |s| s.contains("line 120000\n"));
     // Scroll mode, top of history: the first line, from the disk store.
     t.keys(&["C-b", "["]);
     t.keys(&["g"]);
@@ -210,8 +210,15 @@ fn scroll_to_the_first_of_100k_lines() {
     t.until("the newest match", |s| {
         s.lines().next().unwrap().contains("?line 7777[0-9]$ 1/10") && s.contains("line 77779\n")
     });
+    // A pattern matching every row: the client is sent (and keeps) a bounded number of matches,
+    // and says there were more.
+    t.keys(&["/"]);
+    t.keys(&["[a-z]", "Enter"]);
+    t.until("the capped match count", |s| {
+        s.lines().next().unwrap().contains("/100000+")
+    });
     t.keys(&["q"]);
-    t.until("live again", |s| s.contains("line 100000"));
+    t.until("live again", |s| s.contains("line 120000"));
 }
 
 #[test]

@@ -115,6 +115,9 @@ async fn attached(server: &Arc<Server>, conn: &mut Conn, client: u64, name: Stri
     // Scroll mode's search, running beside the frames (a new search replaces — and so
     // cancels — the one before).
     let mut search: Option<tokio::sync::mpsc::Receiver<Response>> = None;
+    // Distinct rows matched so far (as the client counts them) and the last one.
+    let mut search_hits = 0usize;
+    let mut last_hit: Option<u64> = None;
     let result = loop {
         if dirty {
             dirty = false;
@@ -153,6 +156,8 @@ async fn attached(server: &Arc<Server>, conn: &mut Conn, client: u64, name: Stri
                 }
                 Some(Request::Search { target, pattern }) => {
                     search = None;
+                    search_hits = 0;
+                    last_hit = None;
                     match super::search::spawn(server, target, pattern) {
                         Ok(rx) => search = Some(rx),
                         Err(message) => conn.send(&Response::Error { message }).await.map_err(io)?,
@@ -175,7 +180,20 @@ async fn attached(server: &Arc<Server>, conn: &mut Conn, client: u64, name: Stri
                 conn.send(&Response::Ui(new)).await.map_err(io)?;
             }
             msg = async { search.as_mut()?.recv().await }, if search.is_some() => match msg {
-                Some(msg) => conn.send(&msg).await.map_err(io)?,
+                Some(msg) => {
+                    if let Response::SearchMatch(h) = &msg {
+                        if h.row.is_some() && h.row != last_hit {
+                            search_hits += 1;
+                            last_hit = h.row;
+                        }
+                    }
+                    conn.send(&msg).await.map_err(io)?;
+                    if search_hits > spool_proto::ATTACHED_SEARCH_MATCHES_MAX {
+                        // Enough: the client keeps no more. Dropping the receiver stops the scan.
+                        search = None;
+                        conn.send(&Response::End).await.map_err(io)?;
+                    }
+                }
                 None => search = None,
             },
             _ = tokio::time::sleep_until(until), if wake.is_some() => dirty = true,

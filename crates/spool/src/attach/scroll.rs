@@ -16,8 +16,8 @@ use super::Key;
 pub const CACHE_ROWS: usize = 4096;
 
 /// Search matches remembered per search (stored row numbers, 8 bytes each); past this,
-/// later matches are dropped and the label says so.
-pub const MAX_MATCHES: usize = 100_000;
+/// later matches are dropped and the label says so. (The server sends one more at most.)
+pub const MAX_MATCHES: usize = spool_proto::ATTACHED_SEARCH_MATCHES_MAX;
 
 /// A search in scroll mode: matches come from the server's history search; the pattern also
 /// highlights them in the rows shown.
