@@ -1,13 +1,13 @@
 //! A pane: a child process on a PTY, the emulator that reads its output, and its history.
 //!
 //! ```text
-//!  child ──PTY──► reader task: read ≤ READ_CHUNK ─► Terminal::feed ─► rows ─► Store
+//!  child ──PTY──► reader task: chunks ≤ READ_CHUNK ─(≤ READ_AHEAD)─► Terminal::feed ─► Store
 //!        ◄─────── writer task ◄── input queue (≤ INPUT_MAX bytes: keys, pastes, replies)
 //! ```
 //!
-//! There is no userspace queue of pane output: the reader feeds the emulator directly, so the
-//! kernel's PTY buffer is the only back-pressure, and a program that prints faster than the
-//! emulator parses is simply slowed down, as on a real terminal.
+//! Output is read at most a chunk or two ahead of the emulator (so reading and parsing
+//! overlap), never further: the kernel's PTY buffer is the back-pressure, and a program that
+//! prints faster than the emulator parses is simply slowed down, as on a real terminal.
 
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::path::PathBuf;
@@ -22,6 +22,11 @@ use tokio::sync::{watch, Notify};
 /// Bytes read from the PTY per emulator call. 64 KiB is what Linux PTYs hand over at once
 /// under load; larger reads would only hold the terminal lock longer.
 pub const READ_CHUNK: usize = 64 * 1024;
+
+/// Chunks read ahead of the emulator: one is read while the one before is parsed. Enough to
+/// keep the program writing while a chunk is parsed; more would only hold memory. A busy pane
+/// thus holds at most `(READ_AHEAD + 1) × READ_CHUNK` = 128 KiB of output; an idle one none.
+pub const READ_AHEAD: usize = 1;
 
 /// Most input bytes waiting for a program that does not read its terminal. A paste larger than
 /// this is refused with an error rather than queued without bound.
@@ -218,10 +223,48 @@ impl Pane {
     }
 
     /// Read the PTY until EOF, feeding the emulator. Returns when all output is processed.
+    ///
+    /// Reading and parsing overlap: a reader task fills chunks while this one feeds the
+    /// previous chunk to the emulator, so the program is not stalled on a full PTY buffer for
+    /// the whole time a chunk is being parsed. At most [`READ_AHEAD`] chunks wait between them.
     pub async fn read_loop(self: &Arc<Self>) {
-        let mut buf = vec![0u8; READ_CHUNK];
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<u8>>(READ_AHEAD);
+        let reader = tokio::spawn(self.clone().read_chunks(tx));
+        while let Some(chunk) = rx.recv().await {
+            let replies = tokio::task::block_in_place(|| {
+                let mut t = self.term();
+                t.feed(&chunk);
+                t.take_replies()
+            });
+            drop(chunk);
+            if !replies.is_empty() {
+                // Replies are small and bounded by the emulator; drop if input is full.
+                let _ = self.write_input(&replies);
+            }
+            self.output_batches.fetch_add(1, Ordering::Relaxed);
+            self.changes.send_modify(|v| *v = v.wrapping_add(1));
+        }
+        let _ = reader.await;
+        self.eof.store(true, Ordering::Relaxed);
+        self.input_ready.notify_one();
+        self.finish_if_done();
+        self.changes.send_modify(|v| *v = v.wrapping_add(1));
+    }
+
+    /// Read the PTY in chunks of up to [`READ_CHUNK`] until EOF (or the pane is closed), handing
+    /// each to `read_loop`. A chunk is allocated only when there is output, so an idle pane holds
+    /// no read buffer.
+    async fn read_chunks(self: Arc<Self>, tx: tokio::sync::mpsc::Sender<Vec<u8>>) {
         let mut closed = self.closed.subscribe();
         loop {
+            // A slot first: no chunk is read while READ_AHEAD chunks wait to be parsed.
+            let permit = tokio::select! {
+                p = tx.reserve() => match p {
+                    Ok(p) => p,
+                    Err(_) => break,
+                },
+                _ = closed.wait_for(|c| *c) => break,
+            };
             let ready = tokio::select! {
                 r = self.master.readable() => r,
                 _ = closed.wait_for(|c| *c) => break,
@@ -233,18 +276,21 @@ impl Pane {
                     break;
                 }
             };
+            let mut buf: Vec<u8> = Vec::new();
             // A PTY master hands over at most one line-discipline buffer (4 KiB) per read:
-            // gather reads until the chunk is nearly full or the PTY is empty, then feed the
-            // emulator once, so its per-call costs (lock, wake-ups) are paid per 64 KiB.
+            // gather reads until the chunk is nearly full or the PTY is empty, then hand the
+            // chunk over once, so the emulator's per-call costs are paid per 64 KiB.
             let res = guard.try_io(|fd| {
+                buf.reserve_exact(READ_CHUNK);
                 let mut filled = 0usize;
-                while buf.len() - filled >= 4096 {
-                    // SAFETY: read into the unfilled part of our buffer from a valid fd.
+                while READ_CHUNK - filled >= 4096 {
+                    // SAFETY: read into the unfilled, reserved part of our buffer from a valid
+                    // fd; `set_len` below covers only the bytes the kernel wrote.
                     let n = unsafe {
                         libc::read(
                             fd.as_raw_fd(),
-                            buf[filled..].as_mut_ptr().cast(),
-                            buf.len() - filled,
+                            buf.as_mut_ptr().add(filled).cast(),
+                            READ_CHUNK - filled,
                         )
                     };
                     if n > 0 {
@@ -268,17 +314,9 @@ impl Pane {
                 Err(_would_block) => continue,
                 Ok(Ok(0)) => break,
                 Ok(Ok(n)) => {
-                    let replies = tokio::task::block_in_place(|| {
-                        let mut t = self.term();
-                        t.feed(&buf[..n]);
-                        t.take_replies()
-                    });
-                    if !replies.is_empty() {
-                        // Replies are small and bounded by the emulator; drop if input is full.
-                        let _ = self.write_input(&replies);
-                    }
-                    self.output_batches.fetch_add(1, Ordering::Relaxed);
-                    self.changes.send_modify(|v| *v = v.wrapping_add(1));
+                    // SAFETY: the kernel initialized the first `n` bytes (see above).
+                    unsafe { buf.set_len(n) };
+                    permit.send(buf);
                 }
                 // EIO: every holder of the slave side closed it.
                 Ok(Err(e)) if e.raw_os_error() == Some(libc::EIO) => break,
@@ -289,10 +327,6 @@ impl Pane {
                 }
             }
         }
-        self.eof.store(true, Ordering::Relaxed);
-        self.input_ready.notify_one();
-        self.finish_if_done();
-        self.changes.send_modify(|v| *v = v.wrapping_add(1));
     }
 
     /// Write queued input to the PTY as the program accepts it.
