@@ -369,6 +369,9 @@ pub struct PaneView {
     pub links: Vec<(u32, String)>,
     /// Display rows of history above the screen (for scroll bars and scroll mode).
     pub history_rows: u64,
+    /// The program holds its output (DEC 2026): keep showing the last frame of this pane —
+    /// rows, cursor, modes — at the position given. Nothing else in this view is meaningful.
+    pub held: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -406,13 +409,24 @@ impl Update {
     pub fn merge(&mut self, newer: Update) {
         let mut older = std::mem::replace(self, newer);
         for pane in &mut self.panes {
-            if pane.full {
-                continue;
-            }
             let Some(old) = older.panes.iter_mut().find(|p| p.id == pane.id) else {
                 continue;
             };
-            if (old.w, old.h) != (pane.w, pane.h) {
+            // Link URIs are sent once per client: keep every one, the newer winning.
+            let mut links = std::mem::take(&mut old.links);
+            links.retain(|(id, _)| !pane.links.iter().any(|(n, _)| n == id));
+            links.append(&mut pane.links);
+            if pane.held {
+                // Still the older frame, perhaps moved.
+                let (x, y) = (pane.x, pane.y);
+                *pane = std::mem::take(old);
+                pane.x = x;
+                pane.y = y;
+                pane.links = links;
+                continue;
+            }
+            pane.links = links;
+            if pane.full || (old.w, old.h) != (pane.w, pane.h) {
                 continue;
             }
             pane.full = old.full;
@@ -420,10 +434,6 @@ impl Update {
             rows.retain(|(y, _)| !pane.rows.iter().any(|(ny, _)| ny == y));
             rows.append(&mut pane.rows);
             pane.rows = rows;
-            let mut links = std::mem::take(&mut old.links);
-            links.retain(|(id, _)| !pane.links.iter().any(|(n, _)| n == id));
-            links.append(&mut pane.links);
-            pane.links = links;
         }
     }
 }
@@ -478,6 +488,21 @@ mod tests {
             .collect();
         rows.sort();
         assert_eq!(rows, [(0, "a0"), (1, "b1"), (2, "b2")]);
+        // A held pane keeps the pending frame (moved if the layout moved it).
+        a.merge(Update {
+            panes: vec![PaneView {
+                id: 1,
+                x: 3,
+                w: 10,
+                h: 5,
+                held: true,
+                ..Default::default()
+            }],
+            ..Default::default()
+        });
+        assert_eq!(a.panes[0].rows.len(), 3);
+        assert_eq!(a.panes[0].x, 3);
+        assert!(!a.panes[0].held);
         // A full update replaces whatever was pending.
         a.merge(Update {
             panes: vec![view(1, true, &[(4, "f")])],

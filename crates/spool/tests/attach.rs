@@ -346,3 +346,40 @@ fn config_sets_prefix_bindings_and_status_and_reload_keeps_it_on_error() {
     t.keys(&["C-b", "%"]);
     until_panes(4);
 }
+
+#[test]
+fn a_pane_holding_its_output_keeps_its_last_frame() {
+    let s = TestServer::new();
+    let t = Outer::new(&s, 100, 24, "");
+    t.until("the status line", |s| last_line(s).starts_with("[0] 0:"));
+    // This pane shows a line, then holds its output (DEC 2026) for most of a second...
+    t.keys(&[
+        "sleep 1; echo keep-me; sleep 0.5; printf '\\033[?2026h'; sleep 0.7; echo during; printf '\\033[?2026l'",
+        "Enter",
+    ]);
+    // ...while a pane beside it keeps the client busy with updates.
+    s.ok(&[
+        "split",
+        "-h",
+        "-t",
+        "0",
+        "--",
+        "sh",
+        "-c",
+        "while :; do date +%N; sleep 0.05; done",
+    ]);
+    t.until("the line before the hold", |s| s.contains("\nkeep-me"));
+    let end = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let screen = t.screen_of("0");
+        if screen.contains("\nduring") {
+            break;
+        }
+        assert!(
+            screen.contains("\nkeep-me"),
+            "the held pane lost its frame:\n{screen}"
+        );
+        assert!(std::time::Instant::now() < end, "the hold never ended");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}

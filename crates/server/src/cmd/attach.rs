@@ -403,6 +403,17 @@ fn compose(
                 let d = Instant::from_std(d);
                 wake = Some(wake.map_or(d, |w| w.min(d)));
             }
+            // Still listed, so the client keeps the pane (and the rows it has) rather than
+            // taking its absence for the pane being gone.
+            panes.push(PaneView {
+                id: pane.id,
+                x: r.x,
+                y: r.y,
+                w: r.w,
+                h: r.h,
+                held: true,
+                ..Default::default()
+            });
             continue;
         }
         let mut hashes = Vec::with_capacity(t.rows());
@@ -457,6 +468,7 @@ fn compose(
             exited: pane.exit().map(|e| e.status),
             links,
             history_rows: pane.store.len(),
+            held: false,
         };
         drop(t);
         sent.rows.insert(pane.id, (r.w, r.h, hashes));

@@ -377,6 +377,14 @@ impl Client {
     fn apply(&mut self, u: Update) {
         let ids: Vec<u32> = u.panes.iter().map(|p| p.id).collect();
         for mut v in u.panes.iter().cloned() {
+            if v.held {
+                // The program holds its output: keep the last frame, wherever the pane now is.
+                if let Some(st) = self.panes.get_mut(&v.id) {
+                    st.view.x = v.x;
+                    st.view.y = v.y;
+                }
+                continue;
+            }
             for (id, uri) in std::mem::take(&mut v.links) {
                 self.renderer
                     .remember_link((v.id as u64) << 32 | id as u64, uri);
@@ -399,6 +407,11 @@ impl Client {
         let mut u = u;
         for p in &mut u.panes {
             p.rows.clear();
+            if p.held {
+                if let Some(st) = self.panes.get(&p.id) {
+                    *p = st.view.clone();
+                }
+            }
         }
         // A pane no longer in the layout is forgotten.
         let layout: Vec<u32> = u.panes.iter().map(|p| p.id).collect();
