@@ -89,10 +89,15 @@ fn session_name(server: &Server, sid: u32) -> Option<String> {
 async fn attached(server: &Arc<Server>, conn: &mut Conn, client: u64, name: String) -> CmdResult {
     let mut ui = server.ui.subscribe();
     let first_ui = (**ui.borrow_and_update()).clone();
+    let config_error = server
+        .config_error
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone();
     conn.send(&Response::Attached {
         session: name,
         ui: first_ui,
-        config_error: server.config.config_error.clone(),
+        config_error,
     })
     .await
     .map_err(io)?;
@@ -112,12 +117,8 @@ async fn attached(server: &Arc<Server>, conn: &mut Conn, client: u64, name: Stri
     // Compose only when something may have changed: typing alone changes nothing until the
     // program echoes, and a frame sent for it would delay the echo's frame by FRAME_INTERVAL.
     let mut dirty = true;
-    // Scroll mode's search, running beside the frames (a new search replaces — and so
-    // cancels — the one before).
-    let mut search: Option<tokio::sync::mpsc::Receiver<Response>> = None;
-    // Distinct rows matched so far (as the client counts them) and the last one.
-    let mut search_hits = 0usize;
-    let mut last_hit: Option<u64> = None;
+    // Scroll mode's search, running beside the frames.
+    let mut search = ClientSearch::default();
     let result = loop {
         if dirty {
             dirty = false;
@@ -155,12 +156,8 @@ async fn attached(server: &Arc<Server>, conn: &mut Conn, client: u64, name: Stri
                     break Ok(());
                 }
                 Some(Request::Search { target, pattern }) => {
-                    search = None;
-                    search_hits = 0;
-                    last_hit = None;
-                    match super::search::spawn(server, target, pattern) {
-                        Ok(rx) => search = Some(rx),
-                        Err(message) => conn.send(&Response::Error { message }).await.map_err(io)?,
+                    for msg in search.start(server, target, pattern) {
+                        conn.send(&msg).await.map_err(io)?;
                     }
                 }
                 Some(req) => {
@@ -179,28 +176,90 @@ async fn attached(server: &Arc<Server>, conn: &mut Conn, client: u64, name: Stri
                 let new = (**ui.borrow_and_update()).clone();
                 conn.send(&Response::Ui(new)).await.map_err(io)?;
             }
-            msg = async { search.as_mut()?.recv().await }, if search.is_some() => match msg {
-                Some(msg) => {
-                    if let Response::SearchMatch(h) = &msg {
-                        if h.row.is_some() && h.row != last_hit {
-                            search_hits += 1;
-                            last_hit = h.row;
-                        }
-                    }
+            msg = async { search.rx.as_mut()?.recv().await }, if search.rx.is_some() => {
+                for msg in search.filter(msg) {
                     conn.send(&msg).await.map_err(io)?;
-                    if search_hits > spool_proto::ATTACHED_SEARCH_MATCHES_MAX {
-                        // Enough: the client keeps no more. Dropping the receiver stops the scan.
-                        search = None;
-                        conn.send(&Response::End).await.map_err(io)?;
-                    }
                 }
-                None => search = None,
-            },
+            }
             _ = tokio::time::sleep_until(until), if wake.is_some() => dirty = true,
         }
     };
     reader.abort();
     result
+}
+
+/// An attached client's scroll-mode search: one at a time, and exactly one `End` for every
+/// search it asked for — a replaced or cancelled search (an empty pattern cancels) gets its
+/// `End` when it is dropped, so the client can tell a late message of an old search from the
+/// new one's. The client keeps one match per row and needs only the row number, so that is
+/// all it is sent, at most `ATTACHED_SEARCH_MATCHES_MAX` + 1 rows: the stream is small and
+/// bounded whatever the pattern and the history.
+#[derive(Default)]
+struct ClientSearch {
+    rx: Option<tokio::sync::mpsc::Receiver<Response>>,
+    rows: usize,
+    last: Option<u64>,
+}
+
+impl ClientSearch {
+    fn start(
+        &mut self,
+        server: &Arc<Server>,
+        target: Option<String>,
+        pattern: String,
+    ) -> Vec<Response> {
+        let mut out = Vec::new();
+        if self.rx.take().is_some() {
+            out.push(Response::End);
+        }
+        self.rows = 0;
+        self.last = None;
+        if pattern.is_empty() {
+            return out;
+        }
+        match super::search::spawn(server, target, pattern) {
+            Ok(rx) => self.rx = Some(rx),
+            Err(message) => {
+                out.push(Response::Error { message });
+                out.push(Response::End);
+            }
+        }
+        out
+    }
+
+    /// What to forward of a message from the search task (`None`: it ended without one).
+    fn filter(&mut self, msg: Option<Response>) -> Vec<Response> {
+        match msg {
+            Some(Response::SearchMatch(h)) => {
+                let Some(row) = h.row.filter(|r| Some(*r) != self.last) else {
+                    return Vec::new(); // a screen match, or the same row again
+                };
+                self.last = Some(row);
+                self.rows += 1;
+                let hit = Response::SearchMatch(spool_proto::SearchHit {
+                    row: Some(row),
+                    line: h.line,
+                    col: 0,
+                    text: String::new(),
+                });
+                if self.rows > spool_proto::ATTACHED_SEARCH_MATCHES_MAX {
+                    // One past what the client keeps tells it there were more; stop the scan.
+                    self.rx = None;
+                    return vec![hit, Response::End];
+                }
+                vec![hit]
+            }
+            Some(Response::Error { message }) => {
+                self.rx = None;
+                vec![Response::Error { message }, Response::End]
+            }
+            Some(Response::End) | None => {
+                self.rx = None;
+                vec![Response::End]
+            }
+            Some(other) => vec![other],
+        }
+    }
 }
 
 /// The focused pane of the client's session.
