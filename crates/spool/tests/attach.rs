@@ -217,6 +217,14 @@ fn scroll_to_the_first_of_120k_lines() {
     t.until("the capped match count", |s| {
         s.lines().next().unwrap().contains("/100000+")
     });
+    // A search replaced while it runs: nothing of the old one shows in the new one's results.
+    t.keys(&["/"]);
+    t.keys(&["[a-z]", "Enter", "/"]);
+    t.keys(&["line 7777[0-9]$", "Enter"]);
+    t.until("the new search's own matches", |s| {
+        let top = s.lines().next().unwrap();
+        top.contains("/line 7777[0-9]$ 1/10 ") && s.contains("line 77770\n")
+    });
     t.keys(&["q"]);
     t.until("live again", |s| s.contains("line 120000"));
 }

@@ -28,6 +28,11 @@ use self::render::{CursorState, Grid, Pen, Renderer};
 use self::scroll::Scroll;
 use crate::client::Target;
 
+/// How long the client waits for the outer terminal to answer its probe (CSI ? u, DA1).
+const PROBE_TIME: Duration = Duration::from_secs(2);
+/// Longest probe answer kept across reads.
+const PROBE_CARRY: usize = 64;
+
 /// How long a message stays in the status line.
 const MESSAGE_TIME: Duration = Duration::from_secs(3);
 
@@ -94,11 +99,18 @@ struct Client {
     out: Vec<u8>,
     detached: Option<String>,
     pending: PendingUpdate,
+    /// `End`s still to come for searches that were replaced or cancelled: until they arrive,
+    /// search results are an old search's and are dropped.
+    stale_search_ends: u32,
     /// Whether the outer terminal speaks the kitty keyboard protocol (asked at attach with
     /// `CSI ? u`, followed by a DA1 query every terminal answers).
     kitty: Probe,
     /// The DA1 answer that ends the probe has not arrived yet.
     awaiting_da1: bool,
+    /// When to stop waiting for it (a terminal that never answers).
+    probe_until: Instant,
+    /// The start of a probe answer split across reads, kept for the next read (≤ PROBE_CARRY).
+    carry: Vec<u8>,
     /// The code of a key a binding consumed, whose kitty release report is dropped too.
     eat_release: Option<u32>,
 }
@@ -206,8 +218,11 @@ pub fn run(target: &Target, a: Args) -> crate::cmd::Exit {
         out: Vec::new(),
         detached: None,
         pending,
+        stale_search_ends: 0,
         kitty: Probe::Pending,
         awaiting_da1: true,
+        probe_until: Instant::now() + PROBE_TIME,
+        carry: Vec::new(),
         eat_release: None,
     };
     if let Some(e) = config_error {
@@ -217,6 +232,7 @@ pub fn run(target: &Target, a: Args) -> crate::cmd::Exit {
     // kitty keyboard probe.
     client.write(b"\x1b[?1049h\x1b[H\x1b[2J\x1b[?1000h\x1b[?1002h\x1b[?1006h\x1b[?u\x1b[c");
     let result = client.run(&rx);
+    client.finish_probe(&rx);
     if client.kitty == Probe::Yes {
         // Back to the keyboard flags the terminal had before (pushed when the probe answered).
         client.write(b"\x1b[<u");
@@ -323,6 +339,19 @@ impl Client {
             for req in s.take_requests() {
                 let _ = frame::write(&mut self.sock, &req);
             }
+            self.stale_search_ends += std::mem::take(&mut s.superseded);
+        }
+    }
+
+    /// Scroll mode ends: a search still running is cancelled (its `End` is still to come).
+    fn leave_scroll(&mut self, s: &scroll::Scroll) {
+        self.stale_search_ends += s.superseded;
+        if s.search_running() {
+            self.send(&Request::Search {
+                target: Some(format!("%{}", s.pane)),
+                pattern: String::new(),
+            });
+            self.stale_search_ends += 1;
         }
     }
 
@@ -334,7 +363,13 @@ impl Client {
                 self.say("config reloaded");
             }
             Response::Detached { reason } => self.detached = Some(reason),
-            Response::Error { message } => self.say(message),
+            Response::Error { message } => {
+                // In scroll mode most likely the answer to its request (a page, a jump).
+                if let Mode::Scroll(s) = &mut self.mode {
+                    s.request_failed();
+                }
+                self.say(message)
+            }
             Response::HistoryRows {
                 pane,
                 from_bottom,
@@ -345,6 +380,9 @@ impl Client {
                     s.receive(pane, from_bottom, total, rows);
                 }
             }
+            Response::SearchMatch(_) | Response::SearchProgress { .. }
+                if self.stale_search_ends > 0 => {}
+            Response::End if self.stale_search_ends > 0 => self.stale_search_ends -= 1,
             Response::SearchMatch(hit) => {
                 if let Mode::Scroll(s) = &mut self.mode {
                     s.search_hit(hit.row);
@@ -481,10 +519,25 @@ impl Client {
     }
 
     fn on_input(&mut self, bytes: &[u8]) {
+        let joined;
+        let bytes = if self.carry.is_empty() {
+            bytes
+        } else {
+            joined = [std::mem::take(&mut self.carry).as_slice(), bytes].concat();
+            &joined[..]
+        };
+        if self.awaiting_da1 && Instant::now() > self.probe_until {
+            self.awaiting_da1 = false;
+        }
         let mut i = 0;
         let mut pass = Vec::new();
         while i < bytes.len() {
             let rest = &bytes[i..];
+            if self.awaiting_da1 && rest.len() < PROBE_CARRY && keys::partial_reply(rest) {
+                // Perhaps the start of the probe's answer: wait for the rest.
+                self.carry = rest.to_vec();
+                break;
+            }
             // Mouse reports from the outer terminal (SGR encoding).
             if rest.starts_with(b"\x1b[<") {
                 if let Some((len, ev)) = keys::parse_sgr_mouse(rest) {
@@ -498,6 +551,10 @@ impl Client {
                 i += len;
                 continue;
             }
+            if let Some(len) = self.eaten_release(rest) {
+                i += len;
+                continue;
+            }
             match std::mem::replace(&mut self.mode, Mode::Normal) {
                 Mode::Normal => i += self.normal_input(rest, &mut pass),
                 Mode::Prefix => {
@@ -506,8 +563,14 @@ impl Client {
                     if key == Key::Release {
                         self.mode = Mode::Prefix;
                     } else {
-                        self.eat_release =
-                            rest.get(..len).and_then(keys::kitty_key).map(|k| k.code);
+                        // The binding consumes this key: its release report (kitty protocol,
+                        // when the program asked for event types) is not the pane's either.
+                        self.eat_release = match (keys::kitty_key(&rest[..len]), key) {
+                            (Some(k), _) => Some(k.code),
+                            (None, Key::Byte(b)) if b < 0x20 => Some(b as u32 + 0x60),
+                            (None, Key::Byte(b)) => Some(b.to_ascii_lowercase() as u32),
+                            _ => None,
+                        };
                         self.prefix_key(key);
                     }
                 }
@@ -557,8 +620,11 @@ impl Client {
                         let screen = self.panes.get(&s.pane).map_or(&[][..], |p| &p.rows[..]);
                         let text = s.selection_text(screen, OSC52_MAX);
                         self.copy(&text);
+                        self.leave_scroll(&s);
                     } else if stay {
                         self.mode = Mode::Scroll(s);
+                    } else {
+                        self.leave_scroll(&s);
                     }
                 }
             }
@@ -579,20 +645,52 @@ impl Client {
         }
         if rest.starts_with(b"\x1b[") {
             if let Some(end) = keys::csi_end(rest) {
-                let seq = &rest[..end];
-                let eaten = self.eat_release.is_some_and(|code| {
-                    keys::kitty_key(seq).is_some_and(|k| k.code == code && k.event == 3)
-                });
-                if eaten {
-                    self.eat_release = None;
-                } else {
-                    pass.extend_from_slice(seq);
-                }
+                pass.extend_from_slice(&rest[..end]);
                 return end;
             }
         }
         pass.push(rest[0]);
         1
+    }
+
+    /// The client is leaving: if the terminal has not answered the probe yet, wait for it a
+    /// little, so the answer does not land in the shell the user returns to.
+    fn finish_probe(&mut self, rx: &mpsc::Receiver<Event>) {
+        let until = self
+            .probe_until
+            .min(Instant::now() + Duration::from_millis(300));
+        while self.awaiting_da1 {
+            let left = until.saturating_duration_since(Instant::now());
+            match rx.recv_timeout(left) {
+                Ok(Event::Input(b)) => {
+                    let mut all = std::mem::take(&mut self.carry);
+                    all.extend_from_slice(&b);
+                    for i in 0..all.len() {
+                        if keys::da1_reply(&all[i..]).is_some() {
+                            self.awaiting_da1 = false;
+                            break;
+                        }
+                    }
+                    self.carry = all;
+                    self.carry.truncate(PROBE_CARRY);
+                }
+                Ok(_) => {}
+                Err(_) => break,
+            }
+        }
+    }
+
+    /// The kitty release report of the key a binding consumed, in whatever mode comes next;
+    /// any other report of that key ends the wait for it.
+    fn eaten_release(&mut self, rest: &[u8]) -> Option<usize> {
+        let code = self.eat_release?;
+        if !rest.starts_with(b"\x1b[") {
+            return None;
+        }
+        let end = keys::csi_end(rest)?;
+        let k = keys::kitty_key(&rest[..end]).filter(|k| k.code == code)?;
+        self.eat_release = None;
+        (k.event == 3).then_some(end)
     }
 
     /// The outer terminal's answers to the kitty keyboard probe, consumed while it is pending:
@@ -746,7 +844,9 @@ impl Client {
                     if up {
                         s.scroll_up(3)
                     } else if !s.scroll_down(3) {
-                        self.mode = Mode::Normal;
+                        if let Mode::Scroll(s) = std::mem::replace(&mut self.mode, Mode::Normal) {
+                            self.leave_scroll(&s);
+                        }
                     }
                 }
                 _ if up => self.enter_scroll(3),

@@ -48,6 +48,9 @@ enum PromptKind {
     Goto,
 }
 
+/// An offset past any real history, used for "the top" until the history's size is known.
+const UNKNOWN_TOP: u64 = 1 << 53;
+
 pub struct Scroll {
     pub pane: u32,
     /// The prompt being typed in the pane's corner, if any, and what it is for.
@@ -77,6 +80,9 @@ pub struct Scroll {
     jump_top: bool,
     /// `y`/Enter asked to copy the selection (the client reads it and leaves scroll mode).
     pub want_copy: bool,
+    /// Searches this scroll mode replaced or cancelled before they ended: the client counts
+    /// their `End`s, still to come, so late results are not taken for the new search's.
+    pub superseded: u32,
     /// After a width change: where the view was, as a fraction of history, to restore once the
     /// new total is known.
     offset_hint: Option<f64>,
@@ -104,6 +110,7 @@ impl Scroll {
             jump_top: false,
             want_copy: false,
             offset_hint: None,
+            superseded: 0,
             discard_next: false,
         }
     }
@@ -214,8 +221,10 @@ impl Scroll {
         }
     }
 
+    /// The top of history, as an offset. Before the size is known: far enough to mean "the
+    /// top" (the first answer clamps it), small enough for signed row arithmetic.
     fn max_offset(&self) -> u64 {
-        self.total.unwrap_or(u64::MAX)
+        self.total.unwrap_or(UNKNOWN_TOP)
     }
 
     pub fn scroll_up(&mut self, n: u64) {
@@ -313,6 +322,12 @@ impl Scroll {
         true
     }
 
+    /// An answer will not come (the server said no): ask again when needed.
+    pub fn request_failed(&mut self) {
+        self.pending = false;
+        self.discard_next = false;
+    }
+
     /// `:N`: show the position N display rows above the bottom at the top of the view.
     fn goto(&mut self, text: &str) {
         if let Ok(n) = text.trim().parse::<u64>() {
@@ -321,12 +336,26 @@ impl Scroll {
         }
     }
 
+    /// A search has been asked for and has not ended.
+    pub fn search_running(&self) -> bool {
+        self.search.as_ref().is_some_and(|s| !s.done)
+    }
+
     fn start_search(&mut self, pattern: String, backward: bool) {
-        if pattern.is_empty() {
-            self.search = None;
-            return;
+        let re = regex::Regex::new(&pattern)
+            .ok()
+            .filter(|_| !pattern.is_empty());
+        if self.search_running() {
+            self.superseded += 1;
+            if re.is_none() {
+                // No new search to replace it: cancel it (an empty pattern).
+                self.outbox.push(Request::Search {
+                    target: Some(format!("%{}", self.pane)),
+                    pattern: String::new(),
+                });
+            }
         }
-        let Ok(re) = regex::Regex::new(&pattern) else {
+        let Some(re) = re else {
             self.search = None;
             return;
         };
@@ -418,8 +447,16 @@ impl Scroll {
         } else {
             self.height as u64 / 2
         };
+        if self.total.is_some_and(|t| from_bottom >= t) {
+            // History grew since the size was learned: learn it again.
+            self.total = None;
+            self.cache.clear();
+        }
         self.offset = (from_bottom + 1 + above).min(self.max_offset());
-        self.cy = (self.offset - from_bottom - 1).min(self.height.saturating_sub(1) as u64) as u16;
+        self.cy = self
+            .offset
+            .saturating_sub(from_bottom + 1)
+            .min(self.height.saturating_sub(1) as u64) as u16;
         self.cx = 0;
         if let Some(req) = self.wanted() {
             self.outbox.push(req);
