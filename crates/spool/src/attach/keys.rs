@@ -22,8 +22,16 @@ pub enum Key {
     Other,
 }
 
-/// Kitty keyboard protocol modifier bit for Ctrl (in `mods - 1`).
+/// Kitty keyboard protocol modifier bits (in `mods - 1`).
+const KITTY_SHIFT: u32 = 1;
 const KITTY_CTRL: u32 = 4;
+/// Caps Lock and Num Lock: reported with keys, but they change no binding.
+const KITTY_LOCKS: u32 = 64 | 128;
+
+/// Kitty's codes for modifier keys pressed alone (left/right shift, ctrl, alt, super, hyper,
+/// meta, and the ISO level shifts): never a binding, so a binding waiting for its key ignores
+/// them.
+const KITTY_MODIFIER_KEYS: std::ops::RangeInclusive<u32> = 57441..=57454;
 
 /// The key at the start of `b` and how many bytes it took.
 pub fn key_at(b: &[u8]) -> (usize, Key) {
@@ -41,7 +49,9 @@ pub fn key_at(b: &[u8]) -> (usize, Key) {
             (b"\x1b[5~", Key::PageUp),
             (b"\x1b[6~", Key::PageDown),
             (b"\x1b[H", Key::Home),
+            (b"\x1bOH", Key::Home),
             (b"\x1b[F", Key::End),
+            (b"\x1bOF", Key::End),
         ] {
             if seq(s) {
                 return (s.len(), k);
@@ -56,7 +66,7 @@ pub fn key_at(b: &[u8]) -> (usize, Key) {
             };
             let key = match kitty_key(&b[..end]) {
                 Some(k) => k.as_key(),
-                None => Key::Other,
+                None => modified_legacy(&b[..end]).unwrap_or(Key::Other),
             };
             return (end, key);
         }
@@ -79,6 +89,30 @@ pub fn key_at(b: &[u8]) -> (usize, Key) {
     )
 }
 
+/// `CSI 1 ; mods X` (arrows, Home, End) and `CSI 5|6 ; mods ~` (PageUp/Down) with no modifier
+/// but the locks: what terminals send for plain keys in the kitty protocol's "all keys" mode.
+fn modified_legacy(seq: &[u8]) -> Option<Key> {
+    let body = std::str::from_utf8(seq.strip_prefix(b"\x1b[")?).ok()?;
+    let (params, fin) = body.split_at(body.len().checked_sub(1)?);
+    let mut p = params.split(';');
+    let num = p.next()?;
+    let mods: u32 = p.next()?.split(':').next()?.parse().ok()?;
+    if mods.saturating_sub(1) & !KITTY_LOCKS != 0 {
+        return None;
+    }
+    Some(match (num, fin) {
+        ("1", "A") => Key::Up,
+        ("1", "B") => Key::Down,
+        ("1", "C") => Key::Right,
+        ("1", "D") => Key::Left,
+        ("1", "H") => Key::Home,
+        ("1", "F") => Key::End,
+        ("5", "~") => Key::PageUp,
+        ("6", "~") => Key::PageDown,
+        _ => return None,
+    })
+}
+
 /// Length of the CSI sequence at the start of `b` (through its final byte), if complete.
 pub fn csi_end(b: &[u8]) -> Option<usize> {
     b.get(2..)?
@@ -91,6 +125,10 @@ pub fn csi_end(b: &[u8]) -> Option<usize> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct KittyKey {
     pub code: u32,
+    /// The shifted key's code (`code:shifted`, flag 4), if sent.
+    pub shifted: Option<u32>,
+    /// The text the key produces (`;;text`, flag 16), first code point, if sent.
+    pub text: Option<u32>,
     /// Modifier bits (the sent value minus one): 1 shift, 2 alt, 4 ctrl, …
     pub mods: u32,
     /// 1 press, 2 repeat, 3 release.
@@ -100,21 +138,41 @@ pub struct KittyKey {
 impl KittyKey {
     /// The key as a legacy byte would have given it, for the bindings.
     fn as_key(self) -> Key {
-        if self.event != 1 {
+        if self.event != 1 || KITTY_MODIFIER_KEYS.contains(&self.code) {
             return Key::Release;
         }
-        let only_ctrl = self.mods & !KITTY_CTRL == 0;
+        let mods = self.mods & !KITTY_LOCKS;
         match self.code {
-            27 if self.mods == 0 => Key::Escape,
-            c if self.mods & KITTY_CTRL != 0 && only_ctrl => match c {
+            27 if mods == 0 => Key::Escape,
+            c if mods == KITTY_CTRL => match c {
                 0x61..=0x7a => Key::Byte(c as u8 - 0x60),
                 0x40..=0x5f => Key::Byte(c as u8 - 0x40),
+                0x20 => Key::Byte(0),
                 _ => Key::Other,
             },
-            c if self.mods & !1 == 0 && c < 0x80 => Key::Byte(c as u8),
+            c if mods == 0 && c < 0x80 => Key::Byte(c as u8),
+            c if mods == KITTY_SHIFT => {
+                // The code is the unshifted key: the shifted one comes as an alternate or as
+                // text when the program asked for those; else a US layout is assumed.
+                match self.shifted.or(self.text).or_else(|| us_shift(c)) {
+                    Some(s) if s < 0x80 => Key::Byte(s as u8),
+                    _ => Key::Other,
+                }
+            }
             _ => Key::Other,
         }
     }
+}
+
+/// The character shift gives on a US keyboard, for a kitty report without alternates or text.
+fn us_shift(c: u32) -> Option<u32> {
+    const FROM: &[u8] = b"`1234567890-=[]\\;',./";
+    const TO: &[u8] = b"~!@#$%^&*()_+{}|:\"<>?";
+    let b = u8::try_from(c).ok()?;
+    if b.is_ascii_lowercase() {
+        return Some(b.to_ascii_uppercase() as u32);
+    }
+    FROM.iter().position(|&f| f == b).map(|i| TO[i] as u32)
 }
 
 /// Parse a whole `CSI … u` sequence (as `csi_end` delimits it) as a kitty key report.
@@ -125,7 +183,9 @@ pub fn kitty_key(seq: &[u8]) -> Option<KittyKey> {
     }
     let body = std::str::from_utf8(body).ok()?;
     let mut fields = body.split(';');
-    let code = fields.next()?.split(':').next()?.parse().ok()?;
+    let mut keys = fields.next()?.split(':');
+    let code = keys.next()?.parse().ok()?;
+    let shifted = keys.next().and_then(|s| s.parse().ok());
     let (mods, event) = match fields.next() {
         None | Some("") => (1, 1),
         Some(m) => {
@@ -135,8 +195,14 @@ pub fn kitty_key(seq: &[u8]) -> Option<KittyKey> {
             (mods, event)
         }
     };
+    let text = fields
+        .next()
+        .and_then(|t| t.split(':').next())
+        .and_then(|t| t.parse().ok());
     Some(KittyKey {
         code,
+        shifted,
+        text,
         mods: u32::saturating_sub(mods, 1),
         event,
     })
@@ -153,8 +219,12 @@ pub fn prefix_at(b: &[u8], prefix: u8) -> Option<(usize, bool)> {
     }
     let end = csi_end(b)?;
     let k = kitty_key(&b[..end])?;
-    let is_prefix =
-        k.mods == KITTY_CTRL && (k.code == prefix as u32 + 0x60 || k.code == prefix as u32 + 0x40);
+    let code = match prefix {
+        0 => 0x20, // C-Space
+        p => p as u32 + 0x60,
+    };
+    let is_prefix = k.mods & !KITTY_LOCKS == KITTY_CTRL
+        && (k.code == code || (prefix != 0 && k.code == prefix as u32 + 0x40));
     is_prefix.then_some((end, k.event != 3))
 }
 
@@ -164,6 +234,19 @@ pub fn kitty_flags_reply(b: &[u8]) -> Option<usize> {
     let rest = b.strip_prefix(b"\x1b[?")?;
     let digits = rest.iter().take_while(|c| c.is_ascii_digit()).count();
     (rest.get(digits) == Some(&b'u')).then_some(3 + digits + 1)
+}
+
+/// Could `b` be the start of a probe answer (`CSI ? digits;… u|c`) cut off by the end of a
+/// read?
+pub fn partial_reply(b: &[u8]) -> bool {
+    let head = b"\x1b[?";
+    if b.len() <= head.len() {
+        return head.starts_with(b);
+    }
+    b.starts_with(head)
+        && b[head.len()..]
+            .iter()
+            .all(|c| c.is_ascii_digit() || *c == b';')
 }
 
 /// A primary device attributes answer (`CSI ? … c`): its length, if `b` starts with one.
@@ -221,7 +304,16 @@ mod tests {
         assert_eq!(key_at(b"\x1b[27u"), (5, Key::Escape));
         assert_eq!(key_at(b"\x1b[98;5u"), (7, Key::Byte(2)));
         assert_eq!(key_at(b"\x1b[99;1:3u"), (9, Key::Release));
-        assert_eq!(key_at(b"\x1b[37;2u").1, Key::Byte(b'%'));
+        assert_eq!(key_at(b"\x1b[53;2u").1, Key::Byte(b'%')); // shift+5, US layout
+        assert_eq!(key_at(b"\x1b[53:37;2u").1, Key::Byte(b'%')); // with the alternate
+        assert_eq!(key_at(b"\x1b[110;2u").1, Key::Byte(b'N'));
+        assert_eq!(key_at(b"\x1b[47;2;63u").1, Key::Byte(b'?')); // with text
+        assert_eq!(key_at(b"\x1b[57441;2u").1, Key::Release); // shift alone
+        assert_eq!(key_at(b"\x1b[98;133u").1, Key::Byte(2)); // ctrl+b with Num Lock
+        assert_eq!(key_at(b"\x1b[1;1A").1, Key::Up);
+        assert_eq!(key_at(b"\x1b[6;129~").1, Key::PageDown);
+        assert_eq!(key_at(b"\x1b[1;5A").1, Key::Other); // ctrl+up: not a plain arrow
+        assert_eq!(key_at(b"\x1bOH"), (3, Key::Home));
         assert_eq!(key_at(b"\x1b[99;;99u").1, Key::Byte(b'c'));
         assert_eq!(key_at(b"\x1b[13u").1, Key::Byte(b'\r'));
         assert_eq!(key_at(b"\x1b[99;3u").1, Key::Other); // alt+c
@@ -235,12 +327,18 @@ mod tests {
         assert_eq!(prefix_at(b"\x1b[98;5:1u", 2), Some((9, true)));
         assert_eq!(prefix_at(b"\x1b[98;5:3u", 2), Some((9, false)));
         assert_eq!(prefix_at(b"\x1b[98;7u", 2), None); // ctrl+alt+b
+        assert_eq!(prefix_at(b"\x1b[98;69u", 2), Some((8, true))); // with Caps Lock
+        assert_eq!(prefix_at(b"\x1b[32;5u", 0), Some((7, true))); // C-Space
         assert_eq!(prefix_at(b"\x1b[97;5u", 2), None);
         assert_eq!(prefix_at(b"b", 2), None);
     }
 
     #[test]
     fn probe_answers() {
+        assert!(partial_reply(b"\x1b"));
+        assert!(partial_reply(b"\x1b[?62;2"));
+        assert!(!partial_reply(b"\x1b[?62;2c"));
+        assert!(!partial_reply(b"\x1b[A"));
         assert_eq!(kitty_flags_reply(b"\x1b[?0u"), Some(5));
         assert_eq!(kitty_flags_reply(b"\x1b[?31ux"), Some(6));
         assert_eq!(kitty_flags_reply(b"\x1b[?62;22c"), None);
