@@ -39,7 +39,9 @@ impl BindKey {
             "BSpace" => BindKey::Byte(0x7f),
             _ => {
                 if let Some(k) = s.strip_prefix("C-").or_else(|| s.strip_prefix('^')) {
-                    return control_byte(k).map(BindKey::Byte);
+                    if !k.is_empty() {
+                        return control_byte(k).map(BindKey::Byte);
+                    }
                 }
                 let b = s.as_bytes();
                 if b.len() == 1 && (0x21..0x7f).contains(&b[0]) {
@@ -54,6 +56,9 @@ impl BindKey {
 
 /// `x` in `C-x` to its control byte (`C-a` = 1 … `C-z` = 26, `C-[` = ESC, …).
 pub fn control_byte(k: &str) -> Option<u8> {
+    if k == "Space" {
+        return Some(0);
+    }
     let b = k.as_bytes();
     if b.len() != 1 {
         return None;

@@ -109,7 +109,10 @@ pub fn path() -> std::path::PathBuf {
 fn position(text: &str, at: usize) -> String {
     let before = &text[..at.min(text.len())];
     let line = before.matches('\n').count() + 1;
-    let col = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+    let col = before[before.rfind('\n').map_or(0, |i| i + 1)..]
+        .chars()
+        .count()
+        + 1;
     format!("line {line}, column {col}: ")
 }
 
@@ -140,6 +143,13 @@ pub fn parse(text: &str) -> Result<Config, String> {
                     format!("not a control key: {:?} (e.g. \"C-a\")", p.get_ref()),
                 )
             })?;
+        if b == 0x1b {
+            return Err(at(
+                p.span(),
+                "prefix",
+                "C-[ is Escape, which starts every arrow and function key; choose another".into(),
+            ));
+        }
         c.ui.prefix = b;
     }
     if let Some(s) = f.history_bytes_per_pane {
@@ -178,6 +188,7 @@ pub fn parse(text: &str) -> Result<Config, String> {
             }
         }
     }
+    let mut seen: Vec<(BindKey, String)> = Vec::new();
     for (key, cmd) in &f.bindings {
         let k = BindKey::parse(key.get_ref()).ok_or_else(|| {
             at(
@@ -191,6 +202,14 @@ pub fn parse(text: &str) -> Result<Config, String> {
         })?;
         let command = Command::parse(cmd.get_ref())
             .map_err(|e| at(cmd.span(), &format!("bindings.{}", key.get_ref()), e))?;
+        if let Some(first) = seen.iter().find(|(bk, _)| *bk == k) {
+            return Err(at(
+                key.span(),
+                "bindings",
+                format!("{:?} is the same key as {:?}", key.get_ref(), first.1),
+            ));
+        }
+        seen.push((k, key.get_ref().clone()));
         c.ui.bindings.retain(|(bk, _)| *bk != k);
         if let Some(command) = command {
             c.ui.bindings.push((k, command));
@@ -274,6 +293,12 @@ mod tests {
             e.starts_with("line 2, column 7: bindings.|: unknown command"),
             "{e}"
         );
+        let e = parse("[bindings]\nEnter = \"zoom\"\nC-m = \"help\"\n").unwrap_err();
+        assert!(e.contains("same key"), "{e}");
+        assert!(parse("prefix = \"C-[\"").unwrap_err().contains("Escape"));
+        assert_eq!(parse("prefix = \"C-Space\"").unwrap().ui.prefix, 0);
+        let c = parse("[bindings]\n\"^\" = \"zoom\"\n").unwrap();
+        assert_eq!(c.ui.binding(BindKey::Byte(b'^')), Some(Command::Zoom));
         let e = parse("[bindings]\nxy = \"zoom\"\n").unwrap_err();
         assert!(
             e.starts_with("line 2, column 1: bindings: not a key"),
@@ -294,5 +319,8 @@ mod tests {
         let e = parse("[status]\nfg = \"mauve\"\n").unwrap_err();
         assert!(e.starts_with("line 2, column 6"), "{e}");
         assert!(parse("[status]\ncolour = 1\n").is_err());
+        // Columns count characters, not bytes.
+        let e = parse("[status]\nleft = \"→→\" x\n").unwrap_err();
+        assert!(e.starts_with("line 2, column 13"), "{e}");
     }
 }

@@ -92,6 +92,9 @@ pub struct Server {
     run_id: String,
     /// The config in effect (its history settings are those the server started with).
     pub settings: Mutex<crate::config::Config>,
+    /// What is wrong with the config file, if the last read of it failed (shown to clients
+    /// when they attach).
+    pub config_error: Mutex<Option<String>>,
     /// Keys and status line for attached clients; a reload sends the new value to them all.
     pub ui: watch::Sender<Arc<spool_proto::ui::UiConfig>>,
 }
@@ -107,6 +110,7 @@ impl Server {
         let (tx, rx) = mpsc::channel(64);
         let env = Env::new(config.settings.store.clone());
         let size_latest = config.settings.size_latest;
+        let config_error = Mutex::new(config.config_error.clone());
         let settings = Mutex::new(config.settings.clone());
         let ui = watch::channel(Arc::new(config.settings.ui.clone())).0;
         let run_id = format!("{:012}-{}", now_unix(), std::process::id());
@@ -134,6 +138,7 @@ impl Server {
             changes: Arc::new(watch::channel(0).0),
             run_id,
             settings,
+            config_error,
             ui,
         });
         (server, rx)

@@ -11,7 +11,12 @@ use crate::conn::Conn;
 use crate::server::Server;
 
 pub async fn run(server: &Arc<Server>, conn: &mut Conn) -> CmdResult {
-    let config = crate::config::load().map_err(|e| format!("{e}; the config in effect is kept"))?;
+    let loaded = crate::config::load();
+    *server
+        .config_error
+        .lock()
+        .unwrap_or_else(|p| p.into_inner()) = loaded.as_ref().err().cloned();
+    let config = loaded.map_err(|e| format!("{e}; the config in effect is kept"))?;
     let note = server.apply_settings(config);
     tracing::info!("config reloaded");
     conn.send(&Response::Reloaded { note }).await.map_err(io)
