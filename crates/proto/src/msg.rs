@@ -48,6 +48,9 @@ pub enum Request {
     Search {
         target: Option<String>,
         pattern: String,
+        /// Report matching history rows newest first, each once
+        /// (`spool_store::Store::search_rows_newest_first`), so a capped search keeps the newest.
+        newest_first: bool,
     },
     /// Block until the pane's process exited and all its output was processed.
     Wait {

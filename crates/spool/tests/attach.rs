@@ -217,6 +217,12 @@ fn scroll_to_the_first_of_120k_lines() {
     t.until("the capped match count", |s| {
         s.lines().next().unwrap().contains("/100000+")
     });
+    // `?` with more matching rows than the client keeps: it keeps (and shows first) the newest.
+    t.keys(&["?"]);
+    t.keys(&["[a-z]", "Enter"]);
+    t.until("the newest of the capped matches", |s| {
+        s.lines().next().unwrap().contains("?[a-z] 1/100000+") && s.contains("line 1199")
+    });
     // A search replaced while it runs: nothing of the old one shows in the new one's results.
     t.keys(&["/"]);
     t.keys(&["[a-z]", "Enter", "/"]);

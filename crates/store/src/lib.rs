@@ -41,7 +41,10 @@ pub use config::{
 pub use env::Env;
 pub use geometry::{line_display_rows, reflow, DisplayPos};
 pub use row::{Row, RowFlags, RowRef, Run};
-pub use search::{compile, SearchMatch, SearchOutcome, SearchProgress, MAX_SEARCH_CARRY_BYTES};
+pub use search::{
+    compile, SearchMatch, SearchOutcome, SearchProgress, MAX_SEARCH_CARRY_BYTES,
+    NEWEST_FIRST_CHUNK_SEGMENTS,
+};
 pub use store::{
     memory_bound, Rows, Store, StoreStats, MAX_ROWS_PER_SEGMENT, MAX_SEGMENTS_PER_STORE,
 };

@@ -20,6 +20,12 @@ use crate::StoreError;
 /// segment plus this much.
 pub const MAX_SEARCH_CARRY_BYTES: usize = 1024 * 1024;
 
+/// Segments per chunk of a newest-first search: the chunks are searched newest first, each
+/// oldest row first with its matching rows collected and then reported newest first. Large
+/// enough to keep the scan threads streaming; small enough that the rows collected stay small
+/// (at most 4 × `MAX_ROWS_PER_SEGMENT` = 65,536 rows, 512 KiB).
+pub const NEWEST_FIRST_CHUNK_SEGMENTS: usize = 4;
+
 /// Threads decompressing segments ahead of the regex (each holds one segment in flight).
 const SCAN_THREADS: usize = 2;
 
@@ -115,6 +121,74 @@ impl Hay {
 }
 
 impl Store {
+    /// The rows in `range` holding a match of `re` (where the match starts), each once,
+    /// newest first. `range` is cut at segment starts into chunks of
+    /// [`NEWEST_FIRST_CHUNK_SEGMENTS`] segments, searched newest chunk first; a chunk's rows
+    /// are collected (at most `NEWEST_FIRST_CHUNK_SEGMENTS × MAX_ROWS_PER_SEGMENT`, 8 bytes
+    /// each) and reported newest first, so a caller that stops after N rows has the newest N.
+    /// Segments end at logical line ends (except lines longer than a segment), so chunks do
+    /// not cut lines.
+    pub fn search_rows_newest_first(
+        &self,
+        re: &Regex,
+        range: Range<u64>,
+        mut on_row: impl FnMut(u64) -> ControlFlow<()>,
+        mut on_progress: impl FnMut(SearchProgress) -> ControlFlow<()>,
+    ) -> Result<SearchOutcome, StoreError> {
+        let start = range.start.max(self.first_row());
+        let end = range.end.min(self.next_row());
+        let starts = self.segment_starts(start..end);
+        let mut out = SearchOutcome {
+            matches: 0,
+            bytes_searched: 0,
+            stopped: false,
+        };
+        let total = end.saturating_sub(start);
+        let mut done = 0u64;
+        let mut hi = end;
+        let mut rows: Vec<u64> = Vec::new();
+        for chunk in starts.rchunks(NEWEST_FIRST_CHUNK_SEGMENTS) {
+            let lo = chunk[0].max(start);
+            if lo >= hi {
+                continue;
+            }
+            let (before, bytes_before) = (done, out.bytes_searched);
+            rows.clear();
+            let o = self.search(
+                re,
+                lo..hi,
+                |m| {
+                    if rows.last() != Some(&m.row) {
+                        rows.push(m.row);
+                    }
+                    ControlFlow::Continue(())
+                },
+                |p| {
+                    on_progress(SearchProgress {
+                        rows_done: before + p.rows_done,
+                        rows_total: total,
+                        bytes_searched: bytes_before + p.bytes_searched,
+                    })
+                },
+            )?;
+            out.bytes_searched += o.bytes_searched;
+            for &row in rows.iter().rev() {
+                out.matches += 1;
+                if on_row(row).is_break() {
+                    out.stopped = true;
+                    return Ok(out);
+                }
+            }
+            if o.stopped {
+                out.stopped = true;
+                break;
+            }
+            done += hi - lo;
+            hi = lo;
+        }
+        Ok(out)
+    }
+
     /// Search rows in `range` (clipped to what is kept) for `re`, oldest first. `on_match` gets
     /// each match, `on_progress` is called after each segment; either can stop the search by
     /// returning `Break`.

@@ -113,7 +113,15 @@ proptest! {
         let mut got = Vec::new();
         store.search(&re, 0..u64::MAX, |m| { got.push((m.row, m.col)); ControlFlow::Continue(()) },
                      |_| ControlFlow::Continue(())).unwrap();
-        prop_assert_eq!(got, expected);
+        prop_assert_eq!(&got, &expected);
+        // Newest first: the same rows, each once, strictly descending.
+        let mut rev = Vec::new();
+        store.search_rows_newest_first(&re, 0..u64::MAX, |r| { rev.push(r); ControlFlow::Continue(()) },
+                     |_| ControlFlow::Continue(())).unwrap();
+        let mut want: Vec<u64> = expected.iter().map(|e| e.0).collect();
+        want.dedup();
+        want.reverse();
+        prop_assert_eq!(rev, want);
     }
 }
 
@@ -226,4 +234,38 @@ fn width_hint_counts_without_reading() {
     // At most the newest segment is read, for the unfinished line it may end with.
     assert!(reads <= 1, "a hinted count read {reads} segments");
     assert!(plain_reads > 10);
+}
+
+/// A newest-first row search stopped after N rows has exactly the newest N.
+#[test]
+fn newest_first_search_keeps_the_newest_when_stopped() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = small_env(4096);
+    let store = open(&env, dir.path());
+    for i in 0..50_000u32 {
+        store
+            .push(Row::plain(format!("row {i} hit")).as_ref())
+            .unwrap();
+    }
+    store.flush().unwrap();
+    assert!(store.stats().segments > 4 * spool_store::NEWEST_FIRST_CHUNK_SEGMENTS);
+    let re = spool_store::compile("hit").unwrap();
+    let mut got = Vec::new();
+    let out = store
+        .search_rows_newest_first(
+            &re,
+            0..u64::MAX,
+            |row| {
+                got.push(row);
+                if got.len() == 1000 {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
+            },
+            |_| ControlFlow::Continue(()),
+        )
+        .unwrap();
+    assert!(out.stopped);
+    assert_eq!(got, (49_000..50_000).rev().collect::<Vec<u64>>());
 }

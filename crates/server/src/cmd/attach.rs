@@ -155,8 +155,8 @@ async fn attached(server: &Arc<Server>, conn: &mut Conn, client: u64, name: Stri
                     let _ = conn.send(&Response::Detached { reason: "detached".into() }).await;
                     break Ok(());
                 }
-                Some(Request::Search { target, pattern }) => {
-                    for msg in search.start(server, target, pattern) {
+                Some(Request::Search { target, pattern, newest_first }) => {
+                    for msg in search.start(server, target, pattern, newest_first) {
                         conn.send(&msg).await.map_err(io)?;
                     }
                 }
@@ -207,6 +207,7 @@ impl ClientSearch {
         server: &Arc<Server>,
         target: Option<String>,
         pattern: String,
+        newest_first: bool,
     ) -> Vec<Response> {
         let mut out = Vec::new();
         if self.rx.take().is_some() {
@@ -217,7 +218,7 @@ impl ClientSearch {
         if pattern.is_empty() {
             return out;
         }
-        match super::search::spawn(server, target, pattern) {
+        match super::search::spawn(server, target, pattern, newest_first, true) {
             Ok(rx) => self.rx = Some(rx),
             Err(message) => {
                 out.push(Response::Error { message });

@@ -51,7 +51,11 @@ pub async fn dispatch(server: &Arc<Server>, conn: &mut Conn, req: Request) -> Cm
         Request::SendText { target, text } => send::text(server, conn, target, text).await,
         Request::SendKeys { target, keys } => send::keys(server, conn, target, keys).await,
         Request::Capture(c) => capture::run(server, conn, c).await,
-        Request::Search { target, pattern } => search::run(server, conn, target, pattern).await,
+        Request::Search {
+            target,
+            pattern,
+            newest_first,
+        } => search::run(server, conn, target, pattern, newest_first).await,
         Request::Wait { target } => wait::run(server, conn, target).await,
         Request::Kill { target } => kill::run(server, conn, target).await,
         Request::KillServer => kill::server(server, conn).await,

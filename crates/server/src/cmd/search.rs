@@ -23,8 +23,9 @@ pub async fn run(
     conn: &mut Conn,
     target: Option<String>,
     pattern: String,
+    newest_first: bool,
 ) -> CmdResult {
-    let mut rx = spawn(server, target, pattern)?;
+    let mut rx = spawn(server, target, pattern, newest_first, false)?;
     while let Some(msg) = rx.recv().await {
         conn.send(&msg).await.map_err(io)?;
     }
@@ -32,12 +33,15 @@ pub async fn run(
 }
 
 /// Start a search on its own task: hits, progress, then `End` (or an `Error`) arrive on the
-/// receiver. Dropping the receiver cancels the search. (An attached client's scroll-mode search
+/// receiver. Dropping the receiver cancels the search. `rows_only`: history hits without their
+/// text, no screen hits (what scroll mode needs). (An attached client's scroll-mode search
 /// runs this way so its pane keeps updating while a long history is searched.)
 pub fn spawn(
     server: &Arc<Server>,
     target: Option<String>,
     pattern: String,
+    newest_first: bool,
+    rows_only: bool,
 ) -> Result<tokio::sync::mpsc::Receiver<Response>, String> {
     let pane = server.resolve_pane(target.as_deref())?;
     let re = spool_store::compile(&pattern).map_err(|e| e.to_string())?;
@@ -54,42 +58,57 @@ pub fn spawn(
         let worker = tokio::task::spawn_blocking(move || {
             let tx = htx;
             let mut last = Instant::now();
-            let res = store.search(
-                &re2,
-                0..hist_end,
-                |m| {
-                    let text = store
+            let on_match = |m: spool_store::SearchMatch| {
+                // The attach client needs the row number only; `spool search` prints the row.
+                let text = if rows_only {
+                    String::new()
+                } else {
+                    store
                         .get(m.row)
                         .ok()
                         .flatten()
                         .map(|r| r.text)
-                        .unwrap_or_default();
-                    let hit = SearchHit {
-                        line: m.row as i64 - hist_end as i64,
-                        row: Some(m.row),
-                        col: m.col,
-                        text,
-                    };
-                    match tx.blocking_send(Response::SearchMatch(hit)) {
-                        Ok(()) => ControlFlow::Continue(()),
-                        Err(_) => ControlFlow::Break(()),
-                    }
-                },
-                |p| {
-                    if last.elapsed() < PROGRESS_EVERY {
-                        return ControlFlow::Continue(());
-                    }
-                    last = Instant::now();
-                    let msg = Response::SearchProgress {
-                        rows_done: p.rows_done,
-                        rows_total: p.rows_total,
-                    };
-                    match tx.blocking_send(msg) {
-                        Ok(()) => ControlFlow::Continue(()),
-                        Err(_) => ControlFlow::Break(()),
-                    }
-                },
-            );
+                        .unwrap_or_default()
+                };
+                let hit = SearchHit {
+                    line: m.row as i64 - hist_end as i64,
+                    row: Some(m.row),
+                    col: m.col,
+                    text,
+                };
+                match tx.blocking_send(Response::SearchMatch(hit)) {
+                    Ok(()) => ControlFlow::Continue(()),
+                    Err(_) => ControlFlow::Break(()),
+                }
+            };
+            let on_progress = |p: spool_store::SearchProgress| {
+                if last.elapsed() < PROGRESS_EVERY {
+                    return ControlFlow::Continue(());
+                }
+                last = Instant::now();
+                let msg = Response::SearchProgress {
+                    rows_done: p.rows_done,
+                    rows_total: p.rows_total,
+                };
+                match tx.blocking_send(msg) {
+                    Ok(()) => ControlFlow::Continue(()),
+                    Err(_) => ControlFlow::Break(()),
+                }
+            };
+            let res = if newest_first {
+                // Rows only, newest first (what `?` in scroll mode wants).
+                let on_row = |row| {
+                    on_match(spool_store::SearchMatch {
+                        row,
+                        col: 0,
+                        end_row: row,
+                        end_col: 0,
+                    })
+                };
+                store.search_rows_newest_first(&re2, 0..hist_end, on_row, on_progress)
+            } else {
+                store.search(&re2, 0..hist_end, on_match, on_progress)
+            };
             res.map(|_| ()).map_err(|e| e.to_string())
         });
         let done = match worker.await {
@@ -100,7 +119,12 @@ pub fn spawn(
             let _ = tx.send(Response::Error { message }).await;
             return;
         }
-        for hit in screen_hits(&screen, &re) {
+        let screen_hits = if rows_only {
+            Vec::new()
+        } else {
+            screen_hits(&screen, &re)
+        };
+        for hit in screen_hits {
             if tx.send(Response::SearchMatch(hit)).await.is_err() {
                 return;
             }

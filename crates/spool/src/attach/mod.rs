@@ -350,6 +350,7 @@ impl Client {
             self.send(&Request::Search {
                 target: Some(format!("%{}", s.pane)),
                 pattern: String::new(),
+                newest_first: false,
             });
             self.stale_search_ends += 1;
         }

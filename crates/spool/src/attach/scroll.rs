@@ -352,6 +352,7 @@ impl Scroll {
                 self.outbox.push(Request::Search {
                     target: Some(format!("%{}", self.pane)),
                     pattern: String::new(),
+                    newest_first: false,
                 });
             }
         }
@@ -359,9 +360,12 @@ impl Scroll {
             self.search = None;
             return;
         };
+        // `?` scans newest first, so that with more matching rows than the client keeps, the
+        // ones kept are the newest (those `?` shows first).
         self.outbox.push(Request::Search {
             target: Some(format!("%{}", self.pane)),
             pattern: pattern.clone(),
+            newest_first: backward,
         });
         self.search = Some(Search {
             pattern,
@@ -396,6 +400,9 @@ impl Scroll {
             return;
         }
         s.done = true;
+        // A newest-first scan reports chunks out of order.
+        s.matches.sort_unstable();
+        s.matches.dedup();
         if !s.matches.is_empty() {
             s.current = Some(if s.backward { s.matches.len() - 1 } else { 0 });
             self.jump();

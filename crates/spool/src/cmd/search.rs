@@ -25,6 +25,7 @@ pub fn run(target: &Target, a: Args) -> Exit {
     c.send(&Request::Search {
         target: a.target,
         pattern: a.pattern,
+        newest_first: false,
     })?;
     let tty = std::io::stderr().is_terminal();
     let stdout = std::io::stdout();
