@@ -201,14 +201,17 @@ pub enum Response {
     /// `total` is the pane's history in display rows at that width.
     HistoryRows {
         pane: u32,
+        /// The width asked for: an answer for a width the client no longer has is stale.
+        width: u16,
         from_bottom: u64,
         total: u64,
         rows: Vec<WireRow>,
     },
     /// The first display row of the line holding `row` is `from_bottom` rows above the
-    /// newest history row.
+    /// newest history row, at `width`.
     Located {
         pane: u32,
+        width: u16,
         row: u64,
         from_bottom: u64,
     },

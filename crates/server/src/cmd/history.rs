@@ -38,6 +38,7 @@ pub async fn run(
     let rows = rows.iter().map(crate::wire::row).collect();
     conn.send(&Response::HistoryRows {
         pane,
+        width,
         from_bottom,
         total,
         rows,
@@ -109,6 +110,7 @@ pub async fn locate(
         .map_err(|e| format!("history: {e}"))?;
     conn.send(&Response::Located {
         pane,
+        width,
         row,
         from_bottom: n.saturating_sub(1),
     })
@@ -176,6 +178,7 @@ pub async fn jump_prompt(
     })?;
     conn.send(&Response::Located {
         pane,
+        width,
         row,
         from_bottom,
     })

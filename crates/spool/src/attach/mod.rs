@@ -373,12 +373,13 @@ impl Client {
             }
             Response::HistoryRows {
                 pane,
+                width,
                 from_bottom,
                 total,
                 rows,
             } => {
                 if let Mode::Scroll(s) = &mut self.mode {
-                    s.receive(pane, from_bottom, total, rows);
+                    s.receive(pane, width, from_bottom, total, rows);
                 }
             }
             Response::SearchMatch(_) | Response::SearchProgress { .. }
@@ -403,10 +404,13 @@ impl Client {
                 }
             }
             Response::Located {
-                pane, from_bottom, ..
+                pane,
+                width,
+                from_bottom,
+                ..
             } => {
                 if let Mode::Scroll(s) = &mut self.mode {
-                    s.located(pane, from_bottom);
+                    s.located(pane, width, from_bottom);
                 }
             }
             _ => {}

@@ -86,8 +86,6 @@ pub struct Scroll {
     /// After a width change: where the view was, as a fraction of history, to restore once the
     /// new total is known.
     offset_hint: Option<f64>,
-    /// The answer in flight was asked before a width change.
-    discard_next: bool,
 }
 
 impl Scroll {
@@ -111,7 +109,6 @@ impl Scroll {
             want_copy: false,
             offset_hint: None,
             superseded: 0,
-            discard_next: false,
         }
     }
 
@@ -134,8 +131,8 @@ impl Scroll {
         self.height = height;
         self.cx = self.cx.min(width.saturating_sub(1));
         self.cy = self.cy.min(height.saturating_sub(1));
-        // An answer still in flight is for the old width: drop it when it comes.
-        self.discard_next |= self.pending;
+        // An answer still in flight is for the old width: `receive` drops it. Ask again now.
+        self.pending = false;
     }
 
     /// Absolute row of view line `y`.
@@ -325,7 +322,6 @@ impl Scroll {
     /// An answer will not come (the server said no): ask again when needed.
     pub fn request_failed(&mut self) {
         self.pending = false;
-        self.discard_next = false;
     }
 
     /// `:N`: show the position N display rows above the bottom at the top of the view.
@@ -445,9 +441,10 @@ impl Scroll {
 
     /// The server says where a match's (or a prompt's) line is: put it mid-view (or at the top),
     /// with the cursor on it.
-    pub fn located(&mut self, pane: u32, from_bottom: u64) {
-        if pane != self.pane {
-            return;
+    pub fn located(&mut self, pane: u32, width: u16, from_bottom: u64) {
+        if pane != self.pane || width != self.width {
+            self.jump_top = false;
+            return; // another pane's, or asked before a resize: the position means nothing now
         }
         let above = if std::mem::take(&mut self.jump_top) {
             0
@@ -514,13 +511,20 @@ impl Scroll {
         })
     }
 
-    pub fn receive(&mut self, pane: u32, from_bottom: u64, total: u64, rows: Vec<WireRow>) {
+    pub fn receive(
+        &mut self,
+        pane: u32,
+        width: u16,
+        from_bottom: u64,
+        total: u64,
+        rows: Vec<WireRow>,
+    ) {
         if pane != self.pane {
             return;
         }
         self.pending = false;
-        if std::mem::take(&mut self.discard_next) {
-            return;
+        if width != self.width {
+            return; // asked before a resize
         }
         if self.total != Some(total) {
             // History grew or was cleared: cached positions moved; start over.
@@ -608,7 +612,7 @@ mod tests {
                     .filter(|i| from_bottom + i < total)
                     .map(|_| WireRow::default())
                     .collect();
-                s.receive(1, from_bottom, total, rows);
+                s.receive(1, 80, from_bottom, total, rows);
                 served += 1;
                 assert!(s.cached() <= CACHE_ROWS);
             }
@@ -646,7 +650,7 @@ mod tests {
                     .filter(|i| from_bottom + i < t)
                     .map(|_| WireRow::default())
                     .collect();
-                s.receive(1, from_bottom, t, rows);
+                s.receive(1, w, from_bottom, t, rows);
                 assert!(s.cached() <= CACHE_ROWS, "{} rows cached", s.cached());
                 answered += 1;
                 if answered > 4 {
@@ -665,7 +669,7 @@ mod tests {
             panic!("no request")
         };
         s.resize(40, 10);
-        s.receive(1, from_bottom, 1000, vec![WireRow::default(); 30]);
+        s.receive(1, 80, from_bottom, 1000, vec![WireRow::default(); 30]);
         assert_eq!(s.cached(), 0);
         assert!(s.total.is_none());
         assert!(matches!(
