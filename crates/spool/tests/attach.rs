@@ -128,12 +128,20 @@ fn last_line(screen: &str) -> &str {
     screen.lines().last().unwrap_or("")
 }
 
+/// The shell has printed its first prompt (keys typed before it would be echoed by the tty
+/// ahead of the prompt, and the output would not start a line).
+fn prompt_shown(screen: &str) -> bool {
+    matches!(screen.lines().next().map(str::trim_end), Some("#" | "$"))
+}
+
 #[test]
 fn attach_run_split_tabs_detach_reattach() {
     let s = TestServer::new();
     let t = Outer::new(&s, 100, 30, "");
     // `spool` with no arguments starts a server and a session and attaches.
-    let screen = t.until("the status line", |s| last_line(s).starts_with("[0] 0:"));
+    let screen = t.until("the status line and a prompt", |s| {
+        last_line(s).starts_with("[0] 0:") && prompt_shown(s)
+    });
     assert_eq!(screen.lines().count(), 30);
     t.keys(&["echo hello-$((6*7))", "Enter"]);
     t.until("command output", |s| s.contains("\nhello-42"));
@@ -177,7 +185,9 @@ fn attach_run_split_tabs_detach_reattach() {
 fn scroll_to_the_first_of_120k_lines() {
     let s = TestServer::new();
     let t = Outer::new(&s, 80, 24, "");
-    t.until("the status line", |s| last_line(s).starts_with("[0] 0:"));
+    t.until("the status line and a prompt", |s| {
+        last_line(s).starts_with("[0] 0:") && prompt_shown(s)
+    });
     t.keys(&["seq -f 'line %g' 1 120000", "Enter"]);
     t.until("the last line", |s| s.contains("line 120000\n"));
     // Scroll mode, top of history: the first line, from the disk store.
@@ -239,7 +249,9 @@ fn scroll_to_the_first_of_120k_lines() {
 fn two_clients_see_the_same_session() {
     let s = TestServer::new();
     let t = Outer::new(&s, 90, 25, "new -s shared");
-    t.until("the status line", |s| last_line(s).starts_with("[shared]"));
+    t.until("the status line and a prompt", |s| {
+        last_line(s).starts_with("[shared]") && prompt_shown(s)
+    });
     let w = t.window(&s, "attach -t shared");
     t.until_in(&w, "the second client", |s| {
         last_line(s).starts_with("[shared]")
@@ -255,7 +267,9 @@ fn two_clients_see_the_same_session() {
 fn prompt_jumps_and_copy_in_scroll_mode() {
     let s = TestServer::new();
     let t = Outer::new(&s, 80, 20, "");
-    t.until("the status line", |s| last_line(s).starts_with("[0] 0:"));
+    t.until("the status line and a prompt", |s| {
+        last_line(s).starts_with("[0] 0:") && prompt_shown(s)
+    });
     // Three "commands", each starting with an OSC 133;A prompt mark, then lots of output.
     t.keys(&[
         "for i in 1 2 3; do printf '\\033]133;A\\007'; echo \"prompt-$i\"; seq 1 60; done; seq 101 130",
@@ -365,7 +379,9 @@ fn config_sets_prefix_bindings_and_status_and_reload_keeps_it_on_error() {
 fn a_pane_holding_its_output_keeps_its_last_frame() {
     let s = TestServer::new();
     let t = Outer::new(&s, 100, 24, "");
-    t.until("the status line", |s| last_line(s).starts_with("[0] 0:"));
+    t.until("the status line and a prompt", |s| {
+        last_line(s).starts_with("[0] 0:") && prompt_shown(s)
+    });
     // This pane shows a line, then holds its output (DEC 2026) for most of a second...
     t.keys(&[
         "sleep 1; echo keep-me; sleep 0.5; printf '\\033[?2026h'; sleep 0.7; echo during; printf '\\033[?2026l'",
