@@ -90,7 +90,6 @@ impl<S: HistorySink> Terminal<S> {
             let mut seq = [0u8; 4];
             seq[..n].copy_from_slice(&self.carry[..n]);
             seq[n..n + take].copy_from_slice(&bytes[..take]);
-            bytes = &bytes[take..];
             if is_incomplete(&seq[..n + take]) {
                 // Still cut (this feed was shorter than the rest of the character).
                 self.carry = seq;
@@ -98,7 +97,16 @@ impl<S: HistorySink> Terminal<S> {
                 return;
             }
             self.carry_len = 0;
-            self.advance(&seq[..n + take]);
+            if std::str::from_utf8(&seq[..n + take]).is_ok() {
+                bytes = &bytes[take..];
+                self.advance(&seq[..n + take]);
+            } else {
+                // What follows does not complete the carried bytes: the parser gets them alone
+                // and the new bytes as usual — exactly what it gets when the two arrive in one
+                // feed, so a cut never changes the screen.
+                let carried = self.carry;
+                self.advance(&carried[..n]);
+            }
         }
         let keep = incomplete_tail(bytes);
         if keep > 0 {
