@@ -437,7 +437,13 @@ impl Update {
             }
             pane.full = old.full;
             let mut rows = std::mem::take(&mut old.rows);
-            rows.retain(|(y, _)| !pane.rows.iter().any(|(ny, _)| ny == y));
+            let mut resent = vec![false; pane.h as usize];
+            for (y, _) in &pane.rows {
+                if let Some(r) = resent.get_mut(*y as usize) {
+                    *r = true;
+                }
+            }
+            rows.retain(|(y, _)| !resent.get(*y as usize).copied().unwrap_or(false));
             rows.append(&mut pane.rows);
             pane.rows = rows;
         }

@@ -36,9 +36,11 @@ pub struct ServerConfig {
     pub socket: PathBuf,
     /// Where pane history goes (`$XDG_STATE_HOME/spool/NAME`).
     pub state_dir: PathBuf,
-    /// The settings the server starts with (from the config file, or the defaults).
+    /// The settings the server starts with (from the config file, or the defaults). Read once
+    /// by `Server::new`; the settings in effect are `Server::settings` (a reload changes them).
     pub settings: crate::config::Config,
-    /// Why the config file could not be used, if it could not (shown to attaching clients).
+    /// Why the config file could not be used at start, if it could not. Read once by
+    /// `Server::new`; the current one is `Server::config_error`.
     pub config_error: Option<String>,
 }
 

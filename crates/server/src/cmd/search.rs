@@ -48,7 +48,9 @@ pub fn spawn(
     let (screen, hist_end) = {
         let t = pane.term();
         let next = pane.store.next_row();
-        ((0..t.rows()).map(|y| t.row(y)).collect::<Vec<_>>(), next)
+        // Scroll mode searches history only: no copy of the screen for it.
+        let rows = if rows_only { 0 } else { t.rows() };
+        ((0..rows).map(|y| t.row(y)).collect::<Vec<_>>(), next)
     };
     let (tx, rx) = tokio::sync::mpsc::channel::<Response>(CHANNEL_DEPTH);
     let store = pane.store.clone();
@@ -119,12 +121,7 @@ pub fn spawn(
             let _ = tx.send(Response::Error { message }).await;
             return;
         }
-        let screen_hits = if rows_only {
-            Vec::new()
-        } else {
-            screen_hits(&screen, &re)
-        };
-        for hit in screen_hits {
+        for hit in screen_hits(&screen, &re) {
             if tx.send(Response::SearchMatch(hit)).await.is_err() {
                 return;
             }
