@@ -23,9 +23,16 @@ pub struct ClusterTable {
     items: Vec<Box<str>>,
     map: FastMap<Box<str>, u32>,
     free: Vec<u32>,
+    /// Entries added since creation (the garbage collector's measure of work).
+    inserted: u64,
 }
 
 impl ClusterTable {
+    /// Entries added since creation.
+    pub fn inserted(&self) -> u64 {
+        self.inserted
+    }
+
     #[inline]
     pub fn get(&self, idx: u32) -> &str {
         self.items.get(idx as usize).map_or(" ", |s| s)
@@ -49,6 +56,7 @@ impl ClusterTable {
             return None;
         };
         self.map.insert(s.into(), i);
+        self.inserted += 1;
         Some(i)
     }
 

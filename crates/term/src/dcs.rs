@@ -7,6 +7,12 @@
 //!
 //! Kitty graphics (`APC G … ST`) and other SOS/PM/APC strings never reach us: vte consumes
 //! them in its `SosPmApcString` state without buffering, until ST/CAN/SUB/ESC.
+//!
+//! tmux's passthrough (`DCS tmux; … ST`, the wrapped sequence's ESCs doubled) is consumed
+//! whole, as tmux does with `allow-passthrough` off: vte alone would end the DCS at the first
+//! inner ESC and apply the wrapped sequence to the pane. Once `tmux;` is seen the emulator
+//! skips bytes itself until a lone `ESC \` (see `Terminal::advance`), at most
+//! [`PASSTHROUGH_MAX`] of them.
 
 use vte::Params;
 
@@ -19,6 +25,11 @@ use crate::sgr;
 /// invalid.
 pub const DCS_MAX: usize = 256;
 
+/// Most bytes of one tmux passthrough skipped before the emulator gives up on its end and
+/// parses again (a program that never ends one must not silence its pane forever). Large
+/// enough for an image sent through tmux.
+pub const PASSTHROUGH_MAX: u64 = 16 * 1024 * 1024;
+
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) enum DcsKind {
     #[default]
@@ -26,6 +37,8 @@ pub(crate) enum DcsKind {
     Decrqss,
     Xtgettcap,
     Sixel,
+    /// `DCS t…`: perhaps tmux's `DCS tmux;` passthrough (the rest of `mux;` to check).
+    Tmux,
 }
 
 /// State of the DCS string being received.
@@ -36,6 +49,8 @@ pub struct Dcs {
     overflow: bool,
     /// Bytes of the current string (sixel sizes for statistics).
     pub(crate) len: u64,
+    /// `DCS tmux;` was just seen: the emulator takes over until its end.
+    pub(crate) passthrough: bool,
 }
 
 impl Dcs {
@@ -48,6 +63,15 @@ impl Dcs {
                     self.buf.push(b);
                 } else {
                     self.overflow = true;
+                }
+            }
+            DcsKind::Tmux => {
+                self.buf.push(b);
+                if !b"mux;".starts_with(&self.buf) {
+                    self.kind = DcsKind::Ignore;
+                } else if self.buf.len() == 4 {
+                    self.kind = DcsKind::Ignore;
+                    self.passthrough = true;
                 }
             }
             _ => {}
@@ -64,11 +88,13 @@ impl<S: HistorySink> Screen<S> {
         self.dcs.buf.clear();
         self.dcs.overflow = false;
         self.dcs.len = 0;
+        self.dcs.passthrough = false;
         self.dcs.kind = match (inter, action) {
             _ if ignore => DcsKind::Ignore,
             ([b'$'], 'q') => DcsKind::Decrqss,
             ([b'+'], 'q') => DcsKind::Xtgettcap,
             ([], 'q') => DcsKind::Sixel,
+            ([], 't') => DcsKind::Tmux,
             _ => DcsKind::Ignore,
         };
     }
@@ -84,7 +110,7 @@ impl<S: HistorySink> Screen<S> {
                 self.replies.push(b"\x1bP0+r\x1b\\");
             }
             DcsKind::Sixel => tracing::trace!(bytes = self.dcs.len, "sixel image consumed"),
-            DcsKind::Ignore => {}
+            DcsKind::Ignore | DcsKind::Tmux => {}
         }
         // Keep the (bounded) buffer's capacity for the next request.
         self.dcs.buf = body;

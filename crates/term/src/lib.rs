@@ -53,7 +53,9 @@ pub use links::{LINK_MAX, LINK_URI_MAX};
 pub use modes::{CursorShape, KittyStack, Modes, MouseEncoding, MouseMode, KITTY_STACK_MAX};
 pub use osc::OSC_MAX;
 pub use reply::REPLY_MAX;
-pub use screen::{ClipboardSet, Cursor, CLIPBOARD_MAX, CWD_MAX, MAX_COLS, MAX_ROWS, TITLE_MAX};
+pub use screen::{
+    ClipboardSet, Cursor, CLIPBOARD_MAX, CWD_MAX, GC_WORK_RATIO, MAX_COLS, MAX_ROWS, TITLE_MAX,
+};
 pub use styles::STYLE_MAX;
 pub use sync::SYNC_TIMEOUT;
 pub use terminal::{memory_bound, Terminal};

@@ -21,9 +21,16 @@ pub struct LinkTable {
     slots: Vec<(Box<str>, Box<str>)>,
     map: FastMap<(Box<str>, Box<str>), u32>,
     free: Vec<u32>,
+    /// Entries added since creation (the garbage collector's measure of work).
+    inserted: u64,
 }
 
 impl LinkTable {
+    /// Entries added since creation.
+    pub fn inserted(&self) -> u64 {
+        self.inserted
+    }
+
     /// The URI of link `id`.
     pub fn uri(&self, id: u32) -> Option<&str> {
         let (_, uri) = self.slots.get((id as usize).checked_sub(1)?)?;
@@ -53,6 +60,7 @@ impl LinkTable {
         if !key.is_empty() {
             self.map.insert(k, slot + 1);
         }
+        self.inserted += 1;
         Some(slot + 1)
     }
 

@@ -181,8 +181,11 @@ impl<S: HistorySink> Screen<S> {
             let id = match self.links.intern(key, &uri) {
                 Some(id) => Some(id),
                 None => {
-                    self.collect_garbage();
-                    self.links.intern(key, &uri)
+                    if self.try_collect() {
+                        self.links.intern(key, &uri)
+                    } else {
+                        None
+                    }
                 }
             };
             self.pen.link = id.unwrap_or(0);

@@ -53,6 +53,8 @@ impl<S: HistorySink> Perform for Screen<S> {
     #[inline]
     fn put(&mut self, byte: u8) {
         self.dcs.put(byte);
+        // `DCS tmux;`: stop vte here; the emulator skips the passthrough itself.
+        self.stop |= self.dcs.passthrough;
     }
 
     fn unhook(&mut self) {

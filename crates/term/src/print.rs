@@ -119,7 +119,9 @@ impl<S: HistorySink> Screen<S> {
         let idx = match self.clusters.intern(&text) {
             Some(i) => i,
             None => {
-                self.collect_garbage();
+                if !self.try_collect() {
+                    return true;
+                }
                 match self.clusters.intern(&text) {
                     Some(i) => i,
                     None => return true,

@@ -114,6 +114,28 @@ pub struct Screen<S> {
     /// Reusable buffers for encoding history rows.
     pub(crate) row_text: Vec<u8>,
     pub(crate) row_runs: Vec<Run>,
+    /// Garbage collection of the style, cluster and link tables (see [`GC_WORK_RATIO`]).
+    pub(crate) gc: GcBudget,
+}
+
+/// A collection of the tables scans every cell of both screens. It runs only once the work
+/// done since the last one (entries added to the tables, and new entries refused because a
+/// table was full) is at least the cells it will scan divided by this: each entry added or
+/// refused pays for at most this many cells scanned, so interning stays amortized O(1)
+/// whatever the screen holds. On a screen with more live styles than `STYLE_MAX`, new styles
+/// fall back to the default style between collections, instead of every one rescanning the
+/// screen.
+pub const GC_WORK_RATIO: u64 = 16;
+
+/// What the garbage collector has done and may do.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct GcBudget {
+    /// Entries refused (a table full) since the last collection.
+    pub refused: u64,
+    /// The tables' `inserted` total at the last collection.
+    pub inserted_at: u64,
+    /// Cells scanned by all collections so far (for tests and stats).
+    pub cells_scanned: u64,
 }
 
 pub(crate) fn default_tabs(cols: usize) -> Vec<bool> {
@@ -162,6 +184,7 @@ impl<S: HistorySink> Screen<S> {
             stop: false,
             row_text: Vec::new(),
             row_runs: Vec::new(),
+            gc: GcBudget::default(),
         }
     }
 
@@ -175,16 +198,36 @@ impl<S: HistorySink> Screen<S> {
         self.pen_id
     }
 
-    /// Intern a style, collecting garbage if the table is full; falls back to the default.
+    /// Intern a style, collecting garbage if the table is full (and a collection is due);
+    /// falls back to the default style.
     pub(crate) fn intern_style(&mut self, s: Style) -> u16 {
         if let Some(i) = self.styles.intern(s) {
             return i;
         }
-        self.collect_garbage();
+        if !self.try_collect() {
+            return 0;
+        }
         self.styles.intern(s).unwrap_or_else(|| {
             tracing::debug!("style table full of live styles; using the default style");
             0
         })
+    }
+
+    /// A table is full: collect garbage if enough work was done since the last collection
+    /// to pay for it ([`GC_WORK_RATIO`]). True if it ran.
+    pub(crate) fn try_collect(&mut self) -> bool {
+        let inserted = self.styles.inserted() + self.clusters.inserted() + self.links.inserted();
+        let work = self.gc.refused + inserted.saturating_sub(self.gc.inserted_at);
+        let cells = (self.rows * self.cols * (1 + self.other.is_some() as usize)) as u64;
+        if work.saturating_mul(GC_WORK_RATIO) < cells {
+            self.gc.refused += 1;
+            return false;
+        }
+        self.collect_garbage();
+        self.gc.cells_scanned += cells;
+        self.gc.refused = 0;
+        self.gc.inserted_at = inserted;
+        true
     }
 
     /// The cell erasing operations fill with: blank, in the pen's background (BCE).

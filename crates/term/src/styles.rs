@@ -64,6 +64,8 @@ pub struct StyleTable {
     /// Recently interned styles: programs alternate between a handful of styles, and a
     /// linear scan of a few entries beats hashing a `Style`.
     recent: [(Key, u16); RECENT],
+    /// Styles added since creation (the garbage collector's measure of work).
+    inserted: u64,
 }
 
 /// Entries in the recent-styles cache (direct-mapped by a hash of the key). The all-zero key
@@ -86,6 +88,7 @@ impl Default for StyleTable {
             map,
             free: Vec::new(),
             recent: [([0; 3], 0); RECENT],
+            inserted: 0,
         }
     }
 }
@@ -125,7 +128,13 @@ impl StyleTable {
             return None;
         };
         self.map.insert(k, i);
+        self.inserted += 1;
         Some(i)
+    }
+
+    /// Styles added since creation.
+    pub fn inserted(&self) -> u64 {
+        self.inserted
     }
 
     /// Live entries.

@@ -27,6 +27,39 @@ pub struct Terminal<S: HistorySink = Vec<Row>> {
     carry_len: usize,
     /// The cursor as of the last publication: a cursor that only moved must be published too.
     published_cursor: Cursor,
+    /// Inside a tmux passthrough (`DCS tmux; … ST`), being skipped.
+    passthrough: Option<Passthrough>,
+}
+
+/// Skipping a tmux passthrough: the wrapped sequence's ESCs come doubled, and a lone `ESC \`
+/// ends it.
+#[derive(Default)]
+struct Passthrough {
+    /// The byte before was an ESC (not yet known to be doubled or the end).
+    esc: bool,
+    bytes: u64,
+}
+
+impl Passthrough {
+    /// Skip bytes of the passthrough: how many, and whether its end was reached.
+    fn skip(&mut self, b: &[u8]) -> (usize, bool) {
+        for (i, &c) in b.iter().enumerate() {
+            self.bytes += 1;
+            if self.esc {
+                self.esc = false;
+                if c == b'\\' {
+                    return (i + 1, true);
+                }
+                // ESC ESC is an escaped ESC of the wrapped sequence.
+            } else if c == 0x1b {
+                self.esc = true;
+            }
+            if self.bytes >= crate::dcs::PASSTHROUGH_MAX {
+                return (i + 1, true);
+            }
+        }
+        (b.len(), false)
+    }
 }
 
 /// Length of a UTF-8 sequence from its lead byte (1 for anything that is not a lead byte).
@@ -69,6 +102,7 @@ impl<S: HistorySink> Terminal<S> {
             carry: [0; 4],
             carry_len: 0,
             published_cursor: Cursor::default(),
+            passthrough: None,
         }
     }
 
@@ -120,6 +154,21 @@ impl<S: HistorySink> Terminal<S> {
     fn advance(&mut self, bytes: &[u8]) {
         let mut rest = bytes;
         while !rest.is_empty() {
+            if let Some(pt) = &mut self.passthrough {
+                let (n, ended) = pt.skip(rest);
+                rest = &rest[n..];
+                if !ended {
+                    break;
+                }
+                self.passthrough = None;
+                // Leave vte's DCS state as the real end of the string would have.
+                self.screen.stop = false;
+                let _ = self
+                    .parser
+                    .advance_until_terminated(&mut self.screen, b"\x1b\\");
+                self.screen.ground_known = self.screen.stop;
+                continue;
+            }
             if self.screen.ground_known {
                 // Fast path: printable ASCII runs and CR/LF/HT/BS handled without vte.
                 let n = self.screen.fast_ground(rest);
@@ -133,6 +182,11 @@ impl<S: HistorySink> Terminal<S> {
             self.screen.stop = false;
             let n = self.parser.advance_until_terminated(&mut self.screen, rest);
             rest = &rest[n..];
+            if std::mem::take(&mut self.screen.dcs.passthrough) {
+                self.passthrough = Some(Passthrough::default());
+                self.screen.ground_known = false;
+                continue;
+            }
             self.screen.ground_known = self.screen.stop;
         }
     }
@@ -308,6 +362,12 @@ impl<S: HistorySink> Terminal<S> {
             + s.title.capacity()
             + s.icon_title.capacity()
             + s.cwd.capacity()
+    }
+
+    /// Cells scanned by garbage collections of the style, cluster and link tables so far
+    /// (at most `GC_WORK_RATIO` per entry added or refused, plus one screen).
+    pub fn gc_cells_scanned(&self) -> u64 {
+        self.screen.gc.cells_scanned
     }
 
     /// Bytes of the shown grid alone (rows × (cols × 8 + row header)).

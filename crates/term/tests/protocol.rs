@@ -182,3 +182,27 @@ fn terminal_is_send() {
     assert_send::<Terminal<Vec<spool_store::Row>>>();
     assert_send::<Terminal<spool_store::Store>>();
 }
+
+/// `DCS tmux; … ST` wraps a sequence for the terminal outside tmux; a pane must not apply it
+/// (tmux consumes it with `allow-passthrough` off). vte alone ends the DCS at the first inner
+/// ESC and then runs the wrapped OSC.
+#[test]
+fn tmux_passthrough_is_consumed_whole_even_across_feeds() {
+    let seq: &[u8] = b"a\x1bPtmux;\x1b\x1b]2;PWNED\x07\x1b\x1b]52;c;eA==\x07\x1b\x1b[2J\x1b\\b";
+    for cut in 0..seq.len() {
+        let mut t = term();
+        t.feed(&seq[..cut]);
+        t.feed(&seq[cut..]);
+        assert_eq!(t.title(), "", "cut at {cut}");
+        assert!(t.take_clipboard().is_empty(), "cut at {cut}");
+        assert_eq!(t.row_text(0), "ab", "cut at {cut}");
+    }
+    // An inner ST is doubled too; what follows the real end is parsed again.
+    let mut t = term();
+    t.feed(b"\x1bPtmux;\x1b\x1b]0;X\x1b\x1b\\\x1b\\\x1b]2;ok\x07");
+    assert_eq!(t.title(), "ok");
+    // Another DCS starting with `t` is not a passthrough.
+    let mut t = term();
+    t.feed(b"\x1bPtest\x1b\\z");
+    assert_eq!(t.row_text(0), "z");
+}
