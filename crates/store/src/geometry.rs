@@ -112,9 +112,21 @@ pub fn line_display_rows<'a>(texts: impl IntoIterator<Item = &'a str>, width: u1
 /// Rewrap one logical line (its stored rows, in order) to `width` cells: the display rows, each
 /// but the last flagged `WRAPPED`, styles carried along, row flags of the first row kept.
 pub fn reflow(line: &[Row], width: u16) -> Vec<Row> {
-    let mut out = vec![Row::default()];
+    reflow_window(line, width, 0, usize::MAX)
+}
+
+/// Display rows `skip..skip + take` of [`reflow`]`(line, width)`, building only those: a
+/// long line rewrapped to a narrow width costs the rows asked for, not all of its rows.
+pub fn reflow_window(line: &[Row], width: u16, skip: usize, take: usize) -> Vec<Row> {
+    let end = skip.saturating_add(take);
+    let shown = |i: usize| i >= skip && i < end;
+    let mut out = Vec::new();
+    if shown(0) {
+        out.push(Row::default());
+    }
+    let mut idx = 0usize;
     let mut lay = Layout::new(width);
-    for row in line {
+    'line: for row in line {
         let mut run_i = 0usize;
         let mut run_end = row.runs.first().map_or(usize::MAX, |r| r.len as usize);
         for (off, cl, cw) in clusters(&row.text) {
@@ -125,15 +137,25 @@ pub fn reflow(line: &[Row], width: u16) -> Vec<Row> {
                     .get(run_i)
                     .map_or(usize::MAX, |r| run_end + r.len as usize);
             }
-            let style = row.runs.get(run_i).map(|r| r.style).unwrap_or_default();
             if lay.place(cw) {
-                out.last_mut()
-                    .expect("never empty")
-                    .flags
-                    .set(RowFlags::WRAPPED, true);
-                out.push(Row::default());
+                if shown(idx) {
+                    if let Some(r) = out.last_mut() {
+                        r.flags.set(RowFlags::WRAPPED, true);
+                    }
+                }
+                idx += 1;
+                if idx >= end {
+                    break 'line;
+                }
+                if shown(idx) {
+                    out.push(Row::default());
+                }
             }
-            let cur = out.last_mut().expect("never empty");
+            if !shown(idx) {
+                continue;
+            }
+            let style = row.runs.get(run_i).map(|r| r.style).unwrap_or_default();
+            let cur = out.last_mut().expect("a shown row was pushed");
             cur.text.push_str(cl);
             match cur.runs.last_mut() {
                 Some(r) if r.style == style => r.len += cl.len() as u32,
@@ -150,9 +172,11 @@ pub fn reflow(line: &[Row], width: u16) -> Vec<Row> {
             r.runs.pop();
         }
     }
-    if let Some(first) = line.first() {
-        let marks = RowFlags(first.flags.0 & !RowFlags::WRAPPED.0);
-        out[0].flags.0 |= marks.0;
+    if let (Some(first), true) = (line.first(), skip == 0) {
+        if let Some(r) = out.first_mut() {
+            let marks = RowFlags(first.flags.0 & !RowFlags::WRAPPED.0);
+            r.flags.0 |= marks.0;
+        }
     }
     out
 }

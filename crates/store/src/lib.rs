@@ -39,11 +39,11 @@ pub use config::{
     DEFAULT_ZSTD_LEVEL, MAX_SEGMENT_BYTES, MIN_SEGMENT_BYTES,
 };
 pub use env::Env;
-pub use geometry::{line_display_rows, reflow, DisplayPos};
+pub use geometry::{line_display_rows, reflow, reflow_window, DisplayPos};
 pub use row::{Row, RowFlags, RowRef, Run};
 pub use search::{
     compile, SearchMatch, SearchOutcome, SearchProgress, MAX_SEARCH_CARRY_BYTES,
-    NEWEST_FIRST_CHUNK_SEGMENTS,
+    NEWEST_FIRST_CHUNK_SEGMENTS, REGEX_DFA_SIZE_LIMIT, REGEX_SIZE_LIMIT,
 };
 pub use store::{
     memory_bound, Rows, Store, StoreStats, MAX_ROWS_PER_SEGMENT, MAX_SEGMENTS_PER_STORE,
@@ -68,8 +68,6 @@ pub enum StoreError {
     },
     #[error("{what} is damaged: {reason}")]
     Corrupt { what: String, reason: String },
-    #[error("rows {first}..{end} were lost when their segment could not be written")]
-    Lost { first: u64, end: u64 },
     #[error("writing history failed: {0}")]
     Write(String),
     #[error("bad search pattern: {0}")]

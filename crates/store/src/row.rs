@@ -71,6 +71,12 @@ impl Row {
         self.flags.contains(RowFlags::WRAPPED)
     }
 
+    /// Bytes this row holds on the heap (its text and style runs): what batches of rows are
+    /// bounded by.
+    pub fn heap_bytes(&self) -> usize {
+        self.text.capacity() + self.runs.capacity() * std::mem::size_of::<Run>()
+    }
+
     /// Width in terminal cells, by the rules of [`crate::width`].
     pub fn cells(&self) -> usize {
         crate::width::str_width(&self.text)

@@ -12,7 +12,7 @@ use std::ops::{ControlFlow, Range};
 use regex::bytes::{Regex, RegexBuilder};
 
 use crate::store::Store;
-use crate::width::str_width;
+use crate::width::{bytes_width, str_width};
 use crate::StoreError;
 
 /// Longest piece of a single logical line searched at once. Lines longer than this (a 100 MB
@@ -29,11 +29,20 @@ pub const NEWEST_FIRST_CHUNK_SEGMENTS: usize = 4;
 /// Threads decompressing segments ahead of the regex (each holds one segment in flight).
 const SCAN_THREADS: usize = 2;
 
-/// Compile a pattern the way history search wants it: `^` and `$` match at line starts/ends.
+/// Most heap a compiled search pattern may take. Patterns are typed by people and scripts;
+/// 8 MiB compiles `(?i)\w{30}\W{30}\w{30}` and refuses what would take more.
+pub const REGEX_SIZE_LIMIT: usize = 8 * 1024 * 1024;
+
+/// Most heap the regex engine's lazy DFA caches may take per search.
+pub const REGEX_DFA_SIZE_LIMIT: usize = 2 * 1024 * 1024;
+
+/// Compile a pattern the way history search wants it: `^` and `$` match at line starts/ends,
+/// within [`REGEX_SIZE_LIMIT`] and [`REGEX_DFA_SIZE_LIMIT`].
 pub fn compile(pattern: &str) -> Result<Regex, StoreError> {
     RegexBuilder::new(pattern)
         .multi_line(true)
-        .size_limit(16 * 1024 * 1024)
+        .size_limit(REGEX_SIZE_LIMIT)
+        .dfa_size_limit(REGEX_DFA_SIZE_LIMIT)
         .build()
         .map_err(|e| StoreError::Regex(e.to_string()))
 }
@@ -84,9 +93,8 @@ impl Hay {
             .saturating_sub(1);
         let (start, row) = self.starts.get(i).copied().unwrap_or((0, 0));
         let piece = &self.bytes[start.min(off)..off];
-        let col =
-            std::str::from_utf8(piece).map_or(piece.len(), |s| str_width(s.trim_end_matches('\n')));
-        (row, col as u32)
+        let piece = piece.strip_suffix(b"\n").unwrap_or(piece);
+        (row, bytes_width(piece) as u32)
     }
 
     fn run(

@@ -54,8 +54,48 @@ pub fn memory_bound(config: &crate::StoreConfig) -> usize {
     2 * seg + in_flight_max(config) * seg
 }
 
-/// Offset marking a segment whose write failed: its rows are counted but cannot be read.
+/// Offset marking a segment whose write failed: its rows are counted, and reads see one
+/// marker row in their place (see [`lost_segment`]).
 const LOST: u64 = u64::MAX;
+
+/// A failed history write is logged at most this often (a full disk fails every segment);
+/// the failures in between are counted in the next line.
+pub const ERROR_LOG_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// What readers see for rows `first..end` whose segment could not be written: one logical
+/// line, `[rows A..B lost: REASON]`, over the same row numbers (the first row holds the text,
+/// the others are empty continuation rows), so that row numbering, geometry and search walk
+/// it like any segment, and the rows stored after it stay readable.
+fn lost_segment(first: u64, end: u64, reason: &str) -> SegmentBuf {
+    use crate::row::RowFlags;
+    let mut seg = SegmentBuf::new();
+    let text = format!("[rows {first}..{end} lost: {reason}]");
+    let n = (end - first) as usize;
+    for i in 0..n {
+        let flags = if i + 1 < n {
+            RowFlags::WRAPPED
+        } else {
+            RowFlags::default()
+        };
+        seg.push(RowRef {
+            text: if i == 0 { &text } else { "" },
+            runs: &[],
+            flags,
+        });
+    }
+    seg
+}
+
+/// A short reason for a write error: a full disk is named as such.
+fn short_reason(e: &str) -> &str {
+    if e.contains("No space left") || e.contains("os error 28") {
+        "disk full"
+    } else if e.contains("Disk quota") || e.contains("os error 122") {
+        "disk quota exceeded"
+    } else {
+        "history could not be written"
+    }
+}
 
 /// What the index keeps per sealed segment: 40 bytes.
 #[derive(Clone, Copy, Debug)]
@@ -120,7 +160,13 @@ pub(crate) struct State {
     disk_bytes: u64,
     disk_raw_bytes: u64,
     lost_rows: u64,
+    /// The latest write error, kept for `stats` (and the marker rows of lost ranges).
     last_error: Option<String>,
+    /// A write error `flush` has not reported yet.
+    unreported_error: Option<String>,
+    /// Write errors are logged at most once per [`ERROR_LOG_EVERY`]; the others are counted.
+    error_logged_at: Option<std::time::Instant>,
+    errors_unlogged: u64,
     /// Workers that wrote segments and have not yet enforced the total budget: `flush` waits
     /// for them too, so that when it returns the budget holds.
     enforcing: u32,
@@ -260,6 +306,13 @@ impl std::fmt::Debug for Store {
 enum Fetched {
     Row(Row),
     Seg(u64, Arc<SegmentBuf>),
+    /// In rows `first..end`, lost when their segment could not be written: `marker` stands
+    /// for all of them.
+    Lost {
+        first: u64,
+        end: u64,
+        marker: Row,
+    },
     Gone,
 }
 
@@ -320,6 +373,9 @@ impl Store {
             disk_raw_bytes,
             lost_rows: 0,
             last_error: None,
+            unreported_error: None,
+            error_logged_at: None,
+            errors_unlogged: 0,
             enforcing: 0,
         };
         let shared = Arc::new(Shared {
@@ -381,7 +437,7 @@ impl Store {
                 .wait(st)
                 .unwrap_or_else(|p| p.into_inner());
         }
-        if let Some(e) = st.last_error.take() {
+        if let Some(e) = st.unreported_error.take() {
             return Err(StoreError::Write(e));
         }
         st.file.sync()
@@ -429,16 +485,28 @@ impl Store {
         self.len() == 0
     }
 
-    /// One row, or `None` if it is not (or no longer) kept.
+    /// One row, or `None` if it is not (or no longer) kept. A row of a lost range is its
+    /// marker (the range's first row) or an empty continuation of it.
     pub fn get(&self, row: u64) -> Result<Option<Row>, StoreError> {
         match self.shared.fetch(row)? {
             Fetched::Row(r) => Ok(Some(r)),
             Fetched::Seg(first, seg) => Ok(Some(decode_row(&seg, first, row)?)),
+            Fetched::Lost { first, marker, .. } if row == first => Ok(Some(marker)),
+            Fetched::Lost { end, .. } => Ok(Some(Row {
+                flags: if row + 1 < end {
+                    crate::row::RowFlags::WRAPPED
+                } else {
+                    Default::default()
+                },
+                ..Row::default()
+            })),
             Fetched::Gone => Ok(None),
         }
     }
 
-    /// Rows of `range` (clipped to what is kept), oldest first.
+    /// Rows of `range` (clipped to what is kept), oldest first. A range lost to a failed
+    /// write comes as one row, its marker `[rows A..B lost: REASON]`, at its first row
+    /// number; the iteration goes on after it.
     pub fn range(&self, range: Range<u64>) -> Rows<'_> {
         let (first, next) = {
             let st = self.lock();
@@ -705,10 +773,33 @@ impl Shared {
                     .fetch_add(entry.disk_len(), Ordering::Relaxed);
                 // Not cached here: most history is never read back, and a flood of output
                 // would otherwise keep the cache full of segments nobody asked for.
+                if st.error_logged_at.take().is_some() {
+                    tracing::info!(
+                        lost_rows = st.lost_rows,
+                        "history writing resumed (rows lost so far are marked in place)"
+                    );
+                    st.errors_unlogged = 0;
+                }
             }
             Err(e) => {
-                tracing::error!(rows, error = %e, "history segment lost: write failed");
                 st.lost_rows += rows as u64;
+                let due = st
+                    .error_logged_at
+                    .is_none_or(|t| t.elapsed() >= ERROR_LOG_EVERY);
+                if due {
+                    tracing::error!(
+                        rows,
+                        lost_rows = st.lost_rows,
+                        failures_not_logged = st.errors_unlogged,
+                        error = %e,
+                        "history segment lost: write failed (logged at most once a minute)"
+                    );
+                    st.error_logged_at = Some(std::time::Instant::now());
+                    st.errors_unlogged = 0;
+                } else {
+                    st.errors_unlogged += 1;
+                }
+                st.unreported_error = Some(e.clone());
                 st.last_error = Some(e);
             }
         }
@@ -796,7 +887,21 @@ impl Shared {
             let Some(i) = st.entry_index(row) else {
                 return Ok(Fetched::Gone);
             };
-            (st.index[i], st.file.file.clone())
+            let e = st.index[i];
+            if e.offset == LOST {
+                let reason = short_reason(st.last_error.as_deref().unwrap_or(""));
+                let marker = Row::plain(format!(
+                    "[rows {}..{} lost: {reason}]",
+                    e.first_row,
+                    e.end_row()
+                ));
+                return Ok(Fetched::Lost {
+                    first: e.first_row,
+                    end: e.end_row(),
+                    marker,
+                });
+            }
+            (e, st.file.file.clone())
         };
         self.load(entry, &file, true)
             .map(|seg| seg.map_or(Fetched::Gone, |s| Fetched::Seg(entry.first_row, s)))
@@ -812,10 +917,12 @@ impl Shared {
         keep: bool,
     ) -> Result<Option<Arc<SegmentBuf>>, StoreError> {
         if e.offset == LOST {
-            return Err(StoreError::Lost {
-                first: e.first_row,
-                end: e.end_row(),
-            });
+            let reason = self.lock().last_error.clone().unwrap_or_default();
+            return Ok(Some(Arc::new(lost_segment(
+                e.first_row,
+                e.end_row(),
+                short_reason(&reason),
+            ))));
         }
         let key = (self.id, e.first_row);
         if let Some(seg) = self.env.cache.get(key) {
@@ -921,22 +1028,31 @@ pub struct Rows<'a> {
     cur: Option<(u64, Arc<SegmentBuf>)>,
 }
 
+/// What [`Rows`] found at a row.
+enum Read {
+    Row(Result<Row, StoreError>),
+    /// A lost range: its marker, and the rows it stands for.
+    Lost(Range<u64>, Row),
+    Gone,
+}
+
 impl Rows<'_> {
-    fn read(&mut self, row: u64) -> Option<Result<Row, StoreError>> {
+    fn read(&mut self, row: u64) -> Read {
         if let Some((first, seg)) = &self.cur {
             if row >= *first && row < first + seg.len() as u64 {
-                return Some(decode_row(seg, *first, row));
+                return Read::Row(decode_row(seg, *first, row));
             }
         }
         match self.store.shared.fetch(row) {
-            Ok(Fetched::Row(r)) => Some(Ok(r)),
+            Ok(Fetched::Row(r)) => Read::Row(Ok(r)),
             Ok(Fetched::Seg(first, seg)) => {
                 let r = decode_row(&seg, first, row);
                 self.cur = Some((first, seg));
-                Some(r)
+                Read::Row(r)
             }
-            Ok(Fetched::Gone) => None,
-            Err(e) => Some(Err(e)),
+            Ok(Fetched::Lost { first, end, marker }) => Read::Lost(first..end, marker),
+            Ok(Fetched::Gone) => Read::Gone,
+            Err(e) => Read::Row(Err(e)),
         }
     }
 }
@@ -949,9 +1065,13 @@ impl Iterator for Rows<'_> {
             let row = self.front;
             self.front += 1;
             match self.read(row) {
-                Some(r) => return Some(r.map(|r| (row, r))),
+                Read::Row(r) => return Some(r.map(|r| (row, r))),
+                Read::Lost(lost, marker) => {
+                    self.front = self.front.max(lost.end);
+                    return Some(Ok((lost.start.max(row), marker)));
+                }
                 // Pruned while we walked: skip ahead to what is still kept.
-                None => self.front = self.front.max(self.store.first_row()),
+                Read::Gone => self.front = self.front.max(self.store.first_row()),
             }
         }
         None
@@ -964,8 +1084,13 @@ impl DoubleEndedIterator for Rows<'_> {
             self.back -= 1;
             let row = self.back;
             match self.read(row) {
-                Some(r) => return Some(r.map(|r| (row, r))),
-                None => {
+                Read::Row(r) => return Some(r.map(|r| (row, r))),
+                Read::Lost(lost, marker) => {
+                    let at = lost.start.max(self.front);
+                    self.back = at;
+                    return Some(Ok((at, marker)));
+                }
+                Read::Gone => {
                     if row < self.store.first_row() {
                         self.back = self.front;
                     }

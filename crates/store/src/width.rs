@@ -102,6 +102,19 @@ pub fn str_width(s: &str) -> usize {
     clusters(s).map(|(_, _, w)| w).sum()
 }
 
+/// Cell width of the text in `bytes` up to the last whole character: a byte offset found by a
+/// byte-level regex may fall inside a character, whose cell then is the column.
+pub fn bytes_width(bytes: &[u8]) -> usize {
+    let valid = match std::str::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => {
+            // `valid_up_to` is a char boundary, so this is valid UTF-8.
+            std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or("")
+        }
+    };
+    str_width(valid)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
