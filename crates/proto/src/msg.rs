@@ -34,10 +34,15 @@ pub enum Request {
     ListPanes {
         target: Option<String>,
     },
-    /// Literal bytes to the pane's input.
+    /// Literal bytes to the pane's input (at most [`SEND_CHUNK_BYTES`] per request; longer
+    /// text comes as several, the server answering each once the pane has room for it).
     SendText {
         target: Option<String>,
         text: Vec<u8>,
+        /// As a paste: inside bracketed-paste markers when the program asked for them.
+        paste: bool,
+        /// More pieces of the same text follow (a paste stays open across them).
+        more: bool,
     },
     /// Key names (`Enter`, `C-c`, `Up`, `F5`, `M-x`, …) encoded for the pane's modes.
     SendKeys {
@@ -105,6 +110,46 @@ pub enum Request {
     Reload,
 }
 
+impl Request {
+    /// The request's name, for logs and error messages.
+    pub fn verb(&self) -> &'static str {
+        match self {
+            Request::Hello { .. } => "hello",
+            Request::NewSession(_) => "new",
+            Request::NewTab { .. } => "new-tab",
+            Request::Split { .. } => "split",
+            Request::Resize { .. } => "resize",
+            Request::ListSessions => "ls",
+            Request::ListPanes { .. } => "panes",
+            Request::SendText { .. } | Request::SendKeys { .. } => "send",
+            Request::Capture(_) => "capture",
+            Request::Search { .. } => "search",
+            Request::Wait { .. } => "wait",
+            Request::Kill { .. } => "kill",
+            Request::KillServer => "kill-server",
+            Request::Stats => "stats",
+            Request::Attach { .. } => "attach",
+            Request::Input(_) => "input",
+            Request::ClientSize { .. } => "client-size",
+            Request::Act(_) => "action",
+            Request::History { .. } => "history",
+            Request::Locate { .. } => "locate",
+            Request::JumpPrompt { .. } => "jump-prompt",
+            Request::Detach => "detach",
+            Request::Reload => "reload",
+        }
+    }
+}
+
+/// Longest session or tab name, in bytes: names are shown in status lines and listings, so
+/// they are short; a longer one is refused (tmux has no limit, and two 9 MiB names broke
+/// `spool ls` for good).
+pub const NAME_MAX_BYTES: usize = 256;
+
+/// `spool send` streams text in pieces of this size, each waiting until the pane has room
+/// for it, so a paste of any size goes in at the pace the program reads it.
+pub const SEND_CHUNK_BYTES: usize = 256 * 1024;
+
 /// How to start a pane's process.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Spawn {
@@ -158,6 +203,9 @@ pub enum Response {
     },
     /// The request succeeded and has nothing to say.
     Done,
+    /// Still working on the request (sent every `HEARTBEAT_EVERY` by long waits); clients
+    /// skip it.
+    Pending,
     /// The request failed; one line for the user.
     Error {
         message: String,
@@ -247,6 +295,11 @@ pub struct PaneInfo {
     pub active: bool,
     /// Exit status once the process has exited (panes kept by remain-on-exit).
     pub exit_status: Option<i32>,
+    /// History rows lost because they could not be written (a full disk); reads show each
+    /// lost range as one marker row.
+    pub history_lost_rows: u64,
+    /// The latest error writing this pane's history, if any.
+    pub history_error: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -277,6 +330,10 @@ pub struct PaneStats {
     pub memory_bytes: u64,
     pub disk_bytes: u64,
     pub uncompressed_bytes: u64,
+    /// History rows lost because they could not be written (see [`PaneInfo`]).
+    pub lost_rows: u64,
+    /// The latest error writing this pane's history, if any.
+    pub history_error: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -405,9 +462,83 @@ pub struct Update {
     pub panes: Vec<PaneView>,
     pub active_pane: u32,
     pub zoomed: bool,
+    /// More parts of this update follow (see [`Update::split`]); draw after the last one.
+    pub more: bool,
+}
+
+/// Largest part of an update the server sends in one frame: well under `MAX_FRAME_BYTES`,
+/// so a screen of any content (every cell styled, every row a distinct hyperlink) goes out
+/// as several frames instead of failing, and a client draws only complete updates.
+pub const UPDATE_PART_BYTES: usize = 1024 * 1024;
+
+/// An upper bound of a row's encoded size (postcard: varints of at most 5 bytes).
+fn row_wire_bytes(r: &WireRow) -> usize {
+    8 + r.text.len() + r.runs.len() * 30
 }
 
 impl Update {
+    /// Cut this update into parts of about `max_bytes` each (rows and link URIs spread over
+    /// them, every part listing every pane with its layout), all but the last marked `more`.
+    /// Applying them in order ([`Update::merge`]) gives back this update.
+    pub fn split(mut self, max_bytes: usize) -> Vec<Update> {
+        let total: usize = self
+            .panes
+            .iter()
+            .map(|p| {
+                p.rows.iter().map(|(_, r)| row_wire_bytes(r)).sum::<usize>()
+                    + p.links.iter().map(|(_, u)| u.len() + 10).sum::<usize>()
+            })
+            .sum();
+        if total <= max_bytes {
+            return vec![self];
+        }
+        // Take the rows and links out; hand them to parts as they fill.
+        type Taken = (usize, Vec<(u16, WireRow)>, Vec<(u32, String)>);
+        let mut items: Vec<Taken> = self
+            .panes
+            .iter_mut()
+            .enumerate()
+            .map(|(i, p)| (i, std::mem::take(&mut p.rows), std::mem::take(&mut p.links)))
+            .collect();
+        let blank = |u: &Update, first: bool| {
+            let mut part = u.clone();
+            for p in &mut part.panes {
+                // Only the first part starts a pane afresh; later ones add to it.
+                p.full &= first;
+            }
+            part.more = true;
+            part
+        };
+        let mut parts = vec![blank(&self, true)];
+        let mut used = 0usize;
+        for (i, rows, links) in &mut items {
+            for link in links.drain(..) {
+                let b = link.1.len() + 10;
+                if used + b > max_bytes && used > 0 {
+                    parts.push(blank(&self, false));
+                    used = 0;
+                }
+                used += b;
+                parts.last_mut().expect("one part").panes[*i]
+                    .links
+                    .push(link);
+            }
+            for row in rows.drain(..) {
+                let b = row_wire_bytes(&row.1);
+                if used + b > max_bytes && used > 0 {
+                    parts.push(blank(&self, false));
+                    used = 0;
+                }
+                used += b;
+                parts.last_mut().expect("one part").panes[*i].rows.push(row);
+            }
+        }
+        if let Some(last) = parts.last_mut() {
+            last.more = false;
+        }
+        parts
+    }
+
     /// Fold a newer update into this one, as if both had been applied in turn: the newer
     /// layout, modes and cursors, with the rows this one sent that the newer one did not resend.
     /// A client that cannot draw as fast as updates arrive keeps one merged update per pane
@@ -473,6 +604,45 @@ mod tests {
                 })
                 .collect(),
             ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_split_update_applies_like_the_whole() {
+        let mut pane = view(1, true, &[]);
+        pane.h = 500;
+        pane.rows = (0..500u16)
+            .map(|y| {
+                (
+                    y,
+                    WireRow {
+                        text: format!("{y:04}").repeat(500),
+                        ..Default::default()
+                    },
+                )
+            })
+            .collect();
+        pane.links = (0..300).map(|i| (i, "u".repeat(3000))).collect();
+        let whole = Update {
+            panes: vec![pane, view(2, false, &[(0, "x")])],
+            ..Default::default()
+        };
+        let parts = whole.clone().split(UPDATE_PART_BYTES);
+        assert!(parts.len() > 1);
+        for p in &parts {
+            assert!(crate::frame::encode(&Response::Update(Box::new(p.clone())))
+                .is_ok_and(|f| f.len() < 2 * UPDATE_PART_BYTES));
+        }
+        assert!(parts[..parts.len() - 1].iter().all(|p| p.more));
+        let mut merged = parts[0].clone();
+        for p in parts[1..].iter().cloned() {
+            merged.merge(p);
+        }
+        assert!(!merged.more);
+        for (m, w) in merged.panes.iter_mut().zip(&whole.panes) {
+            m.rows.sort_by_key(|r| r.0);
+            m.links.sort_by_key(|l| l.0);
+            assert_eq!(m, w);
         }
     }
 

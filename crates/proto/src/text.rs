@@ -1,0 +1,130 @@
+//! Making untrusted text safe to show. Names, titles, commands, paths and error messages can
+//! come from any program in any pane; written raw to a terminal they could set its title or
+//! clipboard, clear it, or worse. Everything spool writes to an outer terminal or to stdout
+//! that it did not compose itself goes through here.
+
+/// Is `c` a control character a terminal would act on: C0, DEL or C1 (`\u{80}`–`\u{9f}`, which
+/// some terminals read as 8-bit CSI, OSC, …)?
+pub fn is_control(c: char) -> bool {
+    c.is_control()
+}
+
+/// `s` on one line with every control character shown as a visible escape (`^[`, `^?`,
+/// `<U+009B>`), as tmux shows them in names. Printable text, including every non-ASCII
+/// letter, passes unchanged.
+pub fn sanitize(s: &str) -> String {
+    if !s.chars().any(is_control) {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        push_visible(&mut out, c);
+    }
+    out
+}
+
+fn push_visible(out: &mut String, c: char) {
+    match c as u32 {
+        0..=0x1f => {
+            out.push('^');
+            out.push((c as u8 + 0x40) as char);
+        }
+        0x7f => out.push_str("^?"),
+        0x80..=0x9f => out.push_str(&format!("<U+{:04X}>", c as u32)),
+        _ => out.push(c),
+    }
+}
+
+/// As [`sanitize`], but newlines and tabs are kept (multi-line messages such as a starting
+/// server's warnings).
+pub fn sanitize_block(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c == '\n' || c == '\t' {
+            out.push(c);
+        } else {
+            push_visible(&mut out, c);
+        }
+    }
+    out
+}
+
+/// A URI fit for an OSC 8 hyperlink: bytes outside printable ASCII (controls, DEL, spaces,
+/// and every non-ASCII byte, which could hide a C1 control) are percent-encoded, as URIs
+/// require, so the link still works and can never end the sequence early.
+pub fn uri(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if (0x21..0x7f).contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// `s` cut to at most `max` bytes at a character boundary.
+pub fn truncate(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+/// JSON for stdout: `serde_json` escapes C0 controls but writes DEL and C1 characters raw;
+/// this escapes those too (they can only occur inside strings, where `\uXXXX` is valid).
+pub fn json_safe(json: &str) -> String {
+    if !json.chars().any(|c| matches!(c as u32, 0x7f..=0x9f)) {
+        return json.to_string();
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if matches!(c as u32, 0x7f..=0x9f) {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_become_visible() {
+        assert_eq!(sanitize("a\x1b]2;X\x07b"), "a^[]2;X^Gb");
+        assert_eq!(sanitize("\u{9b}2J\x7f"), "<U+009B>2J^?");
+        assert_eq!(sanitize("héllo 世界"), "héllo 世界");
+        assert_eq!(sanitize_block("a\nb\x1b"), "a\nb^[");
+    }
+
+    #[test]
+    fn uris_cannot_carry_controls() {
+        assert_eq!(uri("http://x/\x1b\\"), "http://x/%1B\\");
+        assert_eq!(uri("http://x/\u{9b}"), "http://x/%C2%9B");
+        assert_eq!(uri("http://x/a b\x7f"), "http://x/a%20b%7F");
+    }
+
+    #[test]
+    fn json_escapes_del_and_c1() {
+        let j = serde_json_like("\u{9b}x\x7f");
+        assert_eq!(json_safe(&j), "\"\\u009bx\\u007f\"");
+    }
+
+    fn serde_json_like(s: &str) -> String {
+        format!("\"{s}\"")
+    }
+
+    #[test]
+    fn truncation_keeps_characters_whole() {
+        assert_eq!(truncate("héllo", 2), "h");
+        assert_eq!(truncate("abc", 10), "abc");
+    }
+}
