@@ -7,6 +7,7 @@
 //!   `pty.rs`: PTYs; `layout.rs`/`session.rs`: the split tree; `conn.rs`: a client
 //!   connection; `cmd/`: one file per command; `keys.rs`: key names to bytes; `wire.rs`: rows to their wire form.
 
+mod catch;
 mod cmd;
 pub mod config;
 mod conn;
@@ -16,12 +17,16 @@ mod pane;
 mod pty;
 mod server;
 mod session;
+pub mod size;
 mod wire;
 
 use std::os::unix::fs::PermissionsExt;
 use std::time::Duration;
 
 pub use cmd::collect_stats;
+pub use conn::{
+    FRAME_IDLE_TIMEOUT, HANDSHAKE_TIMEOUT, MAX_HANDSHAKING, MAX_REQUEST_BYTES, REQUEST_BUDGET_BYTES,
+};
 pub use pane::{INPUT_MAX, READ_CHUNK};
 pub use server::{ServerConfig, ARCHIVED_RUNS_KEPT, MAX_CLIENTS, RECENT_EXITS_MAX};
 
@@ -35,6 +40,8 @@ pub const MEMORY_REPORT_EVERY: Duration = Duration::from_secs(60);
 /// Errors starting the server.
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
+    #[error(transparent)]
+    Path(#[from] spool_proto::paths::PathError),
     #[error("a server is already running on {0}")]
     AlreadyRunning(String),
     #[error("{what}: {source}")]
@@ -42,6 +49,21 @@ pub enum ServerError {
         what: String,
         source: std::io::Error,
     },
+}
+
+/// Bind the listening socket with mode 0600 from the start: the umask is narrowed around
+/// `bind`, so there is no moment at which another user could connect.
+fn bind_private(socket: &std::path::Path) -> Result<tokio::net::UnixListener, ServerError> {
+    // SAFETY: umask only sets the process's file-creation mask; nothing else creates files
+    // while the server is starting.
+    let old = unsafe { libc::umask(0o177) };
+    let bound = tokio::net::UnixListener::bind(socket);
+    // SAFETY: as above, restoring the mask.
+    unsafe { libc::umask(old) };
+    let listener = bound.map_err(io_err(format!("binding {}", socket.display())))?;
+    std::fs::set_permissions(socket, std::fs::Permissions::from_mode(0o600))
+        .map_err(io_err("securing the socket"))?;
+    Ok(listener)
 }
 
 fn io_err(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> ServerError {
@@ -53,23 +75,27 @@ fn io_err(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> ServerError
 /// socket accepts connections.
 pub async fn run(config: ServerConfig, ready: impl FnOnce()) -> Result<(), ServerError> {
     let socket = config.socket.clone();
-    if let Some(dir) = socket.parent() {
-        std::fs::create_dir_all(dir).map_err(io_err(format!("creating {}", dir.display())))?;
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
-            .map_err(io_err(format!("securing {}", dir.display())))?;
+    if spool_proto::paths::in_socket_dir(&socket) {
+        // spool's own socket directory: made 0700, or used only if it is ours and 0700.
+        spool_proto::paths::private_dir(&spool_proto::paths::socket_dir())?;
     }
+    // A `-S` path's directory is the user's: it is neither created nor changed.
     if std::os::unix::net::UnixStream::connect(&socket).is_ok() {
         return Err(ServerError::AlreadyRunning(socket.display().to_string()));
     }
-    let _ = std::fs::remove_file(&socket);
-    let listener = tokio::net::UnixListener::bind(&socket)
-        .map_err(io_err(format!("binding {}", socket.display())))?;
-    std::fs::set_permissions(&socket, std::fs::Permissions::from_mode(0o600))
-        .map_err(io_err("securing the socket"))?;
-    std::fs::create_dir_all(&config.state_dir)
-        .map_err(io_err(format!("creating {}", config.state_dir.display())))?;
-    std::fs::set_permissions(&config.state_dir, std::fs::Permissions::from_mode(0o700))
-        .map_err(io_err("securing the state directory"))?;
+    if let Ok(m) = std::fs::symlink_metadata(&socket) {
+        use std::os::unix::fs::FileTypeExt;
+        // Only a stale socket is replaced, never a file or link someone put there.
+        if !m.file_type().is_socket() {
+            return Err(ServerError::Io {
+                what: format!("{} exists and is not a socket", socket.display()),
+                source: std::io::ErrorKind::AlreadyExists.into(),
+            });
+        }
+        let _ = std::fs::remove_file(&socket);
+    }
+    let listener = bind_private(&socket)?;
+    spool_proto::paths::private_dir(&config.state_dir)?;
 
     server::prune_old_runs(&config.state_dir);
     let (server, events) = server::Server::new(config);

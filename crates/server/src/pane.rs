@@ -53,6 +53,8 @@ pub struct Pane {
     master: AsyncFd<OwnedFd>,
     input: Mutex<Vec<u8>>,
     input_ready: Notify,
+    /// Poked when the program has taken input off the queue (room for more).
+    pub input_space: Notify,
     cols: AtomicU16,
     rows: AtomicU16,
     /// Set when the child exited *and* the PTY reached EOF (all output processed).
@@ -119,6 +121,7 @@ impl Pane {
             master,
             input: Mutex::new(Vec::new()),
             input_ready: Notify::new(),
+            input_space: Notify::new(),
             cols: AtomicU16::new(cols),
             rows: AtomicU16::new(rows),
             done: watch::channel(None).0,
@@ -161,29 +164,44 @@ impl Pane {
 
     /// Queue bytes for the program's input. Refused (nothing queued) past [`INPUT_MAX`].
     pub fn write_input(&self, bytes: &[u8]) -> Result<(), String> {
-        if bytes.is_empty() {
-            return Ok(());
+        match self.try_queue_input(bytes)? {
+            true => Ok(()),
+            false => Err(format!(
+                "pane {} is not reading its input ({} bytes waiting, limit {INPUT_MAX})",
+                self.name(),
+                self.input_bytes()
+            )),
         }
-        if self.exit().is_some() || self.eof.load(Ordering::Relaxed) {
+    }
+
+    /// Queue bytes if there is room for all of them: `Ok(false)` if the queue is too full
+    /// now (wait for `input_space`), an error if the pane is gone or `bytes` can never fit.
+    pub fn try_queue_input(&self, bytes: &[u8]) -> Result<bool, String> {
+        if bytes.is_empty() {
+            return Ok(true);
+        }
+        if self.exit().is_some() || self.eof.load(Ordering::Relaxed) || self.is_closed() {
             return Err(format!("pane {} has exited", self.name()));
+        }
+        if bytes.len() > INPUT_MAX {
+            return Err(format!(
+                "{} bytes at once is more than a pane's input queue holds ({INPUT_MAX})",
+                bytes.len()
+            ));
         }
         let mut q = self.input.lock().unwrap_or_else(|p| p.into_inner());
         if q.len() + bytes.len() > INPUT_MAX {
-            return Err(format!(
-                "pane {} is not reading its input ({} bytes waiting, limit {INPUT_MAX})",
-                self.name(),
-                q.len()
-            ));
+            return Ok(false);
         }
         q.extend_from_slice(bytes);
         drop(q);
         self.input_ready.notify_one();
-        Ok(())
+        Ok(true)
     }
 
     /// Resize the PTY and the emulator (which reflows).
     pub fn resize(&self, cols: u16, rows: u16) {
-        let (cols, rows) = (cols.max(1), rows.max(1));
+        let (cols, rows) = crate::size::clamp(cols, rows);
         if self.size() == (cols, rows) {
             return;
         }
@@ -195,6 +213,12 @@ impl Pane {
         if let Err(e) = crate::pty::resize(self.master.get_ref(), cols, rows) {
             tracing::warn!(pane = self.id, error = %e, "TIOCSWINSZ failed");
         }
+    }
+
+    /// Has the server closed the pane (killed, or its process ended and it was removed)? Its
+    /// history is being deleted: a read that sees this was cut short.
+    pub fn is_closed(&self) -> bool {
+        *self.closed.borrow()
     }
 
     /// Hang up on the child (SIGHUP to its process group, as closing a terminal does).
@@ -366,6 +390,8 @@ impl Pane {
                 if q.capacity() > 64 * 1024 && q.len() < 4096 {
                     q.shrink_to(4096);
                 }
+                drop(q);
+                self.input_space.notify_waiters();
                 Ok(())
             });
             match res {

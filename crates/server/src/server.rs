@@ -23,12 +23,17 @@ pub const RECENT_EXITS_MAX: usize = 256;
 /// frame buffer, so this bounds the server's client memory).
 pub const MAX_CLIENTS: usize = 256;
 
+/// Captures and searches running at once (more wait their turn). Each holds a screen's rows,
+/// a compiled regex (≤ `spool_store::REGEX_SIZE_LIMIT`) and one bounded batch of history, so
+/// this bounds their memory; with two cores, more would only share the CPU thinner.
+pub const CONCURRENT_READS_MAX: usize = 2;
+
+/// Most bytes of a pane's command line kept for display (`panes`, tab names).
+pub const COMMAND_SHOWN_MAX_BYTES: usize = 4096;
+
 /// Default pane size when no client says otherwise (tmux's default).
 pub const DEFAULT_COLS: u16 = 80;
 pub const DEFAULT_ROWS: u16 = 24;
-
-/// Largest pane a client can ask for; the emulator's own caps apply too.
-pub const MAX_DIM: u16 = 4096;
 
 /// How the server was started.
 #[derive(Clone, Debug)]
@@ -61,6 +66,9 @@ pub enum Event {
 }
 
 pub struct State {
+    /// Panes to resize once the lock is released: resizing takes the pane's terminal lock,
+    /// which is never taken under the state lock. At most one entry per pane and relayout.
+    resizes: Vec<(Arc<Pane>, u16, u16)>,
     pub sessions: Vec<Session>,
     pub panes: BTreeMap<u32, Arc<Pane>>,
     next_pane: u32,
@@ -77,6 +85,39 @@ pub struct State {
     next_client: u64,
 }
 
+/// The locked server state. When it is dropped the lock is released first, and then the
+/// resizes decided under it are applied (each takes a terminal lock).
+pub struct StateGuard<'a> {
+    guard: Option<MutexGuard<'a, State>>,
+}
+
+impl std::ops::Deref for StateGuard<'_> {
+    type Target = State;
+    fn deref(&self) -> &State {
+        self.guard.as_ref().expect("held until dropped")
+    }
+}
+
+impl std::ops::DerefMut for StateGuard<'_> {
+    fn deref_mut(&mut self) -> &mut State {
+        self.guard.as_mut().expect("held until dropped")
+    }
+}
+
+impl Drop for StateGuard<'_> {
+    fn drop(&mut self) {
+        let resizes = self
+            .guard
+            .as_mut()
+            .map(|g| std::mem::take(&mut g.resizes))
+            .unwrap_or_default();
+        self.guard = None;
+        for (pane, cols, rows) in resizes {
+            pane.resize(cols, rows);
+        }
+    }
+}
+
 pub struct Server {
     pub config: ServerConfig,
     pub env: Env,
@@ -87,6 +128,12 @@ pub struct Server {
     /// Bytes held in client connection buffers (a gauge).
     pub client_bytes: AtomicU64,
     pub clients: AtomicUsize,
+    /// Connections that have not said hello yet (at most `conn::MAX_HANDSHAKING`).
+    pub handshaking: AtomicUsize,
+    /// Turns for captures and searches ([`CONCURRENT_READS_MAX`]).
+    heavy_reads: Arc<tokio::sync::Semaphore>,
+    /// What all connections together may hold in requests (`conn::REQUEST_BUDGET_BYTES`).
+    pub request_budget: Arc<tokio::sync::Semaphore>,
     /// Poked when the server may have become empty (last session closed, a client left).
     pub maybe_empty: tokio::sync::Notify,
     /// Bumped on any change an attached client may need to show (pane output, layout).
@@ -120,6 +167,7 @@ impl Server {
             config,
             env,
             state: Mutex::new(State {
+                resizes: Vec::new(),
                 sessions: Vec::new(),
                 panes: BTreeMap::new(),
                 next_pane: 0,
@@ -136,6 +184,9 @@ impl Server {
             shutdown: watch::channel(false).0,
             client_bytes: AtomicU64::new(0),
             clients: AtomicUsize::new(0),
+            handshaking: AtomicUsize::new(0),
+            request_budget: crate::conn::request_budget(),
+            heavy_reads: Arc::new(tokio::sync::Semaphore::new(CONCURRENT_READS_MAX)),
             maybe_empty: tokio::sync::Notify::new(),
             changes: Arc::new(watch::channel(0).0),
             run_id,
@@ -144,6 +195,15 @@ impl Server {
             ui,
         });
         (server, rx)
+    }
+
+    /// Wait for a turn to run a capture or a search (see [`CONCURRENT_READS_MAX`]).
+    pub async fn heavy_read(&self) -> tokio::sync::OwnedSemaphorePermit {
+        self.heavy_reads
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("the semaphore is never closed")
     }
 
     /// Tell attached clients something changed.
@@ -272,13 +332,16 @@ impl Server {
             return;
         };
         let s = &mut st.sessions[si];
-        s.cols = cols.clamp(1, MAX_DIM);
-        s.rows = rows.saturating_sub(1).clamp(1, MAX_DIM);
+        (s.cols, s.rows) = crate::size::clamp(cols, rows.saturating_sub(1));
         Self::relayout(st, si);
     }
 
-    pub fn state(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    /// Lock the server state. Lock order: the state lock is never held while a terminal
+    /// lock is taken; resizes decided under it are applied when it is released.
+    pub fn state(&self) -> StateGuard<'_> {
+        StateGuard {
+            guard: Some(self.state.lock().unwrap_or_else(|p| p.into_inner())),
+        }
     }
 
     pub fn pane(&self, id: u32) -> Option<Arc<Pane>> {
@@ -358,6 +421,7 @@ impl Server {
         rows: u16,
         remain_on_exit: bool,
     ) -> Result<Arc<Pane>, String> {
+        let (cols, rows) = crate::size::clamp(cols, rows);
         let id = {
             let mut st = self.state();
             let id = st.next_pane;
@@ -415,6 +479,8 @@ impl Server {
         } else {
             spawn.command.join(" ")
         };
+        // What `panes` and tab names show; the argv itself went to exec.
+        let command = spool_proto::text::truncate(&command, COMMAND_SHOWN_MAX_BYTES).to_string();
         let pane = Pane::new(crate::pane::PaneParts {
             id,
             pid,
@@ -500,15 +566,20 @@ impl Server {
         rows: u16,
         spawn: &Spawn,
     ) -> Result<(String, Arc<Pane>), String> {
-        if let Some(n) = &name {
-            if n.is_empty() || n.contains(':') || n.starts_with('%') {
-                return Err(format!("bad session name: {n:?}"));
+        let name = match name {
+            Some(n) => {
+                let n = crate::session::clean_name("session", &n)?;
+                if n.starts_with('%') {
+                    return Err(format!("bad session name: {n} (a leading % names a pane)"));
+                }
+                if self.state().sessions.iter().any(|s| s.name == n) {
+                    return Err(format!("duplicate session: {n}"));
+                }
+                Some(n)
             }
-            if self.state().sessions.iter().any(|s| &s.name == n) {
-                return Err(format!("duplicate session: {n}"));
-            }
-        }
-        let (cols, rows) = (cols.clamp(1, MAX_DIM), rows.clamp(1, MAX_DIM));
+            None => None,
+        };
+        let (cols, rows) = crate::size::clamp(cols, rows);
         let pane = self.spawn_pane(spawn, cols, rows, spawn.remain_on_exit)?;
         let mut st = self.state();
         let sid = st.next_session;
@@ -541,7 +612,8 @@ impl Server {
     }
 
     /// Give every pane of session `si` the size its layout says.
-    pub fn relayout(st: &State, si: usize) {
+    /// The panes are resized when the state lock is released (see [`StateGuard`]).
+    pub fn relayout(st: &mut State, si: usize) {
         let s = &st.sessions[si];
         for (_, id, r) in s.pane_rects() {
             if s.tabs
@@ -551,7 +623,9 @@ impl Server {
                 continue; // hidden behind a zoomed pane: keeps its size
             }
             if let Some(p) = st.panes.get(&id) {
-                p.resize(r.w, r.h);
+                if p.size() != (r.w, r.h) {
+                    st.resizes.push((p.clone(), r.w, r.h));
+                }
             }
         }
     }
@@ -618,7 +692,7 @@ impl Server {
                     st.sessions.remove(si);
                     st.recent_sessions.retain(|s| *s != sid);
                 } else {
-                    Self::relayout(&st, si);
+                    Self::relayout(&mut st, si);
                 }
             }
             pane

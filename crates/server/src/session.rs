@@ -3,6 +3,27 @@
 
 use crate::layout::{Node, Rect};
 
+/// A session or tab name as the server keeps it, as tmux makes it: control characters shown
+/// as visible escapes (`^[`), `:` and `.` (which separate target parts) as `_`. Empty, or
+/// longer than `NAME_MAX_BYTES` once cleaned, is refused.
+pub fn clean_name(what: &str, name: &str) -> Result<String, String> {
+    let cleaned: String = spool_proto::text::sanitize(name)
+        .chars()
+        .map(|c| if c == ':' || c == '.' { '_' } else { c })
+        .collect();
+    if cleaned.is_empty() {
+        return Err(format!("bad {what} name: it is empty"));
+    }
+    if cleaned.len() > spool_proto::NAME_MAX_BYTES {
+        return Err(format!(
+            "bad {what} name: {} bytes, at most {}",
+            cleaned.len(),
+            spool_proto::NAME_MAX_BYTES
+        ));
+    }
+    Ok(cleaned)
+}
+
 #[derive(Debug)]
 pub struct Tab {
     pub name: String,

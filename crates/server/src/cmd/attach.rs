@@ -102,9 +102,11 @@ async fn attached(server: &Arc<Server>, conn: &mut Conn, client: u64, name: Stri
     .await
     .map_err(io)?;
     let mut rd = conn.take_reader().ok_or("connection already split")?;
-    let (tx, mut inbox) = tokio::sync::mpsc::channel::<Request>(INBOX_DEPTH);
+    // Requests waiting here keep holding their share of the server's request budget.
+    let (tx, mut inbox) = tokio::sync::mpsc::channel::<crate::conn::Incoming>(INBOX_DEPTH);
+    let budget = server.request_budget.clone();
     let reader = tokio::spawn(async move {
-        while let Ok(req) = crate::conn::read_request(&mut rd).await {
+        while let Ok(req) = crate::conn::read_request(&mut rd, &budget).await {
             if tx.send(req).await.is_err() {
                 break;
             }
@@ -131,9 +133,13 @@ async fn attached(server: &Arc<Server>, conn: &mut Conn, client: u64, name: Stri
                 Some((update, next_wake)) => {
                     wake = next_wake;
                     if let Some(u) = update {
-                        conn.send(&Response::Update(Box::new(u)))
-                            .await
-                            .map_err(io)?;
+                        // A screen too big for one frame goes as several; the client draws
+                        // once it has the last.
+                        for part in u.split(spool_proto::UPDATE_PART_BYTES) {
+                            conn.send(&Response::Update(Box::new(part)))
+                                .await
+                                .map_err(io)?;
+                        }
                         last_frame = Instant::now();
                     }
                 }
@@ -149,7 +155,7 @@ async fn attached(server: &Arc<Server>, conn: &mut Conn, client: u64, name: Stri
         }
         let until = wake.unwrap_or_else(|| Instant::now() + Duration::from_secs(3600));
         tokio::select! {
-            req = inbox.recv() => match req {
+            req = inbox.recv() => match req.map(|i| i.req) {
                 None => break Ok(()),
                 Some(Request::Detach) => {
                     let _ = conn.send(&Response::Detached { reason: "detached".into() }).await;
@@ -162,8 +168,18 @@ async fn attached(server: &Arc<Server>, conn: &mut Conn, client: u64, name: Stri
                 }
                 Some(req) => {
                     dirty |= !matches!(req, Request::Input(_));
-                    if let Err(message) = handle(server, conn, client, req).await {
-                        conn.send(&Response::Error { message }).await.map_err(io)?;
+                    let verb = req.verb();
+                    match crate::catch::catch_panic(handle(server, conn, client, req)).await {
+                        Ok(Ok(())) => {}
+                        Ok(Err(message)) => {
+                            conn.send(&Response::Error { message }).await.map_err(io)?
+                        }
+                        Err(panic) => {
+                            tracing::error!(request = verb, "request handler panicked: {panic}");
+                            let message =
+                                format!("internal error while handling {verb} (see the server log)");
+                            conn.send(&Response::Error { message }).await.map_err(io)?;
+                        }
                     }
                 }
             },
@@ -177,7 +193,7 @@ async fn attached(server: &Arc<Server>, conn: &mut Conn, client: u64, name: Stri
                 conn.send(&Response::Ui(new)).await.map_err(io)?;
             }
             msg = async { search.rx.as_mut()?.recv().await }, if search.rx.is_some() => {
-                for msg in search.filter(msg) {
+                for msg in search.filter(msg.map(|f| f.msg)) {
                     conn.send(&msg).await.map_err(io)?;
                 }
             }
@@ -196,7 +212,7 @@ async fn attached(server: &Arc<Server>, conn: &mut Conn, client: u64, name: Stri
 /// bounded whatever the pattern and the history.
 #[derive(Default)]
 struct ClientSearch {
-    rx: Option<tokio::sync::mpsc::Receiver<Response>>,
+    rx: Option<tokio::sync::mpsc::Receiver<super::search::Found>>,
     rows: usize,
     last: Option<u64>,
 }
@@ -335,7 +351,10 @@ fn act(server: &Arc<Server>, client: u64, a: Action) -> CmdResult {
                 Action::PrevTab => s.active_tab = (s.active_tab + n - 1) % n,
                 Action::SelectTab(i) if (i as usize) < n => s.active_tab = i as usize,
                 Action::SelectTab(i) => return Err(format!("no tab {i}")),
-                Action::RenameTab(name) => s.tabs[s.active_tab].name = name,
+                Action::RenameTab(name) if name.is_empty() => s.tabs[s.active_tab].name = name,
+                Action::RenameTab(name) => {
+                    s.tabs[s.active_tab].name = crate::session::clean_name("tab", &name)?
+                }
                 Action::Zoom => {
                     let t = &mut s.tabs[s.active_tab];
                     t.zoomed = !t.zoomed && t.root.panes().len() > 1;
@@ -356,7 +375,7 @@ fn act(server: &Arc<Server>, client: u64, a: Action) -> CmdResult {
                 }
                 _ => {}
             }
-            Server::relayout(&st, si);
+            Server::relayout(&mut st, si);
         }
     }
     server.bump();
@@ -387,6 +406,26 @@ fn overlaps(a: u16, al: u16, b: u16, bl: u16) -> bool {
     a < b + bl && b < a + al
 }
 
+/// A tab's name when none was set: its active pane's title, else its command's file name;
+/// shown safely and cut to `NAME_MAX_BYTES` (a command path may hold escape sequences).
+fn automatic_name(p: &Pane) -> String {
+    let title = p.term().title().to_string();
+    let name = if title.is_empty() {
+        p.command
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
+            .rsplit('/')
+            .next()
+            .unwrap_or("")
+            .to_string()
+    } else {
+        title
+    };
+    let name = spool_proto::text::sanitize(&name);
+    spool_proto::text::truncate(&name, spool_proto::NAME_MAX_BYTES).to_string()
+}
+
 /// Build the update for this client; `None` if its session is gone. The second value is when
 /// to look again (a pane holding output under DEC 2026 until its timeout).
 #[allow(clippy::type_complexity)]
@@ -395,7 +434,9 @@ fn compose(
     sid: u32,
     sent: &mut Sent,
 ) -> Option<(Option<Update>, Option<Instant>)> {
-    let (session, cols, rows, tabs, shown, active, zoomed) = {
+    // The state lock is held only to copy what is needed; terminal locks are taken after it
+    // is released (lock order: never a terminal lock while holding the state lock).
+    let (session, cols, rows, tab_facts, shown, active, zoomed) = {
         let mut guard = server.state();
         let st = &mut *guard;
         let si = st.sessions.iter().position(|s| s.id == sid)?;
@@ -414,36 +455,38 @@ fn compose(
                 .map(|p| p.output_batches.load(std::sync::atomic::Ordering::Relaxed) as u64)
                 .sum()
         };
-        let tabs: Vec<TabView> = s
+        // (name set by the user, or the pane its name comes from; active; activity)
+        let tab_facts: Vec<(String, Option<Arc<Pane>>, bool, bool)> = s
             .tabs
             .iter()
             .enumerate()
-            .map(|(i, t)| TabView {
-                name: if t.name.is_empty() {
-                    st.panes
-                        .get(&t.active)
-                        .map(|p| {
-                            let title = p.term().title().to_string();
-                            if title.is_empty() {
-                                p.command.rsplit('/').next().unwrap_or("").to_string()
-                            } else {
-                                title
-                            }
-                        })
-                        .unwrap_or_default()
-                } else {
-                    t.name.clone()
-                },
-                active: i == s.active_tab,
-                activity: i != s.active_tab && output(t) != t.seen_output,
+            .map(|(i, t)| {
+                let from = t.name.is_empty().then(|| st.panes.get(&t.active).cloned());
+                (
+                    t.name.clone(),
+                    from.flatten(),
+                    i == s.active_tab,
+                    i != s.active_tab && output(t) != t.seen_output,
+                )
             })
             .collect();
         let seen = output(tab);
         let (name, cols, rows, active_tab) = (s.name.clone(), s.cols, s.rows, s.active_tab);
         let (active, zoomed) = (tab.active, tab.zoomed);
         st.sessions[si].tabs[active_tab].seen_output = seen;
-        (name, cols, rows, tabs, shown, active, zoomed)
+        (name, cols, rows, tab_facts, shown, active, zoomed)
     };
+    let tabs: Vec<TabView> = tab_facts
+        .into_iter()
+        .map(|(name, from, active, activity)| TabView {
+            name: match from {
+                Some(p) => automatic_name(&p),
+                None => name,
+            },
+            active,
+            activity,
+        })
+        .collect();
     let now = std::time::Instant::now();
     let mut wake: Option<Instant> = None;
     let mut panes = Vec::with_capacity(shown.len());
@@ -542,6 +585,7 @@ fn compose(
         panes,
         active_pane: active,
         zoomed,
+        more: false,
     };
     // Nothing new (no rows, and the same layout, cursors, titles and modes): skip the frame.
     let mut last = update.clone();

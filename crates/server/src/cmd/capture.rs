@@ -1,8 +1,10 @@
 //! `spool capture`: screen and history rows as text, streamed in chunks.
 //!
 //! Line numbers are tmux's: 0 is the top screen row, -1 the newest history row, `-S -` the
-//! oldest kept row. History comes from the store (read from disk transparently); memory is
-//! one chunk and one batch of rows, whatever the range.
+//! oldest kept row. History comes from the store (read from disk transparently). Memory is
+//! bounded in bytes whatever the range or the rows: the screen's rows, one batch of history
+//! rows (at most [`BATCH_ROWS`] and [`BATCH_BYTES`]), and one chunk of text (about
+//! [`CHUNK_BYTES`]). At most `CONCURRENT_READS_MAX` captures and searches run at once.
 
 use std::sync::Arc;
 
@@ -15,11 +17,15 @@ use crate::server::Server;
 
 /// Text sent per response frame.
 const CHUNK_BYTES: usize = 64 * 1024;
-/// History rows read per batch.
+/// History rows read per batch, at most.
 const BATCH_ROWS: u64 = 2048;
+/// Bytes of rows (text and style runs) read per batch, at most (past one row): a row of a
+/// 2000-column pane with a style per cell holds about 60 KiB, so such a batch is short.
+const BATCH_BYTES: usize = 1024 * 1024;
 
 pub async fn run(server: &Arc<Server>, conn: &mut Conn, c: Capture) -> CmdResult {
     let pane = server.resolve_pane(c.target.as_deref())?;
+    let _turn = server.heavy_read().await;
     // Screen and history end in one snapshot, so rows scrolling meanwhile are not doubled.
     let (screen, hist_end) = {
         let t = pane.term();
@@ -50,26 +56,30 @@ pub async fn run(server: &Arc<Server>, conn: &mut Conn, c: Capture) -> CmdResult
             out.push('\n');
         }
     };
+    let cut_short = || {
+        format!(
+            "pane {} was closed during the capture: output cut short",
+            pane.name()
+        )
+    };
     if start < 0 {
         let mut from = (hist_end as i64 + start) as u64;
         let to = (hist_end as i64 + end.min(-1) + 1) as u64;
         while from < to {
-            let upto = (from + BATCH_ROWS).min(to);
             let store = pane.store.clone();
-            let rows = tokio::task::block_in_place(|| {
-                store
-                    .range(from..upto)
-                    .collect::<Result<Vec<(u64, Row)>, _>>()
-            })
-            .map_err(|e| format!("history: {e}"))?;
-            for (_, row) in &rows {
+            let (rows, next) = tokio::task::block_in_place(|| batch(&store, from, to))
+                .map_err(|e| format!("history: {e}"))?;
+            if pane.is_closed() {
+                return Err(cut_short());
+            }
+            for row in &rows {
                 emit(&mut out, row, false);
                 if out.len() >= CHUNK_BYTES {
                     let chunk = std::mem::take(&mut out).into_bytes();
                     conn.send(&Response::Text(chunk)).await.map_err(io)?;
                 }
             }
-            from = upto;
+            from = next;
         }
     }
     for y in start.max(0)..=end {
@@ -79,10 +89,36 @@ pub async fn run(server: &Arc<Server>, conn: &mut Conn, c: Capture) -> CmdResult
             conn.send(&Response::Text(chunk)).await.map_err(io)?;
         }
     }
+    if pane.is_closed() {
+        return Err(cut_short());
+    }
     if !out.is_empty() {
         conn.send(&Response::Text(out.into_bytes()))
             .await
             .map_err(io)?;
     }
     conn.send(&Response::End).await.map_err(io)
+}
+
+/// History rows from `from` (before `to`): at most [`BATCH_ROWS`], stopping once they hold
+/// [`BATCH_BYTES`]. Returns them and the row to continue from.
+fn batch(
+    store: &spool_store::Store,
+    from: u64,
+    to: u64,
+) -> Result<(Vec<Row>, u64), spool_store::StoreError> {
+    let upto = (from + BATCH_ROWS).min(to);
+    let mut rows = Vec::new();
+    let mut bytes = 0;
+    let mut next = upto;
+    for r in store.range(from..upto) {
+        let (n, row) = r?;
+        bytes += row.heap_bytes();
+        rows.push(row);
+        if bytes >= BATCH_BYTES {
+            next = n + 1;
+            break;
+        }
+    }
+    Ok((rows, next))
 }

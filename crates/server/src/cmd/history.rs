@@ -1,13 +1,15 @@
 //! Scroll mode's reads: display rows of a pane's history, rewrapped to the client's width.
 //!
 //! History is stored as rows with soft-wrap flags; here logical lines are reflowed to `width`
-//! on the way out (never on disk). A logical line longer than [`MAX_JOIN_ROWS`] stored rows
-//! is shown as its stored rows rewrapped one by one, so no request holds more than that.
+//! on the way out (never on disk), building only the display rows asked for. A logical line
+//! longer than [`MAX_JOIN_ROWS`] stored rows or [`MAX_JOIN_BYTES`] is shown as pieces of that
+//! size rewrapped one by one, and one answer holds at most [`HISTORY_PAGE_BYTES`] of rows, so
+//! no request holds more than that whatever the rows.
 
 use std::sync::Arc;
 
 use spool_proto::Response;
-use spool_store::{reflow, Row, Store};
+use spool_store::{line_display_rows, reflow_window, Row, Store};
 
 use super::{io, CmdResult};
 use crate::conn::Conn;
@@ -16,8 +18,16 @@ use crate::server::Server;
 /// Most display rows one request returns (a few screens; clients page).
 pub const MAX_ROWS_PER_REQUEST: u16 = 1024;
 
+/// Most bytes of rows (text and style runs) one answer holds, past its first row: a
+/// 2000-column row with a style per cell is ~60 KiB, so a page of those is short, and the
+/// client asks again for the rest.
+pub const HISTORY_PAGE_BYTES: usize = 1024 * 1024;
+
 /// Longest logical line (in stored rows) rewrapped as a whole.
 pub const MAX_JOIN_ROWS: usize = 4096;
+
+/// Longest logical line (in bytes of its stored rows) rewrapped as a whole.
+pub const MAX_JOIN_BYTES: usize = 1024 * 1024;
 
 pub async fn run(
     server: &Arc<Server>,
@@ -32,14 +42,14 @@ pub async fn run(
         .ok_or_else(|| format!("can't find pane: %{pane}"))?;
     let store = p.store.clone();
     let count = count.min(MAX_ROWS_PER_REQUEST);
-    let (total, rows) =
+    let (total, rows, newest) =
         tokio::task::block_in_place(|| read(&store, width.max(1), from_bottom, count))
             .map_err(|e| format!("history: {e}"))?;
     let rows = rows.iter().map(crate::wire::row).collect();
     conn.send(&Response::HistoryRows {
         pane,
         width,
-        from_bottom,
+        from_bottom: newest,
         total,
         rows,
     })
@@ -47,51 +57,68 @@ pub async fn run(
     .map_err(io)
 }
 
-/// Display rows `[from_bottom, from_bottom + count)` counted from the newest, oldest first.
+/// Display rows `[from_bottom, from_bottom + count)` counted from the newest, oldest first,
+/// as many as fit in [`HISTORY_PAGE_BYTES`] (always the oldest one asked for). Returns the
+/// history's display rows at `width`, the rows, and the `from_bottom` of the newest row
+/// returned (`from_bottom` itself unless the page was cut).
 pub fn read(
     store: &Store,
     width: u16,
     from_bottom: u64,
     count: u16,
-) -> Result<(u64, Vec<Row>), spool_store::StoreError> {
+) -> Result<(u64, Vec<Row>, u64), spool_store::StoreError> {
     let total = store.display_rows(width)?;
     if from_bottom >= total || count == 0 {
-        return Ok((total, Vec::new()));
+        return Ok((total, Vec::new(), from_bottom));
     }
     let top = (from_bottom + count as u64 - 1).min(total - 1);
     let want = (top - from_bottom + 1) as usize;
     let Some(pos) = store.display_row_from_bottom(top, width)? else {
-        return Ok((total, Vec::new()));
+        return Ok((total, Vec::new(), from_bottom));
     };
-    let mut out: Vec<Row> = Vec::with_capacity(want);
+    let mut out: Vec<Row> = Vec::with_capacity(want.min(64));
+    let mut bytes = 0usize;
     let mut skip = pos.line_offset as usize;
     let mut line: Vec<Row> = Vec::new();
+    let mut line_bytes = 0usize;
     let end = store.next_row();
-    let emit = |line: &mut Vec<Row>, out: &mut Vec<Row>, skip: &mut usize| {
-        for r in reflow(line, width) {
-            if *skip > 0 {
-                *skip -= 1;
-            } else if out.len() < want {
+    // Add the line's display rows past `skip` (within the page); false once the page is full.
+    let mut emit = |line: &mut Vec<Row>, out: &mut Vec<Row>| -> bool {
+        let n = line_display_rows(line.iter().map(|r| r.text.as_str()), width) as usize;
+        if skip >= n {
+            skip -= n;
+        } else {
+            for r in reflow_window(line, width, skip, want - out.len()) {
+                bytes += r.heap_bytes();
                 out.push(r);
+                if bytes >= HISTORY_PAGE_BYTES {
+                    break;
+                }
             }
+            skip = 0;
         }
         line.clear();
+        out.len() < want && bytes < HISTORY_PAGE_BYTES
     };
+    let mut more = true;
     for r in store.range(pos.line_start..end) {
         let (_, row) = r?;
         let wrapped = row.wrapped();
+        line_bytes += row.heap_bytes();
         line.push(row);
-        if !wrapped || line.len() >= MAX_JOIN_ROWS {
-            emit(&mut line, &mut out, &mut skip);
-            if out.len() >= want {
+        if !wrapped || line.len() >= MAX_JOIN_ROWS || line_bytes >= MAX_JOIN_BYTES {
+            line_bytes = 0;
+            more = emit(&mut line, &mut out);
+            if !more {
                 break;
             }
         }
     }
-    if !line.is_empty() && out.len() < want {
-        emit(&mut line, &mut out, &mut skip);
+    if more && !line.is_empty() {
+        emit(&mut line, &mut out);
     }
-    Ok((total, out))
+    let newest = top + 1 - out.len().max(1) as u64;
+    Ok((total, out, newest))
 }
 
 /// Answer [`spool_proto::Request::Locate`].

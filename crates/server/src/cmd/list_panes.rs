@@ -54,6 +54,7 @@ pub async fn run(server: &Arc<Server>, conn: &mut Conn, target: Option<String>) 
                 .and_then(|rest| rest.find('/').map(|i| rest[i..].to_string()))
                 .unwrap_or(cwd)
         };
+        let hs = p.store.stats();
         out.push(PaneInfo {
             id: p.name(),
             session,
@@ -64,9 +65,11 @@ pub async fn run(server: &Arc<Server>, conn: &mut Conn, target: Option<String>) 
             pid: p.pid,
             cwd,
             title,
-            history_rows: p.store.len(),
+            history_rows: hs.rows,
             active,
             exit_status: p.exit().map(|e| e.status),
+            history_lost_rows: hs.lost_rows,
+            history_error: hs.last_error,
         });
     }
     conn.send(&Response::Panes(out)).await.map_err(io)

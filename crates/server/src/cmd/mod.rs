@@ -48,7 +48,12 @@ pub async fn dispatch(server: &Arc<Server>, conn: &mut Conn, req: Request) -> Cm
         }
         Request::ListSessions => list_sessions::run(server, conn).await,
         Request::ListPanes { target } => list_panes::run(server, conn, target).await,
-        Request::SendText { target, text } => send::text(server, conn, target, text).await,
+        Request::SendText {
+            target,
+            text,
+            paste,
+            more,
+        } => send::text(server, conn, target, text, paste, more).await,
         Request::SendKeys { target, keys } => send::keys(server, conn, target, keys).await,
         Request::Capture(c) => capture::run(server, conn, c).await,
         Request::Search {

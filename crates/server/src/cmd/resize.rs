@@ -7,7 +7,7 @@ use spool_proto::Response;
 
 use super::{io, CmdResult};
 use crate::conn::Conn;
-use crate::server::{Server, MAX_DIM};
+use crate::server::Server;
 
 pub async fn run(
     server: &Arc<Server>,
@@ -19,10 +19,11 @@ pub async fn run(
     if cols.is_none() && rows.is_none() {
         return Err("nothing to do: give -x COLS and/or -y ROWS".into());
     }
-    for v in [cols, rows].into_iter().flatten() {
-        if v == 0 || v > MAX_DIM {
-            return Err(format!("bad size: {v} (1-{MAX_DIM})"));
-        }
+    if let Some(c) = cols {
+        crate::size::check(c, true)?;
+    }
+    if let Some(r) = rows {
+        crate::size::check(r, false)?;
     }
     let pane = server.resolve_pane(target.as_deref())?;
     {
@@ -43,7 +44,7 @@ pub async fn run(
                 s.tabs[ti].root.resize_pane(pane.id, false, r, area);
             }
         }
-        Server::relayout(&st, si);
+        Server::relayout(&mut st, si);
     }
     conn.send(&Response::Done).await.map_err(io)
 }

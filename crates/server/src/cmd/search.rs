@@ -1,22 +1,40 @@
 //! `spool search`: a regex over the whole history and the screen, streamed as it runs.
 //!
 //! The store search runs on a blocking thread and hands hits to this connection through a
-//! small bounded channel, so a slow client slows the search instead of queueing its results.
+//! channel bounded in bytes ([`CHANNEL_BYTES`]), so a slow client slows the search instead of
+//! queueing its results. Searches take turns with captures (`CONCURRENT_READS_MAX` at once),
+//! and the pattern is compiled only once it has its turn, within the store's regex limits.
 
 use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use spool_proto::{Response, SearchHit};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::{io, CmdResult};
 use crate::conn::Conn;
 use crate::server::Server;
 
-/// Hits and progress reports in flight between the search thread and the socket.
+/// Bytes of hits and progress reports in flight between the search thread and the socket
+/// (a hit carries its row's text, up to `spool_store::MAX_ROW_TEXT_BYTES`).
+pub const CHANNEL_BYTES: usize = 1024 * 1024;
+/// Messages in flight, whatever their size.
 const CHANNEL_DEPTH: usize = 64;
 /// Progress is reported at most this often.
 const PROGRESS_EVERY: Duration = Duration::from_millis(100);
+
+/// A message from a search, holding its share of the channel's bytes until it is dropped.
+pub struct Found {
+    pub msg: Response,
+    _held: Option<OwnedSemaphorePermit>,
+}
+
+impl Found {
+    fn bare(msg: Response) -> Found {
+        Found { msg, _held: None }
+    }
+}
 
 pub async fn run(
     server: &Arc<Server>,
@@ -26,39 +44,60 @@ pub async fn run(
     newest_first: bool,
 ) -> CmdResult {
     let mut rx = spawn(server, target, pattern, newest_first, false)?;
-    while let Some(msg) = rx.recv().await {
-        conn.send(&msg).await.map_err(io)?;
+    while let Some(found) = rx.recv().await {
+        conn.send(&found.msg).await.map_err(io)?;
     }
     Ok(())
 }
 
-/// Start a search on its own task: hits, progress, then `End` (or an `Error`) arrive on the
-/// receiver. Dropping the receiver cancels the search. `rows_only`: history hits without their
-/// text, no screen hits (what scroll mode needs). (An attached client's scroll-mode search
-/// runs this way so its pane keeps updating while a long history is searched.)
+/// Start a search on its own task: hits, progress, then `End` (or an `Error`, a bad pattern
+/// among them) arrive on the receiver. Dropping the receiver cancels the search. `rows_only`:
+/// history hits without their text, no screen hits (what scroll mode needs). (An attached
+/// client's scroll-mode search runs this way so its pane keeps updating while a long history
+/// is searched.)
 pub fn spawn(
     server: &Arc<Server>,
     target: Option<String>,
     pattern: String,
     newest_first: bool,
     rows_only: bool,
-) -> Result<tokio::sync::mpsc::Receiver<Response>, String> {
+) -> Result<tokio::sync::mpsc::Receiver<Found>, String> {
     let pane = server.resolve_pane(target.as_deref())?;
-    let re = spool_store::compile(&pattern).map_err(|e| e.to_string())?;
-    let (screen, hist_end) = {
-        let t = pane.term();
-        let next = pane.store.next_row();
-        // Scroll mode searches history only: no copy of the screen for it.
-        let rows = if rows_only { 0 } else { t.rows() };
-        ((0..rows).map(|y| t.row(y)).collect::<Vec<_>>(), next)
-    };
-    let (tx, rx) = tokio::sync::mpsc::channel::<Response>(CHANNEL_DEPTH);
-    let store = pane.store.clone();
+    let (tx, rx) = tokio::sync::mpsc::channel::<Found>(CHANNEL_DEPTH);
+    let server = server.clone();
     tokio::spawn(async move {
-        let re2 = re.clone();
-        let htx = tx.clone();
+        let _turn = server.heavy_read().await;
+        if tx.is_closed() {
+            return; // cancelled while waiting for its turn
+        }
+        let (screen, hist_end) = {
+            let t = pane.term();
+            let next = pane.store.next_row();
+            // Scroll mode searches history only: no copy of the screen for it.
+            let rows = if rows_only { 0 } else { t.rows() };
+            ((0..rows).map(|y| t.row(y)).collect::<Vec<_>>(), next)
+        };
+        let store = pane.store.clone();
+        let budget = Arc::new(Semaphore::new(CHANNEL_BYTES));
+        let (htx, hbudget) = (tx.clone(), budget.clone());
+        let rt = tokio::runtime::Handle::current();
         let worker = tokio::task::spawn_blocking(move || {
+            let re = spool_store::compile(&pattern).map_err(|e| e.to_string())?;
             let tx = htx;
+            // Wait for room for `bytes` in the channel, then send.
+            let send = |msg: Response, bytes: usize| -> ControlFlow<()> {
+                let cost = bytes.clamp(1, CHANNEL_BYTES) as u32;
+                let Ok(held) = rt.block_on(hbudget.clone().acquire_many_owned(cost)) else {
+                    return ControlFlow::Break(());
+                };
+                match tx.blocking_send(Found {
+                    msg,
+                    _held: Some(held),
+                }) {
+                    Ok(()) => ControlFlow::Continue(()),
+                    Err(_) => ControlFlow::Break(()),
+                }
+            };
             let mut last = Instant::now();
             let on_match = |m: spool_store::SearchMatch| {
                 // The attach client needs the row number only; `spool search` prints the row.
@@ -72,16 +111,14 @@ pub fn spawn(
                         .map(|r| r.text)
                         .unwrap_or_default()
                 };
+                let bytes = text.len() + 32;
                 let hit = SearchHit {
                     line: m.row as i64 - hist_end as i64,
                     row: Some(m.row),
                     col: m.col,
                     text,
                 };
-                match tx.blocking_send(Response::SearchMatch(hit)) {
-                    Ok(()) => ControlFlow::Continue(()),
-                    Err(_) => ControlFlow::Break(()),
-                }
+                send(Response::SearchMatch(hit), bytes)
             };
             let on_progress = |p: spool_store::SearchProgress| {
                 if last.elapsed() < PROGRESS_EVERY {
@@ -92,10 +129,7 @@ pub fn spawn(
                     rows_done: p.rows_done,
                     rows_total: p.rows_total,
                 };
-                match tx.blocking_send(msg) {
-                    Ok(()) => ControlFlow::Continue(()),
-                    Err(_) => ControlFlow::Break(()),
-                }
+                send(msg, 32)
             };
             let res = if newest_first {
                 // Rows only, newest first (what `?` in scroll mode wants).
@@ -107,33 +141,43 @@ pub fn spawn(
                         end_col: 0,
                     })
                 };
-                store.search_rows_newest_first(&re2, 0..hist_end, on_row, on_progress)
+                store.search_rows_newest_first(&re, 0..hist_end, on_row, on_progress)
             } else {
-                store.search(&re2, 0..hist_end, on_match, on_progress)
+                store.search(&re, 0..hist_end, on_match, on_progress)
             };
-            res.map(|_| ()).map_err(|e| e.to_string())
+            res.map_err(|e| e.to_string())?;
+            screen_hits(&screen, &re, |hit| {
+                let bytes = hit.text.len() + 32;
+                send(Response::SearchMatch(hit), bytes)
+            });
+            Ok(())
         });
-        let done = match worker.await {
-            Ok(r) => r,
-            Err(e) => Err(format!("search failed: {e}")),
-        };
-        if let Err(message) = done {
-            let _ = tx.send(Response::Error { message }).await;
-            return;
-        }
-        for hit in screen_hits(&screen, &re) {
-            if tx.send(Response::SearchMatch(hit)).await.is_err() {
+        match worker.await {
+            Ok(Ok(())) => {}
+            Ok(Err(message)) => {
+                let _ = tx.send(Found::bare(Response::Error { message })).await;
+                return;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "search thread failed");
+                let message = format!("search failed: {e}");
+                let _ = tx.send(Found::bare(Response::Error { message })).await;
                 return;
             }
         }
-        let _ = tx.send(Response::End).await;
+        let _ = tx.send(Found::bare(Response::End)).await;
     });
     Ok(rx)
 }
 
-/// Matches on the screen: logical lines joined across soft wraps, like history.
-fn screen_hits(screen: &[spool_store::Row], re: &regex::bytes::Regex) -> Vec<SearchHit> {
-    let mut hits = Vec::new();
+/// Matches on the screen, each handed to `f` as it is found (a pattern matching everywhere
+/// yields a hit per position; they are streamed, never collected): logical lines joined
+/// across soft wraps, like history.
+fn screen_hits(
+    screen: &[spool_store::Row],
+    re: &regex::bytes::Regex,
+    mut f: impl FnMut(SearchHit) -> ControlFlow<()>,
+) {
     let mut y = 0;
     while y < screen.len() {
         let mut joined = String::new();
@@ -149,14 +193,17 @@ fn screen_hits(screen: &[spool_store::Row], re: &regex::bytes::Regex) -> Vec<Sea
         for m in re.find_iter(joined.as_bytes()) {
             let i = starts.partition_point(|s| s.0 <= m.start()) - 1;
             let (off, row_y) = starts[i];
-            let prefix = &joined[off..m.start()];
-            hits.push(SearchHit {
+            // A byte-level match may start inside a character (`(?-u:.)`, or an empty match).
+            let prefix = &joined.as_bytes()[off..m.start()];
+            let hit = SearchHit {
                 line: row_y as i64,
                 row: None,
-                col: spool_store::width::str_width(prefix) as u32,
+                col: spool_store::width::bytes_width(prefix) as u32,
                 text: screen[row_y].text.clone(),
-            });
+            };
+            if f(hit).is_break() {
+                return;
+            }
         }
     }
-    hits
 }

@@ -47,6 +47,8 @@ pub fn collect(server: &Server) -> ServerStats {
             memory_bytes: total + st.memory_bytes as u64 + queued,
             disk_bytes: st.disk_bytes,
             uncompressed_bytes: st.uncompressed_bytes,
+            lost_rows: st.lost_rows,
+            history_error: st.last_error,
         });
     }
     let cache = server.env.cache().stats();

@@ -26,12 +26,18 @@ pub async fn run(server: &Arc<Server>, conn: &mut Conn, target: Option<String>) 
         }
     };
     let mut rx = pane.subscribe_exit();
+    let mut beat = tokio::time::interval(spool_proto::HEARTBEAT_EVERY);
+    beat.tick().await;
     let status = loop {
         if let Some(exit) = *rx.borrow_and_update() {
             break exit.status;
         }
-        if rx.changed().await.is_err() {
-            break pane.exit().map_or(-1, |e| e.status);
+        tokio::select! {
+            r = rx.changed() => if r.is_err() {
+                break pane.exit().map_or(-1, |e| e.status);
+            },
+            // Still waiting: the client can tell this from a server that stopped answering.
+            _ = beat.tick() => conn.send(&Response::Pending).await.map_err(io)?,
         }
     };
     conn.send(&Response::Exited { status }).await.map_err(io)
