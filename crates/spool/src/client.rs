@@ -1,6 +1,9 @@
-//! How CLI commands reach the server: find its socket, start it if none answers, handshake,
-//! then request/response over length-prefixed frames.
+//! How CLI commands reach the server: find its socket, start it if none answers (only the
+//! commands that create sessions do), check that it is this user's, handshake, then
+//! request/response over length-prefixed frames.
 
+use std::io::Read;
+use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -11,44 +14,98 @@ use spool_proto::{frame, Request, Response, PROTOCOL_VERSION};
 /// How long a client waits for a server it started to accept connections.
 const START_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Which server a command talks to.
+/// How long a client waits for any message from the server while a request is answered. The
+/// server answers at once, streams, or sends `Response::Pending` every
+/// `spool_proto::HEARTBEAT_EVERY` while it works, so a silence this long means it stopped.
+pub const REPLY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Most bytes of a starting server's error output shown to the user.
+const START_ERROR_MAX: usize = 16 * 1024;
+
+/// Which server a command talks to, and the pane it runs in, if it runs inside one of that
+/// server's panes.
 #[derive(Clone, Debug)]
 pub struct Target {
     pub socket: PathBuf,
+    /// `%N` from `$SPOOL` when this command runs in a pane of this server: the default target
+    /// of commands, as `$TMUX_PANE` is tmux's.
+    pub here: Option<String>,
+}
+
+/// `$SPOOL` as the server sets it in every pane: `SOCKET,%N`.
+pub fn spool_env() -> Option<(PathBuf, String)> {
+    let v = std::env::var_os("SPOOL")?;
+    let v = v.to_str()?;
+    let (sock, pane) = v.rsplit_once(',')?;
+    let ok =
+        pane.len() > 1 && pane.starts_with('%') && pane[1..].bytes().all(|b| b.is_ascii_digit());
+    (ok && !sock.is_empty()).then(|| (PathBuf::from(sock), pane.to_string()))
 }
 
 impl Target {
-    pub fn new(name: Option<&str>, socket: Option<&Path>) -> Target {
-        Target {
-            socket: spool_proto::paths::socket_path(name, socket),
-        }
+    /// `-L NAME` / `-S PATH`; with neither, inside a spool pane, the server of that pane (as
+    /// tmux uses `$TMUX`), else the default server.
+    pub fn new(name: Option<&str>, socket: Option<&Path>) -> Result<Target> {
+        let env = spool_env();
+        let socket = match (name, socket, &env) {
+            (None, None, Some((sock, _))) => sock.clone(),
+            _ => spool_proto::paths::socket_path(name, socket)?,
+        };
+        // Absolute, so `$SPOOL` in the panes names it from anywhere.
+        let socket = std::path::absolute(&socket).unwrap_or(socket);
+        let here = env.and_then(|(sock, pane)| {
+            let sock = std::path::absolute(&sock).unwrap_or(sock);
+            (sock == socket).then_some(pane)
+        });
+        Ok(Target { socket, here })
     }
 
-    /// Connect, starting a server in the background if none answers.
-    pub fn connect(&self) -> Result<Client> {
-        match self.try_connect()? {
-            Some(c) => Ok(c),
-            None => {
-                self.start_server()?;
-                let deadline = Instant::now() + START_TIMEOUT;
-                loop {
-                    if let Some(c) = self.try_connect()? {
-                        return Ok(c);
-                    }
-                    if Instant::now() > deadline {
-                        bail!(
-                            "started a server but it did not answer on {} (see {})",
-                            self.socket.display(),
-                            spool_proto::paths::log_path(&self.name()).display()
-                        );
-                    }
-                    std::thread::sleep(Duration::from_millis(10));
+    /// The pane a command acts on: `-t` if given, else the pane it runs in (if any).
+    pub fn pane_or_here(&self, t: Option<String>) -> Option<String> {
+        t.or_else(|| self.here.clone())
+    }
+
+    /// Connect, starting a server in the background if none answers (`new`, `attach`).
+    pub fn connect_or_start(&self) -> Result<Client> {
+        if let Some(c) = self.try_connect()? {
+            return Ok(c);
+        }
+        let warnings = self.start_server()?;
+        let deadline = Instant::now() + START_TIMEOUT;
+        loop {
+            if let Some(c) = self.try_connect()? {
+                if !warnings.is_empty() {
+                    eprint!("{}", spool_proto::text::sanitize_block(&warnings));
                 }
+                return Ok(c);
             }
+            if Instant::now() > deadline {
+                let log = spool_proto::paths::log_path(&self.name())
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default();
+                if warnings.trim().is_empty() {
+                    bail!(
+                        "started a server but it did not answer on {} (see {log})",
+                        self.socket.display()
+                    );
+                }
+                bail!(
+                    "the server did not start: {}",
+                    spool_proto::text::sanitize(warnings.trim())
+                );
+            }
+            std::thread::sleep(Duration::from_millis(10));
         }
     }
 
-    /// Connect to a running server only (`kill-server` must not start one).
+    /// Connect to a running server; "no server running" otherwise, as tmux says. Commands
+    /// that only read or change what exists never start a server.
+    pub fn connect(&self) -> Result<Client> {
+        self.try_connect()?
+            .ok_or_else(|| anyhow!("no server running on {}", self.socket.display()))
+    }
+
+    /// Connect to a running server only, if there is one.
     pub fn connect_existing(&self) -> Result<Option<Client>> {
         self.try_connect()
     }
@@ -58,6 +115,14 @@ impl Target {
     }
 
     fn try_connect(&self) -> Result<Option<Client>> {
+        if spool_proto::paths::in_socket_dir(&self.socket) {
+            // The default socket directory must be ours alone before anything is sent into it.
+            let dir = spool_proto::paths::socket_dir();
+            if std::fs::symlink_metadata(&dir).is_err() {
+                return Ok(None);
+            }
+            spool_proto::paths::check_private_dir(&dir)?;
+        }
         let stream = match UnixStream::connect(&self.socket) {
             Ok(s) => s,
             Err(e)
@@ -72,6 +137,19 @@ impl Target {
                 return Err(e).with_context(|| format!("connecting to {}", self.socket.display()))
             }
         };
+        // Nothing is sent (not even the hello) to a server run by someone else.
+        let me = spool_proto::peer::my_uid();
+        match spool_proto::peer::peer_uid(stream.as_raw_fd()) {
+            Ok(uid) if uid == me => {}
+            Ok(uid) => bail!(
+                "{} is served by uid {uid}, not by you (uid {me}): refusing to talk to it",
+                self.socket.display()
+            ),
+            Err(e) => return Err(e).context("checking who runs the server"),
+        }
+        stream
+            .set_read_timeout(Some(REPLY_TIMEOUT))
+            .context("setting a read timeout")?;
         let mut c = Client { stream };
         c.send(&Request::Hello {
             protocol: PROTOCOL_VERSION,
@@ -79,19 +157,27 @@ impl Target {
         })?;
         match c.recv()? {
             Response::Welcome { .. } => Ok(Some(c)),
-            Response::Error { message } => bail!("{message}"),
+            Response::Error { message } => bail!("{}", spool_proto::text::sanitize(&message)),
             other => bail!("unexpected handshake answer: {other:?}"),
         }
     }
 
-    fn start_server(&self) -> Result<()> {
+    /// Start a server in the background and wait until it is ready or has died. What it writes
+    /// to stderr until then (config warnings, or why it could not start) is returned: the
+    /// server closes its stderr once its socket accepts connections.
+    fn start_server(&self) -> Result<String> {
         use std::os::unix::process::CommandExt;
         let exe = std::env::current_exe().context("finding the spool binary")?;
         let mut cmd = std::process::Command::new(exe);
-        cmd.arg("-S").arg(&self.socket).arg("server");
+        cmd.arg("-S")
+            .arg(&self.socket)
+            .arg("server")
+            .arg("--on-demand");
         cmd.stdin(std::process::Stdio::null())
             .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null());
+            .stderr(std::process::Stdio::piped());
+        // A panic backtrace in a server started on demand costs ~90 MB of debug tables.
+        cmd.env_remove("RUST_BACKTRACE");
         // SAFETY: setsid is async-signal-safe; it detaches the server from our terminal.
         unsafe {
             cmd.pre_exec(|| {
@@ -99,8 +185,20 @@ impl Target {
                 Ok(())
             });
         }
-        cmd.spawn().context("starting the server")?;
-        Ok(())
+        let mut child = cmd.spawn().context("starting the server")?;
+        let mut err = child.stderr.take().context("the server's stderr")?;
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = (&mut err)
+                .take(START_ERROR_MAX as u64)
+                .read_to_end(&mut buf);
+            let _ = tx.send(buf);
+        });
+        let out = rx.recv_timeout(START_TIMEOUT).unwrap_or_default();
+        // The server runs on by itself; reap it if it already ended so it is not a zombie.
+        let _ = child.try_wait();
+        Ok(String::from_utf8_lossy(&out).into_owned())
     }
 }
 
@@ -114,15 +212,34 @@ impl Client {
         frame::write(&mut self.stream, r).map_err(|e| anyhow!("sending to the server: {e}"))
     }
 
+    /// The next message, skipping the server's "still working" heartbeats. A server silent
+    /// for [`REPLY_TIMEOUT`] is given up on.
     pub fn recv(&mut self) -> Result<Response> {
-        frame::read(&mut self.stream).map_err(|e| match e {
-            frame::FrameError::Closed => anyhow!("the server closed the connection"),
-            e => anyhow!("reading from the server: {e}"),
-        })
+        loop {
+            match frame::read(&mut self.stream) {
+                Ok(Response::Pending) => continue,
+                Ok(r) => return Ok(r),
+                Err(frame::FrameError::Closed) => bail!("the server closed the connection"),
+                Err(frame::FrameError::Io(e))
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    bail!(
+                        "the server did not answer for {} s; it may be stuck (see its log)",
+                        REPLY_TIMEOUT.as_secs()
+                    )
+                }
+                Err(e) => bail!("reading from the server: {e}"),
+            }
+        }
     }
 
-    /// The socket, for a client that takes over the connection (attach).
+    /// The socket, for a client that takes over the connection (attach: an attached
+    /// client's server is silent while nothing changes, so the read timeout goes).
     pub fn into_stream(self) -> UnixStream {
+        let _ = self.stream.set_read_timeout(None);
         self.stream
     }
 

@@ -91,7 +91,7 @@ enum Command {
     #[command(alias = "source-file")]
     Reload,
     /// Run the server in the foreground (for service managers; clients start one on demand).
-    Server,
+    Server(cmd::server::Args),
     /// Tools for developing and checking spool itself.
     #[command(subcommand)]
     Debug(cmd::debug::DebugCommand),
@@ -99,8 +99,7 @@ enum Command {
 
 fn main() {
     let cli = Cli::parse();
-    let target = client::Target::new(cli.name.as_deref(), cli.socket.as_deref());
-    if !matches!(cli.command, Some(Command::Server)) {
+    if !matches!(cli.command, Some(Command::Server(_))) {
         // A client printing into a closed pipe (`spool ls | head`) just ends, as Unix tools do.
         // The server keeps SIGPIPE ignored: a client leaving must not kill it.
         // SAFETY: resetting a signal disposition before any thread is started.
@@ -109,30 +108,39 @@ fn main() {
         }
     }
     let result = match cli.command {
-        None => attach::run(&target, attach::Args::default()),
-        Some(Command::Attach(a)) => attach::run(&target, a),
-        Some(Command::New(a)) => cmd::new::run(&target, a),
-        Some(Command::Ls(a)) => cmd::ls::run(&target, a),
-        Some(Command::Panes(a)) => cmd::panes::run(&target, a),
-        Some(Command::NewTab(a)) => cmd::new_tab::run(&target, a),
-        Some(Command::Split(a)) => cmd::split::run(&target, a),
-        Some(Command::Resize(a)) => cmd::resize::run(&target, a),
-        Some(Command::Send(a)) => cmd::send::run(&target, a),
-        Some(Command::Capture(a)) => cmd::capture::run(&target, a),
-        Some(Command::Search(a)) => cmd::search::run(&target, a),
-        Some(Command::Wait(a)) => cmd::wait::run(&target, a),
-        Some(Command::Kill(a)) => cmd::kill::run(&target, a),
-        Some(Command::KillServer) => cmd::kill::server(&target),
-        Some(Command::Stats(a)) => cmd::stats::run(&target, a),
-        Some(Command::Reload) => cmd::reload::run(&target),
-        Some(Command::Server) => cmd::server::run(&target),
         Some(Command::Debug(c)) => cmd::debug::run(c).map(|()| 0),
+        command => client::Target::new(cli.name.as_deref(), cli.socket.as_deref())
+            .and_then(|target| run(&target, command)),
     };
     match result {
         Ok(code) => std::process::exit(code),
         Err(e) => {
-            eprintln!("spool: {e:#}");
+            // Messages can carry names and paths from anywhere: never raw to the terminal.
+            eprintln!("spool: {}", spool_proto::text::sanitize(&format!("{e:#}")));
             std::process::exit(1);
         }
+    }
+}
+
+fn run(target: &client::Target, command: Option<Command>) -> cmd::Exit {
+    match command {
+        None => attach::run(target, attach::Args::default()),
+        Some(Command::Attach(a)) => attach::run(target, a),
+        Some(Command::New(a)) => cmd::new::run(target, a),
+        Some(Command::Ls(a)) => cmd::ls::run(target, a),
+        Some(Command::Panes(a)) => cmd::panes::run(target, a),
+        Some(Command::NewTab(a)) => cmd::new_tab::run(target, a),
+        Some(Command::Split(a)) => cmd::split::run(target, a),
+        Some(Command::Resize(a)) => cmd::resize::run(target, a),
+        Some(Command::Send(a)) => cmd::send::run(target, a),
+        Some(Command::Capture(a)) => cmd::capture::run(target, a),
+        Some(Command::Search(a)) => cmd::search::run(target, a),
+        Some(Command::Wait(a)) => cmd::wait::run(target, a),
+        Some(Command::Kill(a)) => cmd::kill::run(target, a),
+        Some(Command::KillServer) => cmd::kill::server(target),
+        Some(Command::Stats(a)) => cmd::stats::run(target, a),
+        Some(Command::Reload) => cmd::reload::run(target),
+        Some(Command::Server(a)) => cmd::server::run(target, a),
+        Some(Command::Debug(_)) => unreachable!("handled before a target is needed"),
     }
 }

@@ -62,7 +62,8 @@ enum Event {
     /// An update waits in the `PendingUpdate`.
     UpdateReady,
     Server(Box<Response>),
-    ServerGone,
+    /// The connection ended: cleanly, or with this error.
+    ServerGone(Option<String>),
     Resize,
 }
 
@@ -118,6 +119,10 @@ struct Client {
     carry: Vec<u8>,
     /// The code of a key a binding consumed, whose kitty release report is dropped too.
     eat_release: Option<u32>,
+    /// A protocol error the server reported before closing the connection.
+    server_error: Option<String>,
+    /// Why the client had to stop: it exits with an error.
+    failed: Option<String>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -132,7 +137,7 @@ pub fn run(target: &Target, a: Args) -> crate::cmd::Exit {
     if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
         bail!("attach needs a terminal (use `spool new -d` to start a session detached)");
     }
-    let mut c = target.connect()?;
+    let mut c = target.connect_or_start()?;
     let (cols, rows) = tty::size(1);
     let (session, ui, config_error) = match c.request(&Request::Attach {
         target: a.target,
@@ -158,9 +163,22 @@ pub fn run(target: &Target, a: Args) -> crate::cmd::Exit {
         let pending = pending.clone();
         std::thread::spawn(move || {
             let mut r = reader;
+            // The parts of an update that came as several frames, until its last.
+            let mut assembling: Option<Update> = None;
             loop {
                 match frame::read::<Response>(&mut r) {
                     Ok(Response::Update(u)) => {
+                        let u = match assembling.take() {
+                            Some(mut a) => {
+                                a.merge(*u);
+                                Box::new(a)
+                            }
+                            None => u,
+                        };
+                        if u.more {
+                            assembling = Some(*u);
+                            continue;
+                        }
                         let mut p = pending.lock().unwrap_or_else(|e| e.into_inner());
                         match p.as_mut() {
                             Some(older) => older.merge(*u),
@@ -178,8 +196,12 @@ pub fn run(target: &Target, a: Args) -> crate::cmd::Exit {
                             return;
                         }
                     }
-                    Err(_) => {
-                        let _ = tx.send(Event::ServerGone);
+                    Err(frame::FrameError::Closed) => {
+                        let _ = tx.send(Event::ServerGone(None));
+                        return;
+                    }
+                    Err(e) => {
+                        let _ = tx.send(Event::ServerGone(Some(e.to_string())));
                         return;
                     }
                 }
@@ -229,6 +251,8 @@ pub fn run(target: &Target, a: Args) -> crate::cmd::Exit {
         probe_until: Instant::now() + PROBE_TIME,
         carry: Vec::new(),
         eat_release: None,
+        server_error: None,
+        failed: None,
     };
     if let Some(e) = config_error {
         client.say(format!("config not used: {e}"));
@@ -247,9 +271,13 @@ pub fn run(target: &Target, a: Args) -> crate::cmd::Exit {
     );
     drop(raw);
     result?;
+    if let Some(e) = client.failed {
+        bail!("the connection to the server failed: {e}");
+    }
     println!(
-        "[{} (from session {session})]",
-        client.detached.as_deref().unwrap_or("detached")
+        "[{} (from session {})]",
+        crate::cmd::safe(client.detached.as_deref().unwrap_or("detached")),
+        crate::cmd::safe(&session)
     );
     Ok(0)
 }
@@ -280,9 +308,7 @@ impl Client {
             match ev {
                 Some(Event::Server(r)) => self.on_server(*r),
                 Some(Event::UpdateReady) => self.take_update(),
-                Some(Event::ServerGone) => {
-                    self.detached.get_or_insert_with(|| "server exited".into());
-                }
+                Some(Event::ServerGone(e)) => self.server_gone(e),
                 Some(Event::Input(b)) => self.on_input(&b),
                 Some(Event::Resize) => {
                     let (c, r) = tty::size(1);
@@ -301,9 +327,7 @@ impl Client {
                 match ev {
                     Event::Server(r) => self.on_server(*r),
                     Event::UpdateReady => self.take_update(),
-                    Event::ServerGone => {
-                        self.detached.get_or_insert_with(|| "server exited".into());
-                    }
+                    Event::ServerGone(e) => self.server_gone(e),
                     Event::Input(b) => self.on_input(&b),
                     Event::Resize => {
                         let (c, r) = tty::size(1);
@@ -318,6 +342,21 @@ impl Client {
                 }
             }
             self.draw();
+        }
+    }
+
+    /// The server's connection ended. Cleanly: "server exited", as tmux says. Otherwise the
+    /// client stops with an error and a failing exit status.
+    fn server_gone(&mut self, error: Option<String>) {
+        if self.detached.is_some() {
+            return;
+        }
+        match error.or_else(|| self.server_error.take()) {
+            Some(e) => {
+                self.failed = Some(e);
+                self.detached = Some("lost the server".into());
+            }
+            None => self.detached = Some("server exited".into()),
         }
     }
 
@@ -369,6 +408,10 @@ impl Client {
                 self.say("config reloaded");
             }
             Response::Detached { reason } => self.detached = Some(reason),
+            Response::Error { message } if message.starts_with("protocol error") => {
+                // The server is about to drop this connection: say why when it does.
+                self.server_error = Some(message);
+            }
             Response::Error { message } => {
                 // In scroll mode most likely the answer to its request (a page, a jump).
                 if let Mode::Scroll(s) = &mut self.mode {

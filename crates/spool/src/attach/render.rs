@@ -95,11 +95,18 @@ impl Grid {
             if col + cw > w {
                 break;
             }
+            // Row text never holds control characters (the emulator's invariant); if a
+            // server ever sent one, it must not reach the outer terminal.
+            let text = if cl.chars().any(spool_proto::text::is_control) {
+                "\u{fffd}".to_string()
+            } else {
+                cl.to_string()
+            };
             self.set(
                 x + col,
                 y,
                 Cell {
-                    text: cl.to_string(),
+                    text,
                     width: cw as u8,
                     pen,
                 },
@@ -158,10 +165,13 @@ impl Grid {
         }
     }
 
-    /// Write `s` at (x, y) in `pen`, clipped to the grid; returns the column after it.
+    /// Write `s` at (x, y) in `pen`, clipped to the grid; returns the column after it. `s`
+    /// may come from anywhere (names, titles, messages): control characters are drawn as
+    /// visible escapes (`^[`), never sent.
     pub fn put_str(&mut self, x: u16, y: u16, s: &str, pen: Pen) -> u16 {
+        let s = spool_proto::text::sanitize(s);
         let mut col = x;
-        for (_, cl, cw) in spool_store::width::clusters(s) {
+        for (_, cl, cw) in spool_store::width::clusters(&s) {
             let cw = cw.max(1) as u16;
             if col + cw > self.cols {
                 break;
@@ -288,7 +298,7 @@ impl Renderer {
                     link = c.pen.link;
                     let uri = self.links.get(&link).map_or("", |u| u.as_str());
                     s.push_str("\x1b]8;;");
-                    s.push_str(uri);
+                    s.push_str(&spool_proto::text::uri(uri));
                     s.push_str("\x1b\\");
                 }
                 s.push_str(&c.text);
@@ -301,7 +311,7 @@ impl Renderer {
         if title != self.title {
             self.title = title.to_string();
             s.push_str("\x1b]2;");
-            s.extend(title.chars().filter(|c| !c.is_control()));
+            s.push_str(&spool_proto::text::sanitize(title));
             s.push_str("\x1b\\");
         }
         if let Some((x, y)) = cursor.pos {

@@ -69,6 +69,11 @@ pub struct Scroll {
     cache: BTreeMap<u64, WireRow>,
     /// A request is in flight.
     pending: bool,
+    /// The rows the page in flight asked for, `(from_bottom, count)`.
+    asked: (u64, u16),
+    /// The last page came back cut (the server bounds a page in bytes): ask for pages that
+    /// start at the missing row, so each answer is sure to bring it.
+    narrow: bool,
     /// The scroll-mode cursor, in view coordinates.
     pub cx: u16,
     pub cy: u16,
@@ -102,6 +107,8 @@ impl Scroll {
             total: None,
             cache: BTreeMap::new(),
             pending: false,
+            asked: (0, 0),
+            narrow: false,
             cx: 0,
             cy: height.saturating_sub(1),
             anchor: None,
@@ -500,14 +507,22 @@ impl Scroll {
             (None, _) => Some(0),
             (_, m) => m,
         }?;
-        // A page around the view, so small moves are served from the cache.
-        let from = missing.saturating_sub(self.height as u64);
+        // A page around the view, so small moves are served from the cache; after a cut
+        // page, one whose oldest row is the missing one (the server always sends that).
+        let mut count = (self.height * 3).max(1);
+        let from = if self.narrow {
+            count = count.min((missing + 1).min(u16::MAX as u64) as u16);
+            missing + 1 - count as u64
+        } else {
+            missing.saturating_sub(self.height as u64)
+        };
         self.pending = true;
+        self.asked = (from, count);
         Some(Request::History {
             pane: self.pane,
             width: self.width,
             from_bottom: from,
-            count: (self.height * 3).max(1),
+            count,
         })
     }
 
@@ -537,8 +552,11 @@ impl Scroll {
             }
             self.offset = self.offset.min(total);
         }
-        // Rows arrive oldest first, ending at `from_bottom`.
+        // Rows arrive oldest first, ending at `from_bottom` (where a cut page ends).
         let n = rows.len() as u64;
+        let (asked_from, asked_count) = self.asked;
+        let asked_top = (asked_from + asked_count as u64).min(total);
+        self.narrow = from_bottom + n < asked_top || from_bottom > asked_from;
         for (i, r) in rows.into_iter().enumerate() {
             self.cache.insert(from_bottom + n - 1 - i as u64, r);
         }

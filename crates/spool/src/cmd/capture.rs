@@ -38,7 +38,7 @@ fn line(s: Option<String>) -> anyhow::Result<Option<Line>> {
 
 pub fn run(target: &Target, a: Args) -> Exit {
     let req = Request::Capture(Capture {
-        target: a.target,
+        target: target.pane_or_here(a.target),
         start: line(a.start)?,
         end: line(a.end)?,
         escapes: a.escapes,

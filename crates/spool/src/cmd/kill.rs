@@ -14,7 +14,9 @@ pub struct Args {
 
 pub fn run(target: &Target, a: Args) -> Exit {
     let mut c = target.connect()?;
-    c.request(&Request::Kill { target: a.target })?;
+    c.request(&Request::Kill {
+        target: target.pane_or_here(a.target),
+    })?;
     Ok(0)
 }
 

@@ -19,13 +19,13 @@ pub fn run(target: &Target, a: Args) -> Exit {
         bail!("unexpected answer");
     };
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&list)?);
+        println!("{}", super::json(&list)?);
         return Ok(0);
     }
     for s in list {
         println!(
             "{}: {} tabs, {} panes [{}x{}] (created {})",
-            s.name,
+            super::safe(&s.name),
             s.tabs,
             s.panes,
             s.cols,

@@ -18,6 +18,19 @@ pub mod wait;
 /// What a command returns: the process exit status.
 pub type Exit = anyhow::Result<i32>;
 
+/// Pretty JSON for stdout, with DEL and C1 characters escaped too (see
+/// `spool_proto::text::json_safe`): names and titles come from programs in panes.
+pub fn json<T: serde::Serialize>(v: &T) -> anyhow::Result<String> {
+    Ok(spool_proto::text::json_safe(&serde_json::to_string_pretty(
+        v,
+    )?))
+}
+
+/// Untrusted text (names, titles, paths) made safe for a terminal.
+pub fn safe(s: &str) -> String {
+    spool_proto::text::sanitize(s)
+}
+
 /// How new panes start: the options `new`, `new-tab` and `split` share.
 #[derive(clap::Args, Debug)]
 pub struct SpawnArgs {
@@ -44,7 +57,7 @@ impl SpawnArgs {
     /// Print the new pane's id when asked to.
     pub fn created(&self, pane: &str) {
         if self.print {
-            println!("{pane}");
+            println!("{}", safe(pane));
         }
     }
 }

@@ -26,7 +26,7 @@ pub struct Args {
 }
 
 pub fn run(target: &Target, a: Args) -> Exit {
-    let mut c = target.connect()?;
+    let mut c = target.connect_or_start()?;
     let req = Request::NewSession(NewSession {
         name: a.name,
         cols: a.cols,

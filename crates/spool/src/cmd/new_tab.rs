@@ -18,7 +18,7 @@ pub struct Args {
 pub fn run(target: &Target, a: Args) -> Exit {
     let mut c = target.connect()?;
     let req = Request::NewTab {
-        target: a.target,
+        target: target.pane_or_here(a.target),
         spawn: a.spawn.spawn(),
     };
     match c.request(&req)? {

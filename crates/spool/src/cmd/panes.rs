@@ -21,7 +21,7 @@ pub fn run(target: &Target, a: Args) -> Exit {
         bail!("unexpected answer");
     };
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&list)?);
+        println!("{}", super::json(&list)?);
         return Ok(0);
     }
     for p in list {
@@ -30,14 +30,14 @@ pub fn run(target: &Target, a: Args) -> Exit {
             .map_or_else(String::new, |s| format!(" (exited {s})"));
         println!(
             "{} {}:{} {}x{} pid={} rows={} cwd={} cmd={:?} title={:?}{}{}",
-            p.id,
-            p.session,
+            super::safe(&p.id),
+            super::safe(&p.session),
             p.tab,
             p.cols,
             p.rows,
             p.pid,
             p.history_rows,
-            p.cwd,
+            super::safe(&p.cwd),
             p.command,
             p.title,
             if p.active { " (active)" } else { "" },

@@ -18,7 +18,7 @@ pub struct Args {
 pub fn run(target: &Target, a: Args) -> Exit {
     let mut c = target.connect()?;
     c.request(&Request::Resize {
-        target: a.target,
+        target: target.pane_or_here(a.target),
         cols: a.cols,
         rows: a.rows,
     })?;

@@ -23,7 +23,7 @@ pub struct Args {
 pub fn run(target: &Target, a: Args) -> Exit {
     let mut c = target.connect()?;
     c.send(&Request::Search {
-        target: a.target,
+        target: target.pane_or_here(a.target),
         pattern: a.pattern,
         newest_first: false,
     })?;
@@ -37,9 +37,13 @@ pub fn run(target: &Target, a: Args) -> Exit {
             Response::SearchMatch(h) => {
                 hits += 1;
                 if a.json {
-                    writeln!(out, "{}", serde_json::to_string(&h)?)?;
+                    writeln!(
+                        out,
+                        "{}",
+                        spool_proto::text::json_safe(&serde_json::to_string(&h)?)
+                    )?;
                 } else {
-                    writeln!(out, "{}:{}: {}", h.line, h.col, h.text)?;
+                    writeln!(out, "{}:{}: {}", h.line, h.col, super::safe(&h.text))?;
                 }
             }
             Response::SearchProgress {

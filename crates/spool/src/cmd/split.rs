@@ -32,7 +32,7 @@ pub fn run(target: &Target, a: Args) -> Exit {
     let _ = a.vertical;
     let mut c = target.connect()?;
     let req = Request::Split {
-        target: a.target,
+        target: target.pane_or_here(a.target),
         horizontal: a.horizontal,
         percent: a.percent,
         spawn: a.spawn.spawn(),

@@ -19,7 +19,7 @@ pub fn run(target: &Target, a: Args) -> Exit {
         bail!("unexpected answer");
     };
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&s)?);
+        println!("{}", super::json(&s)?);
         return Ok(0);
     }
     let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
@@ -51,6 +51,13 @@ pub fn run(target: &Target, a: Args) -> Exit {
             mib(p.disk_bytes),
             mib(p.uncompressed_bytes)
         );
+        if p.lost_rows > 0 || p.history_error.is_some() {
+            println!(
+                "        {} history rows lost; last error: {}",
+                p.lost_rows,
+                super::safe(p.history_error.as_deref().unwrap_or("none"))
+            );
+        }
     }
     Ok(0)
 }

@@ -15,7 +15,9 @@ pub struct Args {
 
 pub fn run(target: &Target, a: Args) -> Exit {
     let mut c = target.connect()?;
-    match c.request(&Request::Wait { target: a.target })? {
+    match c.request(&Request::Wait {
+        target: target.pane_or_here(a.target),
+    })? {
         Response::Exited { status } => Ok(status),
         other => bail!("unexpected answer: {other:?}"),
     }
