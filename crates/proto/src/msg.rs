@@ -464,7 +464,16 @@ pub struct Update {
     pub zoomed: bool,
     /// More parts of this update follow (see [`Update::split`]); draw after the last one.
     pub more: bool,
+    /// The server forgot which link URIs it sent: forget them all before applying this
+    /// update (which resends every row, with the URIs of the links on them).
+    pub links_reset: bool,
 }
+
+/// Hyperlink URIs an attached client holds (each up to the emulator's 2 KiB): the server
+/// sends a URI once per client and remembers that it did, for at most this many links; when
+/// it forgets them it says so (`Update::links_reset`) and the client forgets them too, so
+/// both always agree. Links past this on one screen show as plain text until the next reset.
+pub const LINKS_MAX: usize = 4096;
 
 /// Largest part of an update the server sends in one frame: well under `MAX_FRAME_BYTES`,
 /// so a screen of any content (every cell styled, every row a distinct hyperlink) goes out
@@ -506,6 +515,7 @@ impl Update {
                 // Only the first part starts a pane afresh; later ones add to it.
                 p.full &= first;
             }
+            part.links_reset &= first;
             part.more = true;
             part
         };
@@ -544,7 +554,15 @@ impl Update {
     /// A client that cannot draw as fast as updates arrive keeps one merged update per pane
     /// instead of a queue, so what it holds is bounded by its screen.
     pub fn merge(&mut self, newer: Update) {
+        let reset = newer.links_reset;
         let mut older = std::mem::replace(self, newer);
+        // A reset in either means the client forgets every URI it had first.
+        self.links_reset |= older.links_reset;
+        if reset {
+            for p in &mut older.panes {
+                p.links.clear();
+            }
+        }
         for pane in &mut self.panes {
             let Some(old) = older.panes.iter_mut().find(|p| p.id == pane.id) else {
                 continue;

@@ -617,3 +617,60 @@ fn a_full_disk_loses_only_what_did_not_fit_and_is_reported() {
     let lines = log.matches("history segment lost").count();
     assert!((1..=3).contains(&lines), "{lines} log lines");
 }
+
+#[test]
+fn a_screen_too_big_for_one_frame_still_attaches() {
+    let s = TestServer::new();
+    // 1,020 distinct 2 KiB hyperlinks, one cell each.
+    let mut bytes = Vec::new();
+    for i in 0..1020 {
+        let uri = format!("http://example.com/{i:04}/{}", "u".repeat(2000));
+        bytes.extend_from_slice(format!("\x1b]8;;{uri}\x1b\\L\x1b]8;;\x1b\\").as_bytes());
+    }
+    let file = s.dir.path().join("links");
+    std::fs::write(&file, &bytes).unwrap();
+    let show = format!("cat {}; sleep 600", file.display());
+    let p = s.pane("big", &["sh", "-c", &show]);
+    s.ok(&["resize", "-t", &p, "-x", "400", "-y", "100"]);
+    let split = |t: &str, dir: &str, pct: &str| {
+        s.ok(&[
+            "split", "-P", "-t", t, dir, "-p", pct, "--", "sh", "-c", &show,
+        ])
+        .trim()
+        .to_string()
+    };
+    // A 3×3 grid: every pane has room for all its links.
+    let b = split(&p, "-h", "66");
+    let c = split(&b, "-h", "50");
+    for col in [&p, &b, &c] {
+        let m = split(col, "-v", "66");
+        split(&m, "-v", "50");
+    }
+    let mut cmd = s.cmd();
+    cmd.args(["attach", "-t", "big"]);
+    let mut pty = common::pty::Pty::spawn(&mut cmd, 400, 101);
+    // 9 × 1,020 links of 2 KiB: more than one 16 MiB frame holds. A client keeps the URIs of
+    // spool_proto::LINKS_MAX of them (8 MiB); the others show as plain text.
+    let t0 = Instant::now();
+    let drawn = |pty: &common::pty::Pty| {
+        String::from_utf8_lossy(&pty.seen)
+            .matches("http://example.com/")
+            .count()
+    };
+    while drawn(&pty) < spool_proto::LINKS_MAX && t0.elapsed() < Duration::from_secs(30) {
+        if !pty.read_some() {
+            break;
+        }
+    }
+    assert!(
+        drawn(&pty) >= spool_proto::LINKS_MAX,
+        "drew {} links",
+        drawn(&pty)
+    );
+    assert!(!pty.wait_exit(Duration::from_secs(1)), "the client exited");
+    let seen = String::from_utf8_lossy(&pty.seen);
+    assert!(
+        !seen.contains("server exited"),
+        "the client lost the server"
+    );
+}

@@ -85,6 +85,59 @@ pub mod fuzzing {
         }
     }
 
+    /// Valid framed segments (header + zstd payload) of a few kinds of rows: seeds for a
+    /// fuzzer's corpus, which mutates them into the damaged frames recovery must survive.
+    pub fn sample_frames() -> Vec<Vec<u8>> {
+        use crate::row::{RowFlags, RowRef, Run};
+        use crate::style::{Color, Style};
+        let runs = [Run {
+            len: 3,
+            style: Style {
+                fg: Color::Rgb(1, 2, 3),
+                link: 7,
+                ..Style::default()
+            },
+        }];
+        let kinds: [&[(&str, &[Run], RowFlags)]; 3] = [
+            &[("hello", &[], RowFlags::default())],
+            &[
+                ("red text", &runs, RowFlags::WRAPPED),
+                ("日本語 é", &[], RowFlags::PROMPT),
+                ("", &[], RowFlags::default()),
+            ],
+            &[("x", &runs[..0], RowFlags::WRAPPED); 40],
+        ];
+        kinds
+            .iter()
+            .enumerate()
+            .map(|(i, rows)| {
+                let mut seg = crate::codec::SegmentBuf::new();
+                for (text, runs, flags) in rows.iter() {
+                    seg.push(RowRef {
+                        text,
+                        runs,
+                        flags: *flags,
+                    });
+                }
+                let mut raw = Vec::new();
+                seg.encode(&mut raw);
+                let comp = zstd::bulk::compress(&raw, 3).expect("zstd compresses");
+                let header = crate::segfile::Header {
+                    row_count: seg.len() as u32,
+                    first_row: 100 * i as u64,
+                    raw_len: raw.len() as u32,
+                    comp_len: comp.len() as u32,
+                    carry_in: 0,
+                    crc: crc32fast::hash(&comp),
+                };
+                let mut frame = header.encode().to_vec();
+                frame.extend_from_slice(&comp);
+                assert!(crate::segfile::decode_frame(&frame).is_ok());
+                frame
+            })
+            .collect()
+    }
+
     /// Decode an uncompressed payload from arbitrary bytes, and every row in it.
     pub fn decode_payload(bytes: &[u8]) -> usize {
         match crate::codec::SegmentBuf::decode(bytes) {

@@ -23,15 +23,17 @@ const FRAME_INTERVAL: Duration = Duration::from_millis(8);
 /// Requests from the client waiting to be handled.
 const INBOX_DEPTH: usize = 64;
 
-/// Hyperlink URIs remembered as sent, per client; past this the set is cleared and URIs are
-/// simply sent again.
-const LINKS_SENT_MAX: usize = 4096;
+/// How often the record of link URIs sent to a client may be reset when it is full
+/// (`spool_proto::LINKS_MAX`): a reset resends every row, so a screen with more distinct links
+/// than that costs at most one full frame per this.
+const LINKS_RESET_EVERY: Duration = Duration::from_secs(1);
 
 /// What this client was last sent.
 #[derive(Default)]
 struct Sent {
     rows: HashMap<u32, (u16, u16, Vec<u64>)>,
     links: HashSet<(u32, u32)>,
+    links_reset_at: Option<Instant>,
     last: Option<Update>,
 }
 
@@ -490,8 +492,15 @@ fn compose(
     let now = std::time::Instant::now();
     let mut wake: Option<Instant> = None;
     let mut panes = Vec::with_capacity(shown.len());
-    if sent.links.len() > LINKS_SENT_MAX {
+    let links_reset = sent.links.len() >= spool_proto::LINKS_MAX
+        && sent
+            .links_reset_at
+            .is_none_or(|t| t.elapsed() >= LINKS_RESET_EVERY);
+    if links_reset {
+        // The client forgets them too; every row goes again, with its links' URIs.
         sent.links.clear();
+        sent.rows.clear();
+        sent.links_reset_at = Some(Instant::now());
     }
     let ids: HashSet<u32> = shown.iter().map(|(p, _)| p.id).collect();
     sent.rows.retain(|id, _| ids.contains(id));
@@ -530,7 +539,10 @@ fn compose(
             if changed {
                 for run in &row.runs {
                     let l = run.style.link;
-                    if l != 0 && sent.links.insert((pane.id, l)) {
+                    if l != 0
+                        && sent.links.len() < spool_proto::LINKS_MAX
+                        && sent.links.insert((pane.id, l))
+                    {
                         if let Some(uri) = t.link_uri(l) {
                             links.push((l, uri.to_string()));
                         }
@@ -586,6 +598,7 @@ fn compose(
         active_pane: active,
         zoomed,
         more: false,
+        links_reset,
     };
     // Nothing new (no rows, and the same layout, cursors, titles and modes): skip the frame.
     let mut last = update.clone();

@@ -467,6 +467,9 @@ impl Client {
 
     fn apply(&mut self, u: Update) {
         let ids: Vec<u32> = u.panes.iter().map(|p| p.id).collect();
+        if u.links_reset {
+            self.renderer.forget_links();
+        }
         for mut v in u.panes.iter().cloned() {
             if v.held {
                 // The program holds its output: keep the last frame, wherever the pane now is.

@@ -6,10 +6,6 @@ use std::collections::HashMap;
 
 use spool_proto::WireRow;
 
-/// Hyperlink URIs the client remembers (per pane and id). Past this the map is cleared and
-/// links show as plain text until the server sends their URIs again.
-pub const LINKS_MAX: usize = 4096;
-
 /// A style as drawn: the wire run's style fields plus a client-wide link key.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Pen {
@@ -234,11 +230,17 @@ impl Renderer {
         self.shown = None;
     }
 
+    /// Remember a link's URI. The server sends at most `spool_proto::LINKS_MAX` between
+    /// resets (then [`Renderer::forget_links`]); past that, a URI is not kept.
     pub fn remember_link(&mut self, key: u64, uri: String) {
-        if self.links.len() >= LINKS_MAX {
-            self.links.clear();
+        if self.links.len() < spool_proto::LINKS_MAX || self.links.contains_key(&key) {
+            self.links.insert(key, uri);
         }
-        self.links.insert(key, uri);
+    }
+
+    /// The server reset its record of the URIs it sent.
+    pub fn forget_links(&mut self) {
+        self.links.clear();
     }
 
     /// Bytes that turn the shown frame into `next`.
