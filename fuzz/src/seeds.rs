@@ -26,6 +26,7 @@ fn main() {
         Request::Hello {
             protocol: spool_proto::PROTOCOL_VERSION,
             client: "seed".into(),
+            pane: None,
         },
         Request::NewSession(NewSession {
             name: Some("work".into()),

@@ -11,6 +11,9 @@ pub enum Request {
     Hello {
         protocol: u32,
         client: String,
+        /// The pane the client runs in, when it runs inside one of this server's panes
+        /// (from `$SPOOL`): the default target of its commands, as `$TMUX_PANE` is tmux's.
+        pane: Option<u32>,
     },
     NewSession(NewSession),
     NewTab {
@@ -72,9 +75,25 @@ pub enum Request {
         target: Option<String>,
         cols: u16,
         rows: u16,
+        /// The client's environment: the session's `update_environment` values are
+        /// refreshed from it.
+        env: Vec<(String, String)>,
     },
     /// Attached: bytes typed for the focused pane (already encoded for its modes).
     Input(Vec<u8>),
+    /// Attached: bytes for a pane of the session that is not focused (the mouse wheel over
+    /// it).
+    PaneInput {
+        pane: u32,
+        bytes: Vec<u8>,
+    },
+    /// Attached: the default colors of the client's terminal (from OSC 10/11/12), which
+    /// programs asking for them are told.
+    ClientColors {
+        fg: Option<(u8, u8, u8)>,
+        bg: Option<(u8, u8, u8)>,
+        cursor: Option<(u8, u8, u8)>,
+    },
     /// Attached: the client's terminal changed size.
     ClientSize {
         cols: u16,
@@ -129,8 +148,9 @@ impl Request {
             Request::KillServer => "kill-server",
             Request::Stats => "stats",
             Request::Attach { .. } => "attach",
-            Request::Input(_) => "input",
+            Request::Input(_) | Request::PaneInput { .. } => "input",
             Request::ClientSize { .. } => "client-size",
+            Request::ClientColors { .. } => "client-colors",
             Request::Act(_) => "action",
             Request::History { .. } => "history",
             Request::Locate { .. } => "locate",
@@ -159,7 +179,8 @@ pub struct Spawn {
     pub cwd: Option<String>,
     /// Keep the pane (showing the exit status) after its process exits.
     pub remain_on_exit: bool,
-    /// Environment of the client, so panes start like a shell the user would open.
+    /// `-e VAR=VAL` settings for the new pane (on top of the server's and the session's
+    /// environment; see the server's `pane_env`).
     pub env: Vec<(String, String)>,
 }
 
@@ -169,6 +190,9 @@ pub struct NewSession {
     pub cols: Option<u16>,
     pub rows: Option<u16>,
     pub spawn: Spawn,
+    /// The creating client's environment: the session's `update_environment` values come
+    /// from it.
+    pub client_env: Vec<(String, String)>,
 }
 
 /// One end of a capture range, in tmux's line numbers: 0 is the top screen row, negative
@@ -278,6 +302,8 @@ pub struct SessionInfo {
     pub cols: u16,
     pub rows: u16,
     pub active_pane: String,
+    /// Clients attached to it.
+    pub attached: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -408,6 +434,9 @@ pub struct PaneModes {
     pub mouse_sgr: bool,
     /// Kitty keyboard protocol flags the program set (the top of the active screen's stack).
     pub kitty_keys: u16,
+    /// The alternate screen is shown (less, vim, man): without mouse reporting, the wheel
+    /// sends arrow keys there, as xterm's alternate scroll (DEC 1007) does.
+    pub alt_screen: bool,
 }
 
 /// One pane as shown to a client.
@@ -443,7 +472,20 @@ pub struct TabView {
     pub active: bool,
     /// Output arrived since the tab was last shown.
     pub activity: bool,
+    /// A pane in it rang the bell since the tab was last shown (`monitor_bell`).
+    pub bell: bool,
 }
+
+/// An OSC 52 clipboard write by a program, for the client's terminal: selection letters and
+/// the base64 payload as the program sent them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Clip {
+    pub selection: String,
+    pub base64: Vec<u8>,
+}
+
+/// Clipboard writes one update carries, at most (the emulator keeps as many per pane).
+pub const UPDATE_CLIPS_MAX: usize = 4;
 
 /// Most matches of one scroll-mode search an attached client is sent (it remembers this many;
 /// one more tells it there were more). The search stops there, so neither side queues the
@@ -467,6 +509,11 @@ pub struct Update {
     /// The server forgot which link URIs it sent: forget them all before applying this
     /// update (which resends every row, with the URIs of the links on them).
     pub links_reset: bool,
+    /// A shown pane rang the bell: ring the client's terminal.
+    pub bell: bool,
+    /// Programs' clipboard writes (`clipboard = "external"`), oldest first, at most
+    /// [`UPDATE_CLIPS_MAX`].
+    pub clipboard: Vec<Clip>,
 }
 
 /// Hyperlink URIs an attached client holds (each up to the emulator's 2 KiB): the server
@@ -516,6 +563,10 @@ impl Update {
                 p.full &= first;
             }
             part.links_reset &= first;
+            if !first {
+                part.bell = false;
+                part.clipboard.clear();
+            }
             part.more = true;
             part
         };
@@ -558,6 +609,13 @@ impl Update {
         let mut older = std::mem::replace(self, newer);
         // A reset in either means the client forgets every URI it had first.
         self.links_reset |= older.links_reset;
+        // Bells and clipboard writes happen once each, whatever else was merged.
+        self.bell |= older.bell;
+        let mut clips = std::mem::take(&mut older.clipboard);
+        clips.append(&mut self.clipboard);
+        let extra = clips.len().saturating_sub(UPDATE_CLIPS_MAX);
+        clips.drain(..extra);
+        self.clipboard = clips;
         if reset {
             for p in &mut older.panes {
                 p.links.clear();

@@ -8,6 +8,10 @@
 //! history_bytes_total = "20G"     # disk kept across panes (default 0 = unlimited)
 //! compression_level = 3           # zstd level of history segments (1-19, default 3)
 //! window_size = "latest"          # sessions follow the latest active client ("smallest": tmux)
+//! update_environment = ["DISPLAY", "SSH_AUTH_SOCK"]   # refreshed from each attaching client
+//! new_pane_cwd = "pane"           # new panes from keys: "pane" (its cwd), "session", "home"
+//! clipboard = "external"          # OSC 52 from programs to your terminal ("off": dropped)
+//! monitor_bell = true             # BEL: to your terminal when the pane is shown, else a flag
 //!
 //! [bindings]                      # key after the prefix = command ("none" unbinds)
 //! "|" = "split-right"
@@ -38,6 +42,10 @@ struct File {
     history_bytes_total: Option<Spanned<Size>>,
     compression_level: Option<Spanned<i32>>,
     window_size: Option<Spanned<String>>,
+    update_environment: Option<Spanned<Vec<String>>>,
+    new_pane_cwd: Option<Spanned<String>>,
+    clipboard: Option<Spanned<String>>,
+    monitor_bell: Option<bool>,
     #[serde(default)]
     bindings: BTreeMap<Spanned<String>, Spanned<String>>,
     #[serde(default)]
@@ -92,6 +100,59 @@ pub struct Config {
     pub store: spool_store::StoreConfig,
     /// Sessions follow their latest active client's size (else the smallest client's).
     pub size_latest: bool,
+    /// How new panes start and what reaches the client's terminal.
+    pub panes: PaneSettings,
+}
+
+/// tmux's `update-environment` default: what a client's terminal session brings with it.
+pub const UPDATE_ENVIRONMENT: &[&str] = &[
+    "DISPLAY",
+    "KRB5CCNAME",
+    "SSH_ASKPASS",
+    "SSH_AUTH_SOCK",
+    "SSH_AGENT_PID",
+    "SSH_CONNECTION",
+    "WINDOWID",
+    "XAUTHORITY",
+];
+
+/// Most variables in `update_environment` (each session keeps a value for each).
+pub const UPDATE_ENVIRONMENT_MAX: usize = 64;
+
+/// Where a pane opened by a key starts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum NewPaneCwd {
+    /// The focused pane's current directory (OSC 7, else `/proc/PID/cwd`).
+    #[default]
+    Pane,
+    /// The directory the session was created in.
+    Session,
+    /// `$HOME`.
+    Home,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct PaneSettings {
+    /// Variables refreshed from each client that creates or attaches to a session.
+    pub update_environment: Vec<String>,
+    pub new_pane_cwd: NewPaneCwd,
+    /// OSC 52 clipboard writes from programs go to attached clients' terminals (tmux's
+    /// `set-clipboard external`); reads are never answered.
+    pub clipboard: bool,
+    /// BEL from a pane rings the client's terminal when the pane is shown, and flags its tab
+    /// (`!`) when it is not.
+    pub monitor_bell: bool,
+}
+
+impl Default for PaneSettings {
+    fn default() -> Self {
+        PaneSettings {
+            update_environment: UPDATE_ENVIRONMENT.iter().map(|s| s.to_string()).collect(),
+            new_pane_cwd: NewPaneCwd::Pane,
+            clipboard: true,
+            monitor_bell: true,
+        }
+    }
 }
 
 /// Where the config file is.
@@ -187,6 +248,57 @@ pub fn parse(text: &str) -> Result<Config, String> {
                 ))
             }
         }
+    }
+    if let Some(v) = f.update_environment {
+        if v.get_ref().len() > UPDATE_ENVIRONMENT_MAX {
+            return Err(at(
+                v.span(),
+                "update_environment",
+                format!("at most {UPDATE_ENVIRONMENT_MAX} variables"),
+            ));
+        }
+        if let Some(bad) = v
+            .get_ref()
+            .iter()
+            .find(|n| n.is_empty() || n.contains('=') || n.len() > 256)
+        {
+            return Err(at(
+                v.span(),
+                "update_environment",
+                format!("not a variable name: {bad:?}"),
+            ));
+        }
+        c.panes.update_environment = v.into_inner();
+    }
+    if let Some(v) = f.new_pane_cwd {
+        c.panes.new_pane_cwd = match v.get_ref().as_str() {
+            "pane" => NewPaneCwd::Pane,
+            "session" => NewPaneCwd::Session,
+            "home" => NewPaneCwd::Home,
+            other => {
+                return Err(at(
+                    v.span(),
+                    "new_pane_cwd",
+                    format!("{other:?} is not \"pane\", \"session\" or \"home\""),
+                ))
+            }
+        };
+    }
+    if let Some(v) = f.clipboard {
+        c.panes.clipboard = match v.get_ref().as_str() {
+            "external" => true,
+            "off" => false,
+            other => {
+                return Err(at(
+                    v.span(),
+                    "clipboard",
+                    format!("{other:?} is not \"external\" or \"off\""),
+                ))
+            }
+        };
+    }
+    if let Some(b) = f.monitor_bell {
+        c.panes.monitor_bell = b;
     }
     let mut seen: Vec<(BindKey, String)> = Vec::new();
     for (key, cmd) in &f.bindings {

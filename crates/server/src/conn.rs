@@ -79,6 +79,8 @@ pub struct Conn {
     buffered: u64,
     /// A `send --paste` in pieces has opened a bracketed paste that a later piece closes.
     pub paste_open: bool,
+    /// The pane the client runs in (said in its hello): where targets default to.
+    pub here: Option<u32>,
 }
 
 impl Conn {
@@ -188,6 +190,7 @@ pub async fn serve(server: Arc<Server>, stream: UnixStream) {
         server: server.clone(),
         buffered: 0,
         paste_open: false,
+        here: None,
     };
     if peer != Some(me) {
         tracing::warn!(uid = ?peer, "refused a client of another user");
@@ -245,7 +248,8 @@ pub async fn serve(server: Arc<Server>, stream: UnixStream) {
 
 async fn session(server: &Arc<Server>, conn: &mut Conn, hello: Incoming) -> Result<(), FrameError> {
     match hello.req {
-        Request::Hello { protocol, .. } if protocol == PROTOCOL_VERSION => {
+        Request::Hello { protocol, pane, .. } if protocol == PROTOCOL_VERSION => {
+            conn.here = pane;
             conn.send(&Response::Welcome {
                 protocol: PROTOCOL_VERSION,
                 server: env!("CARGO_PKG_VERSION").into(),

@@ -18,6 +18,7 @@ mod pty;
 mod server;
 mod session;
 pub mod size;
+mod target;
 mod wire;
 
 use std::os::unix::fs::PermissionsExt;
@@ -143,6 +144,8 @@ pub async fn run(config: ServerConfig, ready: impl FnOnce()) -> Result<(), Serve
         }
     }
     tracing::info!("server stopping");
+    // Attached clients are told "server exited" (whatever stopped the server).
+    server.shutdown.send_replace(true);
     server.shutdown_panes();
     // Only now does the socket go: a `kill-server` that returns (it waits for the socket to stop
     // answering) finds every pane's history flushed.

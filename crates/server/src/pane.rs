@@ -9,9 +9,10 @@
 //! overlap), never further: the kernel's PTY buffer is the back-pressure, and a program that
 //! prints faster than the emulator parses is simply slowed down, as on a real terminal.
 
+use std::collections::VecDeque;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU16, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU16, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use spool_store::Store;
@@ -63,6 +64,12 @@ pub struct Pane {
     eof: AtomicBool,
     /// Batches of output read so far (for tabs' activity marks).
     pub output_batches: AtomicU32,
+    /// BELs the program rang so far (the emulator's count, copied after each batch so the
+    /// server reads it without the terminal lock).
+    pub bells: AtomicU64,
+    /// OSC 52 clipboard writes not yet forwarded, numbered (at most `spool_term::CLIPBOARD_MAX`;
+    /// older ones are dropped, as the emulator does).
+    clipboard: Mutex<(u64, VecDeque<(u64, spool_term::ClipboardSet)>)>,
     /// Set when the server closes the pane: its tasks stop and drop their handles, so the PTY
     /// master closes even if the program ignores SIGHUP.
     closed: watch::Sender<bool>,
@@ -128,6 +135,8 @@ impl Pane {
             child_status: Mutex::new(None),
             eof: AtomicBool::new(false),
             output_batches: AtomicU32::new(0),
+            bells: AtomicU64::new(0),
+            clipboard: Mutex::new((0, VecDeque::new())),
             closed: watch::channel(false).0,
             changes,
         }))
@@ -215,6 +224,35 @@ impl Pane {
         }
     }
 
+    /// The program's current directory: what it reported with OSC 7, else the child's
+    /// `/proc/PID/cwd`.
+    pub fn cwd(&self) -> Option<String> {
+        let reported = self.term().cwd().to_string();
+        if reported.is_empty() {
+            return std::fs::read_link(format!("/proc/{}/cwd", self.pid))
+                .ok()
+                .map(|p| p.display().to_string());
+        }
+        // file://HOST/PATH
+        Some(
+            reported
+                .strip_prefix("file://")
+                .and_then(|rest| rest.find('/').map(|i| rest[i..].to_string()))
+                .unwrap_or(reported),
+        )
+    }
+
+    /// Clipboard writes numbered after `seen`, and the newest number.
+    pub fn clipboard_since(&self, seen: u64) -> (Vec<spool_term::ClipboardSet>, u64) {
+        let q = self.clipboard.lock().unwrap_or_else(|p| p.into_inner());
+        let new =
+            q.1.iter()
+                .filter(|(n, _)| *n > seen)
+                .map(|(_, c)| c.clone())
+                .collect();
+        (new, q.0)
+    }
+
     /// Has the server closed the pane (killed, or its process ended and it was removed)? Its
     /// history is being deleted: a read that sees this was cut short.
     pub fn is_closed(&self) -> bool {
@@ -255,12 +293,24 @@ impl Pane {
         let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<u8>>(READ_AHEAD);
         let reader = tokio::spawn(self.clone().read_chunks(tx));
         while let Some(chunk) = rx.recv().await {
-            let replies = tokio::task::block_in_place(|| {
+            let (replies, clips) = tokio::task::block_in_place(|| {
                 let mut t = self.term();
                 t.feed(&chunk);
-                t.take_replies()
+                self.bells.store(t.bells(), Ordering::Relaxed);
+                (t.take_replies(), t.take_clipboard())
             });
             drop(chunk);
+            if !clips.is_empty() {
+                let mut q = self.clipboard.lock().unwrap_or_else(|p| p.into_inner());
+                for c in clips {
+                    q.0 += 1;
+                    let n = q.0;
+                    q.1.push_back((n, c));
+                    while q.1.len() > spool_term::CLIPBOARD_MAX {
+                        q.1.pop_front();
+                    }
+                }
+            }
             if !replies.is_empty() {
                 // Replies are small and bounded by the emulator; drop if input is full.
                 let _ = self.write_input(&replies);

@@ -31,6 +31,23 @@ pub const CONCURRENT_READS_MAX: usize = 2;
 /// Most bytes of a pane's command line kept for display (`panes`, tab names).
 pub const COMMAND_SHOWN_MAX_BYTES: usize = 4096;
 
+/// Variables a pane never inherits from whoever started the server: they describe that
+/// process's terminal or multiplexer, not the pane's (a pane's `TERM`, `COLORTERM` and `SPOOL`
+/// are set for it).
+pub const BLOCKED_ENV: &[&str] = &[
+    "TMUX",
+    "TMUX_PANE",
+    "TERM_PROGRAM",
+    "TERM_PROGRAM_VERSION",
+    "SPOOL",
+    "TERM",
+    "COLORTERM",
+    "STY",
+    "WINDOW",
+    "ZELLIJ",
+    "ZELLIJ_SESSION_NAME",
+];
+
 /// Default pane size when no client says otherwise (tmux's default).
 pub const DEFAULT_COLS: u16 = 80;
 pub const DEFAULT_ROWS: u16 = 24;
@@ -146,6 +163,11 @@ pub struct Server {
     pub config_error: Mutex<Option<String>>,
     /// Keys and status line for attached clients; a reload sends the new value to them all.
     pub ui: watch::Sender<Arc<spool_proto::ui::UiConfig>>,
+    /// The server's environment at start, less `BLOCKED_ENV`: the base of every pane's.
+    base_env: Vec<(String, String)>,
+    /// The default colors (foreground, background, cursor) of the latest client's terminal
+    /// that reported them: what OSC 10/11/12 queries are answered with.
+    outer_colors: Mutex<Option<[spool_term::palette::Rgb; 3]>>,
 }
 
 fn now_unix() -> u64 {
@@ -193,6 +215,10 @@ impl Server {
             settings,
             config_error,
             ui,
+            base_env: std::env::vars()
+                .filter(|(k, _)| !BLOCKED_ENV.contains(&k.as_str()))
+                .collect(),
+            outer_colors: Mutex::new(None),
         });
         (server, rx)
     }
@@ -204,6 +230,25 @@ impl Server {
             .acquire_owned()
             .await
             .expect("the semaphore is never closed")
+    }
+
+    /// A client's terminal reported its default colors: every pane answers OSC 10/11/12
+    /// queries with them from now on (the emulator's defaults stand in for what is missing).
+    pub fn set_outer_colors(
+        &self,
+        fg: Option<spool_term::palette::Rgb>,
+        bg: Option<spool_term::palette::Rgb>,
+        cursor: Option<spool_term::palette::Rgb>,
+    ) {
+        use spool_term::palette::{DEFAULT_BG, DEFAULT_CURSOR, DEFAULT_FG};
+        let fg = fg.unwrap_or(DEFAULT_FG);
+        let _ = DEFAULT_CURSOR; // a terminal that reports no cursor color uses its foreground
+        let colors = [fg, bg.unwrap_or(DEFAULT_BG), cursor.unwrap_or(fg)];
+        *self.outer_colors.lock().unwrap_or_else(|p| p.into_inner()) = Some(colors);
+        let panes: Vec<Arc<Pane>> = self.state().panes.values().cloned().collect();
+        for p in panes {
+            p.term().set_outer_colors(colors);
+        }
     }
 
     /// Tell attached clients something changed.
@@ -357,46 +402,14 @@ impl Server {
             .map(|e| e.1)
     }
 
-    /// Resolve `-t`: `%N` a pane, `NAME` a session's active pane, `NAME:N` its tab N's active
-    /// pane, nothing the most recent session's active pane.
-    pub fn resolve_pane(&self, target: Option<&str>) -> Result<Arc<Pane>, String> {
+    /// Resolve `-t` (see [`crate::target`]) for a command running in pane `here`, if any.
+    pub fn resolve_pane(
+        &self,
+        target: Option<&str>,
+        here: Option<u32>,
+    ) -> Result<Arc<Pane>, String> {
         let st = self.state();
-        let id = match target {
-            Some(t) if t.starts_with('%') => t[1..]
-                .parse::<u32>()
-                .map_err(|_| format!("bad pane id: {t}"))?,
-            Some(t) => {
-                let (name, tab) = match t.rsplit_once(':') {
-                    Some((n, tab)) => (
-                        n,
-                        Some(tab.parse::<usize>().map_err(|_| format!("bad tab: {t}"))?),
-                    ),
-                    None => (t, None),
-                };
-                let s = st
-                    .sessions
-                    .iter()
-                    .find(|s| s.name == name)
-                    .ok_or_else(|| format!("can't find session: {name}"))?;
-                match tab {
-                    Some(i) => s
-                        .tabs
-                        .get(i)
-                        .map(|t| t.active)
-                        .ok_or_else(|| format!("can't find tab: {t}"))?,
-                    None => s.active_pane().ok_or("session has no panes")?,
-                }
-            }
-            None => {
-                let sid = st.recent_sessions.first().ok_or("no sessions")?;
-                let s = st
-                    .sessions
-                    .iter()
-                    .find(|s| s.id == *sid)
-                    .ok_or("no sessions")?;
-                s.active_pane().ok_or("session has no panes")?
-            }
-        };
+        let id = crate::target::resolve(&st, target, here)?;
         st.panes
             .get(&id)
             .cloned()
@@ -413,15 +426,58 @@ impl Server {
         st.recent_sessions.insert(0, sid);
     }
 
-    /// Start a pane's process and tasks. Does not place it in a layout.
+    /// The environment a new pane starts with, by one rule (tmux's): the server's own
+    /// environment (that of the client that started it, less `BLOCKED_ENV`), then the
+    /// session's `update_environment` values (set, or removed, from the client that created
+    /// or last attached to the session), then the pane's `-e` settings, then `TERM`,
+    /// `COLORTERM` and `SPOOL`. The environment of a CLI command that opens a tab or a split is
+    /// not used: only its `-e`.
+    fn pane_env(
+        &self,
+        session_env: &[(String, Option<String>)],
+        spawn: &Spawn,
+        id: u32,
+    ) -> Vec<(String, String)> {
+        let mut env: BTreeMap<String, String> = self.base_env.iter().cloned().collect();
+        for (k, v) in session_env {
+            match v {
+                Some(v) => env.insert(k.clone(), v.clone()),
+                None => env.remove(k),
+            };
+        }
+        for (k, v) in &spawn.env {
+            env.insert(k.clone(), v.clone());
+        }
+        for k in BLOCKED_ENV {
+            env.remove(*k);
+        }
+        env.insert("TERM".into(), "xterm-256color".into());
+        env.insert("COLORTERM".into(), "truecolor".into());
+        env.insert(
+            "SPOOL".into(),
+            format!("{},%{id}", self.config.socket.display()),
+        );
+        env.into_iter().collect()
+    }
+
+    /// Start a pane's process and tasks. Does not place it in a layout. `session_env` is the
+    /// session's `update_environment` values (see [`Server::pane_env`]).
     pub fn spawn_pane(
         self: &Arc<Self>,
         spawn: &Spawn,
+        session_env: &[(String, Option<String>)],
         cols: u16,
         rows: u16,
         remain_on_exit: bool,
     ) -> Result<Arc<Pane>, String> {
         let (cols, rows) = crate::size::clamp(cols, rows);
+        if let Some(cwd) = &spawn.cwd {
+            match std::fs::metadata(cwd) {
+                Ok(m) if m.is_dir() => {}
+                Ok(_) => return Err(format!("{cwd}: not a directory")),
+                Err(e) => return Err(format!("{cwd}: {e}")),
+            }
+        }
         let id = {
             let mut st = self.state();
             let id = st.next_pane;
@@ -432,16 +488,13 @@ impl Server {
         let store = Arc::new(
             Store::open(&self.env, &dir).map_err(|e| format!("cannot open history: {e}"))?,
         );
-        let term = Terminal::new(cols as usize, rows as usize, store.clone());
+        let mut term = Terminal::new(cols as usize, rows as usize, store.clone());
+        if let Some(c) = *self.outer_colors.lock().unwrap_or_else(|p| p.into_inner()) {
+            term.set_outer_colors(c);
+        }
         let (master, slave) = crate::pty::open(cols, rows).map_err(|e| format!("openpty: {e}"))?;
-        let env_of = |k: &str| {
-            spawn
-                .env
-                .iter()
-                .find(|(n, _)| n == k)
-                .map(|(_, v)| v.clone())
-                .or_else(|| std::env::var(k).ok())
-        };
+        let env = self.pane_env(session_env, spawn, id);
+        let env_of = |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
         let shell = env_of("SHELL")
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| "/bin/sh".into());
@@ -450,18 +503,6 @@ impl Server {
             .clone()
             .or_else(|| env_of("HOME"))
             .unwrap_or_else(|| "/".into());
-        let mut env: Vec<(String, String)> = if spawn.env.is_empty() {
-            std::env::vars().collect()
-        } else {
-            spawn.env.clone()
-        };
-        env.retain(|(k, _)| !matches!(k.as_str(), "TERM" | "COLORTERM" | "SPOOL" | "TMUX"));
-        env.push(("TERM".into(), "xterm-256color".into()));
-        env.push(("COLORTERM".into(), "truecolor".into()));
-        env.push((
-            "SPOOL".into(),
-            format!("{},%{id}", self.config.socket.display()),
-        ));
         let program = crate::pty::Program {
             argv: spawn.command.clone(),
             shell: shell.clone(),
@@ -535,15 +576,15 @@ impl Server {
         size: Option<(u16, u16)>,
         place: impl FnOnce(&mut State, usize, &Arc<Pane>),
     ) -> Result<(String, Arc<Pane>), String> {
-        let (cols, rows, remain) = {
+        let (cols, rows, remain, session_env) = {
             let st = self.state();
             let si = Self::session_index_of(&st, anchor).ok_or("pane has no session")?;
             let s = &st.sessions[si];
-            (s.cols, s.rows, s.remain_on_exit)
+            (s.cols, s.rows, s.remain_on_exit, s.env.clone())
         };
         let (cols, rows) = size.unwrap_or((cols, rows));
         spawn.remain_on_exit |= remain;
-        let pane = self.spawn_pane(&spawn, cols, rows, spawn.remain_on_exit)?;
+        let pane = self.spawn_pane(&spawn, &session_env, cols, rows, spawn.remain_on_exit)?;
         let name = {
             let mut st = self.state();
             let Some(si) = Self::session_index_of(&st, anchor) else {
@@ -558,13 +599,42 @@ impl Server {
         Ok((name, pane))
     }
 
-    /// Create a session with one pane.
+    /// The `update_environment` values of a client's environment: each variable set to the
+    /// client's value, or marked removed when the client has none (as tmux).
+    pub fn session_env_from(
+        &self,
+        client_env: &[(String, String)],
+    ) -> Vec<(String, Option<String>)> {
+        let names = self.settings().panes.update_environment.clone();
+        names
+            .into_iter()
+            .map(|n| {
+                let v = client_env
+                    .iter()
+                    .find(|(k, _)| *k == n)
+                    .map(|(_, v)| v.clone());
+                (n, v)
+            })
+            .collect()
+    }
+
+    /// The settings in effect (a copy).
+    pub fn settings(&self) -> crate::config::Config {
+        self.settings
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Create a session with one pane. `client_env` is the creating client's environment (its
+    /// `update_environment` values become the session's).
     pub fn new_session(
         self: &Arc<Self>,
         name: Option<String>,
         cols: u16,
         rows: u16,
         spawn: &Spawn,
+        client_env: &[(String, String)],
     ) -> Result<(String, Arc<Pane>), String> {
         let name = match name {
             Some(n) => {
@@ -580,7 +650,8 @@ impl Server {
             None => None,
         };
         let (cols, rows) = crate::size::clamp(cols, rows);
-        let pane = self.spawn_pane(spawn, cols, rows, spawn.remain_on_exit)?;
+        let env = self.session_env_from(client_env);
+        let pane = self.spawn_pane(spawn, &env, cols, rows, spawn.remain_on_exit)?;
         let mut st = self.state();
         let sid = st.next_session;
         st.next_session += 1;
@@ -600,12 +671,15 @@ impl Server {
                 active: pane.id,
                 zoomed: false,
                 seen_output: 0,
+                seen_bells: 0,
             }],
             active_tab: 0,
             cols,
             rows,
             created_unix: now_unix(),
             remain_on_exit: spawn.remain_on_exit,
+            env,
+            cwd: spawn.cwd.clone(),
         });
         Self::touch_session(&mut st, sid);
         Ok((name, pane))

@@ -34,6 +34,8 @@ pub struct Tab {
     pub zoomed: bool,
     /// Output batches of the tab's panes when it was last shown (for the activity mark).
     pub seen_output: u64,
+    /// Bells of the tab's panes when it was last shown (for the bell mark).
+    pub seen_bells: u64,
 }
 
 impl Tab {
@@ -59,6 +61,11 @@ pub struct Session {
     pub created_unix: u64,
     /// Default for panes created in this session.
     pub remain_on_exit: bool,
+    /// `update_environment` values from the client that created or last attached to the
+    /// session (`None`: removed); new panes start with them (see `Server::pane_env`).
+    pub env: Vec<(String, Option<String>)>,
+    /// The directory the session was created in (`new_pane_cwd = "session"`).
+    pub cwd: Option<String>,
 }
 
 impl Session {

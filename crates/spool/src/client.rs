@@ -27,19 +27,18 @@ const START_ERROR_MAX: usize = 16 * 1024;
 #[derive(Clone, Debug)]
 pub struct Target {
     pub socket: PathBuf,
-    /// `%N` from `$SPOOL` when this command runs in a pane of this server: the default target
-    /// of commands, as `$TMUX_PANE` is tmux's.
-    pub here: Option<String>,
+    /// The pane (`%N` in `$SPOOL`) this command runs in, when it runs in a pane of this
+    /// server: the server makes it the default target of commands, as `$TMUX_PANE` is tmux's.
+    pub here: Option<u32>,
 }
 
 /// `$SPOOL` as the server sets it in every pane: `SOCKET,%N`.
-pub fn spool_env() -> Option<(PathBuf, String)> {
+pub fn spool_env() -> Option<(PathBuf, u32)> {
     let v = std::env::var_os("SPOOL")?;
     let v = v.to_str()?;
     let (sock, pane) = v.rsplit_once(',')?;
-    let ok =
-        pane.len() > 1 && pane.starts_with('%') && pane[1..].bytes().all(|b| b.is_ascii_digit());
-    (ok && !sock.is_empty()).then(|| (PathBuf::from(sock), pane.to_string()))
+    let pane = pane.strip_prefix('%')?.parse().ok()?;
+    (!sock.is_empty()).then(|| (PathBuf::from(sock), pane))
 }
 
 impl Target {
@@ -58,11 +57,6 @@ impl Target {
             (sock == socket).then_some(pane)
         });
         Ok(Target { socket, here })
-    }
-
-    /// The pane a command acts on: `-t` if given, else the pane it runs in (if any).
-    pub fn pane_or_here(&self, t: Option<String>) -> Option<String> {
-        t.or_else(|| self.here.clone())
     }
 
     /// Connect, starting a server in the background if none answers (`new`, `attach`).
@@ -154,6 +148,7 @@ impl Target {
         c.send(&Request::Hello {
             protocol: PROTOCOL_VERSION,
             client: env!("CARGO_PKG_VERSION").into(),
+            pane: self.here,
         })?;
         match c.recv()? {
             Response::Welcome { .. } => Ok(Some(c)),
@@ -253,11 +248,12 @@ impl Client {
     }
 }
 
-/// The client's environment and directory, so panes start where the user is.
+/// A pane to start in the client's directory (unless `cwd`), with `-e` settings `env`.
 pub fn spawn_from_here(
     command: Vec<String>,
     cwd: Option<String>,
     remain: bool,
+    env: Vec<(String, String)>,
 ) -> spool_proto::Spawn {
     let cwd = cwd.or_else(|| {
         std::env::current_dir()
@@ -268,6 +264,23 @@ pub fn spawn_from_here(
         command,
         cwd,
         remain_on_exit: remain,
-        env: std::env::vars().collect(),
+        env,
+    }
+}
+
+/// The client's whole environment (for `new` and `attach`: the server keeps its
+/// `update_environment` values for the session).
+pub fn client_env() -> Vec<(String, String)> {
+    std::env::vars().collect()
+}
+
+impl Target {
+    /// Refuse to attach a terminal that already shows this server (a spool pane) to it: the
+    /// client would draw itself inside itself. As tmux, `$SPOOL` can be unset to force it.
+    pub fn refuse_nesting(&self) -> Result<()> {
+        if self.here.is_some() {
+            bail!("sessions should be nested with care, unset $SPOOL to force");
+        }
+        Ok(())
     }
 }

@@ -42,9 +42,15 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Attach this terminal to a session (the default command). Detach with C-b d.
+    ///
+    /// Starts a server (and a session) if there is none. Inside a spool pane of the same
+    /// server it is refused (unset $SPOOL to force), as tmux refuses nesting.
     #[command(alias = "a", alias = "attach-session")]
     Attach(attach::Args),
-    /// Create a session (detached until the attach client exists).
+    /// Create a session and attach to it (-d: leave it detached).
+    ///
+    /// Inside a spool pane of the same server, attaching is refused (unset $SPOOL to force),
+    /// as tmux refuses nesting.
     #[command(alias = "new-session")]
     New(cmd::new::Args),
     /// List sessions.
@@ -61,7 +67,11 @@ enum Command {
     /// Resize a pane (a pane alone in its tab resizes its session).
     #[command(alias = "resize-pane")]
     Resize(cmd::resize::Args),
-    /// Send literal text, or with --keys key names, to a pane.
+    /// Type into a pane, as tmux's send-keys: each argument a key name (Enter, C-c, Up, F5,
+    /// M-x, ...) or, if it is none, literal text; -l sends everything literally.
+    ///
+    /// `spool send -t work 'make test' Enter` types the command and presses Enter. Text of
+    /// any size is streamed at the pace the program reads it.
     #[command(alias = "send-keys")]
     Send(cmd::send::Args),
     /// Print a pane's screen and history as text.
@@ -92,6 +102,11 @@ enum Command {
     Reload,
     /// Run the server in the foreground (for service managers; clients start one on demand).
     Server(cmd::server::Args),
+    /// Print a shell completion script: `spool completions bash > /etc/bash_completion.d/spool`
+    /// (zsh: into a directory of $fpath as _spool; fish: ~/.config/fish/completions/spool.fish).
+    Completions { shell: clap_complete::Shell },
+    /// Print the manual page (roff): `spool man > ~/.local/share/man/man1/spool.1`.
+    Man,
     /// Tools for developing and checking spool itself.
     #[command(subcommand)]
     Debug(cmd::debug::DebugCommand),
@@ -109,6 +124,18 @@ fn main() {
     }
     let result = match cli.command {
         Some(Command::Debug(c)) => cmd::debug::run(c).map(|()| 0),
+        Some(Command::Completions { shell }) => {
+            use clap::CommandFactory;
+            clap_complete::generate(shell, &mut Cli::command(), "spool", &mut std::io::stdout());
+            Ok(0)
+        }
+        Some(Command::Man) => {
+            use clap::CommandFactory;
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut std::io::stdout())
+                .map(|()| 0)
+                .map_err(Into::into)
+        }
         command => client::Target::new(cli.name.as_deref(), cli.socket.as_deref())
             .and_then(|target| run(&target, command)),
     };
@@ -141,6 +168,8 @@ fn run(target: &client::Target, command: Option<Command>) -> cmd::Exit {
         Some(Command::Stats(a)) => cmd::stats::run(target, a),
         Some(Command::Reload) => cmd::reload::run(target),
         Some(Command::Server(a)) => cmd::server::run(target, a),
-        Some(Command::Debug(_)) => unreachable!("handled before a target is needed"),
+        Some(Command::Debug(_) | Command::Completions { .. } | Command::Man) => {
+            unreachable!("handled before a target is needed")
+        }
     }
 }

@@ -127,9 +127,14 @@ fn bad_targets_and_arguments_fail_with_one_line() {
         assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
         assert!(err.starts_with("spool: "), "{err}");
     }
-    let out = s.run(&["new", "-s", "x"]);
+    let out = s.run(&["new", "-d", "-s", "x"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("duplicate session"));
+    // Without a terminal to attach, `new` fails before it creates anything.
+    let out = s.run(&["new", "-s", "y"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("needs a terminal"));
+    assert!(!s.ok(&["ls"]).contains("y:"));
 }
 
 #[test]

@@ -193,6 +193,7 @@ fn hello(s: &TestServer) -> UnixStream {
     let frame = spool_proto::frame::encode(&spool_proto::Request::Hello {
         protocol: spool_proto::PROTOCOL_VERSION,
         client: "test".into(),
+        pane: None,
     })
     .unwrap();
     c.write_all(&frame).unwrap();

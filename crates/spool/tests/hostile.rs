@@ -124,6 +124,7 @@ fn hello() -> Vec<u8> {
     spool_proto::frame::encode(&spool_proto::Request::Hello {
         protocol: spool_proto::PROTOCOL_VERSION,
         client: "test".into(),
+        pane: None,
     })
     .unwrap()
 }

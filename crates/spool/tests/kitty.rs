@@ -30,7 +30,14 @@ fn attach(s: &TestServer) -> Pty {
     let mut c = s.cmd();
     c.args(["attach", "-t", "k"]).env("TERM", "xterm-256color");
     let mut t = Pty::spawn(&mut c, 80, 24);
-    assert!(t.until(b"\x1b[?u\x1b[c", WAIT), "no kitty probe");
+    // The probe: kitty keyboard flags, the default colors, then DA1 to end it.
+    assert!(
+        t.until(
+            b"\x1b[?u\x1b]10;?\x1b\\\x1b]11;?\x1b\\\x1b]12;?\x1b\\\x1b[c",
+            WAIT
+        ),
+        "no probe"
+    );
     t
 }
 

@@ -10,7 +10,7 @@ use spool_store::RowFlags;
 
 use crate::history::HistorySink;
 use crate::links::LINK_URI_MAX;
-use crate::palette::{self, format_spec, parse_spec, Rgb};
+use crate::palette::{format_spec, parse_spec, Rgb};
 use crate::screen::{ClipboardSet, Screen, CLIPBOARD_MAX, CWD_MAX, TITLE_MAX};
 
 /// Largest OSC kept, in bytes. 64 KiB holds a 48 KiB OSC 52 clipboard copy and any title,
@@ -152,9 +152,9 @@ impl<S: HistorySink> Screen<S> {
 
     fn dynamic_color(&self, which: u32) -> Rgb {
         match which {
-            10 => self.palette.fg.unwrap_or(palette::DEFAULT_FG),
-            11 => self.palette.bg.unwrap_or(palette::DEFAULT_BG),
-            _ => self.palette.cursor.unwrap_or(palette::DEFAULT_CURSOR),
+            10 => self.palette.fg.unwrap_or(self.outer_colors[0]),
+            11 => self.palette.bg.unwrap_or(self.outer_colors[1]),
+            _ => self.palette.cursor.unwrap_or(self.outer_colors[2]),
         }
     }
 

@@ -116,6 +116,9 @@ pub struct Screen<S> {
     pub(crate) row_runs: Vec<Run>,
     /// Garbage collection of the style, cluster and link tables (see [`GC_WORK_RATIO`]).
     pub(crate) gc: GcBudget,
+    /// Default foreground, background and cursor colors, as OSC 10/11/12 queries report them
+    /// when the program set none: the real terminal's, once a client says what they are.
+    pub(crate) outer_colors: [crate::palette::Rgb; 3],
 }
 
 /// A collection of the tables scans every cell of both screens. It runs only once the work
@@ -185,6 +188,11 @@ impl<S: HistorySink> Screen<S> {
             row_text: Vec::new(),
             row_runs: Vec::new(),
             gc: GcBudget::default(),
+            outer_colors: [
+                crate::palette::DEFAULT_FG,
+                crate::palette::DEFAULT_BG,
+                crate::palette::DEFAULT_CURSOR,
+            ],
         }
     }
 

@@ -282,6 +282,12 @@ impl<S: HistorySink> Terminal<S> {
     pub fn link_uri(&self, id: u32) -> Option<&str> {
         self.screen.links.uri(id)
     }
+    /// The default colors of the terminal the user sees (foreground, background, cursor),
+    /// reported to programs that ask with OSC 10/11/12 and set none themselves.
+    pub fn set_outer_colors(&mut self, colors: [crate::palette::Rgb; 3]) {
+        self.screen.outer_colors = colors;
+    }
+
     pub fn palette(&self) -> &Palette {
         &self.screen.palette
     }

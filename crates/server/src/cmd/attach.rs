@@ -35,6 +35,10 @@ struct Sent {
     links: HashSet<(u32, u32)>,
     links_reset_at: Option<Instant>,
     last: Option<Update>,
+    /// Per pane of the session: bells heard and clipboard writes forwarded (set at the first
+    /// compose, so nothing from before the client attached is replayed).
+    bells: HashMap<u32, u64>,
+    clips: HashMap<u32, u64>,
 }
 
 fn hash<T: std::hash::Hash>(t: &T) -> u64 {
@@ -50,10 +54,11 @@ pub async fn run(
     target: Option<String>,
     cols: u16,
     rows: u16,
+    env: Vec<(String, String)>,
 ) -> CmdResult {
     let (cols, rows) = (cols.max(2), rows.max(2));
     // The session: the target's, the most recent, or a new one.
-    let sid = match server.resolve_pane(target.as_deref()) {
+    let sid = match server.resolve_pane(target.as_deref(), conn.here) {
         Ok(p) => {
             let st = server.state();
             let si = Server::session_index_of(&st, p.id).ok_or("pane has no session")?;
@@ -62,7 +67,7 @@ pub async fn run(
         Err(e) if target.is_some() => return Err(e),
         Err(_) => {
             let spawn = spool_proto::Spawn::default();
-            let (name, _) = server.new_session(None, cols, rows.saturating_sub(1), &spawn)?;
+            let (name, _) = server.new_session(None, cols, rows.saturating_sub(1), &spawn, &env)?;
             let st = server.state();
             st.sessions
                 .iter()
@@ -71,6 +76,12 @@ pub async fn run(
                 .ok_or("session vanished")?
         }
     };
+    // This client's terminal session (DISPLAY, SSH_AUTH_SOCK, …) is the session's from now
+    // on: panes its keys open get it.
+    let session_env = server.session_env_from(&env);
+    if let Some(s) = server.state().sessions.iter_mut().find(|s| s.id == sid) {
+        s.env = session_env;
+    }
     let client = server.attach_client(sid, cols, rows);
     let name = session_name(server, sid).unwrap_or_default();
     let result = attached(server, conn, client, name).await;
@@ -115,14 +126,16 @@ async fn attached(server: &Arc<Server>, conn: &mut Conn, client: u64, name: Stri
         }
     });
     let mut changes = server.changes.subscribe();
+    let mut shutdown = server.shutdown.subscribe();
     let mut sent = Sent::default();
     let mut last_frame = Instant::now() - FRAME_INTERVAL;
     let mut wake: Option<Instant> = None;
     // Compose only when something may have changed: typing alone changes nothing until the
     // program echoes, and a frame sent for it would delay the echo's frame by FRAME_INTERVAL.
     let mut dirty = true;
-    // Scroll mode's search, running beside the frames.
+    // Scroll mode's search, running beside the frames; and its page reads.
     let mut search = ClientSearch::default();
+    let mut reads = tokio::task::JoinSet::new();
     let result = loop {
         if dirty {
             dirty = false;
@@ -168,8 +181,21 @@ async fn attached(server: &Arc<Server>, conn: &mut Conn, client: u64, name: Stri
                         conn.send(&msg).await.map_err(io)?;
                     }
                 }
+                Some(req @ (Request::History { .. }
+                    | Request::Locate { .. }
+                    | Request::JumpPrompt { .. })) => {
+                    // Off this task, so frames go on while a page is read (or a whole
+                    // history's geometry counted at a new width).
+                    if reads.len() >= HISTORY_READS_MAX {
+                        if let Some(r) = reads.join_next().await {
+                            forward_read(conn, r).await?;
+                        }
+                    }
+                    let server = server.clone();
+                    reads.spawn_blocking(move || super::history::answer(&server, req));
+                }
                 Some(req) => {
-                    dirty |= !matches!(req, Request::Input(_));
+                    dirty |= !matches!(req, Request::Input(_) | Request::PaneInput { .. });
                     let verb = req.verb();
                     match crate::catch::catch_panic(handle(server, conn, client, req)).await {
                         Ok(Ok(())) => {}
@@ -189,11 +215,19 @@ async fn attached(server: &Arc<Server>, conn: &mut Conn, client: u64, name: Stri
                 if r.is_err() { break Ok(()); }
                 dirty = true;
             }
+            r = shutdown.changed() => {
+                let stop = r.is_err() || *shutdown.borrow();
+                if stop {
+                    let _ = conn.send(&Response::Detached { reason: "server exited".into() }).await;
+                    break Ok(());
+                }
+            }
             r = ui.changed() => {
                 if r.is_err() { break Ok(()); }
                 let new = (**ui.borrow_and_update()).clone();
                 conn.send(&Response::Ui(new)).await.map_err(io)?;
             }
+            Some(r) = reads.join_next(), if !reads.is_empty() => forward_read(conn, r).await?,
             msg = async { search.rx.as_mut()?.recv().await }, if search.rx.is_some() => {
                 for msg in search.filter(msg.map(|f| f.msg)) {
                     conn.send(&msg).await.map_err(io)?;
@@ -204,6 +238,28 @@ async fn attached(server: &Arc<Server>, conn: &mut Conn, client: u64, name: Stri
     };
     reader.abort();
     result
+}
+
+/// Scroll-mode reads (pages, locates, prompt jumps) of one client running at once; the client
+/// waits for each page before asking the next, so more only come from jumps.
+const HISTORY_READS_MAX: usize = 2;
+
+/// Send the answer of a scroll-mode read (an error answer if it failed or panicked).
+async fn forward_read(
+    conn: &mut Conn,
+    r: Result<Result<Response, String>, tokio::task::JoinError>,
+) -> Result<(), String> {
+    let resp = match r {
+        Ok(Ok(resp)) => resp,
+        Ok(Err(message)) => Response::Error { message },
+        Err(e) => {
+            tracing::error!(error = %e, "history read failed");
+            Response::Error {
+                message: "internal error while reading history (see the server log)".into(),
+            }
+        }
+    };
+    conn.send(&resp).await.map_err(io)
 }
 
 /// An attached client's scroll-mode search: one at a time, and exactly one `End` for every
@@ -236,7 +292,7 @@ impl ClientSearch {
         if pattern.is_empty() {
             return out;
         }
-        match super::search::spawn(server, target, pattern, newest_first, true) {
+        match super::search::spawn(server, target, None, pattern, newest_first, true) {
             Ok(rx) => self.rx = Some(rx),
             Err(message) => {
                 out.push(Response::Error { message });
@@ -281,6 +337,26 @@ impl ClientSearch {
     }
 }
 
+/// How a pane opened by a key starts: the user's shell, in the directory `new_pane_cwd`
+/// says (the focused pane's by default), with the session's environment.
+fn key_spawn(server: &Server, focused: &Pane) -> spool_proto::Spawn {
+    use crate::config::NewPaneCwd;
+    let cwd = match server.settings().panes.new_pane_cwd {
+        NewPaneCwd::Pane => focused.cwd(),
+        NewPaneCwd::Session => {
+            let st = server.state();
+            let si = Server::session_index_of(&st, focused.id);
+            si.and_then(|si| st.sessions[si].cwd.clone())
+        }
+        NewPaneCwd::Home => None,
+    };
+    spool_proto::Spawn {
+        // A directory that is gone (the pane's program removed it) falls back to $HOME.
+        cwd: cwd.filter(|d| std::path::Path::new(d).is_dir()),
+        ..Default::default()
+    }
+}
+
 /// The focused pane of the client's session.
 fn active_pane(server: &Server, client: u64) -> Option<(u32, usize, Arc<Pane>)> {
     let st = server.state();
@@ -297,18 +373,28 @@ async fn handle(server: &Arc<Server>, conn: &mut Conn, client: u64, req: Request
             let (_, _, pane) = active_pane(server, client).ok_or("no pane")?;
             pane.write_input(&bytes)
         }
+        Request::PaneInput { pane, bytes } => {
+            let (sid, _, _) = active_pane(server, client).ok_or("no pane")?;
+            let target = {
+                let st = server.state();
+                let same =
+                    Server::session_index_of(&st, pane).is_some_and(|si| st.sessions[si].id == sid);
+                st.panes.get(&pane).cloned().filter(|_| same)
+            };
+            target
+                .ok_or("no such pane in this session")?
+                .write_input(&bytes)
+        }
         Request::ClientSize { cols, rows } => {
             server.resize_client(client, cols.max(2), rows.max(2));
             server.bump();
             Ok(())
         }
+        Request::ClientColors { fg, bg, cursor } => {
+            server.set_outer_colors(fg, bg, cursor);
+            Ok(())
+        }
         Request::Act(a) => act(server, client, a),
-        Request::History {
-            pane,
-            width,
-            from_bottom,
-            count,
-        } => super::history::run(server, conn, pane, width, from_bottom, count).await,
         // Boxed: dispatch leads back here for `Attach`.
         other => Box::pin(super::dispatch(server, conn, other)).await,
     }
@@ -318,16 +404,10 @@ fn act(server: &Arc<Server>, client: u64, a: Action) -> CmdResult {
     let (sid, _, pane) = active_pane(server, client).ok_or("no pane")?;
     match a {
         Action::NewTab => {
-            super::new_tab::create(server, pane.id, spool_proto::Spawn::default())?;
+            super::new_tab::create(server, pane.id, key_spawn(server, &pane))?;
         }
         Action::Split { horizontal } => {
-            super::split::create(
-                server,
-                &pane,
-                horizontal,
-                None,
-                spool_proto::Spawn::default(),
-            )?;
+            super::split::create(server, &pane, horizontal, None, key_spawn(server, &pane))?;
         }
         Action::KillPane => server.remove_pane(pane.id),
         Action::SwitchSession(name) => {
@@ -368,9 +448,13 @@ fn act(server: &Arc<Server>, client: u64, a: Action) -> CmdResult {
                     }
                 }
                 Action::Focus(dir) => {
+                    // As tmux: from a zoomed pane too (the layout as if unzoomed), which
+                    // unzooms.
                     let area = s.area();
                     let t = &mut s.tabs[s.active_tab];
-                    if let Some(id) = neighbour(&t.rects(area), t.active, dir) {
+                    let mut rects = Vec::new();
+                    t.root.rects(area, &mut rects);
+                    if let Some(id) = neighbour(&rects, t.active, dir) {
                         t.active = id;
                         t.zoomed = false;
                     }
@@ -438,7 +522,11 @@ fn compose(
 ) -> Option<(Option<Update>, Option<Instant>)> {
     // The state lock is held only to copy what is needed; terminal locks are taken after it
     // is released (lock order: never a terminal lock while holding the state lock).
-    let (session, cols, rows, tab_facts, shown, active, zoomed) = {
+    let (monitor_bell, clipboard_on) = {
+        let p = server.settings().panes;
+        (p.monitor_bell, p.clipboard)
+    };
+    let (session, cols, rows, tab_facts, shown, active, zoomed, session_panes) = {
         let mut guard = server.state();
         let st = &mut *guard;
         let si = st.sessions.iter().position(|s| s.id == sid)?;
@@ -449,46 +537,94 @@ fn compose(
             .into_iter()
             .filter_map(|(id, r)| st.panes.get(&id).map(|p| (p.clone(), r)))
             .collect();
-        let output = |t: &crate::session::Tab| -> u64 {
+        use std::sync::atomic::Ordering::Relaxed;
+        let sum = |t: &crate::session::Tab, f: &dyn Fn(&Pane) -> u64| -> u64 {
             t.root
                 .panes()
                 .iter()
                 .filter_map(|id| st.panes.get(id))
-                .map(|p| p.output_batches.load(std::sync::atomic::Ordering::Relaxed) as u64)
+                .map(|p| f(p))
                 .sum()
         };
-        // (name set by the user, or the pane its name comes from; active; activity)
-        let tab_facts: Vec<(String, Option<Arc<Pane>>, bool, bool)> = s
+        let output = |p: &Pane| p.output_batches.load(Relaxed) as u64;
+        let bells = |p: &Pane| p.bells.load(Relaxed);
+        // (name set by the user, or the pane its name comes from; active; activity; bell)
+        let tab_facts: Vec<(String, Option<Arc<Pane>>, bool, bool, bool)> = s
             .tabs
             .iter()
             .enumerate()
             .map(|(i, t)| {
                 let from = t.name.is_empty().then(|| st.panes.get(&t.active).cloned());
+                let hidden = i != s.active_tab;
                 (
                     t.name.clone(),
                     from.flatten(),
-                    i == s.active_tab,
-                    i != s.active_tab && output(t) != t.seen_output,
+                    !hidden,
+                    hidden && sum(t, &output) != t.seen_output,
+                    hidden && monitor_bell && sum(t, &bells) != t.seen_bells,
                 )
             })
             .collect();
-        let seen = output(tab);
+        let session_panes: Vec<Arc<Pane>> = s
+            .pane_ids()
+            .iter()
+            .filter_map(|id| st.panes.get(id).cloned())
+            .collect();
+        let (seen, seen_bells) = (sum(tab, &output), sum(tab, &bells));
         let (name, cols, rows, active_tab) = (s.name.clone(), s.cols, s.rows, s.active_tab);
         let (active, zoomed) = (tab.active, tab.zoomed);
-        st.sessions[si].tabs[active_tab].seen_output = seen;
-        (name, cols, rows, tab_facts, shown, active, zoomed)
+        let t = &mut st.sessions[si].tabs[active_tab];
+        t.seen_output = seen;
+        t.seen_bells = seen_bells;
+        (
+            name,
+            cols,
+            rows,
+            tab_facts,
+            shown,
+            active,
+            zoomed,
+            session_panes,
+        )
     };
     let tabs: Vec<TabView> = tab_facts
         .into_iter()
-        .map(|(name, from, active, activity)| TabView {
+        .map(|(name, from, active, activity, bell)| TabView {
             name: match from {
                 Some(p) => automatic_name(&p),
                 None => name,
             },
             active,
             activity,
+            bell,
         })
         .collect();
+    // Bells of shown panes ring the client's terminal; programs' clipboard writes go to it.
+    let first = sent.last.is_none();
+    let mut bell = false;
+    let mut clipboard = Vec::new();
+    for p in &session_panes {
+        let rang = p.bells.load(std::sync::atomic::Ordering::Relaxed);
+        let heard = sent.bells.insert(p.id, rang).unwrap_or(rang);
+        let shown_now = shown.iter().any(|(s, _)| s.id == p.id);
+        bell |= !first && monitor_bell && shown_now && rang > heard;
+        let seen = sent.clips.get(&p.id).copied();
+        let (new, newest) = p.clipboard_since(seen.unwrap_or(u64::MAX));
+        if seen.is_some() && clipboard_on {
+            clipboard.extend(new.into_iter().map(|c| spool_proto::Clip {
+                selection: c.selection,
+                base64: c.base64,
+            }));
+        }
+        sent.clips.insert(p.id, newest);
+    }
+    let ids_in_session: HashSet<u32> = session_panes.iter().map(|p| p.id).collect();
+    sent.bells.retain(|id, _| ids_in_session.contains(id));
+    sent.clips.retain(|id, _| ids_in_session.contains(id));
+    let extra = clipboard
+        .len()
+        .saturating_sub(spool_proto::UPDATE_CLIPS_MAX);
+    clipboard.drain(..extra);
     let now = std::time::Instant::now();
     let mut wake: Option<Instant> = None;
     let mut panes = Vec::with_capacity(shown.len());
@@ -579,6 +715,7 @@ fn compose(
                 },
                 mouse_sgr: m.mouse_encoding == spool_term::MouseEncoding::Sgr,
                 kitty_keys: m.kitty[t.alt_screen() as usize].current(),
+                alt_screen: t.alt_screen(),
             },
             exited: pane.exit().map(|e| e.status),
             links,
@@ -599,14 +736,22 @@ fn compose(
         zoomed,
         more: false,
         links_reset,
+        bell,
+        clipboard,
     };
     // Nothing new (no rows, and the same layout, cursors, titles and modes): skip the frame.
-    let mut last = update.clone();
+    let mut last = Update {
+        clipboard: Vec::new(),
+        bell: false,
+        ..update.clone()
+    };
     for p in &mut last.panes {
         p.rows.clear();
         p.links.clear();
     }
     let unchanged = update.panes.iter().all(|p| p.rows.is_empty() && !p.full)
+        && !update.bell
+        && update.clipboard.is_empty()
         && sent.last.as_ref() == Some(&last);
     let out = (!unchanged).then_some(update);
     sent.last = Some(last);

@@ -24,7 +24,7 @@ const BATCH_ROWS: u64 = 2048;
 const BATCH_BYTES: usize = 1024 * 1024;
 
 pub async fn run(server: &Arc<Server>, conn: &mut Conn, c: Capture) -> CmdResult {
-    let pane = server.resolve_pane(c.target.as_deref())?;
+    let pane = server.resolve_pane(c.target.as_deref(), conn.here)?;
     let _turn = server.heavy_read().await;
     // Screen and history end in one snapshot, so rows scrolling meanwhile are not doubled.
     let (screen, hist_end) = {

@@ -6,9 +6,7 @@
 //! size rewrapped one by one, and one answer holds at most [`HISTORY_PAGE_BYTES`] of rows, so
 //! no request holds more than that whatever the rows.
 
-use std::sync::Arc;
-
-use spool_proto::Response;
+use spool_proto::{Request, Response};
 use spool_store::{line_display_rows, reflow_window, Row, Store};
 
 use super::{io, CmdResult};
@@ -29,32 +27,28 @@ pub const MAX_JOIN_ROWS: usize = 4096;
 /// Longest logical line (in bytes of its stored rows) rewrapped as a whole.
 pub const MAX_JOIN_BYTES: usize = 1024 * 1024;
 
-pub async fn run(
-    server: &Arc<Server>,
-    conn: &mut Conn,
+fn rows_answer(
+    server: &Server,
     pane: u32,
     width: u16,
     from_bottom: u64,
     count: u16,
-) -> CmdResult {
+) -> Result<Response, String> {
     let p = server
         .pane(pane)
         .ok_or_else(|| format!("can't find pane: %{pane}"))?;
     let store = p.store.clone();
     let count = count.min(MAX_ROWS_PER_REQUEST);
     let (total, rows, newest) =
-        tokio::task::block_in_place(|| read(&store, width.max(1), from_bottom, count))
-            .map_err(|e| format!("history: {e}"))?;
+        read(&store, width.max(1), from_bottom, count).map_err(|e| format!("history: {e}"))?;
     let rows = rows.iter().map(crate::wire::row).collect();
-    conn.send(&Response::HistoryRows {
+    Ok(Response::HistoryRows {
         pane,
         width,
         from_bottom: newest,
         total,
         rows,
     })
-    .await
-    .map_err(io)
 }
 
 /// Display rows `[from_bottom, from_bottom + count)` counted from the newest, oldest first,
@@ -122,93 +116,110 @@ pub fn read(
 }
 
 /// Answer [`spool_proto::Request::Locate`].
-pub async fn locate(
-    server: &Arc<Server>,
-    conn: &mut Conn,
-    pane: u32,
-    row: u64,
-    width: u16,
-) -> CmdResult {
+fn locate_answer(server: &Server, pane: u32, row: u64, width: u16) -> Result<Response, String> {
     let p = server
         .pane(pane)
         .ok_or_else(|| format!("can't find pane: %{pane}"))?;
     let store = p.store.clone();
-    let n = tokio::task::block_in_place(|| store.display_rows_from(row, width.max(1)))
+    let n = store
+        .display_rows_from(row, width.max(1))
         .map_err(|e| format!("history: {e}"))?;
-    conn.send(&Response::Located {
+    Ok(Response::Located {
         pane,
         width,
         row,
         from_bottom: n.saturating_sub(1),
     })
-    .await
-    .map_err(io)
 }
 
 /// Answer [`spool_proto::Request::JumpPrompt`]: scan stored rows (streaming) for the nearest
 /// prompt mark before or after the line shown at `from_bottom`.
-pub async fn jump_prompt(
-    server: &Arc<Server>,
-    conn: &mut Conn,
+fn jump_prompt_answer(
+    server: &Server,
     pane: u32,
     width: u16,
     from_bottom: u64,
     older: bool,
-) -> CmdResult {
+) -> Result<Response, String> {
     let p = server
         .pane(pane)
         .ok_or_else(|| format!("can't find pane: %{pane}"))?;
     let store = p.store.clone();
     let width = width.max(1);
-    let found =
-        tokio::task::block_in_place(|| -> Result<Option<(u64, u64)>, spool_store::StoreError> {
-            let here = match store.display_row_from_bottom(from_bottom, width)? {
-                Some(pos) => pos.line_start,
-                None if older => store.first_row(),
-                None => store.next_row(),
-            };
-            let is_prompt = |r: &spool_store::Row| r.flags.contains(spool_store::RowFlags::PROMPT);
-            let row = if older {
-                let mut found = None;
-                for r in store.range(store.first_row()..here).rev() {
-                    let (n, r) = r?;
-                    if is_prompt(&r) {
-                        found = Some(n);
-                        break;
-                    }
+    let found = (|| -> Result<Option<(u64, u64)>, spool_store::StoreError> {
+        let here = match store.display_row_from_bottom(from_bottom, width)? {
+            Some(pos) => pos.line_start,
+            None if older => store.first_row(),
+            None => store.next_row(),
+        };
+        let is_prompt = |r: &spool_store::Row| r.flags.contains(spool_store::RowFlags::PROMPT);
+        let row = if older {
+            let mut found = None;
+            for r in store.range(store.first_row()..here).rev() {
+                let (n, r) = r?;
+                if is_prompt(&r) {
+                    found = Some(n);
+                    break;
                 }
-                found
-            } else {
-                let mut found = None;
-                for r in store.range(here + 1..store.next_row()) {
-                    let (n, r) = r?;
-                    if is_prompt(&r) {
-                        found = Some(n);
-                        break;
-                    }
-                }
-                found
-            };
-            match row {
-                Some(row) => Ok(Some((
-                    row,
-                    store.display_rows_from(row, width)?.saturating_sub(1),
-                ))),
-                None => Ok(None),
             }
-        })
-        .map_err(|e| format!("history: {e}"))?;
+            found
+        } else {
+            let mut found = None;
+            for r in store.range(here + 1..store.next_row()) {
+                let (n, r) = r?;
+                if is_prompt(&r) {
+                    found = Some(n);
+                    break;
+                }
+            }
+            found
+        };
+        match row {
+            Some(row) => Ok(Some((
+                row,
+                store.display_rows_from(row, width)?.saturating_sub(1),
+            ))),
+            None => Ok(None),
+        }
+    })()
+    .map_err(|e| format!("history: {e}"))?;
     let (row, from_bottom) = found.ok_or(if older {
         "no earlier prompt"
     } else {
         "no later prompt"
     })?;
-    conn.send(&Response::Located {
+    Ok(Response::Located {
         pane,
         width,
         row,
         from_bottom,
     })
-    .await
-    .map_err(io)
+}
+
+/// Answer a scroll-mode read (`History`, `Locate` or `JumpPrompt`). It reads history (from
+/// disk, maybe a geometry scan at a new width), so callers run it off their async task: an
+/// attached client's on a blocking thread beside its frames, `spool`'s CLI in place.
+pub fn answer(server: &Server, req: Request) -> Result<Response, String> {
+    match req {
+        Request::History {
+            pane,
+            width,
+            from_bottom,
+            count,
+        } => rows_answer(server, pane, width, from_bottom, count),
+        Request::Locate { pane, row, width } => locate_answer(server, pane, row, width),
+        Request::JumpPrompt {
+            pane,
+            width,
+            from_bottom,
+            older,
+        } => jump_prompt_answer(server, pane, width, from_bottom, older),
+        other => Err(format!("not a history request: {}", other.verb())),
+    }
+}
+
+/// Answer a scroll-mode read for a plain connection.
+pub async fn run(server: &Server, conn: &mut Conn, req: Request) -> CmdResult {
+    let resp = tokio::task::block_in_place(|| answer(server, req))?;
+    conn.send(&resp).await.map_err(io)
 }

@@ -19,7 +19,7 @@ pub async fn run(server: &Arc<Server>, conn: &mut Conn, target: Option<String>) 
                 .ok_or_else(|| format!("can't find session: {t}"))?;
             s.pane_ids()
         }
-        t => vec![server.resolve_pane(t)?.id],
+        t => vec![server.resolve_pane(t, conn.here)?.id],
     };
     // Answer first: killing the last pane shuts the server down.
     conn.send(&Response::Done).await.map_err(io)?;

@@ -11,7 +11,7 @@ use crate::server::Server;
 pub async fn run(server: &Arc<Server>, conn: &mut Conn, target: Option<String>) -> CmdResult {
     let only = match &target {
         Some(t) => {
-            let p = server.resolve_pane(Some(t))?;
+            let p = server.resolve_pane(Some(t), conn.here)?;
             let st = server.state();
             Some(Server::session_index_of(&st, p.id).ok_or("pane has no session")?)
         }
@@ -43,17 +43,8 @@ pub async fn run(server: &Arc<Server>, conn: &mut Conn, target: Option<String>) 
     };
     for (session, tab, p, active) in rows {
         let (cols, rows) = p.size();
-        let (title, cwd) = {
-            let t = p.term();
-            (t.title().to_string(), t.cwd().to_string())
-        };
-        let cwd = if cwd.is_empty() {
-            proc_cwd(p.pid).unwrap_or_default()
-        } else {
-            cwd.strip_prefix("file://")
-                .and_then(|rest| rest.find('/').map(|i| rest[i..].to_string()))
-                .unwrap_or(cwd)
-        };
+        let title = p.term().title().to_string();
+        let cwd = p.cwd().unwrap_or_default();
         let hs = p.store.stats();
         out.push(PaneInfo {
             id: p.name(),
@@ -73,11 +64,4 @@ pub async fn run(server: &Arc<Server>, conn: &mut Conn, target: Option<String>) 
         });
     }
     conn.send(&Response::Panes(out)).await.map_err(io)
-}
-
-/// The child's working directory from /proc (when the shell does not report OSC 7).
-fn proc_cwd(pid: u32) -> Option<String> {
-    std::fs::read_link(format!("/proc/{pid}/cwd"))
-        .ok()
-        .map(|p| p.display().to_string())
 }

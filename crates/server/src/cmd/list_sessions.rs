@@ -23,6 +23,7 @@ pub async fn run(server: &Arc<Server>, conn: &mut Conn) -> CmdResult {
                 active_pane: s
                     .active_pane()
                     .map_or_else(String::new, |p| format!("%{p}")),
+                attached: st.clients.values().filter(|c| c.session == s.id).count() as u32,
             })
             .collect()
     };

@@ -66,26 +66,20 @@ pub async fn dispatch(server: &Arc<Server>, conn: &mut Conn, req: Request) -> Cm
         Request::KillServer => kill::server(server, conn).await,
         Request::Stats => stats::run(server, conn).await,
         Request::Reload => reload::run(server, conn).await,
-        Request::Attach { target, cols, rows } => {
-            attach::run(server, conn, target, cols, rows).await
+        Request::Attach {
+            target,
+            cols,
+            rows,
+            env,
+        } => attach::run(server, conn, target, cols, rows, env).await,
+        req @ (Request::History { .. } | Request::Locate { .. } | Request::JumpPrompt { .. }) => {
+            history::run(server, conn, req).await
         }
-        Request::History {
-            pane,
-            width,
-            from_bottom,
-            count,
-        } => history::run(server, conn, pane, width, from_bottom, count).await,
-        Request::Locate { pane, row, width } => {
-            history::locate(server, conn, pane, row, width).await
-        }
-        Request::JumpPrompt {
-            pane,
-            width,
-            from_bottom,
-            older,
-        } => history::jump_prompt(server, conn, pane, width, from_bottom, older).await,
-        Request::Input(_) | Request::ClientSize { .. } | Request::Act(_) | Request::Detach => {
-            Err("not attached".into())
-        }
+        Request::Input(_)
+        | Request::PaneInput { .. }
+        | Request::ClientSize { .. }
+        | Request::ClientColors { .. }
+        | Request::Act(_)
+        | Request::Detach => Err("not attached".into()),
     }
 }

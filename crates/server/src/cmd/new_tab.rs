@@ -16,7 +16,7 @@ pub async fn run(
     target: Option<String>,
     spawn: Spawn,
 ) -> CmdResult {
-    let anchor = server.resolve_pane(target.as_deref())?;
+    let anchor = server.resolve_pane(target.as_deref(), conn.here)?;
     let (session, pane) = create(server, anchor.id, spawn)?;
     conn.send(&Response::Created {
         session,
@@ -40,6 +40,7 @@ pub fn create(
             active: pane.id,
             zoomed: false,
             seen_output: 0,
+            seen_bells: 0,
         });
         s.active_tab = s.tabs.len() - 1;
         let sid = s.id;

@@ -25,7 +25,7 @@ pub async fn run(
     if let Some(r) = rows {
         crate::size::check(r, false)?;
     }
-    let pane = server.resolve_pane(target.as_deref())?;
+    let pane = server.resolve_pane(target.as_deref(), conn.here)?;
     {
         let mut st = server.state();
         let si = Server::session_index_of(&st, pane.id).ok_or("pane has no session")?;

@@ -43,7 +43,7 @@ pub async fn run(
     pattern: String,
     newest_first: bool,
 ) -> CmdResult {
-    let mut rx = spawn(server, target, pattern, newest_first, false)?;
+    let mut rx = spawn(server, target, conn.here, pattern, newest_first, false)?;
     while let Some(found) = rx.recv().await {
         conn.send(&found.msg).await.map_err(io)?;
     }
@@ -58,11 +58,12 @@ pub async fn run(
 pub fn spawn(
     server: &Arc<Server>,
     target: Option<String>,
+    here: Option<u32>,
     pattern: String,
     newest_first: bool,
     rows_only: bool,
 ) -> Result<tokio::sync::mpsc::Receiver<Found>, String> {
-    let pane = server.resolve_pane(target.as_deref())?;
+    let pane = server.resolve_pane(target.as_deref(), here)?;
     let (tx, rx) = tokio::sync::mpsc::channel::<Found>(CHANNEL_DEPTH);
     let server = server.clone();
     tokio::spawn(async move {

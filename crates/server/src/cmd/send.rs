@@ -27,7 +27,7 @@ pub async fn text(
     paste: bool,
     more: bool,
 ) -> CmdResult {
-    let pane = server.resolve_pane(target.as_deref())?;
+    let pane = server.resolve_pane(target.as_deref(), conn.here)?;
     let bytes = if paste {
         // A paste is one bracketed paste however many pieces it comes in.
         let bracketed = pane.term().modes().bracketed_paste;
@@ -60,7 +60,7 @@ pub async fn keys(
     target: Option<String>,
     keys: Vec<String>,
 ) -> CmdResult {
-    let pane = server.resolve_pane(target.as_deref())?;
+    let pane = server.resolve_pane(target.as_deref(), conn.here)?;
     let app_cursor = pane.term().modes().cursor_keys;
     let mut bytes = Vec::new();
     for k in &keys {

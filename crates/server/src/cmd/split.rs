@@ -17,7 +17,7 @@ pub async fn run(
     percent: Option<u8>,
     spawn: Spawn,
 ) -> CmdResult {
-    let old = server.resolve_pane(target.as_deref())?;
+    let old = server.resolve_pane(target.as_deref(), conn.here)?;
     let (session, pane) = create(server, &old, horizontal, percent, spawn)?;
     conn.send(&Response::Created {
         session,

@@ -9,7 +9,7 @@ use crate::conn::Conn;
 use crate::server::Server;
 
 pub async fn run(server: &Arc<Server>, conn: &mut Conn, target: Option<String>) -> CmdResult {
-    let pane = match server.resolve_pane(target.as_deref()) {
+    let pane = match server.resolve_pane(target.as_deref(), conn.here) {
         Ok(p) => p,
         Err(e) => {
             // A pane that already closed: answer from the recent exits.

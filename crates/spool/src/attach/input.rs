@@ -111,7 +111,8 @@ impl Client {
                 Mode::Scroll(mut s) => {
                     let (len, key) = key_at(rest);
                     i += len;
-                    let stay = key == Key::Release || s.key(key);
+                    let screen = self.panes.get(&s.pane).map_or(&[][..], |p| &p.rows[..]);
+                    let stay = key == Key::Release || s.key(key, screen);
                     if s.want_copy {
                         let screen = self.panes.get(&s.pane).map_or(&[][..], |p| &p.rows[..]);
                         let text = s.selection_text(screen, OSC52_MAX);
@@ -203,10 +204,18 @@ impl Client {
             self.mirror_modes();
             return Some(len);
         }
+        if let Some((len, which, rgb)) = keys::color_reply(rest) {
+            self.colors[(which - 10) as usize] = Some(rgb);
+            return Some(len);
+        }
         let len = keys::da1_reply(rest)?;
         self.awaiting_da1 = false;
         if self.kitty == Probe::Pending {
             self.kitty = Probe::No;
+        }
+        if self.colors.iter().any(Option::is_some) {
+            let [fg, bg, cursor] = self.colors;
+            self.send(&spool_proto::Request::ClientColors { fg, bg, cursor });
         }
         Some(len)
     }
@@ -288,11 +297,28 @@ impl Client {
     }
 
     fn enter_scroll(&mut self, up: u64) {
-        let Some(p) = self.active() else { return };
+        let Some(id) = self.active().map(|p| p.view.id) else {
+            return;
+        };
+        self.enter_scroll_on(id, up);
+    }
+
+    /// Scroll mode over pane `id` (the focused one, or the one under the wheel).
+    fn enter_scroll_on(&mut self, id: u32, up: u64) {
+        let Some(p) = self.panes.get(&id) else { return };
         let mut s = Box::new(Scroll::new(p.view.id, p.view.w, p.view.h));
         s.scroll_up(up);
         self.mode = Mode::Scroll(s);
         self.pump_scroll();
+    }
+
+    /// Bytes for pane `id`: the focused pane's input, or another pane's.
+    fn input_to(&mut self, id: u32, active: u32, bytes: Vec<u8>) {
+        if id == active {
+            self.send(&Request::Input(bytes));
+        } else {
+            self.send(&Request::PaneInput { pane: id, bytes });
+        }
     }
 
     fn on_mouse(&mut self, ev: Mouse) {
@@ -307,7 +333,9 @@ impl Client {
         };
         let active = u.active_pane;
         let wheel = ev.button & 64 != 0;
-        if modes.mouse != 0 && id == active && !matches!(self.mode, Mode::Scroll(_)) {
+        let scrolling_here = matches!(&self.mode, Mode::Scroll(s) if s.pane == id);
+        let forward = modes.mouse != 0 && !scrolling_here && (id == active || wheel);
+        if forward {
             // The program asked for the mouse: forward, in its coordinates and encoding.
             let (x, y) = (ev.x - px + 1, ev.y - py + 1);
             let bytes = if modes.mouse_sgr {
@@ -330,11 +358,29 @@ impl Client {
                     (32 + y.min(222)) as u8,
                 ]
             };
-            self.send(&Request::Input(bytes));
+            self.input_to(id, active, bytes);
             return;
         }
         if wheel {
             let up = ev.button & 1 == 0;
+            if modes.alt_screen && !scrolling_here {
+                // less, man, vim without mouse reporting: the wheel is arrow keys there
+                // (alternate scroll), not a scroll mode over an empty history.
+                let key: &[u8] = match (up, modes.app_cursor) {
+                    (true, false) => b"\x1b[A",
+                    (true, true) => b"\x1bOA",
+                    (false, false) => b"\x1b[B",
+                    (false, true) => b"\x1bOB",
+                };
+                self.input_to(id, active, key.repeat(3));
+                return;
+            }
+            // The wheel scrolls the pane under the pointer.
+            if !scrolling_here {
+                if let Mode::Scroll(s) = std::mem::replace(&mut self.mode, Mode::Normal) {
+                    self.leave_scroll(&s);
+                }
+            }
             match &mut self.mode {
                 Mode::Scroll(s) => {
                     if up {
@@ -345,7 +391,7 @@ impl Client {
                         }
                     }
                 }
-                _ if up => self.enter_scroll(3),
+                _ if up => self.enter_scroll_on(id, 3),
                 _ => {}
             }
             self.pump_scroll();

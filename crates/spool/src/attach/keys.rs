@@ -236,17 +236,46 @@ pub fn kitty_flags_reply(b: &[u8]) -> Option<usize> {
     (rest.get(digits) == Some(&b'u')).then_some(3 + digits + 1)
 }
 
-/// Could `b` be the start of a probe answer (`CSI ? digits;… u|c`) cut off by the end of a
-/// read?
+/// Could `b` be the start of a probe answer (`CSI ? digits;… u|c`, or `OSC 1x ; spec`) cut
+/// off by the end of a read?
 pub fn partial_reply(b: &[u8]) -> bool {
     let head = b"\x1b[?";
-    if b.len() <= head.len() {
-        return head.starts_with(b);
+    if b.len() <= head.len() && head.starts_with(b) {
+        return true;
     }
-    b.starts_with(head)
-        && b[head.len()..]
+    if b.starts_with(head) {
+        return b[head.len()..]
             .iter()
-            .all(|c| c.is_ascii_digit() || *c == b';')
+            .all(|c| c.is_ascii_digit() || *c == b';');
+    }
+    let osc = b"\x1b]1";
+    if b.len() <= osc.len() {
+        return osc.starts_with(b);
+    }
+    b.starts_with(osc) && !b.contains(&0x07) && !b.windows(2).any(|w| w == b"\x1b\\")
+}
+
+/// The answer to an OSC 10/11/12 color query (`OSC 1x ; rgb:… ST|BEL`): its length, which
+/// color (10 foreground, 11 background, 12 cursor) and the color.
+pub fn color_reply(b: &[u8]) -> Option<(usize, u8, (u8, u8, u8))> {
+    let rest = b.strip_prefix(b"\x1b]")?;
+    let which = match rest.get(..3)? {
+        b"10;" => 10,
+        b"11;" => 11,
+        b"12;" => 12,
+        _ => return None,
+    };
+    let body = &rest[3..];
+    let end = body.iter().position(|&c| c == 0x07 || c == 0x1b)?;
+    let term = if body[end] == 0x07 {
+        1
+    } else if body.get(end + 1) == Some(&b'\\') {
+        2
+    } else {
+        return None;
+    };
+    let rgb = spool_term::palette::parse_spec(&body[..end])?;
+    Some((2 + 3 + end + term, which, rgb))
 }
 
 /// A primary device attributes answer (`CSI ? … c`): its length, if `b` starts with one.
@@ -343,6 +372,16 @@ mod tests {
         assert_eq!(kitty_flags_reply(b"\x1b[?31ux"), Some(6));
         assert_eq!(kitty_flags_reply(b"\x1b[?62;22c"), None);
         assert_eq!(da1_reply(b"\x1b[?62;22c"), Some(9));
+        assert_eq!(
+            color_reply(b"\x1b]11;rgb:ffff/fefe/0000\x1b\\x"),
+            Some((25, 11, (0xff, 0xfe, 0)))
+        );
+        assert_eq!(
+            color_reply(b"\x1b]10;rgb:00/11/22\x07"),
+            Some((18, 10, (0, 0x11, 0x22)))
+        );
+        assert!(partial_reply(b"\x1b]11;rgb:ff"));
+        assert!(!partial_reply(b"\x1b]11;rgb:ff\x07"));
         assert_eq!(da1_reply(b"\x1b[?1u"), None);
     }
 

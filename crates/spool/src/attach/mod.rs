@@ -121,6 +121,8 @@ struct Client {
     eat_release: Option<u32>,
     /// A protocol error the server reported before closing the connection.
     server_error: Option<String>,
+    /// The outer terminal's foreground, background and cursor colors, as it answered.
+    colors: [Option<(u8, u8, u8)>; 3],
     /// Why the client had to stop: it exits with an error.
     failed: Option<String>,
 }
@@ -137,12 +139,14 @@ pub fn run(target: &Target, a: Args) -> crate::cmd::Exit {
     if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
         bail!("attach needs a terminal (use `spool new -d` to start a session detached)");
     }
+    target.refuse_nesting()?;
     let mut c = target.connect_or_start()?;
     let (cols, rows) = tty::size(1);
     let (session, ui, config_error) = match c.request(&Request::Attach {
         target: a.target,
         cols,
         rows,
+        env: crate::client::client_env(),
     })? {
         Response::Attached {
             session,
@@ -253,13 +257,20 @@ pub fn run(target: &Target, a: Args) -> crate::cmd::Exit {
         eat_release: None,
         server_error: None,
         failed: None,
+        colors: [None; 3],
     };
     if let Some(e) = config_error {
         client.say(format!("config not used: {e}"));
     }
     // Alternate screen, mouse reporting (SGR) for wheel scrolling and click-to-focus, and the
     // kitty keyboard probe.
-    client.write(b"\x1b[?1049h\x1b[H\x1b[2J\x1b[?1000h\x1b[?1002h\x1b[?1006h\x1b[?u\x1b[c");
+    // The probe also asks the terminal's default colors (OSC 10/11/12), which programs in
+    // panes are told when they ask (a light or dark theme); DA1, which every terminal
+    // answers, ends it.
+    client.write(
+        b"\x1b[?1049h\x1b[H\x1b[2J\x1b[?1000h\x1b[?1002h\x1b[?1006h\x1b[?u\
+          \x1b]10;?\x1b\\\x1b]11;?\x1b\\\x1b]12;?\x1b\\\x1b[c",
+    );
     let result = client.run(&rx);
     client.finish_probe(&rx);
     if client.kitty == Probe::Yes {
@@ -470,6 +481,13 @@ impl Client {
         if u.links_reset {
             self.renderer.forget_links();
         }
+        if u.bell {
+            // A shown pane rang: so does the user's terminal (and it flags the window).
+            self.write(b"\x07");
+        }
+        for clip in &u.clipboard {
+            self.forward_clipboard(clip);
+        }
         for mut v in u.panes.iter().cloned() {
             if v.held {
                 // The program holds its output: keep the last frame, wherever the pane now is.
@@ -518,6 +536,27 @@ impl Client {
             }
         }
         self.mirror_modes();
+    }
+
+    /// A program's OSC 52 clipboard write, passed to the user's terminal: only selection
+    /// letters and base64 characters get through, so it can carry nothing else.
+    fn forward_clipboard(&mut self, clip: &spool_proto::Clip) {
+        let sel: String = clip
+            .selection
+            .chars()
+            .filter(|c| matches!(c, 'c' | 'p' | 'q' | 's' | '0'..='7'))
+            .collect();
+        let b64 = clip
+            .base64
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='));
+        if !b64 {
+            return;
+        }
+        let mut seq = format!("\x1b]52;{sel};").into_bytes();
+        seq.extend_from_slice(&clip.base64);
+        seq.extend_from_slice(b"\x1b\\");
+        self.write(&seq);
     }
 
     /// Put the outer terminal in the focused pane's input modes, so keys arrive encoded the
@@ -658,6 +697,38 @@ impl Client {
                     cursor.pos = Some((pv.x + cx, pv.y + cy));
                     cursor.shape = pv.cursor_shape;
                 }
+            }
+        }
+        // Past the session's area (a smaller client sets its size), dots, as tmux draws.
+        let area_rows = self.rows.saturating_sub(1);
+        if self.cols > u.cols || area_rows > u.rows {
+            for y in 0..area_rows {
+                let from = if y < u.rows { u.cols } else { 0 };
+                for x in from..self.cols {
+                    g.put_str(x, y, "·", border);
+                }
+            }
+        }
+        // The focused pane's border, on every side it has (the panes left of and above it
+        // drew the shared borders in their own pen).
+        if let Some(pv) = u.panes.iter().find(|p| p.id == u.active_pane) {
+            let bottom = (pv.y + pv.h).min(u.rows);
+            if pv.x > 0 {
+                for y in pv.y..bottom {
+                    g.put_str(pv.x - 1, y, "│", active_border);
+                }
+            }
+            if pv.x + pv.w < u.cols {
+                for y in pv.y..bottom {
+                    g.put_str(pv.x + pv.w, y, "│", active_border);
+                }
+            }
+            let line: String = "─".repeat(pv.w as usize);
+            if pv.y > 0 {
+                g.put_str(pv.x, pv.y - 1, &line, active_border);
+            }
+            if pv.y + pv.h < u.rows {
+                g.put_str(pv.x, pv.y + pv.h, &line, active_border);
             }
         }
         self.status(&mut g, &mut cursor);

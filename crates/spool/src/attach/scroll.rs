@@ -26,6 +26,9 @@ pub struct Search {
     pub re: regex::Regex,
     /// Stored history rows with a match, oldest first.
     matches: Vec<u64>,
+    /// Rows of the live screen with a match when the search started, top first: after every
+    /// history match (they are newer). Positions index `matches` then these.
+    screen: Vec<u16>,
     truncated: bool,
     done: bool,
     /// `?` (toward older rows; the first match shown is the newest) rather than `/` (toward
@@ -34,7 +37,7 @@ pub struct Search {
     backward: bool,
     /// Progress of the server's scan, in percent.
     progress: u8,
-    /// Index into `matches` of the match shown.
+    /// Index of the match shown: into `matches`, then `screen` past its end.
     current: Option<usize>,
 }
 
@@ -241,15 +244,18 @@ impl Scroll {
         self.offset > 0
     }
 
-    /// Handle a key; false when scroll mode ends.
-    pub fn key(&mut self, k: Key) -> bool {
+    /// Handle a key; false when scroll mode ends. `screen` is the pane's live rows (a search
+    /// looks at them too).
+    pub fn key(&mut self, k: Key, screen: &[WireRow]) -> bool {
         if let Some(text) = &mut self.prompt {
             match k {
                 Key::Byte(b'\r') | Key::Byte(b'\n') => {
                     let pattern = std::mem::take(text);
                     self.prompt = None;
                     match self.prompt_kind {
-                        PromptKind::Search { backward } => self.start_search(pattern, backward),
+                        PromptKind::Search { backward } => {
+                            self.start_search(pattern, backward, screen)
+                        }
                         PromptKind::Goto => self.goto(&pattern),
                     }
                 }
@@ -344,7 +350,7 @@ impl Scroll {
         self.search.as_ref().is_some_and(|s| !s.done)
     }
 
-    fn start_search(&mut self, pattern: String, backward: bool) {
+    fn start_search(&mut self, pattern: String, backward: bool, screen: &[WireRow]) {
         let re = regex::Regex::new(&pattern)
             .ok()
             .filter(|_| !pattern.is_empty());
@@ -370,9 +376,16 @@ impl Scroll {
             pattern: pattern.clone(),
             newest_first: backward,
         });
+        let on_screen = screen
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| re.is_match(&r.text))
+            .map(|(y, _)| y as u16)
+            .collect();
         self.search = Some(Search {
             pattern,
             re,
+            screen: on_screen,
             matches: Vec::new(),
             truncated: false,
             done: false,
@@ -406,8 +419,9 @@ impl Scroll {
         // A newest-first scan reports chunks out of order.
         s.matches.sort_unstable();
         s.matches.dedup();
-        if !s.matches.is_empty() {
-            s.current = Some(if s.backward { s.matches.len() - 1 } else { 0 });
+        let n = s.matches.len() + s.screen.len();
+        if n > 0 {
+            s.current = Some(if s.backward { n - 1 } else { 0 });
             self.jump();
         }
     }
@@ -425,20 +439,25 @@ impl Scroll {
         let Some(cur) = s.current else { return };
         let dir = if s.backward != reverse { -1 } else { 1 };
         let next = cur as i64 + dir;
-        if next >= 0 && (next as usize) < s.matches.len() {
+        if next >= 0 && (next as usize) < s.matches.len() + s.screen.len() {
             s.current = Some(next as usize);
             self.jump();
         }
     }
 
     fn jump(&mut self) {
-        let Some(row) = self
-            .search
-            .as_ref()
-            .and_then(|s| Some(s.matches[s.current?]))
-        else {
+        let Some(s) = &self.search else { return };
+        let Some(cur) = s.current else { return };
+        if let Some(&y) = cur
+            .checked_sub(s.matches.len())
+            .and_then(|i| s.screen.get(i))
+        {
+            // On the live screen: the bottom of the view, the cursor on the row.
+            self.offset = 0;
+            self.cy = y.min(self.height.saturating_sub(1));
             return;
-        };
+        }
+        let row = s.matches[cur];
         self.outbox.push(Request::Locate {
             pane: self.pane,
             row,
@@ -589,7 +608,7 @@ impl Scroll {
             };
             l = format!("{c}{p} {l}");
         } else if let Some(s) = &self.search {
-            let n = s.matches.len();
+            let n = s.matches.len() + s.screen.len();
             let more = if s.truncated { "+" } else { "" };
             let state = match (s.done, s.current) {
                 (false, _) => format!("searching… {}%", s.progress),

@@ -51,10 +51,14 @@ pub fn draw(g: &mut Grid, y: u16, cols: u16, st: &Status, u: &Update, title: &st
     // Formats were checked by the server; an error here can only mean an older server.
     let left = expand(&st.left, STATUS_FIELDS, value).unwrap_or_default();
     let mut x = g.put_str(0, y, &left, pen);
+    let mut tabs = Vec::with_capacity(u.tabs.len());
     for (i, t) in u.tabs.iter().enumerate() {
         let mut flags = String::new();
+        // tmux's window flags: * current, ! bell, # activity, Z zoomed.
         if t.active {
             flags.push('*');
+        } else if t.bell {
+            flags.push('!');
         } else if t.activity {
             flags.push('#');
         }
@@ -68,11 +72,48 @@ pub fn draw(g: &mut Grid, y: u16, cols: u16, st: &Status, u: &Update, title: &st
             _ => String::new(),
         })
         .unwrap_or_default();
-        x = g.put_str(x, y, &tab, pen);
+        tabs.push(tab);
     }
     let right = expand(&st.right, STATUS_FIELDS, value).unwrap_or_default();
-    let w = spool_store::width::str_width(&right) as u16;
-    let rx = cols.saturating_sub(w + 1);
+    let rw = spool_store::width::str_width(&right) as u16;
+    let width = |t: &String| spool_store::width::str_width(t) as u16;
+    let total: u16 = tabs.iter().map(width).sum();
+    let room = cols.saturating_sub(x);
+    // On a line too narrow for every tab, show a window of them that holds the current one
+    // (marked with < and > where tabs are left out).
+    let (from, to) = if total <= room.saturating_sub(rw + 1) || total <= room {
+        (0, tabs.len())
+    } else {
+        let cur = u.tabs.iter().position(|t| t.active).unwrap_or(0);
+        let room = room.saturating_sub(2);
+        let (mut from, mut to, mut used) = (cur, cur + 1, tabs.get(cur).map_or(0, width));
+        loop {
+            let grow_right = to < tabs.len() && used + width(&tabs[to]) <= room;
+            if grow_right {
+                used += width(&tabs[to]);
+                to += 1;
+            }
+            let grow_left = from > 0 && used + width(&tabs[from - 1]) <= room;
+            if grow_left {
+                from -= 1;
+                used += width(&tabs[from]);
+            }
+            if !grow_right && !grow_left {
+                break;
+            }
+        }
+        (from, to)
+    };
+    if from > 0 {
+        x = g.put_str(x, y, "<", pen);
+    }
+    for tab in &tabs[from..to] {
+        x = g.put_str(x, y, tab, pen);
+    }
+    if to < tabs.len() {
+        x = g.put_str(x, y, ">", pen);
+    }
+    let rx = cols.saturating_sub(rw + 1);
     if rx > x {
         g.put_str(rx, y, &right, pen);
     }

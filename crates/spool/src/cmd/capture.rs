@@ -10,7 +10,8 @@ use crate::client::Target;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    #[arg(short = 't', value_name = "PANE")]
+    /// The pane (see --help for the forms of TARGET).
+    #[arg(short = 't', value_name = "TARGET", long_help = super::TARGET_HELP)]
     target: Option<String>,
     /// First line: 0 = top of the screen, negative = history (-1 newest), "-" = oldest kept.
     #[arg(short = 'S', value_name = "START", allow_hyphen_values = true)]
@@ -38,7 +39,7 @@ fn line(s: Option<String>) -> anyhow::Result<Option<Line>> {
 
 pub fn run(target: &Target, a: Args) -> Exit {
     let req = Request::Capture(Capture {
-        target: target.pane_or_here(a.target),
+        target: a.target,
         start: line(a.start)?,
         end: line(a.end)?,
         escapes: a.escapes,

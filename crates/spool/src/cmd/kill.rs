@@ -7,16 +7,14 @@ use crate::client::Target;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// A pane (%N) or a session name.
-    #[arg(short = 't', value_name = "TARGET")]
+    /// A pane, or with a bare session name every pane of that session.
+    #[arg(short = 't', value_name = "TARGET", long_help = super::TARGET_HELP)]
     target: Option<String>,
 }
 
 pub fn run(target: &Target, a: Args) -> Exit {
     let mut c = target.connect()?;
-    c.request(&Request::Kill {
-        target: target.pane_or_here(a.target),
-    })?;
+    c.request(&Request::Kill { target: a.target })?;
     Ok(0)
 }
 

@@ -24,13 +24,14 @@ pub fn run(target: &Target, a: Args) -> Exit {
     }
     for s in list {
         println!(
-            "{}: {} tabs, {} panes [{}x{}] (created {})",
+            "{}: {} tabs, {} panes [{}x{}] (created {}){}",
             super::safe(&s.name),
             s.tabs,
             s.panes,
             s.cols,
             s.rows,
-            utc(s.created_unix)
+            utc(s.created_unix),
+            if s.attached > 0 { " (attached)" } else { "" }
         );
     }
     Ok(0)

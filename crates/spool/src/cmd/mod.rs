@@ -15,6 +15,17 @@ pub mod split;
 pub mod stats;
 pub mod wait;
 
+/// How `-t TARGET` names a pane, in every command's `--help` (tmux's target syntax).
+pub const TARGET_HELP: &str = "\
+The pane to act on:
+  %N                 pane N (as `panes` lists them)
+  SESSION            the session's active pane
+  SESSION:TAB        the active pane of tab TAB (an index from 0, or the tab's name)
+  SESSION:TAB.PANE   pane PANE of that tab (from 0, in layout order)
+  :TAB, :TAB.PANE    in this session
+Without -t: the pane this command runs in (inside spool, from $SPOOL), else the most recent
+session's active pane.";
+
 /// What a command returns: the process exit status.
 pub type Exit = anyhow::Result<i32>;
 
@@ -43,15 +54,32 @@ pub struct SpawnArgs {
     /// Keep panes after their process exits, showing its status (tmux remain-on-exit).
     #[arg(short = 'R', long = "remain-on-exit")]
     remain: bool,
+    /// Set an environment variable in the new pane (repeatable). A pane's environment is the
+    /// server's, then the session's update_environment values (from the client that created
+    /// or last attached to it), then these.
+    #[arg(short = 'e', value_name = "VAR=VALUE", value_parser = env_setting)]
+    env: Vec<(String, String)>,
     /// Command to run instead of your login shell.
     #[arg(last = true, value_name = "CMD")]
     command: Vec<String>,
 }
 
+fn env_setting(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+        _ => Err(format!("{s:?} is not VAR=VALUE")),
+    }
+}
+
 impl SpawnArgs {
-    /// The request's spawn settings, with this client's environment and directory.
+    /// The request's spawn settings: this client's directory (unless -c), and -e settings.
     pub fn spawn(&self) -> spool_proto::Spawn {
-        crate::client::spawn_from_here(self.command.clone(), self.cwd.clone(), self.remain)
+        crate::client::spawn_from_here(
+            self.command.clone(),
+            self.cwd.clone(),
+            self.remain,
+            self.env.clone(),
+        )
     }
 
     /// Print the new pane's id when asked to.

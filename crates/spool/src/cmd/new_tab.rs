@@ -8,8 +8,8 @@ use crate::client::Target;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Session (or a pane of it) to add the tab to.
-    #[arg(short = 't', value_name = "TARGET")]
+    /// The session (or a pane of it) to add the tab to.
+    #[arg(short = 't', value_name = "TARGET", long_help = super::TARGET_HELP)]
     target: Option<String>,
     #[command(flatten)]
     spawn: super::SpawnArgs,
@@ -18,7 +18,7 @@ pub struct Args {
 pub fn run(target: &Target, a: Args) -> Exit {
     let mut c = target.connect()?;
     let req = Request::NewTab {
-        target: target.pane_or_here(a.target),
+        target: a.target,
         spawn: a.spawn.spawn(),
     };
     match c.request(&req)? {

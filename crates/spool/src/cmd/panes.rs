@@ -8,7 +8,8 @@ use crate::client::Target;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    #[arg(short = 't', value_name = "SESSION")]
+    /// Only the panes of this session (any TARGET names its session).
+    #[arg(short = 't', value_name = "TARGET", long_help = super::TARGET_HELP)]
     target: Option<String>,
     /// Print JSON.
     #[arg(long)]

@@ -7,7 +7,8 @@ use crate::client::Target;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    #[arg(short = 't', value_name = "PANE")]
+    /// The pane (see --help for the forms of TARGET).
+    #[arg(short = 't', value_name = "TARGET", long_help = super::TARGET_HELP)]
     target: Option<String>,
     #[arg(short = 'x', value_name = "COLS")]
     cols: Option<u16>,
@@ -18,7 +19,7 @@ pub struct Args {
 pub fn run(target: &Target, a: Args) -> Exit {
     let mut c = target.connect()?;
     c.request(&Request::Resize {
-        target: target.pane_or_here(a.target),
+        target: a.target,
         cols: a.cols,
         rows: a.rows,
     })?;

@@ -11,7 +11,8 @@ use crate::client::Target;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    #[arg(short = 't', value_name = "PANE")]
+    /// The pane (see --help for the forms of TARGET).
+    #[arg(short = 't', value_name = "TARGET", long_help = super::TARGET_HELP)]
     target: Option<String>,
     /// Regular expression (Rust regex syntax; ^ and $ match at line boundaries).
     pattern: String,
@@ -23,7 +24,7 @@ pub struct Args {
 pub fn run(target: &Target, a: Args) -> Exit {
     let mut c = target.connect()?;
     c.send(&Request::Search {
-        target: target.pane_or_here(a.target),
+        target: a.target,
         pattern: a.pattern,
         newest_first: false,
     })?;

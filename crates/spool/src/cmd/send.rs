@@ -14,9 +14,8 @@ use crate::client::{Client, Target};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Pane to type into: %N, SESSION, SESSION:TAB or SESSION:TAB.PANE (default: this pane
-    /// inside spool, else the most recent session's active pane).
-    #[arg(short = 't', value_name = "PANE")]
+    /// The pane to type into.
+    #[arg(short = 't', value_name = "TARGET", long_help = super::TARGET_HELP)]
     target: Option<String>,
     /// Send every argument as literal text, even one that names a key.
     #[arg(short = 'l', conflicts_with = "keys")]
@@ -35,7 +34,7 @@ pub struct Args {
 
 pub fn run(target: &Target, a: Args) -> Exit {
     let mut c = target.connect()?;
-    let pane = target.pane_or_here(a.target);
+    let pane = a.target;
     if a.literal || a.paste {
         let text: Vec<u8> = a.args.concat().into_bytes();
         send_text(&mut c, &pane, &text, a.paste)?;

@@ -13,7 +13,8 @@ pub struct Args {
     /// Print help.
     #[arg(long, action = clap::ArgAction::Help)]
     help: Option<bool>,
-    #[arg(short = 't', value_name = "PANE")]
+    /// The pane (see --help for the forms of TARGET).
+    #[arg(short = 't', value_name = "TARGET", long_help = super::TARGET_HELP)]
     target: Option<String>,
     /// Side by side.
     #[arg(short = 'h', conflicts_with = "vertical")]
@@ -32,7 +33,7 @@ pub fn run(target: &Target, a: Args) -> Exit {
     let _ = a.vertical;
     let mut c = target.connect()?;
     let req = Request::Split {
-        target: target.pane_or_here(a.target),
+        target: a.target,
         horizontal: a.horizontal,
         percent: a.percent,
         spawn: a.spawn.spawn(),

@@ -9,15 +9,14 @@ use crate::client::Target;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    #[arg(short = 't', value_name = "PANE")]
+    /// The pane (see --help for the forms of TARGET).
+    #[arg(short = 't', value_name = "TARGET", long_help = super::TARGET_HELP)]
     target: Option<String>,
 }
 
 pub fn run(target: &Target, a: Args) -> Exit {
     let mut c = target.connect()?;
-    match c.request(&Request::Wait {
-        target: target.pane_or_here(a.target),
-    })? {
+    match c.request(&Request::Wait { target: a.target })? {
         Response::Exited { status } => Ok(status),
         other => bail!("unexpected answer: {other:?}"),
     }
