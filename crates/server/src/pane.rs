@@ -36,6 +36,15 @@ pub const INPUT_MAX: usize = 1024 * 1024;
 /// The emulator with its history sink.
 pub type Term = Terminal<Arc<Store>>;
 
+/// See [`Pane::snapshot`].
+pub struct Snapshot {
+    /// One past the newest history row in the store.
+    pub hist_end: u64,
+    /// History rows after the store's (at most `spool_term::EDGE_MAX_ROWS`).
+    pub edge: Vec<spool_store::Row>,
+    pub screen: Vec<spool_store::Row>,
+}
+
 /// How a pane's process ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Exit {
@@ -240,6 +249,23 @@ impl Pane {
                 .and_then(|rest| rest.find('/').map(|i| rest[i..].to_string()))
                 .unwrap_or(reported),
         )
+    }
+
+    /// What readers of the whole pane see, taken under one terminal lock so that rows
+    /// scrolling meanwhile are neither doubled nor missed: history in the store ends at
+    /// `hist_end`; after it come the edge rows (not in the store yet: their line goes on at the
+    /// top of the screen, see `spool_term::Terminal::edge_rows`), then the screen (if asked).
+    pub fn snapshot(&self, screen: bool) -> Snapshot {
+        let t = self.term();
+        Snapshot {
+            hist_end: self.store.next_row(),
+            edge: t.edge_rows(),
+            screen: if screen {
+                (0..t.rows()).map(|y| t.row(y)).collect()
+            } else {
+                Vec::new()
+            },
+        }
     }
 
     /// Clipboard writes numbered after `seen`, and the newest number.

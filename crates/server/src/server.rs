@@ -724,7 +724,9 @@ impl Server {
             for p in &panes {
                 // What the primary screen shows is history too once the pane is gone.
                 let rows: Vec<spool_store::Row> = {
-                    let t = p.term();
+                    let mut t = p.term();
+                    // The edge first: it is history that had not gone to the store yet.
+                    t.flush_edge();
                     if t.alt_screen() {
                         Vec::new()
                     } else {

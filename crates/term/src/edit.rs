@@ -38,6 +38,10 @@ impl<S: HistorySink> Screen<S> {
     /// ED / DECSED.
     pub(crate) fn erase_display(&mut self, mode: u16, selective: bool) {
         let (x, y) = (self.cursor.x, self.cursor.y);
+        // Erasing the top row ends the edge's line there (see `edge.rs`).
+        if !self.alt_active && (mode == 1 || mode == 2 || (mode == 0 && y == 0)) {
+            self.flush_edge();
+        }
         match mode {
             0 => {
                 self.erase_cells(y, x, self.cols, selective);
@@ -56,7 +60,10 @@ impl<S: HistorySink> Screen<S> {
                     self.erase_cells(yy, 0, self.cols, selective);
                 }
             }
-            3 if !self.alt_active => self.sink.clear_history(),
+            3 if !self.alt_active => {
+                self.edge.clear();
+                self.sink.clear_history()
+            }
             _ => {}
         }
         self.cursor.pending_wrap = false;

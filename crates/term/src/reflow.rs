@@ -4,11 +4,11 @@
 //! never rewritten: the store reflows it on read. The alternate screen is cut or padded, as
 //! full-screen programs redraw on SIGWINCH anyway.
 
-use spool_store::{RowFlags, RowRef};
+use spool_store::RowFlags;
 
 use crate::cell::Cell;
 use crate::grid::{Grid, Line};
-use crate::history::{encode_line, HistorySink};
+use crate::history::HistorySink;
 use crate::screen::{Screen, MAX_COLS, MAX_ROWS};
 
 /// Re-wrap `grid` to `cols`; returns the new lines and the cursor's new (x, row index).
@@ -104,6 +104,14 @@ impl<S: HistorySink> Screen<S> {
         } else {
             std::mem::replace(&mut self.grid, Grid::new(1, 1))
         };
+        // The edge's rows are the head of the line at the top of the screen: reflowed with it.
+        let edge = self.take_edge();
+        let lifted = edge.len();
+        let mut primary = primary;
+        for line in edge.into_iter().rev() {
+            primary.lines.push_front(line);
+        }
+        let primary_cursor = (primary_cursor.0, primary_cursor.1 + lifted);
         let (mut lines, (mut cx, mut cy)) = rewrap(&primary, cols, primary_cursor);
         drop(primary);
         // Drop blank rows below the cursor, then push rows off the top into history.
@@ -115,24 +123,15 @@ impl<S: HistorySink> Screen<S> {
                 break;
             }
         }
+        let mut above = Vec::new();
         if lines.len() > rows {
             let excess = lines.len() - rows;
-            for line in lines.drain(..excess) {
-                let (text, flags) = encode_line(
-                    &line,
-                    &self.styles,
-                    &self.clusters,
-                    &mut self.row_text,
-                    &mut self.row_runs,
-                );
-                self.sink.push_row(RowRef {
-                    text,
-                    runs: &self.row_runs,
-                    flags,
-                });
-            }
+            above.extend(lines.drain(..excess));
             cy = cy.saturating_sub(excess);
         }
+        // Whole lines above the new screen go to history; the head of the top line stays.
+        self.cols = cols;
+        self.set_edge(above);
         while lines.len() < rows {
             lines.push(Line::new(cols, Cell::BLANK));
         }

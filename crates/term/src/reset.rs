@@ -12,6 +12,8 @@ use crate::screen::{default_tabs, Cursor, Screen};
 impl<S: HistorySink> Screen<S> {
     /// RIS: everything back to power-on state, keeping the size and the history.
     pub(crate) fn full_reset(&mut self) {
+        // The edge's cells refer to the tables about to be reset.
+        self.flush_edge();
         self.grid = Grid::new(self.cols, self.rows);
         self.other = None;
         self.alt_active = false;

@@ -12,7 +12,7 @@ use crate::charset::Charsets;
 use crate::clusters::ClusterTable;
 use crate::damage::Damage;
 use crate::dcs::Dcs;
-use crate::grid::Grid;
+use crate::grid::{Grid, Line};
 use crate::history::HistorySink;
 use crate::links::LinkTable;
 use crate::modes::Modes;
@@ -116,6 +116,10 @@ pub struct Screen<S> {
     pub(crate) row_runs: Vec<Run>,
     /// Garbage collection of the style, cluster and link tables (see [`GC_WORK_RATIO`]).
     pub(crate) gc: GcBudget,
+    /// Rows above the screen whose logical line goes on at its top (see `edge.rs`), and rows
+    /// kept for reuse (both at most `EDGE_MAX_ROWS`).
+    pub(crate) edge: Vec<Line>,
+    pub(crate) edge_spare: Vec<Line>,
     /// Default foreground, background and cursor colors, as OSC 10/11/12 queries report them
     /// when the program set none: the real terminal's, once a client says what they are.
     pub(crate) outer_colors: [crate::palette::Rgb; 3],
@@ -188,6 +192,8 @@ impl<S: HistorySink> Screen<S> {
             row_text: Vec::new(),
             row_runs: Vec::new(),
             gc: GcBudget::default(),
+            edge: Vec::new(),
+            edge_spare: Vec::new(),
             outer_colors: [
                 crate::palette::DEFAULT_FG,
                 crate::palette::DEFAULT_BG,
@@ -262,8 +268,12 @@ impl<S: HistorySink> Screen<S> {
                 *b = true;
             }
         }
-        for grid in std::iter::once(&self.grid).chain(self.other.as_ref()) {
-            for line in &grid.lines {
+        let lines = std::iter::once(&self.grid)
+            .chain(self.other.as_ref())
+            .flat_map(|g| g.lines.iter())
+            .chain(&self.edge);
+        {
+            for line in lines {
                 for c in &line.cells {
                     if let Some(b) = styles.get_mut(c.style as usize) {
                         *b = true;

@@ -2,9 +2,8 @@
 //! (DECSTBM). Rows leaving the top of the primary screen, when the region starts at the top,
 //! are handed to the [`HistorySink`] with their soft-wrap flag.
 
-use crate::history::{encode_line, HistorySink};
+use crate::history::HistorySink;
 use crate::screen::Screen;
-use spool_store::RowRef;
 
 impl<S: HistorySink> Screen<S> {
     /// IND / LF: down one row, scrolling the region at its bottom margin.
@@ -37,18 +36,7 @@ impl<S: HistorySink> Screen<S> {
         let fill = self.erase_cell();
         if top == 0 && !self.alt_active && self.sink.wants_rows() {
             for y in 0..n {
-                let (text, flags) = encode_line(
-                    &self.grid.lines[y],
-                    &self.styles,
-                    &self.clusters,
-                    &mut self.row_text,
-                    &mut self.row_runs,
-                );
-                self.sink.push_row(RowRef {
-                    text,
-                    runs: &self.row_runs,
-                    flags,
-                });
+                self.leave_top(y);
             }
         }
         self.grid.rotate_up(top, bottom, n);
@@ -64,6 +52,10 @@ impl<S: HistorySink> Screen<S> {
         let n = n.min(bottom + 1 - top);
         if n == 0 {
             return;
+        }
+        if top == 0 && !self.alt_active {
+            // Row 0 moves down: the edge's line no longer goes on at the top.
+            self.flush_edge();
         }
         let fill = self.erase_cell();
         self.grid.rotate_down(top, bottom, n);
@@ -96,6 +88,9 @@ impl<S: HistorySink> Screen<S> {
             return;
         }
         let n = n.max(1).min(self.bottom + 1 - y);
+        if y == 0 && !self.alt_active {
+            self.flush_edge();
+        }
         let fill = self.erase_cell();
         self.grid.rotate_down(y, self.bottom, n);
         for yy in y..y + n {
@@ -113,6 +108,9 @@ impl<S: HistorySink> Screen<S> {
             return;
         }
         let n = n.max(1).min(self.bottom + 1 - y);
+        if y == 0 && !self.alt_active {
+            self.flush_edge();
+        }
         let fill = self.erase_cell();
         self.grid.rotate_up(y, self.bottom, n);
         for yy in self.bottom + 1 - n..=self.bottom {

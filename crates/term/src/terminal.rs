@@ -251,6 +251,35 @@ impl<S: HistorySink> Terminal<S> {
         }
         out
     }
+    /// The rows above the screen that have not gone to history yet, because their logical
+    /// line goes on at the top of the screen (see `edge.rs`), oldest first. To readers they
+    /// are the newest history rows: they will be pushed in this order.
+    pub fn edge_rows(&self) -> Vec<Row> {
+        let s = &self.screen;
+        let (mut buf, mut runs) = (Vec::new(), Vec::new());
+        s.edge
+            .iter()
+            .map(|line| {
+                let (text, flags) = encode_line(line, &s.styles, &s.clusters, &mut buf, &mut runs);
+                Row {
+                    text: text.to_owned(),
+                    runs: runs.clone(),
+                    flags,
+                }
+            })
+            .collect()
+    }
+
+    /// How many rows are at the edge (see [`Terminal::edge_rows`]).
+    pub fn edge_len(&self) -> usize {
+        self.screen.edge.len()
+    }
+
+    /// Send the edge's rows to history now (the pane is closing: they are history).
+    pub fn flush_edge(&mut self) {
+        self.screen.flush_edge();
+    }
+
     /// Row `y` as a store row (text, style runs, flags).
     pub fn row(&self, y: usize) -> Row {
         let (mut buf, mut runs) = (Vec::new(), Vec::new());
@@ -368,6 +397,7 @@ impl<S: HistorySink> Terminal<S> {
             + s.title.capacity()
             + s.icon_title.capacity()
             + s.cwd.capacity()
+            + s.edge_bytes()
     }
 
     /// Cells scanned by garbage collections of the style, cluster and link tables so far
@@ -398,7 +428,10 @@ pub fn memory_bound(cols: usize, rows: usize) -> usize {
     let clipboard = CLIPBOARD_MAX * (OSC_MAX + 32);
     let strings = 2 * (2 * TITLE_MAX + CWD_MAX);
     let row_buffers = cols * (CLUSTER_MAX_BYTES + 2 * size_of::<spool_store::Run>());
+    // The edge and its spare rows, each at most EDGE_MAX_ROWS rows.
+    let edge = 2 * EDGE_MAX_ROWS * (size_of::<Line>() + cols * size_of::<Cell>());
     2 * grid
+        + edge
         + styles
         + clusters
         + links

@@ -4,6 +4,7 @@
 
 use spool_store::{Color, Row, RowFlags};
 use spool_term::Terminal;
+use spool_term::EDGE_MAX_ROWS;
 
 fn texts(rows: &[Row]) -> Vec<&str> {
     rows.iter().map(|r| r.text.as_str()).collect()
@@ -85,14 +86,41 @@ fn resize_reflows_and_keeps_cursor_on_text() {
     assert_eq!(t.row_text(1), "xy");
     assert_eq!((t.cursor().x, t.cursor().y), (2, 1));
     t.resize(5, 3);
-    // 15 chars -> 3 rows, "xy" -> 1 row: the top row goes to history.
-    assert_eq!(texts(t.sink()), ["01234"]);
-    assert!(t.sink()[0].wrapped());
+    // 15 chars -> 3 rows, "xy" -> 1 row: the top row leaves the screen, but its line goes on
+    // at the top, so it waits at the edge instead of going to history.
+    assert!(t.sink().is_empty());
+    assert_eq!(texts(&t.edge_rows()), ["01234"]);
+    assert!(t.edge_rows()[0].wrapped());
     assert_eq!(t.row_text(0), "56789");
     assert_eq!(t.row_text(1), "abcde");
     assert_eq!(t.row_text(2), "xy");
     assert_eq!((t.cursor().x, t.cursor().y), (2, 2));
     assert!(t.line(0).wrapped() && !t.line(1).wrapped());
+    // Growing back reflows the whole line onto the screen again.
+    t.resize(20, 3);
+    assert_eq!(t.row_text(0), "0123456789abcde");
+    assert_eq!(t.edge_len(), 0);
+    // When the line ends above the screen, it goes to history whole.
+    t.resize(5, 3);
+    t.feed(b"\r\n1\r\n2\r\n3");
+    assert_eq!(texts(t.sink()), ["01234", "56789", "abcde", "xy"]);
+    assert_eq!(t.edge_len(), 0);
+}
+
+#[test]
+fn a_long_line_scrolling_off_waits_at_the_edge_within_its_bound() {
+    let mut t = Terminal::new(10, 2, Vec::new());
+    let line = "x".repeat(10 * (EDGE_MAX_ROWS + 10));
+    t.feed(line.as_bytes());
+    assert_eq!(t.edge_len(), EDGE_MAX_ROWS);
+    // The oldest rows beyond the bound went to history, soft-wrapped.
+    // 74 rows, 2 on screen: 72 left the top, 64 wait.
+    assert_eq!(t.sink().len(), 72 - EDGE_MAX_ROWS);
+    assert!(t.sink().iter().all(|r| r.wrapped()));
+    t.feed(b"\r\nend\r\n\r\n");
+    assert_eq!(t.edge_len(), 0);
+    let all: usize = t.sink().iter().map(|r| r.text.len()).sum();
+    assert_eq!(all, line.len() + 3);
 }
 
 #[test]

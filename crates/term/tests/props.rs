@@ -151,7 +151,9 @@ proptest! {
         let mut t = Terminal::new(cols, 8, Vec::new());
         t.feed(text.as_bytes());
         t.resize(cols2, 8);
+        // History, then the edge (rows whose line goes on at the top), then the screen.
         let mut all: String = t.sink().iter().map(|r| r.text.clone()).collect();
+        all.extend(t.edge_rows().into_iter().map(|r| r.text));
         for y in 0..t.rows() {
             all.push_str(&t.row_text(y));
         }

@@ -719,7 +719,7 @@ fn compose(
             },
             exited: pane.exit().map(|e| e.status),
             links,
-            history_rows: pane.store.len(),
+            history_rows: pane.store.len() + t.edge_len() as u64,
             held: false,
         };
         drop(t);

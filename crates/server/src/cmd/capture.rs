@@ -27,13 +27,15 @@ pub async fn run(server: &Arc<Server>, conn: &mut Conn, c: Capture) -> CmdResult
     let pane = server.resolve_pane(c.target.as_deref(), conn.here)?;
     let _turn = server.heavy_read().await;
     // Screen and history end in one snapshot, so rows scrolling meanwhile are not doubled.
-    let (screen, hist_end) = {
-        let t = pane.term();
-        let next = pane.store.next_row();
-        ((0..t.rows()).map(|y| t.row(y)).collect::<Vec<Row>>(), next)
-    };
+    // History is the store's rows, then the edge's.
+    let crate::pane::Snapshot {
+        hist_end,
+        edge,
+        screen,
+    } = pane.snapshot(true);
     let hist_first = pane.store.first_row().min(hist_end);
-    let hist_len = (hist_end - hist_first) as i64;
+    let stored = (hist_end - hist_first) as i64;
+    let hist_len = stored + edge.len() as i64;
     let last = screen.len() as i64 - 1;
     let clamp = |l: i64| l.clamp(-hist_len, last);
     let start = match c.start {
@@ -63,8 +65,10 @@ pub async fn run(server: &Arc<Server>, conn: &mut Conn, c: Capture) -> CmdResult
         )
     };
     if start < 0 {
-        let mut from = (hist_end as i64 + start) as u64;
-        let to = (hist_end as i64 + end.min(-1) + 1) as u64;
+        // Virtual history index v: the store's row hist_first + v, or edge[v - stored].
+        let (v0, v1) = (hist_len + start, hist_len + end.min(-1) + 1);
+        let mut from = hist_first + v0.min(stored) as u64;
+        let to = hist_first + v1.min(stored) as u64;
         while from < to {
             let store = pane.store.clone();
             let (rows, next) = tokio::task::block_in_place(|| batch(&store, from, to))
@@ -80,6 +84,9 @@ pub async fn run(server: &Arc<Server>, conn: &mut Conn, c: Capture) -> CmdResult
                 }
             }
             from = next;
+        }
+        for v in v0.max(stored)..v1 {
+            emit(&mut out, &edge[(v - stored) as usize], false);
         }
     }
     for y in start.max(0)..=end {

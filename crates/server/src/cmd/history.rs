@@ -39,8 +39,33 @@ fn rows_answer(
         .ok_or_else(|| format!("can't find pane: %{pane}"))?;
     let store = p.store.clone();
     let count = count.min(MAX_ROWS_PER_REQUEST);
-    let (total, rows, newest) =
-        read(&store, width.max(1), from_bottom, count).map_err(|e| format!("history: {e}"))?;
+    let width = width.max(1);
+    // The newest history rows are the edge's (not stored yet); display rows count from them.
+    let edge = edge_rows(&p, width);
+    let e = edge.len() as u64;
+    let mut rows: Vec<Row> = Vec::new();
+    let (mut total, mut newest) = (e, from_bottom);
+    let stored_count = (count as u64).saturating_sub(e.saturating_sub(from_bottom));
+    let mut cut = false;
+    if stored_count > 0 {
+        let fb = from_bottom.saturating_sub(e);
+        let (t, r, n) = read(&store, width, fb, stored_count.min(u16::MAX as u64) as u16)
+            .map_err(|e| format!("history: {e}"))?;
+        total += t;
+        cut = n > fb && !r.is_empty();
+        newest = n + e;
+        rows = r;
+    }
+    if from_bottom < e && !cut {
+        // Edge display rows [from_bottom, from_bottom + count), oldest first.
+        let hi = (from_bottom + count as u64).min(e);
+        rows.extend(
+            edge[(e - hi) as usize..(e - from_bottom) as usize]
+                .iter()
+                .cloned(),
+        );
+        newest = from_bottom;
+    }
     let rows = rows.iter().map(crate::wire::row).collect();
     Ok(Response::HistoryRows {
         pane,
@@ -121,14 +146,23 @@ fn locate_answer(server: &Server, pane: u32, row: u64, width: u16) -> Result<Res
         .pane(pane)
         .ok_or_else(|| format!("can't find pane: %{pane}"))?;
     let store = p.store.clone();
-    let n = store
-        .display_rows_from(row, width.max(1))
-        .map_err(|e| format!("history: {e}"))?;
+    let hist_end = store.next_row();
+    let e = edge_rows(&p, width.max(1)).len() as u64;
+    let from_bottom = if row >= hist_end {
+        // An edge row (a search hit above the screen, not stored yet): one display row each
+        // at the pane's width.
+        e.saturating_sub(1 + (row - hist_end).min(e.saturating_sub(1)))
+    } else {
+        let n = store
+            .display_rows_from(row, width.max(1))
+            .map_err(|e| format!("history: {e}"))?;
+        n.saturating_sub(1) + e
+    };
     Ok(Response::Located {
         pane,
         width,
         row,
-        from_bottom: n.saturating_sub(1),
+        from_bottom,
     })
 }
 
@@ -146,9 +180,16 @@ fn jump_prompt_answer(
         .ok_or_else(|| format!("can't find pane: %{pane}"))?;
     let store = p.store.clone();
     let width = width.max(1);
+    let e = edge_rows(&p, width).len() as u64;
     let found = (|| -> Result<Option<(u64, u64)>, spool_store::StoreError> {
-        let here = match store.display_row_from_bottom(from_bottom, width)? {
+        let at = match from_bottom.checked_sub(e) {
+            Some(fb) => store.display_row_from_bottom(fb, width)?,
+            None => None,
+        };
+        let here = match at {
             Some(pos) => pos.line_start,
+            // In the edge: everything stored is older.
+            None if from_bottom < e => store.next_row(),
             None if older => store.first_row(),
             None => store.next_row(),
         };
@@ -177,7 +218,7 @@ fn jump_prompt_answer(
         match row {
             Some(row) => Ok(Some((
                 row,
-                store.display_rows_from(row, width)?.saturating_sub(1),
+                store.display_rows_from(row, width)?.saturating_sub(1) + e,
             ))),
             None => Ok(None),
         }
@@ -194,6 +235,20 @@ fn jump_prompt_answer(
         row,
         from_bottom,
     })
+}
+
+/// The edge's rows (the newest history, not stored yet) as display rows at `width`.
+fn edge_rows(p: &crate::pane::Pane, width: u16) -> Vec<Row> {
+    let edge = p.snapshot(false).edge;
+    if edge.is_empty() {
+        return edge;
+    }
+    let mut rows = spool_store::reflow(&edge, width);
+    // The line goes on at the top of the screen: its last display row is soft-wrapped too.
+    if let Some(last) = rows.last_mut() {
+        last.flags.set(spool_store::RowFlags::WRAPPED, true);
+    }
+    rows
 }
 
 /// Answer a scroll-mode read (`History`, `Locate` or `JumpPrompt`). It reads history (from

@@ -43,7 +43,10 @@ pub async fn run(server: &Arc<Server>, conn: &mut Conn, target: Option<String>) 
     };
     for (session, tab, p, active) in rows {
         let (cols, rows) = p.size();
-        let title = p.term().title().to_string();
+        let (title, edge) = {
+            let t = p.term();
+            (t.title().to_string(), t.edge_len() as u64)
+        };
         let cwd = p.cwd().unwrap_or_default();
         let hs = p.store.stats();
         out.push(PaneInfo {
@@ -56,7 +59,7 @@ pub async fn run(server: &Arc<Server>, conn: &mut Conn, target: Option<String>) 
             pid: p.pid,
             cwd,
             title,
-            history_rows: hs.rows,
+            history_rows: hs.rows + edge,
             active,
             exit_status: p.exit().map(|e| e.status),
             history_lost_rows: hs.lost_rows,

@@ -71,13 +71,13 @@ pub fn spawn(
         if tx.is_closed() {
             return; // cancelled while waiting for its turn
         }
-        let (screen, hist_end) = {
-            let t = pane.term();
-            let next = pane.store.next_row();
-            // Scroll mode searches history only: no copy of the screen for it.
-            let rows = if rows_only { 0 } else { t.rows() };
-            ((0..rows).map(|y| t.row(y)).collect::<Vec<_>>(), next)
-        };
+        // Scroll mode searches history only (the edge is history): no copy of the screen.
+        let crate::pane::Snapshot {
+            hist_end,
+            edge,
+            screen,
+        } = pane.snapshot(!rows_only);
+        let newest = hist_end + edge.len() as u64;
         let store = pane.store.clone();
         let budget = Arc::new(Semaphore::new(CHANNEL_BYTES));
         let (htx, hbudget) = (tx.clone(), budget.clone());
@@ -114,7 +114,7 @@ pub fn spawn(
                 };
                 let bytes = text.len() + 32;
                 let hit = SearchHit {
-                    line: m.row as i64 - hist_end as i64,
+                    line: m.row as i64 - newest as i64,
                     row: Some(m.row),
                     col: m.col,
                     text,
@@ -147,7 +147,21 @@ pub fn spawn(
                 store.search(&re, 0..hist_end, on_match, on_progress)
             };
             res.map_err(|e| e.to_string())?;
-            screen_hits(&screen, &re, |hit| {
+            // The edge and the screen, joined: a line that began above the screen is found
+            // whole. Edge rows are history rows, numbered as they will be stored.
+            let edge_n = edge.len();
+            let rows: Vec<spool_store::Row> = edge.into_iter().chain(screen).collect();
+            screen_hits(&rows, &re, |mut hit| {
+                let i = hit.line as usize;
+                if i < edge_n {
+                    hit.row = Some(hist_end + i as u64);
+                    hit.line = i as i64 - edge_n as i64;
+                } else {
+                    hit.line = (i - edge_n) as i64;
+                }
+                if rows_only {
+                    hit.text.clear();
+                }
                 let bytes = hit.text.len() + 32;
                 send(Response::SearchMatch(hit), bytes)
             });

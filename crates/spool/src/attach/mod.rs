@@ -136,10 +136,10 @@ enum Probe {
 
 pub fn run(target: &Target, a: Args) -> crate::cmd::Exit {
     use std::io::IsTerminal;
+    target.refuse_nesting()?;
     if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
         bail!("attach needs a terminal (use `spool new -d` to start a session detached)");
     }
-    target.refuse_nesting()?;
     let mut c = target.connect_or_start()?;
     let (cols, rows) = tty::size(1);
     let (session, ui, config_error) = match c.request(&Request::Attach {

@@ -29,10 +29,10 @@ pub fn run(target: &Target, a: Args) -> Exit {
     if !a.detached {
         // Attaching will need these: fail before a session is created for nothing.
         use std::io::IsTerminal;
+        target.refuse_nesting()?;
         if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
             bail!("new needs a terminal to attach to (use -d to start the session detached)");
         }
-        target.refuse_nesting()?;
     }
     let mut c = target.connect_or_start()?;
     let req = Request::NewSession(NewSession {
