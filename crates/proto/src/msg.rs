@@ -19,6 +19,8 @@ pub enum Request {
     NewTab {
         target: Option<String>,
         spawn: Spawn,
+        /// Leave the current tab in front (tmux's `new-window -d`).
+        detached: bool,
     },
     Split {
         target: Option<String>,

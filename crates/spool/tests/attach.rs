@@ -15,9 +15,14 @@ struct Outer {
 
 impl Outer {
     fn new(s: &TestServer, cols: u16, rows: u16, args: &str) -> Outer {
+        Outer::with_env(s, cols, rows, "", args)
+    }
+
+    /// As `new`, with more `VAR=VALUE` settings for the client (and a server it starts).
+    fn with_env(s: &TestServer, cols: u16, rows: u16, env: &str, args: &str) -> Outer {
         let name = format!("spool-test-{}-{}", std::process::id(), rand_suffix());
         let cmd = format!(
-            "env XDG_STATE_HOME={} XDG_CONFIG_HOME={} SHELL=/bin/sh PS1='$ ' {} -S {} {args}; sleep 30",
+            "env -u SPOOL {env} XDG_STATE_HOME={} XDG_CONFIG_HOME={} SHELL=/bin/sh PS1='$ ' {} -S {} {args}; sleep 30",
             s.dir.path().join("state").display(),
             s.dir.path().join("config").display(),
             env!("CARGO_BIN_EXE_spool"),
@@ -57,6 +62,16 @@ impl Outer {
         String::from_utf8(out.stdout).unwrap().trim().to_string()
     }
 
+    /// A tmux command on this tmux server; its output.
+    fn tmux(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.name])
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
     fn keys(&self, keys: &[&str]) {
         let ok = Command::new("tmux")
             .args(["-L", &self.name, "send-keys", "-t", ":0"])
@@ -65,6 +80,20 @@ impl Outer {
             .unwrap()
             .success();
         assert!(ok);
+    }
+
+    /// Another window whose client has more `VAR=VALUE` settings.
+    fn window_env(&self, s: &TestServer, env: &str, args: &str) -> String {
+        let cmd = format!(
+            "env -u SPOOL {env} XDG_STATE_HOME={} XDG_CONFIG_HOME={} SHELL=/bin/sh PS1='$ ' {} -S {} {args}; sleep 30",
+            s.dir.path().join("state").display(),
+            s.dir.path().join("config").display(),
+            env!("CARGO_BIN_EXE_spool"),
+            s.socket.display()
+        );
+        self.tmux(&["new-window", "-P", "-F", "#{window_index}", &cmd])
+            .trim()
+            .to_string()
     }
 
     fn keys_to(&self, window: &str, keys: &[&str]) {
@@ -414,4 +443,197 @@ fn a_pane_holding_its_output_keeps_its_last_frame() {
         assert!(std::time::Instant::now() < end, "the hold never ended");
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+/// Wait until `f` holds, polling; panics with `what` if it never does.
+fn eventually(what: &str, mut f: impl FnMut() -> bool) {
+    let end = std::time::Instant::now() + Duration::from_secs(15);
+    while !f() {
+        assert!(std::time::Instant::now() < end, "never: {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn bells_and_clipboard_writes_reach_the_real_terminal() {
+    let s = TestServer::new();
+    let t = Outer::new(&s, 100, 24, "new -s b");
+    t.tmux(&["set-option", "-g", "set-clipboard", "on"]);
+    t.until("the status line and a prompt", |s| {
+        last_line(s).starts_with("[b] 0:") && prompt_shown(s)
+    });
+    // OSC 52 from a program: the outer tmux gets it as a paste buffer.
+    t.keys(&["printf '\\033]52;c;c3Bvb2wtY2xpcA==\\a'", "Enter"]);
+    eventually("the clipboard write in tmux's buffers", || {
+        t.tmux(&["show-buffer"]).contains("spool-clip")
+    });
+    // A bell in the shown pane rings the outer terminal: tmux flags the window when it is
+    // not the one looked at.
+    t.tmux(&["new-window", "-d", "sleep 60"]);
+    t.tmux(&["select-window", "-t", ":1"]);
+    s.ok(&["send", "-t", "b", "printf '\\a'", "Enter"]);
+    eventually("tmux's bell flag on the spool window", || {
+        t.tmux(&["display-message", "-p", "-t", ":0", "#{window_bell_flag}"])
+            .trim()
+            == "1"
+    });
+    t.tmux(&["select-window", "-t", ":0"]);
+    // A bell in a tab not shown: the tab is flagged with !.
+    s.ok(&[
+        "new-tab",
+        "-t",
+        "b",
+        "--",
+        "sh",
+        "-c",
+        "sleep 1; printf '\\a'; sleep 60",
+    ]);
+    t.keys(&["C-b", "0"]);
+    t.until("the bell flag on tab 1", |s| last_line(s).contains("1:sh!"));
+    // With clipboard = "off" programs cannot reach it.
+    let dir = s.dir.path().join("config/spool");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("config.toml"), "clipboard = \"off\"\n").unwrap();
+    s.ok(&["reload"]);
+    t.keys(&["printf '\\033]52;c;b2ZmLWNsaXA=\\a'", "Enter"]);
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(!t.tmux(&["show-buffer"]).contains("off-clip"));
+}
+
+#[test]
+fn the_focused_pane_border_is_highlighted_on_every_side() {
+    let s = TestServer::new();
+    let t = Outer::new(&s, 80, 24, "new -s h");
+    t.until("the status line and a prompt", |s| {
+        last_line(s).starts_with("[h] 0:") && prompt_shown(s)
+    });
+    // Split: the new (right) pane is focused; its only border is the one on its left.
+    t.keys(&["C-b", "%"]);
+    t.until("a vertical border", |s| {
+        s.lines().next().is_some_and(|l| l.contains('│'))
+    });
+    eventually("a green border", || {
+        let out = t.tmux(&["capture-pane", "-p", "-e", "-t", ":0"]);
+        out.lines().take(5).any(|l| l.contains("\x1b[32m│"))
+    });
+}
+
+#[test]
+fn scroll_mode_search_finds_what_is_on_the_screen() {
+    let s = TestServer::new();
+    let t = Outer::new(&s, 80, 24, "new -s z");
+    t.until("the status line and a prompt", |s| {
+        last_line(s).starts_with("[z] 0:") && prompt_shown(s)
+    });
+    t.keys(&["echo zebra", "Enter"]);
+    t.until("zebra", |s| s.contains("\nzebra"));
+    t.keys(&["C-b", "[", "?"]);
+    t.keys(&["zebra", "Enter"]);
+    t.until("the match on the screen", |s| {
+        s.lines().next().unwrap().contains("?zebra 1/")
+    });
+}
+
+#[test]
+fn panes_opened_by_keys_get_the_attaching_clients_environment_and_the_panes_directory() {
+    let s = TestServer::new();
+    let t = Outer::with_env(&s, 80, 24, "SSH_AUTH_SOCK=/first", "new -s env");
+    t.until("the status line and a prompt", |s| {
+        last_line(s).starts_with("[env] 0:") && prompt_shown(s)
+    });
+    let dir = s.dir.path().join("work dir");
+    std::fs::create_dir(&dir).unwrap();
+    t.keys(&[&format!("cd '{}'", dir.display()), "Enter"]);
+    t.keys(&["C-b", "d"]);
+    t.until("detached", |s| s.contains("[detached"));
+    // Attach again from a terminal with a new agent socket: keys' panes get it.
+    let w = t.window_env(&s, "SSH_AUTH_SOCK=/second", "attach -t env");
+    t.until_in(&w, "the status line", |s| last_line(s).starts_with("[env]"));
+    t.keys_to(&w, &["C-b", "c"]);
+    t.until_in(&w, "two tabs", |s| last_line(s).contains("1:"));
+    let out = s.dir.path().join("seen");
+    t.keys_to(
+        &w,
+        &[
+            &format!("echo \"$SSH_AUTH_SOCK $(pwd)\" > '{}'", out.display()),
+            "Enter",
+        ],
+    );
+    eventually("the new pane's report", || out.exists());
+    let seen = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(seen.trim(), format!("/second {}", dir.display()));
+    // ls shows the session is attached.
+    assert!(s.ok(&["ls"]).contains("(attached)"));
+}
+
+#[test]
+fn kill_server_tells_attached_clients_the_server_exited() {
+    let s = TestServer::new();
+    let t = Outer::new(&s, 80, 24, "new -s k");
+    t.until("the status line and a prompt", |s| {
+        last_line(s).starts_with("[k] 0:") && prompt_shown(s)
+    });
+    s.ok(&["kill-server"]);
+    t.until("server exited", |s| s.contains("[server exited"));
+}
+
+#[test]
+fn focus_keys_leave_a_zoomed_pane_and_the_current_tab_stays_visible() {
+    let s = TestServer::new();
+    let t = Outer::new(&s, 40, 12, "new -s f");
+    t.until("the status line and a prompt", |s| {
+        last_line(s).starts_with("[f] 0:") && prompt_shown(s)
+    });
+    t.keys(&["C-b", "%"]);
+    t.until("a vertical border", |s| {
+        s.lines().next().is_some_and(|l| l.contains('│'))
+    });
+    t.keys(&["C-b", "z"]);
+    t.until("zoomed", |s| last_line(s).contains("*Z"));
+    t.keys(&["C-b", "Left"]);
+    t.until("unzoomed, the border back", |s| {
+        !last_line(s).contains("*Z") && s.lines().next().is_some_and(|l| l.contains('│'))
+    });
+    // Many tabs on a 40-column status line: the current one is shown.
+    for _ in 0..12 {
+        s.ok(&["new-tab", "-t", "f", "--", "sh"]);
+    }
+    t.until("the current tab", |s| last_line(s).contains("12:sh*"));
+}
+
+#[test]
+fn a_tab_opened_behind_shows_activity_from_its_first_prompt() {
+    let s = TestServer::new();
+    let t = Outer::new(&s, 80, 24, "new -s a");
+    t.until("the status line and a prompt", |s| {
+        last_line(s).starts_with("[a] 0:") && prompt_shown(s)
+    });
+    s.ok(&[
+        "new-tab",
+        "-d",
+        "-t",
+        "a",
+        "--",
+        "sh",
+        "-c",
+        "sleep 0.5; echo hi; sleep 60",
+    ]);
+    t.until("the activity flag", |s| last_line(s).contains("1:sh#"));
+}
+
+#[test]
+fn a_bigger_client_sees_where_the_smaller_ones_area_ends() {
+    let s = TestServer::new();
+    let big = Outer::new(&s, 100, 30, "new -s d");
+    big.until("the status line", |s| last_line(s).starts_with("[d]"));
+    let small = Outer::new(&s, 60, 20, "attach -t d");
+    small.until("the status line", |s| last_line(s).starts_with("[d]"));
+    let end = std::time::Instant::now() + Duration::from_secs(15);
+    while !s.ok(&["ls"]).contains("[60x19]") {
+        assert!(std::time::Instant::now() < end, "{}", s.ok(&["ls"]));
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    big.until("dots past the small client's area", |s| {
+        s.lines().next().is_some_and(|l| l.ends_with("····"))
+    });
 }

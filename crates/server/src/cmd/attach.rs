@@ -83,6 +83,8 @@ pub async fn run(
         s.env = session_env;
     }
     let client = server.attach_client(sid, cols, rows);
+    // The session may have changed size: its other clients redraw.
+    server.bump();
     let name = session_name(server, sid).unwrap_or_default();
     let result = attached(server, conn, client, name).await;
     server.detach_client(client);
@@ -404,7 +406,7 @@ fn act(server: &Arc<Server>, client: u64, a: Action) -> CmdResult {
     let (sid, _, pane) = active_pane(server, client).ok_or("no pane")?;
     match a {
         Action::NewTab => {
-            super::new_tab::create(server, pane.id, key_spawn(server, &pane))?;
+            super::new_tab::create(server, pane.id, key_spawn(server, &pane), false)?;
         }
         Action::Split { horizontal } => {
             super::split::create(server, &pane, horizontal, None, key_spawn(server, &pane))?;

@@ -36,7 +36,11 @@ pub async fn dispatch(server: &Arc<Server>, conn: &mut Conn, req: Request) -> Cm
     match req {
         Request::Hello { .. } => Err("already said hello".into()),
         Request::NewSession(n) => new_session::run(server, conn, n).await,
-        Request::NewTab { target, spawn } => new_tab::run(server, conn, target, spawn).await,
+        Request::NewTab {
+            target,
+            spawn,
+            detached,
+        } => new_tab::run(server, conn, target, spawn, detached).await,
         Request::Split {
             target,
             horizontal,

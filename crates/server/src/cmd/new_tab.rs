@@ -15,9 +15,10 @@ pub async fn run(
     conn: &mut Conn,
     target: Option<String>,
     spawn: Spawn,
+    detached: bool,
 ) -> CmdResult {
     let anchor = server.resolve_pane(target.as_deref(), conn.here)?;
-    let (session, pane) = create(server, anchor.id, spawn)?;
+    let (session, pane) = create(server, anchor.id, spawn, detached)?;
     conn.send(&Response::Created {
         session,
         pane: pane.name(),
@@ -26,11 +27,13 @@ pub async fn run(
     .map_err(io)
 }
 
-/// Open a tab in the session of pane `anchor`; returns the session name and the new pane.
+/// Open a tab in the session of pane `anchor` (in front unless `detached`); returns the
+/// session name and the new pane.
 pub fn create(
     server: &Arc<Server>,
     anchor: u32,
     spawn: Spawn,
+    detached: bool,
 ) -> Result<(String, Arc<crate::pane::Pane>), String> {
     server.spawn_in_session(anchor, spawn, None, |st, si, pane| {
         let s = &mut st.sessions[si];
@@ -42,7 +45,9 @@ pub fn create(
             seen_output: 0,
             seen_bells: 0,
         });
-        s.active_tab = s.tabs.len() - 1;
+        if !detached {
+            s.active_tab = s.tabs.len() - 1;
+        }
         let sid = s.id;
         Server::touch_session(st, sid);
     })

@@ -11,6 +11,9 @@ pub struct Args {
     /// The session (or a pane of it) to add the tab to.
     #[arg(short = 't', value_name = "TARGET", long_help = super::TARGET_HELP)]
     target: Option<String>,
+    /// Leave the current tab in front (tmux's new-window -d).
+    #[arg(short = 'd')]
+    detached: bool,
     #[command(flatten)]
     spawn: super::SpawnArgs,
 }
@@ -20,6 +23,7 @@ pub fn run(target: &Target, a: Args) -> Exit {
     let req = Request::NewTab {
         target: a.target,
         spawn: a.spawn.spawn(),
+        detached: a.detached,
     };
     match c.request(&req)? {
         Response::Created { pane, .. } => {
