@@ -61,6 +61,16 @@ pub enum Request {
         /// Report matching history rows newest first, each once
         /// (`spool_store::Store::search_rows_newest_first`), so a capped search keeps the newest.
         newest_first: bool,
+        /// Search these histories instead of the target pane.
+        history: Option<HistoryScope>,
+    },
+    /// Every pane history on disk: answered by [`Response::Histories`].
+    HistoryList,
+    /// Delete closed pane histories: these ids, and those that ended more than
+    /// `older_than_secs` ago. Answered by [`Response::Removed`].
+    HistoryRm {
+        ids: Vec<String>,
+        older_than_secs: Option<u64>,
     },
     /// Block until the pane's process exited and all its output was processed.
     Wait {
@@ -145,6 +155,7 @@ impl Request {
             Request::SendText { .. } | Request::SendKeys { .. } => "send",
             Request::Capture(_) => "capture",
             Request::Search { .. } => "search",
+            Request::HistoryList | Request::HistoryRm { .. } => "history",
             Request::Wait { .. } => "wait",
             Request::Kill { .. } => "kill",
             Request::KillServer => "kill-server",
@@ -217,6 +228,35 @@ pub struct Capture {
     pub escapes: bool,
     /// Join soft-wrapped rows into their logical lines.
     pub join: bool,
+    /// Read this history (an id from `spool history ls`) instead of a live pane.
+    pub history: Option<String>,
+}
+
+/// Which histories a search reads besides (instead of) a live pane.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum HistoryScope {
+    /// One history, by id.
+    One(String),
+    /// Every history on disk, live and closed.
+    All,
+}
+
+/// A pane history on disk (`spool history ls`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryInfo {
+    /// What `--history` takes.
+    pub id: String,
+    pub pane: u32,
+    pub session: String,
+    pub command: String,
+    pub cwd: String,
+    pub started_unix: u64,
+    /// When the pane closed (or its files were last written); `None` while it lives.
+    pub ended_unix: Option<u64>,
+    /// Rows (known for live panes; 0 for closed ones, which are not opened to list them).
+    pub rows: u64,
+    pub disk_bytes: u64,
+    pub live: bool,
 }
 
 /// What the server answers.
@@ -241,6 +281,9 @@ pub enum Response {
         pane: String,
     },
     Sessions(Vec<SessionInfo>),
+    Histories(Vec<HistoryInfo>),
+    /// Histories deleted, by id.
+    Removed(Vec<String>),
     Panes(Vec<PaneInfo>),
     /// A piece of a capture; more follow until [`Response::End`].
     Text(Vec<u8>),
@@ -340,6 +383,8 @@ pub struct SearchHit {
     pub col: u32,
     /// The row's text.
     pub text: String,
+    /// The history it is in (searches of `--history`/`--all`).
+    pub history: Option<String>,
 }
 
 /// One named memory account.
@@ -375,6 +420,8 @@ pub struct ServerStats {
     pub cache_hits: u64,
     pub cache_misses: u64,
     pub uptime_secs: u64,
+    /// What could not be restored when the server started.
+    pub restore_errors: Vec<String>,
 }
 
 /// A row as clients see it: text, style runs, flags. (The store's rows, in wire form; clients

@@ -12,6 +12,9 @@
 //! new_pane_cwd = "pane"           # new panes from keys: "pane" (its cwd), "session", "home"
 //! clipboard = "external"          # OSC 52 from programs to your terminal ("off": dropped)
 //! monitor_bell = true             # BEL: to your terminal when the pane is shown, else a flag
+//! restore = "on"                  # a starting server brings back the saved sessions ("off")
+//! restore_programs = ["vim", "less"]   # programs started again on restore (default: tmux-resurrect's)
+//! closed_history_days = 7         # how long a closed pane's history is kept
 //!
 //! [bindings]                      # key after the prefix = command ("none" unbinds)
 //! "|" = "split-right"
@@ -46,6 +49,9 @@ struct File {
     new_pane_cwd: Option<Spanned<String>>,
     clipboard: Option<Spanned<String>>,
     monitor_bell: Option<bool>,
+    restore: Option<Spanned<String>>,
+    restore_programs: Option<Spanned<Vec<String>>>,
+    closed_history_days: Option<Spanned<u32>>,
     #[serde(default)]
     bindings: BTreeMap<Spanned<String>, Spanned<String>>,
     #[serde(default)]
@@ -102,6 +108,36 @@ pub struct Config {
     pub size_latest: bool,
     /// How new panes start and what reaches the client's terminal.
     pub panes: PaneSettings,
+    /// Saved state and history kept on disk.
+    pub persist: PersistSettings,
+}
+
+/// tmux-resurrect's default list: programs a restored pane starts again, with their arguments.
+pub const RESTORE_PROGRAMS: &[&str] = &[
+    "vi", "vim", "nvim", "emacs", "man", "less", "more", "tail", "top", "htop",
+];
+
+/// Most programs in `restore_programs`.
+pub const RESTORE_PROGRAMS_MAX: usize = 64;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct PersistSettings {
+    /// A starting server restores the saved sessions.
+    pub restore: bool,
+    /// Programs started again on restore (matched by the name of the file run).
+    pub restore_programs: Vec<String>,
+    /// Days a closed pane's history is kept.
+    pub closed_history_days: u32,
+}
+
+impl Default for PersistSettings {
+    fn default() -> Self {
+        PersistSettings {
+            restore: true,
+            restore_programs: RESTORE_PROGRAMS.iter().map(|s| s.to_string()).collect(),
+            closed_history_days: 7,
+        }
+    }
 }
 
 /// tmux's `update-environment` default: what a client's terminal session brings with it.
@@ -299,6 +335,32 @@ pub fn parse(text: &str) -> Result<Config, String> {
     }
     if let Some(b) = f.monitor_bell {
         c.panes.monitor_bell = b;
+    }
+    if let Some(v) = f.restore {
+        c.persist.restore = match v.get_ref().as_str() {
+            "on" => true,
+            "off" => false,
+            other => {
+                return Err(at(
+                    v.span(),
+                    "restore",
+                    format!("{other:?} is not \"on\" or \"off\""),
+                ))
+            }
+        };
+    }
+    if let Some(v) = f.restore_programs {
+        if v.get_ref().len() > RESTORE_PROGRAMS_MAX {
+            return Err(at(
+                v.span(),
+                "restore_programs",
+                format!("at most {RESTORE_PROGRAMS_MAX} programs"),
+            ));
+        }
+        c.persist.restore_programs = v.into_inner();
+    }
+    if let Some(v) = f.closed_history_days {
+        c.persist.closed_history_days = *v.get_ref();
     }
     let mut seen: Vec<(BindKey, String)> = Vec::new();
     for (key, cmd) in &f.bindings {

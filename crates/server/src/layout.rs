@@ -12,8 +12,8 @@ pub struct Rect {
     pub h: u16,
 }
 
-/// A node of the layout tree.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A node of the layout tree (saved as is in the state file).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Node {
     Pane(u32),
     Split {

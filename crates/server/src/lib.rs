@@ -11,13 +11,16 @@ mod catch;
 mod cmd;
 pub mod config;
 mod conn;
+mod histories;
 pub mod keys;
 pub mod layout;
 mod pane;
+mod persist;
 mod pty;
 mod server;
 mod session;
 pub mod size;
+mod spawn;
 mod target;
 mod wire;
 
@@ -29,7 +32,8 @@ pub use conn::{
     FRAME_IDLE_TIMEOUT, HANDSHAKE_TIMEOUT, MAX_HANDSHAKING, MAX_REQUEST_BYTES, REQUEST_BUDGET_BYTES,
 };
 pub use pane::{INPUT_MAX, READ_CHUNK};
-pub use server::{ServerConfig, ARCHIVED_RUNS_KEPT, MAX_CLIENTS, RECENT_EXITS_MAX};
+pub use persist::{GENERATIONS_KEPT, SAVE_EVERY, STATE_VERSION};
+pub use server::{ServerConfig, MAX_CLIENTS, RECENT_EXITS_MAX};
 
 /// How long a server with no sessions and no clients stays up: long enough for a script's
 /// `spool wait` or `capture` right after its last pane ended, short enough not to linger.
@@ -98,9 +102,17 @@ pub async fn run(config: ServerConfig, ready: impl FnOnce()) -> Result<(), Serve
     let listener = bind_private(&socket)?;
     spool_proto::paths::private_dir(&config.state_dir)?;
 
-    server::prune_old_runs(&config.state_dir);
     let (server, events) = server::Server::new(config);
     tokio::spawn(server.clone().event_loop(events));
+    if server.settings().persist.restore {
+        let n = tokio::task::block_in_place(|| server.restore());
+        if n > 0 {
+            server.mark_had_sessions();
+        }
+    }
+    // Closed panes' histories past their time (the restored ones are live now).
+    tokio::task::block_in_place(|| server.prune_histories());
+    tokio::spawn(persist::run(server.clone()));
     let mut shutdown = server.shutdown.subscribe();
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .map_err(io_err("SIGTERM handler"))?;
@@ -146,6 +158,8 @@ pub async fn run(config: ServerConfig, ready: impl FnOnce()) -> Result<(), Serve
     tracing::info!("server stopping");
     // Attached clients are told "server exited" (whatever stopped the server).
     server.shutdown.send_replace(true);
+    // What to restore next time, before the panes are hung up.
+    tokio::task::block_in_place(|| server.save_final());
     server.shutdown_panes();
     // Only now does the socket go: a `kill-server` that returns (it waits for the socket to stop
     // answering) finds every pane's history flushed.

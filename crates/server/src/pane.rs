@@ -55,6 +55,11 @@ pub struct Exit {
 pub struct Pane {
     pub id: u32,
     pub pid: u32,
+    /// The program and arguments it was started with (empty: the user's shell).
+    pub argv: Vec<String>,
+    /// Its `-e` settings.
+    pub spawn_env: Vec<(String, String)>,
+    pub started_unix: u64,
     pub command: String,
     pub remain_on_exit: bool,
     pub history_dir: PathBuf,
@@ -96,6 +101,9 @@ impl std::fmt::Debug for Pane {
 pub struct PaneParts {
     pub id: u32,
     pub pid: u32,
+    pub argv: Vec<String>,
+    pub spawn_env: Vec<(String, String)>,
+    pub started_unix: u64,
     pub command: String,
     pub remain_on_exit: bool,
     pub history_dir: PathBuf,
@@ -112,6 +120,9 @@ impl Pane {
         let PaneParts {
             id,
             pid,
+            argv,
+            spawn_env,
+            started_unix,
             command,
             remain_on_exit,
             history_dir,
@@ -129,6 +140,9 @@ impl Pane {
         Ok(Arc::new(Pane {
             id,
             pid,
+            argv,
+            spawn_env,
+            started_unix,
             command,
             remain_on_exit,
             history_dir,
@@ -277,6 +291,72 @@ impl Pane {
                 .map(|(_, c)| c.clone())
                 .collect();
         (new, q.0)
+    }
+
+    /// The pane is going (closed, or the server stops): what its primary screen shows — the
+    /// edge first — becomes history, everything is made durable, and the checkpoint, now
+    /// redundant, goes.
+    pub fn retire(&self) {
+        let rows: Vec<spool_store::Row> = {
+            let mut t = self.term();
+            t.flush_edge();
+            if t.alt_screen() {
+                Vec::new()
+            } else {
+                let rows: Vec<_> = (0..t.rows()).map(|y| t.row(y)).collect();
+                let used = rows
+                    .iter()
+                    .rposition(|r| !r.text.is_empty())
+                    .map_or(0, |i| i + 1);
+                rows.into_iter().take(used).collect()
+            }
+        };
+        for r in &rows {
+            let _ = self.store.push(r.as_ref());
+        }
+        match self.store.flush() {
+            Ok(()) => self.store.remove_checkpoint(),
+            Err(e) => tracing::warn!(pane = self.id, error = %e, "history not fully saved"),
+        }
+    }
+
+    /// Write this pane's checkpoint: its history not yet on disk, then what its screen shows
+    /// (the edge and the primary screen down to its last non-blank row), so that a killed
+    /// server brings it back as history. A full-screen program's screen is not history.
+    pub fn checkpoint(&self) {
+        let extra: Vec<spool_store::Row> = {
+            let t = self.term();
+            let mut rows = t.edge_rows();
+            if !t.alt_screen() {
+                let screen: Vec<_> = (0..t.rows()).map(|y| t.row(y)).collect();
+                let used = screen
+                    .iter()
+                    .rposition(|r| !r.text.is_empty())
+                    .map_or(0, |i| i + 1);
+                rows.extend(screen.into_iter().take(used));
+            }
+            rows
+        };
+        if let Err(e) = self.store.checkpoint(&extra) {
+            tracing::warn!(pane = self.id, error = %e, "checkpoint failed");
+        }
+    }
+
+    /// The program in the foreground of the pane's terminal, when it is not the pane's own
+    /// process (a program its shell runs): its arguments, from `/proc`.
+    pub fn foreground_argv(&self) -> Option<Vec<String>> {
+        // SAFETY: tcgetpgrp on the PTY master fd we own.
+        let pgid = unsafe { libc::tcgetpgrp(self.master.get_ref().as_raw_fd()) };
+        if pgid <= 0 || pgid as u32 == self.pid {
+            return None;
+        }
+        let raw = std::fs::read(format!("/proc/{pgid}/cmdline")).ok()?;
+        let argv: Vec<String> = raw
+            .split(|&b| b == 0)
+            .filter(|a| !a.is_empty())
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect();
+        (!argv.is_empty()).then_some(argv)
     }
 
     /// Has the server closed the pane (killed, or its process ended and it was removed)? Its

@@ -6,14 +6,12 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
-use spool_proto::Spawn;
-use spool_store::{Env, Store};
-use spool_term::Terminal;
+use spool_store::Env;
 use tokio::sync::{mpsc, watch};
 
-use crate::layout::Node;
 use crate::pane::Pane;
-use crate::session::{Session, Tab};
+use crate::session::Session;
+use crate::spawn::BLOCKED_ENV;
 
 /// Exit statuses of recently closed panes kept for `spool wait` arriving late: a script that
 /// starts a short command and then waits for it must not lose the race with the pane closing.
@@ -27,26 +25,6 @@ pub const MAX_CLIENTS: usize = 256;
 /// a compiled regex (≤ `spool_store::REGEX_SIZE_LIMIT`) and one bounded batch of history, so
 /// this bounds their memory; with two cores, more would only share the CPU thinner.
 pub const CONCURRENT_READS_MAX: usize = 2;
-
-/// Most bytes of a pane's command line kept for display (`panes`, tab names).
-pub const COMMAND_SHOWN_MAX_BYTES: usize = 4096;
-
-/// Variables a pane never inherits from whoever started the server: they describe that
-/// process's terminal or multiplexer, not the pane's (a pane's `TERM`, `COLORTERM` and `SPOOL`
-/// are set for it).
-pub const BLOCKED_ENV: &[&str] = &[
-    "TMUX",
-    "TMUX_PANE",
-    "TERM_PROGRAM",
-    "TERM_PROGRAM_VERSION",
-    "SPOOL",
-    "TERM",
-    "COLORTERM",
-    "STY",
-    "WINDOW",
-    "ZELLIJ",
-    "ZELLIJ_SESSION_NAME",
-];
 
 /// Default pane size when no client says otherwise (tmux's default).
 pub const DEFAULT_COLS: u16 = 80;
@@ -85,11 +63,11 @@ pub enum Event {
 pub struct State {
     /// Panes to resize once the lock is released: resizing takes the pane's terminal lock,
     /// which is never taken under the state lock. At most one entry per pane and relayout.
-    resizes: Vec<(Arc<Pane>, u16, u16)>,
+    pub(crate) resizes: Vec<(Arc<Pane>, u16, u16)>,
     pub sessions: Vec<Session>,
     pub panes: BTreeMap<u32, Arc<Pane>>,
-    next_pane: u32,
-    next_session: u32,
+    pub(crate) next_pane: u32,
+    pub(crate) next_session: u32,
     /// Most recently used session id first.
     pub recent_sessions: Vec<u32>,
     recent_exits: VecDeque<(u32, i32)>,
@@ -138,9 +116,9 @@ impl Drop for StateGuard<'_> {
 pub struct Server {
     pub config: ServerConfig,
     pub env: Env,
-    state: Mutex<State>,
+    pub(crate) state: Mutex<State>,
     pub started: Instant,
-    events: mpsc::Sender<Event>,
+    pub(crate) events: mpsc::Sender<Event>,
     pub shutdown: watch::Sender<bool>,
     /// Bytes held in client connection buffers (a gauge).
     pub client_bytes: AtomicU64,
@@ -155,7 +133,6 @@ pub struct Server {
     pub maybe_empty: tokio::sync::Notify,
     /// Bumped on any change an attached client may need to show (pane output, layout).
     pub changes: Arc<watch::Sender<u64>>,
-    run_id: String,
     /// The config in effect (its history settings are those the server started with).
     pub settings: Mutex<crate::config::Config>,
     /// What is wrong with the config file, if the last read of it failed (shown to clients
@@ -163,14 +140,21 @@ pub struct Server {
     pub config_error: Mutex<Option<String>>,
     /// Keys and status line for attached clients; a reload sends the new value to them all.
     pub ui: watch::Sender<Arc<spool_proto::ui::UiConfig>>,
+    /// Why panes were not restored (at most `persist::RESTORE_ERRORS_MAX`).
+    pub restore_errors: Mutex<Vec<String>>,
+    /// The state file generation written last (see `persist.rs`).
+    generation: AtomicU64,
+    /// This run has had a session: only then may it write a state (an empty start never
+    /// replaces a good one).
+    had_sessions: std::sync::atomic::AtomicBool,
     /// The server's environment at start, less `BLOCKED_ENV`: the base of every pane's.
-    base_env: Vec<(String, String)>,
+    pub(crate) base_env: Vec<(String, String)>,
     /// The default colors (foreground, background, cursor) of the latest client's terminal
     /// that reported them: what OSC 10/11/12 queries are answered with.
-    outer_colors: Mutex<Option<[spool_term::palette::Rgb; 3]>>,
+    pub(crate) outer_colors: Mutex<Option<[spool_term::palette::Rgb; 3]>>,
 }
 
-fn now_unix() -> u64 {
+pub(crate) fn now_unix() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
@@ -184,7 +168,6 @@ impl Server {
         let config_error = Mutex::new(config.config_error.clone());
         let settings = Mutex::new(config.settings.clone());
         let ui = watch::channel(Arc::new(config.settings.ui.clone())).0;
-        let run_id = format!("{:012}-{}", now_unix(), std::process::id());
         let server = Arc::new(Server {
             config,
             env,
@@ -211,7 +194,6 @@ impl Server {
             heavy_reads: Arc::new(tokio::sync::Semaphore::new(CONCURRENT_READS_MAX)),
             maybe_empty: tokio::sync::Notify::new(),
             changes: Arc::new(watch::channel(0).0),
-            run_id,
             settings,
             config_error,
             ui,
@@ -219,6 +201,9 @@ impl Server {
                 .filter(|(k, _)| !BLOCKED_ENV.contains(&k.as_str()))
                 .collect(),
             outer_colors: Mutex::new(None),
+            restore_errors: Mutex::new(Vec::new()),
+            generation: AtomicU64::new(0),
+            had_sessions: std::sync::atomic::AtomicBool::new(false),
         });
         (server, rx)
     }
@@ -249,6 +234,24 @@ impl Server {
         for p in panes {
             p.term().set_outer_colors(colors);
         }
+    }
+
+    /// The state generation read at start: written ones follow it.
+    pub fn set_generation(&self, g: u64) {
+        self.generation.fetch_max(g, Ordering::Relaxed);
+    }
+
+    /// The next state generation to write.
+    pub fn next_generation(&self) -> u64 {
+        self.generation.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    pub fn mark_had_sessions(&self) {
+        self.had_sessions.store(true, Ordering::Relaxed);
+    }
+
+    pub fn had_sessions(&self) -> bool {
+        self.had_sessions.load(Ordering::Relaxed)
     }
 
     /// Tell attached clients something changed.
@@ -426,265 +429,6 @@ impl Server {
         st.recent_sessions.insert(0, sid);
     }
 
-    /// The environment a new pane starts with, by one rule (tmux's): the server's own
-    /// environment (that of the client that started it, less `BLOCKED_ENV`), then the
-    /// session's `update_environment` values (set, or removed, from the client that created
-    /// or last attached to the session), then the pane's `-e` settings, then `TERM`,
-    /// `COLORTERM` and `SPOOL`. The environment of a CLI command that opens a tab or a split is
-    /// not used: only its `-e`.
-    fn pane_env(
-        &self,
-        session_env: &[(String, Option<String>)],
-        spawn: &Spawn,
-        id: u32,
-    ) -> Vec<(String, String)> {
-        let mut env: BTreeMap<String, String> = self.base_env.iter().cloned().collect();
-        for (k, v) in session_env {
-            match v {
-                Some(v) => env.insert(k.clone(), v.clone()),
-                None => env.remove(k),
-            };
-        }
-        for (k, v) in &spawn.env {
-            env.insert(k.clone(), v.clone());
-        }
-        for k in BLOCKED_ENV {
-            env.remove(*k);
-        }
-        env.insert("TERM".into(), "xterm-256color".into());
-        env.insert("COLORTERM".into(), "truecolor".into());
-        env.insert(
-            "SPOOL".into(),
-            format!("{},%{id}", self.config.socket.display()),
-        );
-        env.into_iter().collect()
-    }
-
-    /// Start a pane's process and tasks. Does not place it in a layout. `session_env` is the
-    /// session's `update_environment` values (see [`Server::pane_env`]).
-    pub fn spawn_pane(
-        self: &Arc<Self>,
-        spawn: &Spawn,
-        session_env: &[(String, Option<String>)],
-        cols: u16,
-        rows: u16,
-        remain_on_exit: bool,
-    ) -> Result<Arc<Pane>, String> {
-        let (cols, rows) = crate::size::clamp(cols, rows);
-        if let Some(cwd) = &spawn.cwd {
-            match std::fs::metadata(cwd) {
-                Ok(m) if m.is_dir() => {}
-                Ok(_) => return Err(format!("{cwd}: not a directory")),
-                Err(e) => return Err(format!("{cwd}: {e}")),
-            }
-        }
-        let id = {
-            let mut st = self.state();
-            let id = st.next_pane;
-            st.next_pane += 1;
-            id
-        };
-        let dir = self.run_dir().join(format!("pane-{id}"));
-        let store = Arc::new(
-            Store::open(&self.env, &dir).map_err(|e| format!("cannot open history: {e}"))?,
-        );
-        let mut term = Terminal::new(cols as usize, rows as usize, store.clone());
-        if let Some(c) = *self.outer_colors.lock().unwrap_or_else(|p| p.into_inner()) {
-            term.set_outer_colors(c);
-        }
-        let (master, slave) = crate::pty::open(cols, rows).map_err(|e| format!("openpty: {e}"))?;
-        let env = self.pane_env(session_env, spawn, id);
-        let env_of = |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-        let shell = env_of("SHELL")
-            .filter(|s| !s.is_empty())
-            .unwrap_or_else(|| "/bin/sh".into());
-        let cwd = spawn
-            .cwd
-            .clone()
-            .or_else(|| env_of("HOME"))
-            .unwrap_or_else(|| "/".into());
-        let program = crate::pty::Program {
-            argv: spawn.command.clone(),
-            shell: shell.clone(),
-            cwd: PathBuf::from(&cwd),
-            env,
-        };
-        let mut child = crate::pty::spawn(&program, &slave).map_err(|e| {
-            let what = spawn.command.first().unwrap_or(&shell);
-            format!("cannot run {what}: {e}")
-        })?;
-        drop(slave);
-        let pid = child.id().unwrap_or(0);
-        let command = if spawn.command.is_empty() {
-            shell
-        } else {
-            spawn.command.join(" ")
-        };
-        // What `panes` and tab names show; the argv itself went to exec.
-        let command = spool_proto::text::truncate(&command, COMMAND_SHOWN_MAX_BYTES).to_string();
-        let pane = Pane::new(crate::pane::PaneParts {
-            id,
-            pid,
-            command,
-            remain_on_exit,
-            history_dir: dir,
-            term,
-            store,
-            master,
-            cols,
-            rows,
-            changes: self.changes.clone(),
-        })
-        .map_err(|e| format!("cannot watch the PTY: {e}"))?;
-        self.state().panes.insert(id, pane.clone());
-        let p = pane.clone();
-        let events = self.events.clone();
-        tokio::spawn(async move {
-            p.read_loop().await;
-            let _ = events.send(Event::PaneDone(p.id)).await;
-        });
-        let p = pane.clone();
-        tokio::spawn(async move { p.write_loop().await });
-        // The reaper holds the pane weakly: a closed pane is freed even if its program
-        // ignores the hangup, and the child is still reaped whenever it exits.
-        let weak = Arc::downgrade(&pane);
-        let events = self.events.clone();
-        tokio::spawn(async move {
-            let status = match child.wait().await {
-                Ok(s) => {
-                    use std::os::unix::process::ExitStatusExt;
-                    s.code().unwrap_or_else(|| 128 + s.signal().unwrap_or(0))
-                }
-                Err(_) => -1,
-            };
-            if let Some(p) = weak.upgrade() {
-                p.set_child_status(status);
-                let _ = events.send(Event::PaneDone(p.id)).await;
-            }
-        });
-        Ok(pane)
-    }
-
-    /// Start a pane in the session of pane `anchor` (with that session's remain-on-exit
-    /// default) at `size` (default: the session's), then let `place` put it in the layout while
-    /// the state is locked. If the session went away meanwhile the new pane is closed again.
-    /// Returns the session name and the pane.
-    pub fn spawn_in_session(
-        self: &Arc<Self>,
-        anchor: u32,
-        mut spawn: spool_proto::Spawn,
-        size: Option<(u16, u16)>,
-        place: impl FnOnce(&mut State, usize, &Arc<Pane>),
-    ) -> Result<(String, Arc<Pane>), String> {
-        let (cols, rows, remain, session_env) = {
-            let st = self.state();
-            let si = Self::session_index_of(&st, anchor).ok_or("pane has no session")?;
-            let s = &st.sessions[si];
-            (s.cols, s.rows, s.remain_on_exit, s.env.clone())
-        };
-        let (cols, rows) = size.unwrap_or((cols, rows));
-        spawn.remain_on_exit |= remain;
-        let pane = self.spawn_pane(&spawn, &session_env, cols, rows, spawn.remain_on_exit)?;
-        let name = {
-            let mut st = self.state();
-            let Some(si) = Self::session_index_of(&st, anchor) else {
-                drop(st);
-                self.remove_pane(pane.id);
-                return Err("the session closed meanwhile".into());
-            };
-            place(&mut st, si, &pane);
-            st.sessions[si].name.clone()
-        };
-        self.bump();
-        Ok((name, pane))
-    }
-
-    /// The `update_environment` values of a client's environment: each variable set to the
-    /// client's value, or marked removed when the client has none (as tmux).
-    pub fn session_env_from(
-        &self,
-        client_env: &[(String, String)],
-    ) -> Vec<(String, Option<String>)> {
-        let names = self.settings().panes.update_environment.clone();
-        names
-            .into_iter()
-            .map(|n| {
-                let v = client_env
-                    .iter()
-                    .find(|(k, _)| *k == n)
-                    .map(|(_, v)| v.clone());
-                (n, v)
-            })
-            .collect()
-    }
-
-    /// The settings in effect (a copy).
-    pub fn settings(&self) -> crate::config::Config {
-        self.settings
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
-    }
-
-    /// Create a session with one pane. `client_env` is the creating client's environment (its
-    /// `update_environment` values become the session's).
-    pub fn new_session(
-        self: &Arc<Self>,
-        name: Option<String>,
-        cols: u16,
-        rows: u16,
-        spawn: &Spawn,
-        client_env: &[(String, String)],
-    ) -> Result<(String, Arc<Pane>), String> {
-        let name = match name {
-            Some(n) => {
-                let n = crate::session::clean_name("session", &n)?;
-                if n.starts_with('%') {
-                    return Err(format!("bad session name: {n} (a leading % names a pane)"));
-                }
-                if self.state().sessions.iter().any(|s| s.name == n) {
-                    return Err(format!("duplicate session: {n}"));
-                }
-                Some(n)
-            }
-            None => None,
-        };
-        let (cols, rows) = crate::size::clamp(cols, rows);
-        let env = self.session_env_from(client_env);
-        let pane = self.spawn_pane(spawn, &env, cols, rows, spawn.remain_on_exit)?;
-        let mut st = self.state();
-        let sid = st.next_session;
-        st.next_session += 1;
-        let name = name.unwrap_or_else(|| {
-            let mut n = sid;
-            while st.sessions.iter().any(|s| s.name == n.to_string()) {
-                n += 1;
-            }
-            n.to_string()
-        });
-        st.sessions.push(Session {
-            id: sid,
-            name: name.clone(),
-            tabs: vec![Tab {
-                name: String::new(),
-                root: Node::Pane(pane.id),
-                active: pane.id,
-                zoomed: false,
-                seen_output: 0,
-                seen_bells: 0,
-            }],
-            active_tab: 0,
-            cols,
-            rows,
-            created_unix: now_unix(),
-            remain_on_exit: spawn.remain_on_exit,
-            env,
-            cwd: spawn.cwd.clone(),
-        });
-        Self::touch_session(&mut st, sid);
-        Ok((name, pane))
-    }
-
     /// Give every pane of session `si` the size its layout says.
     /// The panes are resized when the state lock is released (see [`StateGuard`]).
     pub fn relayout(st: &mut State, si: usize) {
@@ -704,13 +448,8 @@ impl Server {
         }
     }
 
-    /// Where this run's pane histories live: `STATE/runs/<start time>-<pid>/pane-N`.
-    pub fn run_dir(&self) -> PathBuf {
-        self.config.state_dir.join("runs").join(&self.run_id)
-    }
-
-    /// Stop: hang up every pane and make its history durable. Histories stay on disk (the
-    /// next server keeps the newest few runs, see [`prune_old_runs`]).
+    /// Stop: hang up every pane and make its history durable (its screen included). The
+    /// histories stay on disk: a restarting server reopens them (see `persist.rs`).
     pub fn shutdown_panes(&self) {
         let panes: Vec<Arc<Pane>> = {
             let mut st = self.state();
@@ -722,34 +461,15 @@ impl Server {
         }
         tokio::task::block_in_place(|| {
             for p in &panes {
-                // What the primary screen shows is history too once the pane is gone.
-                let rows: Vec<spool_store::Row> = {
-                    let mut t = p.term();
-                    // The edge first: it is history that had not gone to the store yet.
-                    t.flush_edge();
-                    if t.alt_screen() {
-                        Vec::new()
-                    } else {
-                        let rows: Vec<_> = (0..t.rows()).map(|y| t.row(y)).collect();
-                        let used = rows
-                            .iter()
-                            .rposition(|r| !r.text.is_empty())
-                            .map_or(0, |i| i + 1);
-                        rows.into_iter().take(used).collect()
-                    }
-                };
-                for r in &rows {
-                    let _ = p.store.push(r.as_ref());
-                }
-                if let Err(e) = p.store.flush() {
-                    tracing::warn!(pane = p.id, error = %e, "history not fully saved");
-                }
+                p.retire();
             }
         });
     }
 
-    /// Close a pane: out of its layout, its process hung up, its history deleted.
+    /// Close a pane: out of its layout, its process hung up. Its history (its last screen
+    /// included) stays on disk for `closed_history_days`, marked closed.
     pub fn remove_pane(&self, id: u32) {
+        let session;
         let pane = {
             let mut st = self.state();
             let Some(pane) = st.panes.remove(&id) else {
@@ -761,7 +481,9 @@ impl Server {
                     st.recent_exits.pop_front();
                 }
             }
-            if let Some(si) = Self::session_index_of(&st, id) {
+            let si = Self::session_index_of(&st, id);
+            session = si.map(|si| st.sessions[si].name.clone());
+            if let Some(si) = si {
                 st.sessions[si].remove_pane(id);
                 if st.sessions[si].tabs.is_empty() {
                     let sid = st.sessions[si].id;
@@ -775,13 +497,15 @@ impl Server {
         };
         self.bump();
         pane.hangup();
-        let dir = pane.history_dir.clone();
-        let store = pane.store.clone();
+        let session = session.unwrap_or_default();
         tokio::task::spawn_blocking(move || {
-            let _ = store.clear();
-            if let Err(e) = std::fs::remove_dir_all(&dir) {
-                tracing::warn!(dir = %dir.display(), error = %e, "could not remove pane history");
-            }
+            pane.retire();
+            let mut meta = crate::histories::read_meta(&pane.history_dir);
+            meta.pane = pane.id;
+            meta.session = session;
+            meta.ended_unix = Some(now_unix());
+            meta.exit_status = pane.exit().map(|e| e.status);
+            crate::histories::write_meta(&pane.history_dir, &meta);
         });
         if self.state().sessions.is_empty() {
             self.maybe_empty.notify_one();
@@ -823,27 +547,5 @@ impl Server {
     /// No sessions and no clients: the server has nothing to do.
     pub fn is_empty(&self) -> bool {
         self.clients.load(Ordering::Relaxed) == 0 && self.state().sessions.is_empty()
-    }
-}
-
-/// Histories of this many earlier server runs are kept (a restarted server's predecessors'
-/// panes stay on disk, readable); older runs are deleted when a server starts.
-pub const ARCHIVED_RUNS_KEPT: usize = 3;
-
-/// Delete the pane histories of all but the newest [`ARCHIVED_RUNS_KEPT`] earlier runs.
-pub fn prune_old_runs(state_dir: &std::path::Path) {
-    let Ok(entries) = std::fs::read_dir(state_dir.join("runs")) else {
-        return;
-    };
-    let mut runs: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    runs.sort();
-    let excess = runs.len().saturating_sub(ARCHIVED_RUNS_KEPT);
-    for old in &runs[..excess] {
-        match std::fs::remove_dir_all(old) {
-            Ok(()) => tracing::info!(dir = %old.display(), "deleted an old run's history"),
-            Err(e) => {
-                tracing::warn!(dir = %old.display(), error = %e, "could not delete old history")
-            }
-        }
     }
 }

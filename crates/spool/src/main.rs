@@ -91,6 +91,9 @@ enum Command {
     Kill(cmd::kill::Args),
     /// Stop the server and every pane.
     KillServer,
+    /// Pane histories on disk, live and closed: `history ls`, `history rm`.
+    #[command(subcommand)]
+    History(cmd::history::HistoryCommand),
     /// Memory accounts, RSS and per-pane history of the server.
     Stats(cmd::stats::Args),
     /// Re-read the config file ($XDG_CONFIG_HOME/spool/config.toml).
@@ -166,6 +169,7 @@ fn run(target: &client::Target, command: Option<Command>) -> cmd::Exit {
         Some(Command::Kill(a)) => cmd::kill::run(target, a),
         Some(Command::KillServer) => cmd::kill::server(target),
         Some(Command::Stats(a)) => cmd::stats::run(target, a),
+        Some(Command::History(c)) => cmd::history::run(target, c),
         Some(Command::Reload) => cmd::reload::run(target),
         Some(Command::Server(a)) => cmd::server::run(target, a),
         Some(Command::Debug(_) | Command::Completions { .. } | Command::Man) => {

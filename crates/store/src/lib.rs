@@ -21,6 +21,7 @@
 //! and a 40-byte index entry per sealed segment. See ARCHITECTURE.md for the file format.
 
 mod cache;
+pub mod checkpoint;
 mod codec;
 mod config;
 mod env;

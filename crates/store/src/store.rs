@@ -388,6 +388,16 @@ impl Store {
         let store = Store { shared, dir };
         store.shared.enforce_pane_retention();
         store.shared.env.enforce_total();
+        // What the last checkpoint had beyond history.seg (a server killed since): it goes on
+        // from where history ends.
+        let recovered = crate::checkpoint::recover(&store.dir, rec.next_row);
+        if !recovered.is_empty() {
+            tracing::info!(dir = %store.dir.display(), rows = recovered.len(),
+                "recovered rows from the last checkpoint");
+        }
+        for r in &recovered {
+            store.push(r.as_ref())?;
+        }
         Ok(store)
     }
 
@@ -443,8 +453,48 @@ impl Store {
         st.file.sync()
     }
 
+    /// Write a checkpoint (see [`crate::checkpoint`]): every row not in `history.seg` yet, then
+    /// `extra` (numbered after them, as if pushed next: the pane's screen). Replaces the last
+    /// one. Takes the lock only to copy what is to be written.
+    pub fn checkpoint(&self, extra: &[Row]) -> Result<(), StoreError> {
+        let (segs, open_first, open) = {
+            let st = self.lock();
+            let segs: Vec<(u64, Arc<SegmentBuf>)> = st
+                .pending
+                .iter()
+                .map(|p| (p.first_row, p.seg.clone()))
+                .collect();
+            (
+                segs,
+                st.open_first,
+                (!st.open.is_empty()).then(|| st.open.clone()),
+            )
+        };
+        let mut frames = Vec::with_capacity(segs.len() + 2);
+        for (first, seg) in &segs {
+            frames.push(crate::checkpoint::encode_frame(*first, seg)?);
+        }
+        let mut next = open_first;
+        if let Some(open) = &open {
+            frames.push(crate::checkpoint::encode_frame(open_first, open)?);
+            next += open.len() as u64;
+        }
+        if !extra.is_empty() {
+            let seg = crate::checkpoint::segment_of(extra);
+            frames.push(crate::checkpoint::encode_frame(next, &seg)?);
+        }
+        crate::checkpoint::write(&self.dir, &frames)
+    }
+
+    /// Remove the checkpoint: call after [`Store::flush`] once nothing beyond history needs
+    /// keeping (a clean shutdown, whose screen rows were pushed).
+    pub fn remove_checkpoint(&self) {
+        crate::checkpoint::remove(&self.dir);
+    }
+
     /// Forget all history (ED 3, `clear-history`). Row numbers keep counting.
     pub fn clear(&self) -> Result<(), StoreError> {
+        crate::checkpoint::remove(&self.dir);
         let mut st = self.lock();
         let next = st.next_row();
         st.open = SegmentBuf::new();

@@ -178,7 +178,7 @@ async fn attached(server: &Arc<Server>, conn: &mut Conn, client: u64, name: Stri
                     let _ = conn.send(&Response::Detached { reason: "detached".into() }).await;
                     break Ok(());
                 }
-                Some(Request::Search { target, pattern, newest_first }) => {
+                Some(Request::Search { target, pattern, newest_first, .. }) => {
                     for msg in search.start(server, target, pattern, newest_first) {
                         conn.send(&msg).await.map_err(io)?;
                     }
@@ -294,7 +294,7 @@ impl ClientSearch {
         if pattern.is_empty() {
             return out;
         }
-        match super::search::spawn(server, target, None, pattern, newest_first, true) {
+        match super::search::spawn(server, target, None, pattern, newest_first, true, None) {
             Ok(rx) => self.rx = Some(rx),
             Err(message) => {
                 out.push(Response::Error { message });
@@ -318,6 +318,7 @@ impl ClientSearch {
                     line: h.line,
                     col: 0,
                     text: String::new(),
+                    history: None,
                 });
                 if self.rows > spool_proto::ATTACHED_SEARCH_MATCHES_MAX {
                     // One past what the client keeps tells it there were more; stop the scan.

@@ -24,7 +24,10 @@ const BATCH_ROWS: u64 = 2048;
 const BATCH_BYTES: usize = 1024 * 1024;
 
 pub async fn run(server: &Arc<Server>, conn: &mut Conn, c: Capture) -> CmdResult {
-    let pane = server.resolve_pane(c.target.as_deref(), conn.here)?;
+    let pane = {
+        let (t, h) = (c.target.as_deref(), c.history.as_deref());
+        tokio::task::block_in_place(|| server.source(t, conn.here, h))?
+    };
     let _turn = server.heavy_read().await;
     // Screen and history end in one snapshot, so rows scrolling meanwhile are not doubled.
     // History is the store's rows, then the edge's.
@@ -33,12 +36,15 @@ pub async fn run(server: &Arc<Server>, conn: &mut Conn, c: Capture) -> CmdResult
         edge,
         screen,
     } = pane.snapshot(true);
-    let hist_first = pane.store.first_row().min(hist_end);
+    let hist_first = pane.store().first_row().min(hist_end);
     let stored = (hist_end - hist_first) as i64;
     let hist_len = stored + edge.len() as i64;
     let last = screen.len() as i64 - 1;
     let clamp = |l: i64| l.clamp(-hist_len, last);
+    let closed = matches!(pane, crate::histories::Source::Closed { .. });
     let start = match c.start {
+        // A history on disk has no screen: by default all of it.
+        None if closed => -hist_len,
         None => 0,
         Some(Line::Edge) => -hist_len,
         Some(Line::At(n)) => clamp(n),
@@ -70,7 +76,7 @@ pub async fn run(server: &Arc<Server>, conn: &mut Conn, c: Capture) -> CmdResult
         let mut from = hist_first + v0.min(stored) as u64;
         let to = hist_first + v1.min(stored) as u64;
         while from < to {
-            let store = pane.store.clone();
+            let store = pane.store().clone();
             let (rows, next) = tokio::task::block_in_place(|| batch(&store, from, to))
                 .map_err(|e| format!("history: {e}"))?;
             if pane.is_closed() {

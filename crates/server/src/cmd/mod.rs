@@ -64,7 +64,23 @@ pub async fn dispatch(server: &Arc<Server>, conn: &mut Conn, req: Request) -> Cm
             target,
             pattern,
             newest_first,
-        } => search::run(server, conn, target, pattern, newest_first).await,
+            history,
+        } => search::run(server, conn, target, pattern, newest_first, history).await,
+        Request::HistoryList => {
+            let list = tokio::task::block_in_place(|| server.history_list());
+            conn.send(&spool_proto::Response::Histories(list))
+                .await
+                .map_err(io)
+        }
+        Request::HistoryRm {
+            ids,
+            older_than_secs,
+        } => {
+            let gone = tokio::task::block_in_place(|| server.history_rm(&ids, older_than_secs))?;
+            conn.send(&spool_proto::Response::Removed(gone))
+                .await
+                .map_err(io)
+        }
         Request::Wait { target } => wait::run(server, conn, target).await,
         Request::Kill { target } => kill::run(server, conn, target).await,
         Request::KillServer => kill::server(server, conn).await,

@@ -42,8 +42,17 @@ pub async fn run(
     target: Option<String>,
     pattern: String,
     newest_first: bool,
+    history: Option<spool_proto::HistoryScope>,
 ) -> CmdResult {
-    let mut rx = spawn(server, target, conn.here, pattern, newest_first, false)?;
+    let mut rx = spawn(
+        server,
+        target,
+        conn.here,
+        pattern,
+        newest_first,
+        false,
+        history,
+    )?;
     while let Some(found) = rx.recv().await {
         conn.send(&found.msg).await.map_err(io)?;
     }
@@ -62,8 +71,16 @@ pub fn spawn(
     pattern: String,
     newest_first: bool,
     rows_only: bool,
+    history: Option<spool_proto::HistoryScope>,
 ) -> Result<tokio::sync::mpsc::Receiver<Found>, String> {
-    let pane = server.resolve_pane(target.as_deref(), here)?;
+    use spool_proto::HistoryScope;
+    // What is searched: the pane, one history, or every history (opened one at a time).
+    let one = match &history {
+        None => Some(server.source(target.as_deref(), here, None)?),
+        Some(HistoryScope::One(id)) => Some(server.source(None, None, Some(id))?),
+        Some(HistoryScope::All) => None,
+    };
+    let tagged = history.is_some();
     let (tx, rx) = tokio::sync::mpsc::channel::<Found>(CHANNEL_DEPTH);
     let server = server.clone();
     tokio::spawn(async move {
@@ -71,17 +88,10 @@ pub fn spawn(
         if tx.is_closed() {
             return; // cancelled while waiting for its turn
         }
-        // Scroll mode searches history only (the edge is history): no copy of the screen.
-        let crate::pane::Snapshot {
-            hist_end,
-            edge,
-            screen,
-        } = pane.snapshot(!rows_only);
-        let newest = hist_end + edge.len() as u64;
-        let store = pane.store.clone();
         let budget = Arc::new(Semaphore::new(CHANNEL_BYTES));
         let (htx, hbudget) = (tx.clone(), budget.clone());
         let rt = tokio::runtime::Handle::current();
+        let srv = server.clone();
         let worker = tokio::task::spawn_blocking(move || {
             let re = spool_store::compile(&pattern).map_err(|e| e.to_string())?;
             let tx = htx;
@@ -99,73 +109,25 @@ pub fn spawn(
                     Err(_) => ControlFlow::Break(()),
                 }
             };
-            let mut last = Instant::now();
-            let on_match = |m: spool_store::SearchMatch| {
-                // The attach client needs the row number only; `spool search` prints the row.
-                let text = if rows_only {
-                    String::new()
-                } else {
-                    store
-                        .get(m.row)
-                        .ok()
-                        .flatten()
-                        .map(|r| r.text)
-                        .unwrap_or_default()
-                };
-                let bytes = text.len() + 32;
-                let hit = SearchHit {
-                    line: m.row as i64 - newest as i64,
-                    row: Some(m.row),
-                    col: m.col,
-                    text,
-                };
-                send(Response::SearchMatch(hit), bytes)
-            };
-            let on_progress = |p: spool_store::SearchProgress| {
-                if last.elapsed() < PROGRESS_EVERY {
-                    return ControlFlow::Continue(());
+            match one {
+                Some(src) => search_source(&src, &re, newest_first, rows_only, tagged, &send),
+                None => {
+                    for dir in crate::histories::all_dirs(&srv.config.state_dir) {
+                        let src = match srv.source_at(&dir) {
+                            Ok(s) => s,
+                            Err(e) => {
+                                tracing::warn!("search --all skipped a history: {e}");
+                                continue;
+                            }
+                        };
+                        search_source(&src, &re, newest_first, rows_only, true, &send)?;
+                        if tx.is_closed() {
+                            break;
+                        }
+                    }
+                    Ok(())
                 }
-                last = Instant::now();
-                let msg = Response::SearchProgress {
-                    rows_done: p.rows_done,
-                    rows_total: p.rows_total,
-                };
-                send(msg, 32)
-            };
-            let res = if newest_first {
-                // Rows only, newest first (what `?` in scroll mode wants).
-                let on_row = |row| {
-                    on_match(spool_store::SearchMatch {
-                        row,
-                        col: 0,
-                        end_row: row,
-                        end_col: 0,
-                    })
-                };
-                store.search_rows_newest_first(&re, 0..hist_end, on_row, on_progress)
-            } else {
-                store.search(&re, 0..hist_end, on_match, on_progress)
-            };
-            res.map_err(|e| e.to_string())?;
-            // The edge and the screen, joined: a line that began above the screen is found
-            // whole. Edge rows are history rows, numbered as they will be stored.
-            let edge_n = edge.len();
-            let rows: Vec<spool_store::Row> = edge.into_iter().chain(screen).collect();
-            screen_hits(&rows, &re, |mut hit| {
-                let i = hit.line as usize;
-                if i < edge_n {
-                    hit.row = Some(hist_end + i as u64);
-                    hit.line = i as i64 - edge_n as i64;
-                } else {
-                    hit.line = (i - edge_n) as i64;
-                }
-                if rows_only {
-                    hit.text.clear();
-                }
-                let bytes = hit.text.len() + 32;
-                send(Response::SearchMatch(hit), bytes)
-            });
-            Ok(())
+            }
         });
         match worker.await {
             Ok(Ok(())) => {}
@@ -183,6 +145,96 @@ pub fn spawn(
         let _ = tx.send(Found::bare(Response::End)).await;
     });
     Ok(rx)
+}
+
+/// Search one source (a pane: its history, the edge and the screen; a closed history: its
+/// rows), sending what is found through `send`. `tagged`: hits say which history.
+fn search_source(
+    src: &crate::histories::Source,
+    re: &regex::bytes::Regex,
+    newest_first: bool,
+    rows_only: bool,
+    tagged: bool,
+    send: &dyn Fn(Response, usize) -> ControlFlow<()>,
+) -> Result<(), String> {
+    // Scroll mode searches history only (the edge is history): no copy of the screen.
+    let crate::pane::Snapshot {
+        hist_end,
+        edge,
+        screen,
+    } = src.snapshot(!rows_only);
+    let newest = hist_end + edge.len() as u64;
+    let store = src.store().clone();
+    let history = tagged.then(|| src.name());
+    let mut last = Instant::now();
+    let on_match = |m: spool_store::SearchMatch| {
+        // The attach client needs the row number only; `spool search` prints the row.
+        let text = if rows_only {
+            String::new()
+        } else {
+            store
+                .get(m.row)
+                .ok()
+                .flatten()
+                .map(|r| r.text)
+                .unwrap_or_default()
+        };
+        let bytes = text.len() + 32;
+        let hit = SearchHit {
+            line: m.row as i64 - newest as i64,
+            row: Some(m.row),
+            col: m.col,
+            text,
+            history: history.clone(),
+        };
+        send(Response::SearchMatch(hit), bytes)
+    };
+    let on_progress = |p: spool_store::SearchProgress| {
+        if last.elapsed() < PROGRESS_EVERY {
+            return ControlFlow::Continue(());
+        }
+        last = Instant::now();
+        let msg = Response::SearchProgress {
+            rows_done: p.rows_done,
+            rows_total: p.rows_total,
+        };
+        send(msg, 32)
+    };
+    let res = if newest_first {
+        // Rows only, newest first (what `?` in scroll mode wants).
+        let on_row = |row| {
+            on_match(spool_store::SearchMatch {
+                row,
+                col: 0,
+                end_row: row,
+                end_col: 0,
+            })
+        };
+        store.search_rows_newest_first(re, 0..hist_end, on_row, on_progress)
+    } else {
+        store.search(re, 0..hist_end, on_match, on_progress)
+    };
+    res.map_err(|e| e.to_string())?;
+    // The edge and the screen, joined: a line that began above the screen is found whole.
+    // Edge rows are history rows, numbered as they will be stored.
+    let edge_n = edge.len();
+    let rows: Vec<spool_store::Row> = edge.into_iter().chain(screen).collect();
+    screen_hits(&rows, re, |mut hit| {
+        let i = hit.line as usize;
+        if i < edge_n {
+            hit.row = Some(hist_end + i as u64);
+            hit.line = i as i64 - edge_n as i64;
+        } else {
+            hit.line = (i - edge_n) as i64;
+        }
+        if rows_only {
+            hit.text.clear();
+        }
+        hit.history = history.clone();
+        let bytes = hit.text.len() + 32;
+        send(Response::SearchMatch(hit), bytes)
+    });
+    Ok(())
 }
 
 /// Matches on the screen, each handed to `f` as it is found (a pattern matching everywhere
@@ -215,6 +267,7 @@ fn screen_hits(
                 row: None,
                 col: spool_store::width::bytes_width(prefix) as u32,
                 text: screen[row_y].text.clone(),
+                history: None,
             };
             if f(hit).is_break() {
                 return;

@@ -97,6 +97,11 @@ pub fn collect(server: &Server) -> ServerStats {
         cache_hits: cache.hits,
         cache_misses: cache.misses,
         uptime_secs: server.started.elapsed().as_secs(),
+        restore_errors: server
+            .restore_errors
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone(),
     }
 }
 

@@ -406,6 +406,7 @@ impl Client {
                 target: Some(format!("%{}", s.pane)),
                 pattern: String::new(),
                 newest_first: false,
+                history: None,
             });
             self.stale_search_ends += 1;
         }

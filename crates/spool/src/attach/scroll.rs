@@ -362,6 +362,7 @@ impl Scroll {
                     target: Some(format!("%{}", self.pane)),
                     pattern: String::new(),
                     newest_first: false,
+                    history: None,
                 });
             }
         }
@@ -375,6 +376,7 @@ impl Scroll {
             target: Some(format!("%{}", self.pane)),
             pattern: pattern.clone(),
             newest_first: backward,
+            history: None,
         });
         let on_screen = screen
             .iter()

@@ -25,6 +25,10 @@ pub struct Args {
     /// Join soft-wrapped rows into their lines.
     #[arg(short = 'J')]
     join: bool,
+    /// Read a pane history on disk instead (an ID from `spool history ls`: a closed pane's,
+    /// or one from before a restart), as history lines (there is no screen).
+    #[arg(long, value_name = "ID", conflicts_with = "target")]
+    history: Option<String>,
 }
 
 fn line(s: Option<String>) -> anyhow::Result<Option<Line>> {
@@ -44,6 +48,7 @@ pub fn run(target: &Target, a: Args) -> Exit {
         end: line(a.end)?,
         escapes: a.escapes,
         join: a.join,
+        history: a.history,
     });
     let mut c = target.connect()?;
     c.send(&req)?;

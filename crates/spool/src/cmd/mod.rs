@@ -1,6 +1,7 @@
 //! One module per subcommand.
 pub mod capture;
 pub mod debug;
+pub mod history;
 pub mod kill;
 pub mod ls;
 pub mod new;

@@ -19,6 +19,12 @@ pub struct Args {
     /// One JSON object per match.
     #[arg(long)]
     json: bool,
+    /// Search a pane history on disk instead (an ID from `spool history ls`).
+    #[arg(long, value_name = "ID", conflicts_with_all = ["target", "all"])]
+    history: Option<String>,
+    /// Search every pane history on disk, live and closed; each match names its history.
+    #[arg(long, conflicts_with = "target")]
+    all: bool,
 }
 
 pub fn run(target: &Target, a: Args) -> Exit {
@@ -27,6 +33,11 @@ pub fn run(target: &Target, a: Args) -> Exit {
         target: a.target,
         pattern: a.pattern,
         newest_first: false,
+        history: match (a.history, a.all) {
+            (Some(id), _) => Some(spool_proto::HistoryScope::One(id)),
+            (None, true) => Some(spool_proto::HistoryScope::All),
+            (None, false) => None,
+        },
     })?;
     let tty = std::io::stderr().is_terminal();
     let stdout = std::io::stdout();
@@ -44,7 +55,17 @@ pub fn run(target: &Target, a: Args) -> Exit {
                         spool_proto::text::json_safe(&serde_json::to_string(&h)?)
                     )?;
                 } else {
-                    writeln!(out, "{}:{}: {}", h.line, h.col, super::safe(&h.text))?;
+                    match &h.history {
+                        Some(id) => writeln!(
+                            out,
+                            "{}:{}:{}: {}",
+                            super::safe(id),
+                            h.line,
+                            h.col,
+                            super::safe(&h.text)
+                        )?,
+                        None => writeln!(out, "{}:{}: {}", h.line, h.col, super::safe(&h.text))?,
+                    }
                 }
             }
             Response::SearchProgress {

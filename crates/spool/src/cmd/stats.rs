@@ -41,6 +41,9 @@ pub fn run(target: &Target, a: Args) -> Exit {
         "  segment cache hits/misses: {}/{}",
         s.cache_hits, s.cache_misses
     );
+    for e in &s.restore_errors {
+        println!("  not restored: {}", super::safe(e));
+    }
     for p in &s.panes {
         println!(
             "{:>6}  history {} rows ({} in memory)  memory {:.2} MiB  disk {:.2} MiB  ({:.2} MiB uncompressed)",

@@ -1,0 +1,681 @@
+//! Saved state: what it takes to bring a server's sessions back after a restart, a crash or an
+//! upgrade — sessions, tabs, splits, names and pane ids, and for each pane its size, directory,
+//! command, `-e` environment and history directory, which is reopened (row numbers go on).
+//!
+//! ## Format
+//! `STATE/state/state.<generation>`: a header line `SPOOL-STATE <version> <crc32> <length>\n`,
+//! then `<length>` bytes of JSON whose CRC-32 the header gives. Unknown fields are ignored and
+//! missing ones take their defaults, so older and newer servers of the same version read each
+//! other's files; a file of a later version is skipped. A state is written to `state.tmp`,
+//! fsynced, renamed to the next generation and the directory fsynced; the newest
+//! [`GENERATIONS_KEPT`] are kept. Reading takes the newest that is whole and valid.
+//!
+//! ## When
+//! Every [`SAVE_EVERY`], if anything in it changed (row counts aside), and at a clean
+//! shutdown (`clean` set). A server that started without restoring (or with nothing restored)
+//! writes nothing until it has a session, so a good snapshot is never replaced by an empty
+//! one. The same task writes each busy pane's checkpoint (`spool_store::checkpoint`), so a
+//! killed server loses at most that second of output.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::layout::Node;
+use crate::pane::Pane;
+use crate::server::{now_unix, Server};
+use crate::session::{Session, Tab};
+
+/// The state file format's version (bumped only when an old server could not make sense of
+/// a new file).
+pub const STATE_VERSION: u32 = 1;
+
+/// State files kept: a damaged newest one falls back to the one before.
+pub const GENERATIONS_KEPT: usize = 4;
+
+/// How often the state (and each busy pane's checkpoint) is written: what a crash can lose.
+pub const SAVE_EVERY: Duration = Duration::from_secs(1);
+
+/// Largest state file read (a state is a few hundred bytes per pane).
+pub const STATE_MAX_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Reasons kept for what could not be restored (`spool stats`).
+pub const RESTORE_ERRORS_MAX: usize = 64;
+
+/// How often closed panes' histories are pruned (`closed_history_days`, the total budget).
+pub const PRUNE_EVERY: Duration = Duration::from_secs(3600);
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Saved {
+    pub version: u32,
+    pub written_unix: u64,
+    /// Written by a clean shutdown (else the server died, or is still running).
+    pub clean: bool,
+    pub next_pane: u32,
+    /// Session names, most recently used first.
+    pub recent: Vec<String>,
+    pub sessions: Vec<SavedSession>,
+    pub panes: Vec<SavedPane>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SavedSession {
+    pub name: String,
+    pub created_unix: u64,
+    pub cwd: Option<String>,
+    pub env: Vec<(String, Option<String>)>,
+    pub remain_on_exit: bool,
+    pub active_tab: usize,
+    pub cols: u16,
+    pub rows: u16,
+    pub tabs: Vec<SavedTab>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SavedTab {
+    #[serde(default)]
+    pub name: String,
+    pub root: Node,
+    pub active: u32,
+    #[serde(default)]
+    pub zoomed: bool,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SavedPane {
+    pub id: u32,
+    pub cols: u16,
+    pub rows: u16,
+    pub cwd: Option<String>,
+    /// The pane's program and arguments (empty: the user's shell).
+    pub argv: Vec<String>,
+    /// A program its shell was running in the foreground.
+    pub foreground: Vec<String>,
+    pub env: Vec<(String, String)>,
+    pub title: String,
+    /// Its history directory, relative to the server's state directory.
+    pub history: String,
+    /// One past its newest history row.
+    pub last_row: u64,
+    pub remain_on_exit: bool,
+    pub started_unix: u64,
+}
+
+fn dir(state_dir: &Path) -> PathBuf {
+    state_dir.join("state")
+}
+
+/// A state as bytes: header line, then JSON.
+pub fn encode(s: &Saved) -> Vec<u8> {
+    let body = serde_json::to_vec(s).expect("state serializes");
+    let mut out = format!(
+        "SPOOL-STATE {} {:08x} {}\n",
+        s.version,
+        crc32fast_hash(&body),
+        body.len()
+    )
+    .into_bytes();
+    out.extend_from_slice(&body);
+    out
+}
+
+fn crc32fast_hash(b: &[u8]) -> u32 {
+    crc32fast::hash(b)
+}
+
+/// Read a state file's bytes; why not, if it cannot be used.
+pub fn decode(bytes: &[u8]) -> Result<Saved, String> {
+    let nl = bytes.iter().position(|&b| b == b'\n').ok_or("no header")?;
+    let header = std::str::from_utf8(&bytes[..nl]).map_err(|_| "bad header")?;
+    let mut f = header.split(' ');
+    if f.next() != Some("SPOOL-STATE") {
+        return Err("not a spool state file".into());
+    }
+    let version: u32 = f.next().and_then(|v| v.parse().ok()).ok_or("bad version")?;
+    if version > STATE_VERSION {
+        return Err(format!(
+            "written by a newer spool (state version {version})"
+        ));
+    }
+    let crc = f
+        .next()
+        .and_then(|v| u32::from_str_radix(v, 16).ok())
+        .ok_or("bad checksum field")?;
+    let len: usize = f.next().and_then(|v| v.parse().ok()).ok_or("bad length")?;
+    let body = &bytes[nl + 1..];
+    if body.len() != len {
+        return Err(format!("truncated: {} of {len} bytes", body.len()));
+    }
+    if crc32fast_hash(body) != crc {
+        return Err("checksum mismatch".into());
+    }
+    serde_json::from_slice(body).map_err(|e| format!("unreadable: {e}"))
+}
+
+/// State files, newest generation first.
+fn generations(state_dir: &Path) -> Vec<(u64, PathBuf)> {
+    let mut v: Vec<(u64, PathBuf)> = std::fs::read_dir(dir(state_dir))
+        .map(|rd| {
+            rd.flatten()
+                .filter_map(|e| {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    let g = name.strip_prefix("state.")?.parse().ok()?;
+                    Some((g, e.path()))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort_by_key(|g| std::cmp::Reverse(g.0));
+    v
+}
+
+/// The newest usable state and its generation. Each file passed over is logged.
+pub fn load(state_dir: &Path) -> Option<(Saved, u64)> {
+    use std::io::Read;
+    for (g, path) in generations(state_dir) {
+        let mut bytes = Vec::new();
+        let read = std::fs::File::open(&path)
+            .and_then(|f| f.take(STATE_MAX_BYTES).read_to_end(&mut bytes));
+        let result = read.map_err(|e| e.to_string()).and_then(|_| decode(&bytes));
+        match result {
+            Ok(s) => return Some((s, g)),
+            Err(why) => tracing::warn!(file = %path.display(), "saved state not used: {why}"),
+        }
+    }
+    None
+}
+
+/// Write `s` as generation `g` (atomically, durably) and drop old generations.
+pub fn write(state_dir: &Path, g: u64, s: &Saved) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let d = dir(state_dir);
+    spool_proto::paths::private_dir(&d).map_err(std::io::Error::other)?;
+    let tmp = d.join("state.tmp");
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&tmp)?;
+    f.write_all(&encode(s))?;
+    f.sync_all()?;
+    drop(f);
+    std::fs::rename(&tmp, d.join(format!("state.{g:020}")))?;
+    std::fs::File::open(&d)?.sync_all()?;
+    for (_, old) in generations(state_dir).into_iter().skip(GENERATIONS_KEPT) {
+        let _ = std::fs::remove_file(old);
+    }
+    Ok(())
+}
+
+impl Server {
+    /// The state now. Structure is copied under the state lock; what needs a pane's terminal
+    /// (title, cwd, the foreground program) is read after it is released.
+    pub fn snapshot(&self, clean: bool) -> Saved {
+        let (mut saved, panes): (Saved, Vec<Arc<Pane>>) = {
+            let st = self.state();
+            let sessions = st
+                .sessions
+                .iter()
+                .map(|s| SavedSession {
+                    name: s.name.clone(),
+                    created_unix: s.created_unix,
+                    cwd: s.cwd.clone(),
+                    env: s.env.clone(),
+                    remain_on_exit: s.remain_on_exit,
+                    active_tab: s.active_tab,
+                    cols: s.cols,
+                    rows: s.rows,
+                    tabs: s
+                        .tabs
+                        .iter()
+                        .map(|t| SavedTab {
+                            name: t.name.clone(),
+                            root: t.root.clone(),
+                            active: t.active,
+                            zoomed: t.zoomed,
+                        })
+                        .collect(),
+                })
+                .collect();
+            let recent = st
+                .recent_sessions
+                .iter()
+                .filter_map(|id| st.sessions.iter().find(|s| s.id == *id))
+                .map(|s| s.name.clone())
+                .collect();
+            let in_layout: Vec<Arc<Pane>> = st
+                .sessions
+                .iter()
+                .flat_map(|s| s.pane_ids())
+                .filter_map(|id| st.panes.get(&id).cloned())
+                .collect();
+            (
+                Saved {
+                    version: STATE_VERSION,
+                    written_unix: now_unix(),
+                    clean,
+                    next_pane: st.next_pane,
+                    recent,
+                    sessions,
+                    panes: Vec::new(),
+                },
+                in_layout,
+            )
+        };
+        for p in panes {
+            let (cols, rows) = p.size();
+            saved.panes.push(SavedPane {
+                id: p.id,
+                cols,
+                rows,
+                cwd: p.cwd(),
+                argv: p.argv.clone(),
+                foreground: p.foreground_argv().unwrap_or_default(),
+                env: p.spawn_env.clone(),
+                title: p.term().title().to_string(),
+                history: p
+                    .history_dir
+                    .strip_prefix(&self.config.state_dir)
+                    .unwrap_or(&p.history_dir)
+                    .display()
+                    .to_string(),
+                last_row: p.store.next_row(),
+                remain_on_exit: p.remain_on_exit,
+                started_unix: p.started_unix,
+            });
+        }
+        saved
+    }
+
+    /// Bring back the saved sessions (config `restore`). Every pane gets a fresh shell (or
+    /// its program again, if it is in `restore_programs`) in its directory, its history
+    /// reopened with a marker row; a pane that cannot come back is left out and said so,
+    /// and never stops the others. Returns how many panes came back.
+    pub fn restore(self: &Arc<Self>) -> usize {
+        let Some((saved, g)) = load(&self.config.state_dir) else {
+            return 0;
+        };
+        self.set_generation(g);
+        let settings = self.settings().persist;
+        let why = if saved.clean {
+            "server restarted"
+        } else {
+            "server restarted after a crash"
+        };
+        let marker = format!("── restored {} ({why}) ──", utc_minutes(now_unix()));
+        {
+            let mut st = self.state();
+            st.next_pane = st.next_pane.max(saved.next_pane);
+        }
+        let mut restored = 0;
+        for ss in &saved.sessions {
+            let sid = {
+                let mut st = self.state();
+                let sid = st.next_session;
+                st.next_session += 1;
+                sid
+            };
+            let mut tabs = Vec::new();
+            for t in &ss.tabs {
+                let mut root = Some(t.root.clone());
+                for id in t.root.panes() {
+                    let Some(sp) = saved.panes.iter().find(|p| p.id == id) else {
+                        root = root.and_then(|r| without(r, id));
+                        continue;
+                    };
+                    let revived = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        self.revive(ss, sp, &marker, &settings.restore_programs)
+                    }));
+                    match revived {
+                        Ok(Ok(())) => restored += 1,
+                        Ok(Err(e)) => {
+                            let msg = format!("pane %{id} of {} not restored: {e}", ss.name);
+                            tracing::error!("{msg}");
+                            self.restore_error(msg);
+                            root = root.and_then(|r| without(r, id));
+                        }
+                        Err(_) => {
+                            self.restore_error(format!("pane %{id}: restoring it panicked"));
+                            root = root.and_then(|r| without(r, id));
+                        }
+                    }
+                }
+                if let Some(root) = root {
+                    let active = if root.contains(t.active) {
+                        t.active
+                    } else {
+                        root.panes()[0]
+                    };
+                    tabs.push(Tab {
+                        name: t.name.clone(),
+                        root,
+                        active,
+                        zoomed: t.zoomed,
+                        seen_output: 0,
+                        seen_bells: 0,
+                    });
+                }
+            }
+            if tabs.is_empty() {
+                continue;
+            }
+            let mut st = self.state();
+            if st.sessions.iter().any(|s| s.name == ss.name) {
+                continue;
+            }
+            st.sessions.push(Session {
+                id: sid,
+                name: ss.name.clone(),
+                active_tab: ss.active_tab.min(tabs.len() - 1),
+                tabs,
+                cols: ss.cols.max(1),
+                rows: ss.rows.max(1),
+                created_unix: ss.created_unix,
+                remain_on_exit: ss.remain_on_exit,
+                env: ss.env.clone(),
+                cwd: ss.cwd.clone(),
+            });
+        }
+        let mut st = self.state();
+        let order: Vec<u32> = saved
+            .recent
+            .iter()
+            .rev()
+            .filter_map(|n| st.sessions.iter().find(|s| &s.name == n).map(|s| s.id))
+            .collect();
+        for sid in order {
+            Server::touch_session(&mut st, sid);
+        }
+        let all: Vec<u32> = st.sessions.iter().map(|s| s.id).collect();
+        for sid in all {
+            if !st.recent_sessions.contains(&sid) {
+                st.recent_sessions.push(sid);
+            }
+        }
+        drop(st);
+        tracing::info!(
+            panes = restored,
+            sessions = saved.sessions.len(),
+            clean = saved.clean,
+            "restored the saved sessions"
+        );
+        restored
+    }
+
+    /// Start one saved pane again.
+    fn revive(
+        self: &Arc<Self>,
+        ss: &SavedSession,
+        sp: &SavedPane,
+        marker: &str,
+        programs: &[String],
+    ) -> Result<(), String> {
+        let listed = |argv: &[String]| {
+            argv.first().is_some_and(|a| {
+                let name = a.rsplit('/').next().unwrap_or(a);
+                programs.iter().any(|p| p == name)
+            })
+        };
+        // Only the programs on the list run again; anything else becomes a shell.
+        let (command, typed) = if listed(&sp.argv) {
+            (sp.argv.clone(), None)
+        } else if listed(&sp.foreground) {
+            let line = sp
+                .foreground
+                .iter()
+                .map(|a| shell_quote(a))
+                .collect::<Vec<_>>()
+                .join(" ");
+            (Vec::new(), Some(format!("{line}\r").into_bytes()))
+        } else {
+            (Vec::new(), None)
+        };
+        let history = safe_relative(&sp.history).ok_or("bad history directory")?;
+        let spawn = spool_proto::Spawn {
+            command,
+            cwd: sp.cwd.clone(),
+            remain_on_exit: sp.remain_on_exit,
+            env: sp.env.clone(),
+        };
+        let revival = crate::spawn::Revival {
+            id: sp.id,
+            dir: self.config.state_dir.join(history),
+            marker: marker.to_string(),
+            typed,
+            started_unix: sp.started_unix,
+        };
+        self.spawn_pane(
+            &spawn,
+            &ss.env,
+            sp.cols,
+            sp.rows,
+            sp.remain_on_exit,
+            Some(revival),
+        )
+        .map(|_| ())
+    }
+}
+
+/// `tree` without pane `id` (`None` if nothing is left).
+fn without(mut tree: Node, id: u32) -> Option<Node> {
+    if tree == Node::Pane(id) {
+        return None;
+    }
+    tree.remove(id);
+    Some(tree)
+}
+
+/// A relative path inside the state directory (a state file names nothing outside it).
+fn safe_relative(p: &str) -> Option<PathBuf> {
+    let path = Path::new(p);
+    let ok = !p.is_empty()
+        && path.is_relative()
+        && path
+            .components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)));
+    ok.then(|| path.to_path_buf())
+}
+
+/// `a` quoted for a POSIX shell.
+fn shell_quote(a: &str) -> String {
+    if !a.is_empty()
+        && a.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./=:,+@%".contains(&b))
+    {
+        return a.to_string();
+    }
+    format!("'{}'", a.replace('\'', "'\\''"))
+}
+
+/// `YYYY-MM-DD HH:MM UTC`.
+fn utc_minutes(secs: u64) -> String {
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
+        rem / 3600,
+        (rem / 60) % 60
+    )
+}
+
+/// The volatile parts of a state zeroed: what is compared to decide whether to write.
+fn shape(s: &Saved) -> Saved {
+    let mut s = s.clone();
+    s.written_unix = 0;
+    for p in &mut s.panes {
+        p.last_row = 0;
+    }
+    s
+}
+
+/// Save the state when it changes and checkpoint busy panes, every [`SAVE_EVERY`]; prune
+/// closed histories every [`PRUNE_EVERY`]. Runs until the server stops.
+pub async fn run(server: Arc<Server>) {
+    let mut tick = tokio::time::interval(SAVE_EVERY);
+    let mut last: Option<Saved> = None;
+    let mut outputs: std::collections::HashMap<u32, u32> = Default::default();
+    let mut since_prune = Duration::ZERO;
+    loop {
+        tick.tick().await;
+        since_prune += SAVE_EVERY;
+        let srv = server.clone();
+        let prune = since_prune >= PRUNE_EVERY;
+        if prune {
+            since_prune = Duration::ZERO;
+        }
+        let (l, o) = (last.take(), std::mem::take(&mut outputs));
+        let done = tokio::task::spawn_blocking(move || srv.save_round(l, o, prune)).await;
+        match done {
+            Ok((l, o)) => {
+                last = l;
+                outputs = o;
+            }
+            Err(e) => tracing::error!(error = %e, "saving the state failed"),
+        }
+    }
+}
+
+impl Server {
+    fn save_round(
+        &self,
+        last: Option<Saved>,
+        mut outputs: std::collections::HashMap<u32, u32>,
+        prune: bool,
+    ) -> (Option<Saved>, std::collections::HashMap<u32, u32>) {
+        // Checkpoints of the panes that printed since the last round.
+        let panes: Vec<Arc<Pane>> = self.state().panes.values().cloned().collect();
+        let mut seen = std::collections::HashMap::new();
+        for p in &panes {
+            let n = p.output_batches.load(std::sync::atomic::Ordering::Relaxed);
+            if outputs.get(&p.id) != Some(&n) && !p.is_closed() {
+                p.checkpoint();
+            }
+            seen.insert(p.id, n);
+        }
+        outputs = seen;
+        let now = self.snapshot(false);
+        let changed = last.as_ref().is_none_or(|l| shape(l) != shape(&now));
+        // A server that has never had a session does not overwrite a saved state.
+        if !now.sessions.is_empty() {
+            self.mark_had_sessions();
+        }
+        if changed && self.had_sessions() {
+            if let Err(e) = write(&self.config.state_dir, self.next_generation(), &now) {
+                tracing::warn!(error = %e, "could not save the state");
+            }
+        }
+        if prune {
+            self.prune_histories();
+        }
+        (Some(now), outputs)
+    }
+
+    /// The final state, at a clean shutdown (before the panes are hung up).
+    pub fn save_final(&self) {
+        if !self.had_sessions() {
+            return;
+        }
+        let s = self.snapshot(true);
+        if let Err(e) = write(&self.config.state_dir, self.next_generation(), &s) {
+            tracing::warn!(error = %e, "could not save the state");
+        }
+    }
+
+    /// Delete closed histories past `closed_history_days`, and the oldest closed ones while
+    /// everything exceeds the total disk budget.
+    pub fn prune_histories(&self) {
+        let days = self.settings().persist.closed_history_days as u64;
+        let live: Vec<PathBuf> = self
+            .state()
+            .panes
+            .values()
+            .map(|p| p.history_dir.clone())
+            .collect();
+        crate::histories::prune(
+            &self.config.state_dir,
+            &live,
+            days * 86_400,
+            self.env.config().retention_total_bytes,
+            self.env.total_disk_bytes(),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_state_reads_back_and_damage_is_refused() {
+        let s = Saved {
+            version: STATE_VERSION,
+            next_pane: 4,
+            sessions: vec![SavedSession {
+                name: "work".into(),
+                tabs: vec![SavedTab {
+                    name: String::new(),
+                    root: Node::Pane(3),
+                    active: 3,
+                    zoomed: false,
+                }],
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let b = encode(&s);
+        assert_eq!(decode(&b).unwrap(), s);
+        assert!(decode(&b[..b.len() - 1]).is_err());
+        let mut flipped = b.clone();
+        let n = flipped.len() - 5;
+        flipped[n] ^= 1;
+        assert!(decode(&flipped).is_err());
+        assert!(decode(b"").is_err());
+        let future =
+            String::from_utf8(b.clone())
+                .unwrap()
+                .replacen("SPOOL-STATE 1 ", "SPOOL-STATE 9 ", 1);
+        assert!(decode(future.as_bytes()).unwrap_err().contains("newer"));
+        // Unknown fields are ignored.
+        let body = br#"{"version":1,"next_pane":2,"from_the_future":[1,2]}"#;
+        let mut f = format!(
+            "SPOOL-STATE 1 {:08x} {}\n",
+            crc32fast_hash(body),
+            body.len()
+        )
+        .into_bytes();
+        f.extend_from_slice(body);
+        assert_eq!(decode(&f).unwrap().next_pane, 2);
+    }
+
+    #[test]
+    fn quoting_and_paths() {
+        assert_eq!(shell_quote("less"), "less");
+        assert_eq!(shell_quote("my file"), "'my file'");
+        assert_eq!(shell_quote("it's"), "'it'\\''s'");
+        assert!(safe_relative("panes/x").is_some());
+        assert!(safe_relative("../x").is_none());
+        assert!(safe_relative("/etc").is_none());
+        assert_eq!(utc_minutes(1_795_600_000), "2026-11-25 09:46 UTC");
+    }
+
+    #[test]
+    fn the_checksum_is_crc32() {
+        assert_eq!(crc32fast_hash(b"123456789"), 0xCBF4_3926);
+    }
+}

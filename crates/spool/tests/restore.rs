@@ -1,0 +1,417 @@
+//! Sessions survive a restart, a crash (`kill -9`) or an upgrade, with all their history: a
+//! real server, really killed, then started again by the next command.
+
+mod common;
+
+use std::time::Duration;
+
+use common::TestServer;
+
+fn panes(s: &TestServer) -> serde_json::Value {
+    serde_json::from_str(&s.ok(&["panes", "--json"])).unwrap()
+}
+
+fn server_pid(s: &TestServer) -> i32 {
+    s.stats()["pid"].as_i64().unwrap() as i32
+}
+
+/// Kill the server as the OOM killer would, and wait until it is gone.
+fn kill9(s: &TestServer) {
+    let pid = server_pid(s);
+    // SAFETY: kill(2) on the server we started.
+    unsafe {
+        libc::kill(pid, libc::SIGKILL);
+    }
+    assert!(s.eventually(Duration::from_secs(10), || {
+        !std::path::Path::new(&format!("/proc/{pid}")).exists()
+            || std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .is_ok_and(|st| st.contains(") Z "))
+    }));
+}
+
+/// Start a server again (it restores) with a session of its own; panics with the log if it
+/// cannot.
+fn restart(s: &TestServer) {
+    let out = s.run(&["new", "-d", "-s", "probe", "--", "sleep", "60"]);
+    if !out.status.success() {
+        let log =
+            std::fs::read_to_string(s.dir.path().join("state/spool/sock.log")).unwrap_or_default();
+        panic!(
+            "restart failed: {}\nlog:\n{log}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+/// The sessions, tabs and panes, as `panes --json` shows them (ids, session, tab, size).
+fn layout(s: &TestServer) -> Vec<(String, String, u64)> {
+    let mut v: Vec<_> = panes(s)
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["id"].as_str().unwrap().to_string(),
+                p["session"].as_str().unwrap().to_string(),
+                p["tab"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// Lines `NAME-N` in a pane's whole history, in order.
+fn numbered(s: &TestServer, pane: &str, name: &str) -> Vec<u64> {
+    s.ok(&["capture", "-t", pane, "-S", "-", "-J"])
+        .lines()
+        .filter_map(|l| l.strip_prefix(&format!("{name}-")))
+        .filter_map(|n| n.trim().parse().ok())
+        .collect()
+}
+
+#[test]
+fn a_killed_server_comes_back_with_every_session_and_every_line() {
+    let s = TestServer::new();
+    // Three sessions with tabs and splits, each pane with numbered output.
+    let a = s.pane("alpha", &["sh", "-c", "seq -f 'a-%g' 1 3000; exec sh"]);
+    let b = s
+        .ok(&[
+            "split",
+            "-P",
+            "-h",
+            "-t",
+            &a,
+            "--",
+            "sh",
+            "-c",
+            "seq -f 'b-%g' 1 500; exec sh",
+        ])
+        .trim()
+        .to_string();
+    let c = s
+        .ok(&[
+            "new-tab",
+            "-P",
+            "-t",
+            "alpha",
+            "--",
+            "sh",
+            "-c",
+            "seq -f 'c-%g' 1 50; exec sh",
+        ])
+        .trim()
+        .to_string();
+    let d = s.pane("beta", &["sh", "-c", "seq -f 'd-%g' 1 20000; exec sh"]);
+    // A ticker: 20 lines a second until the kill.
+    let t = s.pane(
+        "gamma",
+        &[
+            "sh",
+            "-c",
+            "i=0; while :; do i=$((i+1)); echo t-$i; sleep 0.05; done",
+        ],
+    );
+    for (p, name, n) in [
+        (&a, "a", 3000),
+        (&b, "b", 500),
+        (&c, "c", 50),
+        (&d, "d", 20000),
+    ] {
+        assert!(
+            s.eventually(Duration::from_secs(30), || numbered(&s, p, name).last()
+                == Some(&n)),
+            "{name} never printed"
+        );
+    }
+    std::thread::sleep(Duration::from_millis(2500));
+    let before = layout(&s);
+    let ticks_before = numbered(&s, &t, "t");
+    std::thread::sleep(Duration::from_millis(1200));
+    kill9(&s);
+    let at_kill = ticks_before.last().copied().unwrap() + 24; // ~1.2 s more were printed
+                                                              // The next command starts a server, which restores.
+    let out = s.run(&["new", "-d", "-s", "probe", "--", "sleep", "60"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let after: Vec<_> = layout(&s).into_iter().filter(|p| p.1 != "probe").collect();
+    assert_eq!(after, before, "the same sessions, tabs and pane ids");
+    // Every numbered line exactly once, from before the crash.
+    for (p, name, n) in [
+        (&a, "a", 3000u64),
+        (&b, "b", 500),
+        (&c, "c", 50),
+        (&d, "d", 20000),
+    ] {
+        let got = numbered(&s, p, name);
+        assert_eq!(got, (1..=n).collect::<Vec<_>>(), "pane {p} ({name})");
+    }
+    // The ticker lost at most a second (20 lines) of what it printed before the kill.
+    let ticks = numbered(&s, &t, "t");
+    assert_eq!(
+        ticks,
+        (1..=ticks.len() as u64).collect::<Vec<_>>(),
+        "ticks in order, once"
+    );
+    assert!(
+        ticks.len() as u64 + 20 + 24 >= at_kill,
+        "lost too many ticks: {} restored, about {at_kill} printed",
+        ticks.len()
+    );
+    // A marker separates old output from new; the shell is fresh.
+    let all = s.ok(&["capture", "-t", &a, "-S", "-"]);
+    assert!(all.contains("(server restarted after a crash)"), "{all}");
+    // Row numbers go on: new output lands after the old.
+    s.ok(&["send", "-t", &a, "echo after-restart", "Enter"]);
+    assert!(s.eventually(Duration::from_secs(10), || s
+        .ok(&["capture", "-t", &a])
+        .contains("after-restart")));
+    let tab_names = s.ok(&["ls"]);
+    assert!(tab_names.contains("alpha: 2 tabs, 3 panes"), "{tab_names}");
+}
+
+#[test]
+fn a_clean_restart_restores_and_says_so() {
+    let s = TestServer::new();
+    let p = s.pane("clean", &["sh", "-c", "echo before-restart; exec sh"]);
+    assert!(s.eventually(Duration::from_secs(10), || s
+        .ok(&["capture", "-t", &p])
+        .contains("before-restart")));
+    s.ok(&["kill-server"]);
+    restart(&s);
+    let all = s.ok(&["capture", "-t", &p, "-S", "-"]);
+    assert!(all.contains("before-restart"), "{all}");
+    assert!(all.contains("(server restarted)"), "{all}");
+    // restore = "off": nothing comes back, and the saved state is not replaced by an empty one.
+    s.ok(&["kill-server"]);
+    let dir = s.dir.path().join("config/spool");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("config.toml"), "restore = \"off\"\n").unwrap();
+    s.ok(&["new", "-d", "-s", "other", "--", "sleep", "60"]);
+    assert!(!s.ok(&["ls"]).contains("clean:"));
+    s.ok(&["kill", "-t", "other"]);
+    std::thread::sleep(Duration::from_millis(300));
+    std::fs::remove_file(dir.join("config.toml")).unwrap();
+    let _ = s.run(&["kill-server"]);
+    s.ok(&["new", "-d", "-s", "probe2", "--", "sleep", "60"]);
+    assert!(s.ok(&["ls"]).contains("clean:"), "{}", s.ok(&["ls"]));
+}
+
+/// The state files, newest first.
+fn state_files(s: &TestServer) -> Vec<std::path::PathBuf> {
+    let d = s.dir.path().join("state/spool/sock/state");
+    let mut v: Vec<_> = std::fs::read_dir(d)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("state.0")
+        })
+        .collect();
+    v.sort();
+    v.reverse();
+    v
+}
+
+#[test]
+fn a_damaged_state_file_falls_back_to_the_one_before() {
+    for damage in ["truncate", "empty", "flip", "future"] {
+        let s = TestServer::new();
+        s.pane("one", &["sh"]);
+        std::thread::sleep(Duration::from_millis(1500));
+        s.pane("two", &["sh"]);
+        std::thread::sleep(Duration::from_millis(1500));
+        kill9(&s);
+        let files = state_files(&s);
+        assert!(files.len() >= 2, "{files:?}");
+        let newest = &files[0];
+        let mut bytes = std::fs::read(newest).unwrap();
+        match damage {
+            "truncate" => bytes.truncate(bytes.len() / 2),
+            "empty" => bytes.clear(),
+            "flip" => {
+                let n = bytes.len() - 3;
+                bytes[n] ^= 0x20;
+            }
+            _ => {
+                let text = String::from_utf8(bytes).unwrap();
+                bytes = text
+                    .replacen("SPOOL-STATE 1 ", "SPOOL-STATE 99 ", 1)
+                    .into_bytes();
+            }
+        }
+        std::fs::write(newest, &bytes).unwrap();
+        let out = s.run(&["new", "-d", "-s", "probe", "--", "sleep", "60"]);
+        assert!(
+            out.status.success(),
+            "{damage}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let ls = s.ok(&["ls"]);
+        assert!(
+            ls.contains("one:"),
+            "{damage}: the previous generation was not used: {ls}"
+        );
+        let log = std::fs::read_to_string(s.dir.path().join("state/spool/sock.log")).unwrap();
+        assert!(
+            log.contains("saved state not used"),
+            "{damage}: no log line"
+        );
+    }
+}
+
+#[test]
+fn a_pane_whose_history_is_gone_comes_back_empty_and_the_others_restore() {
+    let s = TestServer::new();
+    let a = s.pane("lost", &["sh", "-c", "echo a-1; exec sh"]);
+    let b = s.pane("kept", &["sh", "-c", "echo b-1; exec sh"]);
+    assert!(s.eventually(Duration::from_secs(10), || s
+        .ok(&["capture", "-t", &b])
+        .contains("b-1")));
+    std::thread::sleep(Duration::from_millis(1500));
+    let hist: serde_json::Value =
+        serde_json::from_str(&s.ok(&["history", "ls", "--json"])).unwrap();
+    let id = hist
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| format!("%{}", h["pane"]) == a)
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    s.ok(&["kill-server"]);
+    // Its directory is replaced by a file: the store cannot be opened at all.
+    let dir = s.dir.path().join("state/spool/sock/panes").join(&id);
+    std::fs::remove_dir_all(&dir).unwrap();
+    std::fs::write(&dir, b"not a directory").unwrap();
+    restart(&s);
+    let ls = s.ok(&["ls"]);
+    assert!(ls.contains("lost:") && ls.contains("kept:"), "{ls}");
+    assert!(s.ok(&["capture", "-t", &b, "-S", "-"]).contains("b-1"));
+    assert!(!s.ok(&["capture", "-t", &a, "-S", "-"]).contains("a-1"));
+    let st = s.stats();
+    let errs = st["restore_errors"].as_array().unwrap();
+    assert!(
+        errs.iter()
+            .any(|e| e.as_str().unwrap().contains("not restored")),
+        "{st}"
+    );
+}
+
+#[test]
+fn programs_on_the_list_come_back_and_others_become_a_shell() {
+    let s = TestServer::new();
+    let file = s.dir.path().join("notes.txt");
+    std::fs::write(&file, "line one\nline two\n").unwrap();
+    let l = s.pane("pager", &["less", file.to_str().unwrap()]);
+    let x = s.pane("script", &["sh", "-c", "sleep 600; rm nothing"]);
+    assert!(s.eventually(Duration::from_secs(10), || s
+        .ok(&["capture", "-t", &l])
+        .contains("line one")));
+    std::thread::sleep(Duration::from_millis(1500));
+    kill9(&s);
+    restart(&s);
+    let p = panes(&s);
+    let cmd = |id: &str| {
+        p.as_array()
+            .unwrap()
+            .iter()
+            .find(|q| q["id"] == id)
+            .unwrap()["command"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(cmd(&l), format!("less {}", file.display()));
+    assert!(s.eventually(Duration::from_secs(10), || s
+        .ok(&["capture", "-t", &l])
+        .contains("line two")));
+    assert_eq!(cmd(&x), "/bin/sh");
+}
+
+#[test]
+fn closed_panes_keep_their_history_and_it_can_be_read_and_removed() {
+    let s = TestServer::new();
+    s.pane("stay", &["sleep", "600"]);
+    let out = s.ok(&[
+        "new",
+        "-d",
+        "-P",
+        "-s",
+        "gone",
+        "--",
+        "sh",
+        "-c",
+        "echo closed-words; sleep 0.5",
+    ]);
+    let gone = out.trim().to_string();
+    assert!(s.eventually(Duration::from_secs(10), || !s.ok(&["ls"]).contains("gone:")));
+    let list: serde_json::Value =
+        serde_json::from_str(&s.ok(&["history", "ls", "--json"])).unwrap();
+    let h = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| format!("%{}", h["pane"]) == gone && !h["live"].as_bool().unwrap())
+        .unwrap_or_else(|| panic!("{list}"));
+    let id = h["id"].as_str().unwrap().to_string();
+    assert_eq!(h["session"], "gone");
+    assert!(s
+        .ok(&["capture", "--history", &id])
+        .contains("closed-words"));
+    let hits = s.ok(&["search", "--history", &id, "closed-w"]);
+    assert_eq!(hits.lines().count(), 1, "{hits}");
+    let all = s.ok(&["search", "--all", "closed-w"]);
+    assert!(all.contains(&id), "{all}");
+    // A live pane's history cannot be removed; a closed one can.
+    let live = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["live"].as_bool().unwrap())
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(!s.run(&["history", "rm", &live]).status.success());
+    assert!(s.ok(&["history", "rm", &id]).contains("deleted"));
+    assert!(!s.ok(&["history", "ls"]).contains(&id));
+}
+
+#[test]
+fn a_state_written_by_this_version_is_restored() {
+    // tests/fixtures/state-v1: the format of this version, kept so that every later version
+    // is tested against it.
+    let s = TestServer::new();
+    let dir = s.dir.path().join("state/spool/sock/state");
+    std::fs::create_dir_all(&dir).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    for d in [
+        s.dir.path().join("state"),
+        s.dir.path().join("state/spool"),
+        s.dir.path().join("state/spool/sock"),
+        dir.clone(),
+    ] {
+        std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o700)).unwrap();
+    }
+    let fixture = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/state-v1"
+    ))
+    .unwrap();
+    std::fs::write(dir.join("state.00000000000000000007"), fixture).unwrap();
+    restart(&s);
+    let ls = s.ok(&["ls"]);
+    assert!(ls.contains("fixture: 2 tabs, 3 panes"), "{ls}");
+    let ids: Vec<String> = layout(&s).into_iter().map(|p| p.0).collect();
+    for id in ["%4", "%5", "%9"] {
+        assert!(ids.contains(&id.to_string()), "{ids:?}");
+    }
+}
