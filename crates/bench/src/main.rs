@@ -9,6 +9,7 @@ mod data;
 mod plot;
 mod rawpty;
 mod report;
+mod restore;
 mod scenarios;
 mod servers;
 mod util;
@@ -32,10 +33,11 @@ const SCENARIOS: &[(&str, Scenario)] = &[
     ("hostile", scenarios::hostile),
     ("idle", scenarios::idle),
     ("attach", attach::attach),
+    ("restore", restore::restore),
 ];
 
 const USAGE: &str =
-    "usage: spool-bench <all|flat-memory|ingest|bytes-per-row|search|burst|hostile|idle|attach> \
+    "usage: spool-bench <all|flat-memory|ingest|bytes-per-row|search|burst|hostile|idle|attach|restore> \
 [--quick] [--spool PATH] [--out DIR] [--keep-data]";
 
 /// Removes the temp dir (data sets, sockets, history) on every exit path.

@@ -25,7 +25,8 @@ pub struct Spool {
 }
 
 impl Spool {
-    /// Starts a fresh server (via `stats`, which auto-starts one) and learns its pid.
+    /// Starts a fresh server (`spool server` in the background; only `new` and `attach`
+    /// start one on demand) and learns its pid.
     pub fn start(bin: &Path, tmp: &Path) -> Result<Spool> {
         let dir = tmp.join(format!("spool-{}", next_id()));
         std::fs::create_dir_all(dir.join("state"))?;
@@ -35,10 +36,30 @@ impl Spool {
             state: dir.join("state"),
             pid: 0,
         };
-        let v = s.stats()?;
-        s.pid = v["pid"].as_u64().context("stats without pid")? as u32;
+        s.pid = s.launch()?;
         crate::util::register_server(s.pid);
         Ok(s)
+    }
+
+    /// Start the server process (it restores what its state directory holds) and wait
+    /// until it answers; its pid.
+    pub fn launch(&self) -> Result<u32> {
+        self.cmd()
+            .arg("server")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("starting spool server")?;
+        let end = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(v) = self.stats() {
+                return Ok(v["pid"].as_u64().context("stats without pid")? as u32);
+            }
+            if Instant::now() > end {
+                bail!("spool server did not answer");
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
     }
 
     pub fn cmd(&self) -> Command {

@@ -80,6 +80,12 @@ pub enum Request {
         target: Option<String>,
     },
     KillServer,
+    /// Become the binary at `exe` (the installed one), handing the panes over so their
+    /// programs keep running: answered `Done`, then the connection ends as the server
+    /// execs; or an error saying why it cannot.
+    Upgrade {
+        exe: String,
+    },
     Stats,
     /// Attach this connection to a session (the most recent, or a new one if none) with the
     /// client's terminal size; the server then pushes [`Response::Update`]s.
@@ -159,6 +165,7 @@ impl Request {
             Request::Wait { .. } => "wait",
             Request::Kill { .. } => "kill",
             Request::KillServer => "kill-server",
+            Request::Upgrade { .. } => "upgrade",
             Request::Stats => "stats",
             Request::Attach { .. } => "attach",
             Request::Input(_) | Request::PaneInput { .. } => "input",

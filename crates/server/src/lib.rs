@@ -11,6 +11,7 @@ mod catch;
 mod cmd;
 pub mod config;
 mod conn;
+mod handover;
 mod histories;
 pub mod keys;
 pub mod layout;
@@ -25,6 +26,7 @@ mod target;
 mod wire;
 
 use std::os::unix::fs::PermissionsExt;
+use std::sync::Arc;
 use std::time::Duration;
 
 pub use cmd::collect_stats;
@@ -80,15 +82,84 @@ fn io_err(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> ServerError
 /// socket accepts connections.
 pub async fn run(config: ServerConfig, ready: impl FnOnce()) -> Result<(), ServerError> {
     let socket = config.socket.clone();
-    if spool_proto::paths::in_socket_dir(&socket) {
+    // Started by `spool upgrade`: the previous binary's socket, panes and state.
+    let handed = match &config.handover {
+        Some(file) => {
+            let h = handover::read(file).map_err(|e| ServerError::Io {
+                what: format!("handover: {e}"),
+                source: std::io::ErrorKind::InvalidData.into(),
+            })?;
+            let listener = handover::listener_from(&h).map_err(io_err("the handed-over socket"))?;
+            Some((h, listener))
+        }
+        None => None,
+    };
+    let (handed, listener) = match handed {
+        Some((h, l)) => (Some(h), l),
+        None => (None, bind_new(&socket)?),
+    };
+    spool_proto::paths::private_dir(&config.state_dir)?;
+
+    let (server, events) = server::Server::new(config);
+    tokio::spawn(server.clone().event_loop(events));
+    match handed {
+        Some(h) => {
+            let n = tokio::task::block_in_place(|| server.adopt(h));
+            tracing::info!(panes = n, "took over from the previous binary");
+        }
+        None if server.settings().persist.restore => {
+            tokio::task::block_in_place(|| server.restore());
+        }
+        None => {}
+    }
+    // Closed panes' histories past their time (the restored ones are live now).
+    tokio::task::block_in_place(|| server.prune_histories());
+    tokio::spawn(persist::run(server.clone()));
+    tracing::info!(socket = %socket.display(), pid = std::process::id(), "server started");
+    ready();
+    while let Stop::Upgrade(exe, reply) = serve(&server, &listener).await? {
+        let why = handover::exec(&server, &listener, &exe).await;
+        // Still here: it failed; the server goes on.
+        let panes: Vec<_> = server.state().panes.values().cloned().collect();
+        for p in &panes {
+            server.restart_reader(p);
+        }
+        server.shutdown.send_replace(false);
+        let _ = reply.send(why);
+    }
+    tracing::info!("server stopping");
+    // Attached clients are told "server exited" (whatever stopped the server).
+    server.shutdown.send_replace(true);
+    // What to restore next time, before the panes are hung up.
+    tokio::task::block_in_place(|| server.save_final());
+    server.shutdown_panes();
+    // Only now does the socket go: a `kill-server` that returns (it waits for the socket to stop
+    // answering) finds every pane's history flushed.
+    drop(listener);
+    let _ = std::fs::remove_file(&socket);
+    // Let pending history deletions of panes closed just before run before the runtime goes.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    Ok(())
+}
+
+/// Why the accept loop stopped.
+enum Stop {
+    Exit,
+    /// `spool upgrade`: hand over to this binary; say on the sender why it failed.
+    Upgrade(std::path::PathBuf, tokio::sync::oneshot::Sender<String>),
+}
+
+/// Bind a new socket at `socket` (refusing a live one, replacing only a stale socket).
+fn bind_new(socket: &std::path::Path) -> Result<tokio::net::UnixListener, ServerError> {
+    if spool_proto::paths::in_socket_dir(socket) {
         // spool's own socket directory: made 0700, or used only if it is ours and 0700.
         spool_proto::paths::private_dir(&spool_proto::paths::socket_dir())?;
     }
     // A `-S` path's directory is the user's: it is neither created nor changed.
-    if std::os::unix::net::UnixStream::connect(&socket).is_ok() {
+    if std::os::unix::net::UnixStream::connect(socket).is_ok() {
         return Err(ServerError::AlreadyRunning(socket.display().to_string()));
     }
-    if let Ok(m) = std::fs::symlink_metadata(&socket) {
+    if let Ok(m) = std::fs::symlink_metadata(socket) {
         use std::os::unix::fs::FileTypeExt;
         // Only a stale socket is replaced, never a file or link someone put there.
         if !m.file_type().is_socket() {
@@ -97,22 +168,16 @@ pub async fn run(config: ServerConfig, ready: impl FnOnce()) -> Result<(), Serve
                 source: std::io::ErrorKind::AlreadyExists.into(),
             });
         }
-        let _ = std::fs::remove_file(&socket);
+        let _ = std::fs::remove_file(socket);
     }
-    let listener = bind_private(&socket)?;
-    spool_proto::paths::private_dir(&config.state_dir)?;
+    bind_private(socket)
+}
 
-    let (server, events) = server::Server::new(config);
-    tokio::spawn(server.clone().event_loop(events));
-    if server.settings().persist.restore {
-        let n = tokio::task::block_in_place(|| server.restore());
-        if n > 0 {
-            server.mark_had_sessions();
-        }
-    }
-    // Closed panes' histories past their time (the restored ones are live now).
-    tokio::task::block_in_place(|| server.prune_histories());
-    tokio::spawn(persist::run(server.clone()));
+/// Accept clients until the server is told to stop (or to upgrade), or has nothing to do.
+async fn serve(
+    server: &Arc<server::Server>,
+    listener: &tokio::net::UnixListener,
+) -> Result<Stop, ServerError> {
     let mut shutdown = server.shutdown.subscribe();
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .map_err(io_err("SIGTERM handler"))?;
@@ -120,8 +185,12 @@ pub async fn run(config: ServerConfig, ready: impl FnOnce()) -> Result<(), Serve
         .map_err(io_err("SIGINT handler"))?;
     let mut report = tokio::time::interval(MEMORY_REPORT_EVERY);
     report.tick().await;
-    tracing::info!(socket = %socket.display(), pid = std::process::id(), "server started");
-    ready();
+    let mut upgrade = server
+        .upgrade_rx
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .take()
+        .expect("one accept loop at a time");
     // A fresh server is empty until its first command arrives.
     let mut empty_deadline = Some(tokio::time::Instant::now() + EMPTY_GRACE);
     loop {
@@ -140,7 +209,11 @@ pub async fn run(config: ServerConfig, ready: impl FnOnce()) -> Result<(), Serve
             _ = shutdown.changed() => break,
             _ = term.recv() => break,
             _ = int.recv() => break,
-            _ = report.tick() => cmd::log_report(&server),
+            Some((exe, reply)) = upgrade.recv() => {
+                *server.upgrade_rx.lock().unwrap_or_else(|p| p.into_inner()) = Some(upgrade);
+                return Ok(Stop::Upgrade(exe, reply));
+            }
+            _ = report.tick() => cmd::log_report(server),
             _ = server.maybe_empty.notified() => {
                 if server.is_empty() {
                     empty_deadline = Some(tokio::time::Instant::now() + EMPTY_GRACE);
@@ -155,17 +228,6 @@ pub async fn run(config: ServerConfig, ready: impl FnOnce()) -> Result<(), Serve
             }
         }
     }
-    tracing::info!("server stopping");
-    // Attached clients are told "server exited" (whatever stopped the server).
-    server.shutdown.send_replace(true);
-    // What to restore next time, before the panes are hung up.
-    tokio::task::block_in_place(|| server.save_final());
-    server.shutdown_panes();
-    // Only now does the socket go: a `kill-server` that returns (it waits for the socket to stop
-    // answering) finds every pane's history flushed.
-    drop(listener);
-    let _ = std::fs::remove_file(&socket);
-    // Let pending history deletions of panes closed just before run before the runtime goes.
-    tokio::time::sleep(Duration::from_millis(50)).await;
-    Ok(())
+    *server.upgrade_rx.lock().unwrap_or_else(|p| p.into_inner()) = Some(upgrade);
+    Ok(Stop::Exit)
 }

@@ -89,6 +89,13 @@ pub struct Pane {
     closed: watch::Sender<bool>,
     /// The server's change counter, bumped after each batch of output.
     changes: Arc<watch::Sender<u64>>,
+    /// Set to stop reading output (a handover to a new server binary): the reader stops
+    /// after the chunks it has, and `read_stopped` says when.
+    frozen: watch::Sender<bool>,
+    read_stopped: watch::Sender<bool>,
+    /// The child was started by an earlier server binary (adopted at an upgrade): the
+    /// reaper waits for it with waitpid.
+    pub adopted: bool,
 }
 
 impl std::fmt::Debug for Pane {
@@ -113,6 +120,7 @@ pub struct PaneParts {
     pub cols: u16,
     pub rows: u16,
     pub changes: Arc<watch::Sender<u64>>,
+    pub adopted: bool,
 }
 
 impl Pane {
@@ -132,6 +140,7 @@ impl Pane {
             cols,
             rows,
             changes,
+            adopted,
         } = parts;
         // SAFETY: the AsyncFd owns the OwnedFd, so the fd stays open exactly as long as it is
         // registered with the reactor and nothing else closes or reuses it.
@@ -162,6 +171,9 @@ impl Pane {
             clipboard: Mutex::new((0, VecDeque::new())),
             closed: watch::channel(false).0,
             changes,
+            frozen: watch::channel(false).0,
+            read_stopped: watch::channel(false).0,
+            adopted,
         }))
     }
 
@@ -291,6 +303,27 @@ impl Pane {
                 .map(|(_, c)| c.clone())
                 .collect();
         (new, q.0)
+    }
+
+    /// Stop reading the program's output and wait until what was read has been applied
+    /// (for a handover: nothing read after this is lost, it waits in the kernel's PTY buffer
+    /// for the next server).
+    pub async fn freeze(&self) {
+        self.frozen.send_replace(true);
+        let mut stopped = self.read_stopped.subscribe();
+        let _ =
+            tokio::time::timeout(std::time::Duration::from_secs(5), stopped.wait_for(|s| *s)).await;
+    }
+
+    /// Undo [`Pane::freeze`] (the handover failed): the caller starts `read_loop` again.
+    pub fn thaw(&self) {
+        self.frozen.send_replace(false);
+        self.read_stopped.send_replace(false);
+    }
+
+    /// The PTY master's fd (for a handover).
+    pub fn master_fd(&self) -> std::os::fd::RawFd {
+        self.master.get_ref().as_raw_fd()
     }
 
     /// The pane is going (closed, or the server stops): what its primary screen shows — the
@@ -425,6 +458,11 @@ impl Pane {
             self.changes.send_modify(|v| *v = v.wrapping_add(1));
         }
         let _ = reader.await;
+        if *self.frozen.borrow() {
+            // Handed over (`spool upgrade`): the program is not gone, the reader just stopped.
+            self.read_stopped.send_replace(true);
+            return;
+        }
         self.eof.store(true, Ordering::Relaxed);
         self.input_ready.notify_one();
         self.finish_if_done();
@@ -436,6 +474,7 @@ impl Pane {
     /// no read buffer.
     async fn read_chunks(self: Arc<Self>, tx: tokio::sync::mpsc::Sender<Vec<u8>>) {
         let mut closed = self.closed.subscribe();
+        let mut frozen = self.frozen.subscribe();
         loop {
             // A slot first: no chunk is read while READ_AHEAD chunks wait to be parsed.
             let permit = tokio::select! {
@@ -444,10 +483,12 @@ impl Pane {
                     Err(_) => break,
                 },
                 _ = closed.wait_for(|c| *c) => break,
+                _ = frozen.wait_for(|f| *f) => return,
             };
             let ready = tokio::select! {
                 r = self.master.readable() => r,
                 _ = closed.wait_for(|c| *c) => break,
+                _ = frozen.wait_for(|f| *f) => return,
             };
             let mut guard = match ready {
                 Ok(g) => g,

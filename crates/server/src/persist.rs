@@ -310,6 +310,26 @@ impl Server {
             "server restarted after a crash"
         };
         let marker = format!("── restored {} ({why}) ──", utc_minutes(now_unix()));
+        let programs = settings.restore_programs;
+        let restored = self.rebuild(&saved, |server, ss, sp| {
+            server.revive(ss, sp, &marker, &programs)
+        });
+        tracing::info!(
+            panes = restored,
+            sessions = saved.sessions.len(),
+            clean = saved.clean,
+            "restored the saved sessions"
+        );
+        restored
+    }
+
+    /// Rebuild the sessions of `saved`, each pane brought back by `revive`; a pane it fails
+    /// (or panics) for is left out, and said so. Returns how many panes came back.
+    pub fn rebuild(
+        self: &Arc<Self>,
+        saved: &Saved,
+        mut revive: impl FnMut(&Arc<Server>, &SavedSession, &SavedPane) -> Result<(), String>,
+    ) -> usize {
         {
             let mut st = self.state();
             st.next_pane = st.next_pane.max(saved.next_pane);
@@ -331,7 +351,7 @@ impl Server {
                         continue;
                     };
                     let revived = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        self.revive(ss, sp, &marker, &settings.restore_programs)
+                        revive(self, ss, sp)
                     }));
                     match revived {
                         Ok(Ok(())) => restored += 1,
@@ -400,12 +420,9 @@ impl Server {
             }
         }
         drop(st);
-        tracing::info!(
-            panes = restored,
-            sessions = saved.sessions.len(),
-            clean = saved.clean,
-            "restored the saved sessions"
-        );
+        if restored > 0 {
+            self.mark_had_sessions();
+        }
         restored
     }
 

@@ -42,6 +42,8 @@ pub struct ServerConfig {
     /// Why the config file could not be used at start, if it could not. Read once by
     /// `Server::new`; the current one is `Server::config_error`.
     pub config_error: Option<String>,
+    /// A handover file from the previous binary (`spool upgrade`).
+    pub handover: Option<PathBuf>,
 }
 
 /// An attached client.
@@ -113,6 +115,9 @@ impl Drop for StateGuard<'_> {
     }
 }
 
+/// `spool upgrade`'s request to the accept loop: the binary, and where to say why it failed.
+pub type UpgradeAsk = (PathBuf, tokio::sync::oneshot::Sender<String>);
+
 pub struct Server {
     pub config: ServerConfig,
     pub env: Env,
@@ -140,6 +145,12 @@ pub struct Server {
     pub config_error: Mutex<Option<String>>,
     /// Keys and status line for attached clients; a reload sends the new value to them all.
     pub ui: watch::Sender<Arc<spool_proto::ui::UiConfig>>,
+    /// `spool upgrade` asks the accept loop to hand over to a binary; it answers why it
+    /// could not (if it answers at all).
+    pub upgrade_tx: mpsc::Sender<UpgradeAsk>,
+    pub upgrade_rx: Mutex<Option<mpsc::Receiver<UpgradeAsk>>>,
+    /// What attached clients are told when the server stops.
+    pub stop_reason: Mutex<&'static str>,
     /// Why panes were not restored (at most `persist::RESTORE_ERRORS_MAX`).
     pub restore_errors: Mutex<Vec<String>>,
     /// The state file generation written last (see `persist.rs`).
@@ -163,6 +174,7 @@ pub(crate) fn now_unix() -> u64 {
 impl Server {
     pub fn new(config: ServerConfig) -> (Arc<Server>, mpsc::Receiver<Event>) {
         let (tx, rx) = mpsc::channel(64);
+        let (upgrade_tx, upgrade_rx) = mpsc::channel(1);
         let env = Env::new(config.settings.store.clone());
         let size_latest = config.settings.size_latest;
         let config_error = Mutex::new(config.config_error.clone());
@@ -202,6 +214,9 @@ impl Server {
                 .collect(),
             outer_colors: Mutex::new(None),
             restore_errors: Mutex::new(Vec::new()),
+            stop_reason: Mutex::new("server exited"),
+            upgrade_tx,
+            upgrade_rx: Mutex::new(Some(upgrade_rx)),
             generation: AtomicU64::new(0),
             had_sessions: std::sync::atomic::AtomicBool::new(false),
         });

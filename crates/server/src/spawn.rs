@@ -33,6 +33,108 @@ pub const BLOCKED_ENV: &[&str] = &[
     "ZELLIJ_SESSION_NAME",
 ];
 
+impl Server {
+    /// Take over a pane an earlier binary ran (`spool upgrade`): its PTY `master`, its child
+    /// `pid` (still this process's child), its screen as `dump` bytes, its history reopened.
+    pub fn adopt_pane(
+        self: &Arc<Self>,
+        sp: &crate::persist::SavedPane,
+        master: std::os::fd::OwnedFd,
+        pid: u32,
+        dump: &[u8],
+    ) -> Result<Arc<Pane>, String> {
+        let (cols, rows) = crate::size::clamp(sp.cols, sp.rows);
+        {
+            let mut st = self.state();
+            st.next_pane = st.next_pane.max(sp.id + 1);
+        }
+        let dir = self.config.state_dir.join(&sp.history);
+        let store = Arc::new(
+            Store::open(&self.env, &dir).map_err(|e| format!("cannot open history: {e}"))?,
+        );
+        let mut term = Terminal::new(cols as usize, rows as usize, store.clone());
+        if let Some(c) = *self.outer_colors.lock().unwrap_or_else(|p| p.into_inner()) {
+            term.set_outer_colors(c);
+        }
+        term.feed(dump);
+        let _ = term.take_replies();
+        let command = if sp.argv.is_empty() {
+            std::env::var("SHELL").unwrap_or_else(|_| "/bin/sh".into())
+        } else {
+            sp.argv.join(" ")
+        };
+        let command = spool_proto::text::truncate(&command, COMMAND_SHOWN_MAX_BYTES).to_string();
+        let pane = Pane::new(crate::pane::PaneParts {
+            id: sp.id,
+            pid,
+            argv: sp.argv.clone(),
+            spawn_env: sp.env.clone(),
+            started_unix: sp.started_unix,
+            command,
+            remain_on_exit: sp.remain_on_exit,
+            history_dir: dir,
+            term,
+            store,
+            master,
+            cols,
+            rows,
+            changes: self.changes.clone(),
+            adopted: true,
+        })
+        .map_err(|e| format!("cannot watch the PTY: {e}"))?;
+        self.state().panes.insert(sp.id, pane.clone());
+        self.start_pane_tasks(&pane);
+        // Not a tokio child: a thread waits for it (it is still this process's child).
+        let weak = Arc::downgrade(&pane);
+        let events = self.events.clone();
+        let rt = tokio::runtime::Handle::current();
+        std::thread::Builder::new()
+            .name(format!("spool-wait-{pid}"))
+            .stack_size(64 * 1024)
+            .spawn(move || {
+                let mut status = 0;
+                // SAFETY: waitpid on our own child, into a local.
+                let r = unsafe { libc::waitpid(pid as i32, &mut status, 0) };
+                let code = if r < 0 {
+                    -1
+                } else if libc::WIFEXITED(status) {
+                    libc::WEXITSTATUS(status)
+                } else {
+                    128 + libc::WTERMSIG(status)
+                };
+                if let Some(p) = weak.upgrade() {
+                    p.set_child_status(code);
+                    let _ = rt.block_on(events.send(Event::PaneDone(p.id)));
+                }
+            })
+            .map_err(|e| format!("cannot wait for the child: {e}"))?;
+        Ok(pane)
+    }
+
+    /// A pane's reader and writer tasks.
+    fn start_pane_tasks(self: &Arc<Self>, pane: &Arc<Pane>) {
+        let p = pane.clone();
+        let events = self.events.clone();
+        tokio::spawn(async move {
+            p.read_loop().await;
+            let _ = events.send(Event::PaneDone(p.id)).await;
+        });
+        let p = pane.clone();
+        tokio::spawn(async move { p.write_loop().await });
+    }
+
+    /// Start reading a pane again after a failed handover.
+    pub fn restart_reader(self: &Arc<Self>, pane: &Arc<Pane>) {
+        pane.thaw();
+        let p = pane.clone();
+        let events = self.events.clone();
+        tokio::spawn(async move {
+            p.read_loop().await;
+            let _ = events.send(Event::PaneDone(p.id)).await;
+        });
+    }
+}
+
 /// A pane brought back from saved state (see `persist.rs`).
 pub struct Revival {
     /// Its id, as before.
@@ -229,17 +331,11 @@ impl Server {
             cols,
             rows,
             changes: self.changes.clone(),
+            adopted: false,
         })
         .map_err(|e| format!("cannot watch the PTY: {e}"))?;
         self.state().panes.insert(id, pane.clone());
-        let p = pane.clone();
-        let events = self.events.clone();
-        tokio::spawn(async move {
-            p.read_loop().await;
-            let _ = events.send(Event::PaneDone(p.id)).await;
-        });
-        let p = pane.clone();
-        tokio::spawn(async move { p.write_loop().await });
+        self.start_pane_tasks(&pane);
         if let Some(keys) = revival.and_then(|r| r.typed) {
             // A program the pane's shell ran, started again in it as if typed.
             let _ = pane.write_input(&keys);

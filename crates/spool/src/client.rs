@@ -144,14 +144,22 @@ impl Target {
         stream
             .set_read_timeout(Some(REPLY_TIMEOUT))
             .context("setting a read timeout")?;
-        let mut c = Client { stream };
+        let mut c = Client {
+            stream,
+            pid: 0,
+            version: String::new(),
+        };
         c.send(&Request::Hello {
             protocol: PROTOCOL_VERSION,
             client: env!("CARGO_PKG_VERSION").into(),
             pane: self.here,
         })?;
         match c.recv()? {
-            Response::Welcome { .. } => Ok(Some(c)),
+            Response::Welcome { pid, server, .. } => {
+                c.pid = pid;
+                c.version = server;
+                Ok(Some(c))
+            }
             Response::Error { message } => bail!("{}", spool_proto::text::sanitize(&message)),
             other => bail!("unexpected handshake answer: {other:?}"),
         }
@@ -200,9 +208,20 @@ impl Target {
 /// A connected, greeted client.
 pub struct Client {
     stream: UnixStream,
+    /// The server's pid and version, from its welcome.
+    pid: u32,
+    version: String,
 }
 
 impl Client {
+    pub fn server_pid(&self) -> u32 {
+        self.pid
+    }
+
+    pub fn server_version(&self) -> &str {
+        &self.version
+    }
+
     pub fn send(&mut self, r: &Request) -> Result<()> {
         frame::write(&mut self.stream, r).map_err(|e| anyhow!("sending to the server: {e}"))
     }

@@ -89,8 +89,11 @@ enum Command {
     /// Kill a pane, or every pane of a session.
     #[command(alias = "kill-pane", alias = "kill-session")]
     Kill(cmd::kill::Args),
-    /// Stop the server and every pane.
+    /// Stop the server and every pane (a server started again restores them).
     KillServer,
+    /// Make the running server this binary (after installing a new spool) without stopping
+    /// the programs in its panes.
+    Upgrade(cmd::upgrade::Args),
     /// Pane histories on disk, live and closed: `history ls`, `history rm`.
     #[command(subcommand)]
     History(cmd::history::HistoryCommand),
@@ -168,6 +171,7 @@ fn run(target: &client::Target, command: Option<Command>) -> cmd::Exit {
         Some(Command::Wait(a)) => cmd::wait::run(target, a),
         Some(Command::Kill(a)) => cmd::kill::run(target, a),
         Some(Command::KillServer) => cmd::kill::server(target),
+        Some(Command::Upgrade(a)) => cmd::upgrade::run(target, a),
         Some(Command::Stats(a)) => cmd::stats::run(target, a),
         Some(Command::History(c)) => cmd::history::run(target, c),
         Some(Command::Reload) => cmd::reload::run(target),

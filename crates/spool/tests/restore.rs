@@ -415,3 +415,63 @@ fn a_state_written_by_this_version_is_restored() {
         assert!(ids.contains(&id.to_string()), "{ids:?}");
     }
 }
+
+#[test]
+fn an_upgrade_keeps_the_programs_running_and_the_history_whole() {
+    let s = TestServer::new();
+    let sleeper = s.pane("up", &["sleep", "1000"]);
+    let counter = s.pane(
+        "count",
+        &[
+            "sh",
+            "-c",
+            "i=0; while :; do i=$((i+1)); echo n-$i; sleep 0.02; done",
+        ],
+    );
+    std::thread::sleep(Duration::from_millis(800));
+    let before = panes(&s);
+    let pid = server_pid(&s);
+    // "The installed binary": a copy of this one.
+    let exe = s.dir.path().join("spool-new");
+    std::fs::copy(env!("CARGO_BIN_EXE_spool"), &exe).unwrap();
+    let out = s.run(&["upgrade", "--exe", exe.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(server_pid(&s), pid, "the same process");
+    let after = panes(&s);
+    let pids = |v: &serde_json::Value| {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    p["id"].as_str().unwrap().to_string(),
+                    p["pid"].as_u64().unwrap(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(pids(&after), pids(&before), "the same programs");
+    std::thread::sleep(Duration::from_millis(500));
+    let n = numbered(&s, &counter, "n");
+    assert!(n.len() > 40, "{}", n.len());
+    assert_eq!(
+        n,
+        (1..=n.len() as u64).collect::<Vec<_>>(),
+        "the counter went on without a gap"
+    );
+    assert!(s.ok(&["panes"]).contains(&format!("{sleeper} up:0")));
+    // A binary that cannot take over: the old server goes on.
+    let bad = s.dir.path().join("not-spool");
+    std::fs::write(&bad, "#!/bin/sh\nexit 1\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&bad, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = s.run(&["upgrade", "--exe", bad.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a spool binary"));
+    assert_eq!(server_pid(&s), pid);
+    assert!(s.ok(&["ls"]).contains("count:"));
+}

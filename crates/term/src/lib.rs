@@ -23,6 +23,7 @@ mod cursor;
 pub mod damage;
 mod dcs;
 mod decset;
+mod dump;
 mod edge;
 mod edit;
 pub mod grid;

@@ -270,6 +270,12 @@ impl<S: HistorySink> Terminal<S> {
             .collect()
     }
 
+    /// Bytes that make a fresh emulator of the same size show what this one shows (screens,
+    /// cursor, modes, title; see `dump.rs`). The edge is not included: flush it first.
+    pub fn dump(&self) -> Vec<u8> {
+        self.screen.dump()
+    }
+
     /// How many rows are at the edge (see [`Terminal::edge_rows`]).
     pub fn edge_len(&self) -> usize {
         self.screen.edge.len()

@@ -206,3 +206,40 @@ fn tmux_passthrough_is_consumed_whole_even_across_feeds() {
     t.feed(b"\x1bPtest\x1b\\z");
     assert_eq!(t.row_text(0), "z");
 }
+
+/// What `dump` writes makes a fresh emulator show the same: both screens, styles, wrapped
+/// rows, the cursor, modes and the title (what `spool upgrade` hands to the new server).
+#[test]
+fn a_dumped_screen_is_the_same_screen_again() {
+    let mut t = Terminal::new(20, 5, Vec::new());
+    t.feed(b"\x1b]2;the title\x07\x1b[1;31mred\x1b[0m plain\r\n");
+    t.feed(b"0123456789abcdefghijKLMNO\r\n\xe6\x97\xa5\xe6\x9c\xac");
+    t.feed(b"\x1b[?1h\x1b[?2004h\x1b[?1000h\x1b[?1006h\x1b[5 q");
+    let check = |a: &Terminal, b: &Terminal| {
+        assert_eq!(a.screen_text(), b.screen_text());
+        for y in 0..a.rows() {
+            assert_eq!(a.row(y), b.row(y), "row {y}");
+        }
+        assert_eq!(a.cursor().x, b.cursor().x);
+        assert_eq!(a.cursor().y, b.cursor().y);
+        assert_eq!(a.modes().cursor_keys, b.modes().cursor_keys);
+        assert_eq!(a.modes().bracketed_paste, b.modes().bracketed_paste);
+        assert_eq!(a.modes().mouse, b.modes().mouse);
+        assert_eq!(a.modes().mouse_encoding, b.modes().mouse_encoding);
+        assert_eq!(a.modes().cursor_shape, b.modes().cursor_shape);
+        assert_eq!(a.title(), b.title());
+        assert_eq!(a.alt_screen(), b.alt_screen());
+    };
+    let mut u = Terminal::new(20, 5, Vec::new());
+    u.feed(&t.dump());
+    check(&t, &u);
+    assert!(u.line(1).wrapped());
+    // In the alternate screen, with the primary behind it.
+    t.feed(b"\x1b[?1049h\x1b[2;3Hin alt");
+    let mut v = Terminal::new(20, 5, Vec::new());
+    v.feed(&t.dump());
+    check(&t, &v);
+    t.feed(b"\x1b[?1049l");
+    v.feed(b"\x1b[?1049l");
+    check(&t, &v);
+}

@@ -220,7 +220,8 @@ async fn attached(server: &Arc<Server>, conn: &mut Conn, client: u64, name: Stri
             r = shutdown.changed() => {
                 let stop = r.is_err() || *shutdown.borrow();
                 if stop {
-                    let _ = conn.send(&Response::Detached { reason: "server exited".into() }).await;
+                    let reason = *server.stop_reason.lock().unwrap_or_else(|p| p.into_inner());
+                    let _ = conn.send(&Response::Detached { reason: reason.into() }).await;
                     break Ok(());
                 }
             }

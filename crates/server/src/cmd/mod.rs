@@ -21,6 +21,7 @@ mod search;
 mod send;
 mod split;
 mod stats;
+mod upgrade;
 mod wait;
 
 pub use stats::{collect as collect_stats, log_report};
@@ -84,6 +85,7 @@ pub async fn dispatch(server: &Arc<Server>, conn: &mut Conn, req: Request) -> Cm
         Request::Wait { target } => wait::run(server, conn, target).await,
         Request::Kill { target } => kill::run(server, conn, target).await,
         Request::KillServer => kill::server(server, conn).await,
+        Request::Upgrade { exe } => upgrade::run(server, conn, exe).await,
         Request::Stats => stats::run(server, conn).await,
         Request::Reload => reload::run(server, conn).await,
         Request::Attach {

@@ -14,6 +14,7 @@ pub mod send;
 pub mod server;
 pub mod split;
 pub mod stats;
+pub mod upgrade;
 pub mod wait;
 
 /// How `-t TARGET` names a pane, in every command's `--help` (tmux's target syntax).

@@ -17,6 +17,9 @@ pub struct Args {
     /// Started by a client: close stderr once ready (the client reads it until then).
     #[arg(long, hide = true)]
     on_demand: bool,
+    /// Take over from the previous binary (`spool upgrade` execs the server with this).
+    #[arg(long, hide = true, value_name = "FILE")]
+    handover: Option<std::path::PathBuf>,
 }
 
 pub fn run(target: &Target, a: Args) -> Exit {
@@ -33,14 +36,19 @@ pub fn run(target: &Target, a: Args) -> Exit {
         .with_ansi(false)
         .init();
     install_panic_hook();
-    let result = serve(target, &name, a.on_demand);
+    let result = serve(target, &name, a.on_demand, a.handover);
     if let Err(e) = &result {
         tracing::error!("server could not start: {e:#}");
     }
     result
 }
 
-fn serve(target: &Target, name: &str, on_demand: bool) -> Exit {
+fn serve(
+    target: &Target,
+    name: &str,
+    on_demand: bool,
+    handover: Option<std::path::PathBuf>,
+) -> Exit {
     let (settings, config_error) = match spool_server::config::load() {
         Ok(c) => (c, None),
         Err(e) => {
@@ -57,6 +65,7 @@ fn serve(target: &Target, name: &str, on_demand: bool) -> Exit {
         state_dir: spool_proto::paths::state_dir(name)?,
         settings,
         config_error,
+        handover,
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
