@@ -30,10 +30,16 @@ pub enum Request {
         percent: Option<u8>,
         spawn: Spawn,
     },
+    /// `resize-pane`: set the pane's width or height (or change it by a number of cells), or
+    /// move one of its borders; `zoom` toggles zoom.
     Resize {
         target: Option<String>,
-        cols: Option<u16>,
-        rows: Option<u16>,
+        cols: Option<Amount>,
+        rows: Option<Amount>,
+        /// Move the border in this direction (0 left, 1 down, 2 up, 3 right) by this many
+        /// cells (tmux's `-L/-D/-U/-R N`).
+        border: Option<(u8, u16)>,
+        zoom: bool,
     },
     ListSessions,
     ListPanes {
@@ -145,6 +151,102 @@ pub enum Request {
     /// Re-read the config file. A bad file is an error naming its line and column, and the
     /// server keeps the config it had.
     Reload,
+    /// `select-layout`: arrange the target's tab as a preset layout (by name), or the next
+    /// (`step` 1) or previous (-1) one.
+    SelectLayout {
+        target: Option<String>,
+        layout: Option<String>,
+        step: i8,
+    },
+    /// `swap-pane`: exchange the places of `source` (default: the target's previous, with
+    /// `step` -1, or next, with 1, pane) and `target` (default: the pane the command runs
+    /// in). The focus moves with the pane it was on.
+    SwapPane {
+        source: Option<String>,
+        target: Option<String>,
+        step: i8,
+        /// Do not move the focus with the pane (tmux's `-d`).
+        detached: bool,
+    },
+    /// `break-pane`: the pane leaves its tab for a new tab of its own.
+    BreakPane {
+        source: Option<String>,
+        name: Option<String>,
+        /// Stay on the current tab.
+        detached: bool,
+    },
+    /// `join-pane` / `move-pane`: move `source` into `target`'s tab, splitting `target`.
+    JoinPane {
+        source: Option<String>,
+        target: Option<String>,
+        horizontal: bool,
+        /// Put it left of (or above) the target rather than right of (or below) it.
+        before: bool,
+        percent: Option<u8>,
+        /// Leave the focus where it is.
+        detached: bool,
+    },
+    /// `rotate-window`: every pane of the tab moves one place up the layout order (the
+    /// first to the last), or down (`down`: the last to the first).
+    Rotate {
+        target: Option<String>,
+        down: bool,
+    },
+    /// `kill-window`: close a tab and its panes.
+    KillTab {
+        target: Option<String>,
+    },
+    RenameSession {
+        target: Option<String>,
+        name: String,
+    },
+    /// A tab's name; empty gives it back its automatic name.
+    RenameTab {
+        target: Option<String>,
+        name: String,
+    },
+    /// `select-pane`: focus the target (or its neighbour in direction `dir`, or the tab's
+    /// last pane), in its tab.
+    SelectPane {
+        target: Option<String>,
+        last: bool,
+        dir: Option<u8>,
+    },
+    /// `select-window`: show the target's tab, or the last (`last`), next (`step` 1) or
+    /// previous (-1) tab of its session.
+    SelectTab {
+        target: Option<String>,
+        last: bool,
+        step: i8,
+    },
+}
+
+/// A size given to `resize`: a number of cells, or cells more (or fewer) than now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Amount {
+    Set(u16),
+    By(i32),
+}
+
+impl std::str::FromStr for Amount {
+    type Err = String;
+    /// `80`, `+10`, `-5`.
+    fn from_str(s: &str) -> Result<Amount, String> {
+        let bad = || format!("{s:?} is not a size (N, +N or -N)");
+        if let Some(n) = s.strip_prefix('+') {
+            return n
+                .parse::<u16>()
+                .map(|n| Amount::By(n as i32))
+                .map_err(|_| bad());
+        }
+        if let Some(n) = s.strip_prefix('-') {
+            return n
+                .parse::<u16>()
+                .map(|n| Amount::By(-(n as i32)))
+                .map_err(|_| bad());
+        }
+        s.parse().map(Amount::Set).map_err(|_| bad())
+    }
 }
 
 impl Request {
@@ -177,6 +279,16 @@ impl Request {
             Request::JumpPrompt { .. } => "jump-prompt",
             Request::Detach => "detach",
             Request::Reload => "reload",
+            Request::SelectLayout { .. } => "select-layout",
+            Request::SwapPane { .. } => "swap-pane",
+            Request::BreakPane { .. } => "break-pane",
+            Request::JoinPane { .. } => "join-pane",
+            Request::Rotate { .. } => "rotate-window",
+            Request::KillTab { .. } => "kill-window",
+            Request::RenameSession { .. } => "rename-session",
+            Request::RenameTab { .. } => "rename-tab",
+            Request::SelectPane { .. } => "select-pane",
+            Request::SelectTab { .. } => "select-tab",
         }
     }
 }

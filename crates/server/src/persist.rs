@@ -83,6 +83,12 @@ pub struct SavedTab {
     pub active: u32,
     #[serde(default)]
     pub zoomed: bool,
+    /// `synchronize-panes`.
+    #[serde(default)]
+    pub synchronized: bool,
+    /// The preset layout last applied, by name.
+    #[serde(default)]
+    pub layout: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -240,6 +246,8 @@ impl Server {
                             root: t.root.clone(),
                             active: t.active,
                             zoomed: t.zoomed,
+                            synchronized: t.synchronized,
+                            layout: t.layout.map(|l| l.name().to_string()),
                         })
                         .collect(),
                 })
@@ -373,14 +381,12 @@ impl Server {
                     } else {
                         root.panes()[0]
                     };
-                    tabs.push(Tab {
-                        name: t.name.clone(),
-                        root,
-                        active,
-                        zoomed: t.zoomed,
-                        seen_output: 0,
-                        seen_bells: 0,
-                    });
+                    let mut tab = Tab::new(root, active);
+                    tab.name = t.name.clone();
+                    tab.zoomed = t.zoomed;
+                    tab.synchronized = t.synchronized;
+                    tab.layout = t.layout.as_deref().and_then(crate::layout::Layout::parse);
+                    tabs.push(tab);
                 }
             }
             if tabs.is_empty() {
@@ -394,6 +400,7 @@ impl Server {
                 id: sid,
                 name: ss.name.clone(),
                 active_tab: ss.active_tab.min(tabs.len() - 1),
+                last_tab: None,
                 tabs,
                 cols: ss.cols.max(1),
                 rows: ss.rows.max(1),
@@ -650,6 +657,8 @@ mod tests {
                     root: Node::Pane(3),
                     active: 3,
                     zoomed: false,
+                    synchronized: false,
+                    layout: Some("tiled".into()),
                 }],
                 ..Default::default()
             }],

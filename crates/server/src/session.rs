@@ -1,7 +1,7 @@
 //! Sessions and their tabs. A session has a size (its clients' terminal size); each tab lays
 //! its panes out in that size.
 
-use crate::layout::{Node, Rect};
+use crate::layout::{Layout, Node, Rect};
 
 /// A session or tab name as the server keeps it, as tmux makes it: control characters shown
 /// as visible escapes (`^[`), `:` and `.` (which separate target parts) as `_`. Empty, or
@@ -30,8 +30,15 @@ pub struct Tab {
     pub root: Node,
     /// The pane input goes to.
     pub active: u32,
+    /// The pane focused before `active` (tmux's last pane: `C-b ;`, `select-pane -l`).
+    pub last: Option<u32>,
     /// The active pane fills the tab.
     pub zoomed: bool,
+    /// The preset layout last applied (`C-b Space` goes on to the next one).
+    pub layout: Option<Layout>,
+    /// Input typed into the active pane goes to every pane of the tab (tmux's
+    /// `synchronize-panes`).
+    pub synchronized: bool,
     /// Output batches of the tab's panes when it was last shown (for the activity mark).
     pub seen_output: u64,
     /// Bells of the tab's panes when it was last shown (for the bell mark).
@@ -39,6 +46,35 @@ pub struct Tab {
 }
 
 impl Tab {
+    /// A tab with one pane, or the given layout, focused on `active`.
+    pub fn new(root: Node, active: u32) -> Tab {
+        Tab {
+            name: String::new(),
+            root,
+            active,
+            last: None,
+            zoomed: false,
+            layout: None,
+            synchronized: false,
+            seen_output: 0,
+            seen_bells: 0,
+        }
+    }
+
+    /// Focus pane `id` (if it is in this tab), remembering the one before as the last pane.
+    /// A zoomed tab unzooms when the focus moves, as tmux's does.
+    pub fn focus(&mut self, id: u32) -> bool {
+        if !self.root.contains(id) {
+            return false;
+        }
+        if id != self.active {
+            self.last = Some(self.active);
+            self.active = id;
+            self.zoomed = false;
+        }
+        true
+    }
+
     /// Panes shown and where: all of them, or the active one alone when zoomed.
     pub fn rects(&self, area: Rect) -> Vec<(u32, Rect)> {
         if self.zoomed {
@@ -48,6 +84,31 @@ impl Tab {
         self.root.rects(area, &mut v);
         v
     }
+
+    /// Every pane with its rectangle, zoomed or not.
+    pub fn layout_rects(&self, area: Rect) -> Vec<(u32, Rect)> {
+        let mut v = Vec::new();
+        self.root.rects(area, &mut v);
+        v
+    }
+
+    /// Take pane `id` out of the tree (the tab must hold another). The focus goes to the
+    /// last pane if there is one, else the first.
+    pub fn take_out(&mut self, id: u32) {
+        self.root.remove(id);
+        if self.last == Some(id) {
+            self.last = None;
+        }
+        if self.active == id {
+            self.active = self
+                .last
+                .take()
+                .filter(|l| self.root.contains(*l))
+                .unwrap_or_else(|| self.root.panes()[0]);
+            self.zoomed = false;
+        }
+        self.layout = None;
+    }
 }
 
 #[derive(Debug)]
@@ -56,6 +117,8 @@ pub struct Session {
     pub name: String,
     pub tabs: Vec<Tab>,
     pub active_tab: usize,
+    /// The tab shown before the active one (tmux's last window: `C-b l`).
+    pub last_tab: Option<usize>,
     pub cols: u16,
     pub rows: u16,
     pub created_unix: u64,
@@ -101,24 +164,103 @@ impl Session {
         self.tabs.iter().flat_map(|t| t.root.panes()).collect()
     }
 
+    /// Show tab `i`, remembering the one before as the last tab.
+    pub fn select_tab(&mut self, i: usize) -> Result<(), String> {
+        if i >= self.tabs.len() {
+            return Err(format!("can't find tab: {i}"));
+        }
+        if i != self.active_tab {
+            self.last_tab = Some(self.active_tab);
+            self.active_tab = i;
+        }
+        Ok(())
+    }
+
+    /// Add a tab at the end (shown unless `detached`); returns its index.
+    pub fn push_tab(&mut self, tab: Tab, detached: bool) -> usize {
+        self.tabs.push(tab);
+        let i = self.tabs.len() - 1;
+        if !detached {
+            let _ = self.select_tab(i);
+        }
+        i
+    }
+
+    /// Close tab `i`, keeping the active and last tab indices pointing at the same tabs (the
+    /// active one goes to the last tab when it was the one closed, as tmux's does).
+    pub fn remove_tab(&mut self, i: usize) -> Tab {
+        let tab = self.tabs.remove(i);
+        let shift = |t: usize| if t > i { t - 1 } else { t };
+        let last = self.last_tab.filter(|t| *t != i).map(shift);
+        if self.active_tab == i {
+            self.active_tab = last.unwrap_or(i.min(self.tabs.len().saturating_sub(1)));
+            self.last_tab = None;
+        } else {
+            self.active_tab = shift(self.active_tab);
+            self.last_tab = last.filter(|l| *l != self.active_tab);
+        }
+        tab
+    }
+
     /// Remove pane `id` from its tab (closing the tab if it was the last). True if found.
     pub fn remove_pane(&mut self, id: u32) -> bool {
         let Some(ti) = self.tab_of(id) else {
             return false;
         };
-        let tab = &mut self.tabs[ti];
-        if tab.root == Node::Pane(id) {
-            self.tabs.remove(ti);
-            if self.active_tab >= self.tabs.len() {
-                self.active_tab = self.tabs.len().saturating_sub(1);
-            }
+        if self.tabs[ti].root == Node::Pane(id) {
+            self.remove_tab(ti);
         } else {
-            tab.root.remove(id);
-            if tab.active == id {
-                tab.active = tab.root.panes()[0];
-                tab.zoomed = false;
-            }
+            self.tabs[ti].take_out(id);
         }
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session(tabs: usize) -> Session {
+        Session {
+            id: 0,
+            name: "s".into(),
+            tabs: (0..tabs as u32)
+                .map(|i| Tab::new(Node::Pane(i), i))
+                .collect(),
+            active_tab: 0,
+            last_tab: None,
+            cols: 80,
+            rows: 24,
+            created_unix: 0,
+            remain_on_exit: false,
+            env: Vec::new(),
+            cwd: None,
+        }
+    }
+
+    #[test]
+    fn closing_a_tab_keeps_the_active_and_last_tabs() {
+        let mut s = session(4);
+        s.select_tab(1).unwrap();
+        s.select_tab(3).unwrap();
+        assert_eq!((s.active_tab, s.last_tab), (3, Some(1)));
+        s.remove_tab(0);
+        assert_eq!((s.active_tab, s.last_tab), (2, Some(0)));
+        // Closing the active tab shows the last one.
+        s.remove_tab(2);
+        assert_eq!((s.active_tab, s.last_tab), (0, None));
+        assert!(s.select_tab(7).is_err());
+    }
+
+    #[test]
+    fn the_last_pane_takes_the_focus_of_a_removed_active_pane() {
+        let mut t = Tab::new(Node::Pane(1), 1);
+        t.root.split(1, 2, true, 50);
+        t.root.split(2, 3, false, 50);
+        t.focus(3);
+        t.focus(2);
+        assert_eq!((t.active, t.last), (2, Some(3)));
+        t.take_out(2);
+        assert_eq!((t.active, t.last), (3, None));
     }
 }

@@ -460,15 +460,9 @@ impl Server {
         st.sessions.push(Session {
             id: sid,
             name: name.clone(),
-            tabs: vec![Tab {
-                name: String::new(),
-                root: Node::Pane(pane.id),
-                active: pane.id,
-                zoomed: false,
-                seen_output: 0,
-                seen_bells: 0,
-            }],
+            tabs: vec![Tab::new(Node::Pane(pane.id), pane.id)],
             active_tab: 0,
+            last_tab: None,
             cols,
             rows,
             created_unix: now_unix(),

@@ -60,13 +60,58 @@ enum Command {
     #[command(alias = "list-panes")]
     Panes(cmd::panes::Args),
     /// Open a tab with a new pane in a session.
+    #[command(alias = "new-window", alias = "neww")]
     NewTab(cmd::new_tab::Args),
     /// Split a pane, starting a new one beside (-h) or below (-v) it.
     #[command(alias = "split-window")]
     Split(cmd::split::Args),
-    /// Resize a pane (a pane alone in its tab resizes its session).
+    /// Resize a pane: -x/-y sizes (+N/-N relative), -L/-R/-U/-D N move a border, -Z zooms.
+    /// A pane alone in its tab resizes its session.
     #[command(alias = "resize-pane")]
     Resize(cmd::resize::Args),
+    /// Arrange a tab as a preset layout: even-horizontal, even-vertical, main-horizontal,
+    /// main-vertical or tiled (-n: the next one, as C-b Space).
+    #[command(alias = "selectl")]
+    SelectLayout(cmd::select_layout::Args),
+    /// Exchange two panes' places (-U/-D: with the previous/next pane, as C-b { and C-b }).
+    #[command(alias = "swapp")]
+    SwapPane(cmd::swap_pane::Args),
+    /// Move a pane out of its tab into a new tab (C-b !).
+    #[command(alias = "breakp")]
+    BreakPane(cmd::break_pane::Args),
+    /// Move a pane into another pane's tab, splitting that pane.
+    #[command(alias = "move-pane", alias = "joinp", alias = "movep")]
+    JoinPane(cmd::join_pane::Args),
+    /// Move every pane of a tab one place along the layout (C-b C-o, C-b M-o).
+    #[command(alias = "rotate", alias = "rotatew")]
+    RotateWindow(cmd::rotate::Args),
+    /// Close a tab and its panes (C-b &).
+    #[command(alias = "kill-window", alias = "killw")]
+    KillTab(cmd::kill_tab::Args),
+    /// Rename a session (C-b $).
+    #[command(alias = "rename")]
+    RenameSession(cmd::rename_session::Args),
+    /// Rename a tab (C-b ,); an empty name gives back its automatic one.
+    #[command(alias = "rename-window", alias = "renamew")]
+    RenameTab(cmd::rename_tab::Args),
+    /// Focus a pane: the target, a neighbour (-L/-D/-U/-R) or the last pane (-l).
+    #[command(alias = "selectp")]
+    SelectPane(cmd::select_pane::Args),
+    /// Focus the tab's last pane (C-b ;).
+    #[command(alias = "lastp")]
+    LastPane(cmd::select_pane::LastArgs),
+    /// Show a tab: the target, or the last (-l), next (-n) or previous (-p) one.
+    #[command(alias = "select-window", alias = "selectw")]
+    SelectTab(cmd::select_tab::Args),
+    /// Show the session's last tab (C-b l).
+    #[command(alias = "last-window", alias = "last")]
+    LastTab(cmd::select_tab::StepArgs),
+    /// Show the next tab (C-b n).
+    #[command(alias = "next-window", alias = "next")]
+    NextTab(cmd::select_tab::StepArgs),
+    /// Show the previous tab (C-b p).
+    #[command(alias = "previous-window", alias = "prev")]
+    PreviousTab(cmd::select_tab::StepArgs),
     /// Type into a pane, as tmux's send-keys: each argument a key name (Enter, C-c, Up, F5,
     /// M-x, ...) or, if it is none, literal text; -l sends everything literally.
     ///
@@ -165,6 +210,20 @@ fn run(target: &client::Target, command: Option<Command>) -> cmd::Exit {
         Some(Command::NewTab(a)) => cmd::new_tab::run(target, a),
         Some(Command::Split(a)) => cmd::split::run(target, a),
         Some(Command::Resize(a)) => cmd::resize::run(target, a),
+        Some(Command::SelectLayout(a)) => cmd::select_layout::run(target, a),
+        Some(Command::SwapPane(a)) => cmd::swap_pane::run(target, a),
+        Some(Command::BreakPane(a)) => cmd::break_pane::run(target, a),
+        Some(Command::JoinPane(a)) => cmd::join_pane::run(target, a),
+        Some(Command::RotateWindow(a)) => cmd::rotate::run(target, a),
+        Some(Command::KillTab(a)) => cmd::kill_tab::run(target, a),
+        Some(Command::RenameSession(a)) => cmd::rename_session::run(target, a),
+        Some(Command::RenameTab(a)) => cmd::rename_tab::run(target, a),
+        Some(Command::SelectPane(a)) => cmd::select_pane::run(target, a),
+        Some(Command::LastPane(a)) => cmd::select_pane::last(target, a),
+        Some(Command::SelectTab(a)) => cmd::select_tab::run(target, a),
+        Some(Command::LastTab(a)) => cmd::select_tab::shortcut(target, a, 0),
+        Some(Command::NextTab(a)) => cmd::select_tab::shortcut(target, a, 1),
+        Some(Command::PreviousTab(a)) => cmd::select_tab::shortcut(target, a, -1),
         Some(Command::Send(a)) => cmd::send::run(target, a),
         Some(Command::Capture(a)) => cmd::capture::run(target, a),
         Some(Command::Search(a)) => cmd::search::run(target, a),

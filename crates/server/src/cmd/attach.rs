@@ -433,10 +433,9 @@ fn act(server: &Arc<Server>, client: u64, a: Action) -> CmdResult {
             let s = &mut st.sessions[si];
             let n = s.tabs.len();
             match a {
-                Action::NextTab => s.active_tab = (s.active_tab + 1) % n,
-                Action::PrevTab => s.active_tab = (s.active_tab + n - 1) % n,
-                Action::SelectTab(i) if (i as usize) < n => s.active_tab = i as usize,
-                Action::SelectTab(i) => return Err(format!("no tab {i}")),
+                Action::NextTab => s.select_tab((s.active_tab + 1) % n)?,
+                Action::PrevTab => s.select_tab((s.active_tab + n - 1) % n)?,
+                Action::SelectTab(i) => s.select_tab(i as usize)?,
                 Action::RenameTab(name) if name.is_empty() => s.tabs[s.active_tab].name = name,
                 Action::RenameTab(name) => {
                     s.tabs[s.active_tab].name = crate::session::clean_name("tab", &name)?
@@ -446,10 +445,7 @@ fn act(server: &Arc<Server>, client: u64, a: Action) -> CmdResult {
                     t.zoomed = !t.zoomed && t.root.panes().len() > 1;
                 }
                 Action::FocusPane(id) => {
-                    let t = &mut s.tabs[s.active_tab];
-                    if t.root.contains(id) {
-                        t.active = id;
-                    }
+                    s.tabs[s.active_tab].focus(id);
                 }
                 Action::Focus(dir) => {
                     // As tmux: from a zoomed pane too (the layout as if unzoomed), which
@@ -458,9 +454,8 @@ fn act(server: &Arc<Server>, client: u64, a: Action) -> CmdResult {
                     let t = &mut s.tabs[s.active_tab];
                     let mut rects = Vec::new();
                     t.root.rects(area, &mut rects);
-                    if let Some(id) = neighbour(&rects, t.active, dir) {
-                        t.active = id;
-                        t.zoomed = false;
+                    if let Some(id) = crate::layout::neighbour(&rects, t.active, dir) {
+                        t.focus(id);
                     }
                 }
                 _ => {}
@@ -470,30 +465,6 @@ fn act(server: &Arc<Server>, client: u64, a: Action) -> CmdResult {
     }
     server.bump();
     Ok(())
-}
-
-/// The pane next to `from` in direction `dir` (0 left, 1 down, 2 up, 3 right), nearest first.
-fn neighbour(rects: &[(u32, crate::layout::Rect)], from: u32, dir: u8) -> Option<u32> {
-    let (_, r) = *rects.iter().find(|(id, _)| *id == from)?;
-    let (cx, cy) = (r.x as i32 + r.w as i32 / 2, r.y as i32 + r.h as i32 / 2);
-    rects
-        .iter()
-        .filter(|(id, _)| *id != from)
-        .filter(|(_, o)| match dir {
-            0 => o.x + o.w < r.x + 1 && overlaps(o.y, o.h, r.y, r.h),
-            3 => o.x > r.x + r.w - 1 && overlaps(o.y, o.h, r.y, r.h),
-            2 => o.y + o.h < r.y + 1 && overlaps(o.x, o.w, r.x, r.w),
-            _ => o.y > r.y + r.h - 1 && overlaps(o.x, o.w, r.x, r.w),
-        })
-        .min_by_key(|(_, o)| {
-            let (ox, oy) = (o.x as i32 + o.w as i32 / 2, o.y as i32 + o.h as i32 / 2);
-            (ox - cx).abs() + (oy - cy).abs()
-        })
-        .map(|(id, _)| *id)
-}
-
-fn overlaps(a: u16, al: u16, b: u16, bl: u16) -> bool {
-    a < b + bl && b < a + al
 }
 
 /// A tab's name when none was set: its active pane's title, else its command's file name;

@@ -8,19 +8,29 @@ use crate::conn::Conn;
 use crate::server::Server;
 
 mod attach;
+mod break_pane;
 mod capture;
 mod history;
+mod join_pane;
 mod kill;
+mod kill_tab;
 mod list_panes;
 mod list_sessions;
 mod new_session;
 mod new_tab;
 mod reload;
+mod rename_session;
+mod rename_tab;
 mod resize;
+mod rotate;
 mod search;
+mod select_layout;
+mod select_pane;
+mod select_tab;
 mod send;
 mod split;
 mod stats;
+mod swap_pane;
 mod upgrade;
 mod wait;
 
@@ -31,6 +41,31 @@ pub type CmdResult = Result<(), String>;
 
 pub(crate) fn io(e: std::io::Error) -> String {
     format!("connection lost: {e}")
+}
+
+/// Change sessions' layouts under the state lock: `f` returns the sessions (by index) whose
+/// panes may have moved. Their panes are resized once the lock is released (see
+/// `StateGuard`), and attached clients redraw.
+pub(crate) fn arrange(
+    server: &Server,
+    f: impl FnOnce(&mut crate::server::State) -> Result<Vec<usize>, String>,
+) -> Result<(), String> {
+    {
+        let mut st = server.state();
+        let touched = f(&mut st)?;
+        for si in touched {
+            if si < st.sessions.len() {
+                Server::relayout(&mut st, si);
+            }
+        }
+    }
+    server.bump();
+    Ok(())
+}
+
+/// Answer `Done`.
+pub(crate) async fn done(conn: &mut Conn) -> CmdResult {
+    conn.send(&spool_proto::Response::Done).await.map_err(io)
 }
 
 pub async fn dispatch(server: &Arc<Server>, conn: &mut Conn, req: Request) -> CmdResult {
@@ -48,8 +83,56 @@ pub async fn dispatch(server: &Arc<Server>, conn: &mut Conn, req: Request) -> Cm
             percent,
             spawn,
         } => split::run(server, conn, target, horizontal, percent, spawn).await,
-        Request::Resize { target, cols, rows } => {
-            resize::run(server, conn, target, cols, rows).await
+        Request::Resize {
+            target,
+            cols,
+            rows,
+            border,
+            zoom,
+        } => resize::run(server, conn, target, cols, rows, border, zoom).await,
+        Request::SelectLayout {
+            target,
+            layout,
+            step,
+        } => select_layout::run(server, conn, target, layout, step).await,
+        Request::SwapPane {
+            source,
+            target,
+            step,
+            detached,
+        } => swap_pane::run(server, conn, source, target, step, detached).await,
+        Request::BreakPane {
+            source,
+            name,
+            detached,
+        } => break_pane::run(server, conn, source, name, detached).await,
+        Request::JoinPane {
+            source,
+            target,
+            horizontal,
+            before,
+            percent,
+            detached,
+        } => {
+            let how = join_pane::How {
+                horizontal,
+                before,
+                percent,
+                detached,
+            };
+            join_pane::run(server, conn, source, target, how).await
+        }
+        Request::Rotate { target, down } => rotate::run(server, conn, target, down).await,
+        Request::KillTab { target } => kill_tab::run(server, conn, target).await,
+        Request::RenameSession { target, name } => {
+            rename_session::run(server, conn, target, name).await
+        }
+        Request::RenameTab { target, name } => rename_tab::run(server, conn, target, name).await,
+        Request::SelectPane { target, last, dir } => {
+            select_pane::run(server, conn, target, last, dir).await
+        }
+        Request::SelectTab { target, last, step } => {
+            select_tab::run(server, conn, target, last, step).await
         }
         Request::ListSessions => list_sessions::run(server, conn).await,
         Request::ListPanes { target } => list_panes::run(server, conn, target).await,

@@ -37,17 +37,7 @@ pub fn create(
 ) -> Result<(String, Arc<crate::pane::Pane>), String> {
     server.spawn_in_session(anchor, spawn, None, |st, si, pane| {
         let s = &mut st.sessions[si];
-        s.tabs.push(Tab {
-            name: String::new(),
-            root: Node::Pane(pane.id),
-            active: pane.id,
-            zoomed: false,
-            seen_output: 0,
-            seen_bells: 0,
-        });
-        if !detached {
-            s.active_tab = s.tabs.len() - 1;
-        }
+        s.push_tab(Tab::new(Node::Pane(pane.id), pane.id), detached);
         let sid = s.id;
         Server::touch_session(st, sid);
     })

@@ -55,8 +55,8 @@ pub fn create(
         let s = &mut st.sessions[si];
         let ti = s.tab_of(old.id).expect("pane is in a tab");
         s.tabs[ti].root.split(old.id, pane.id, horizontal, percent);
-        s.tabs[ti].active = pane.id;
-        s.tabs[ti].zoomed = false;
+        s.tabs[ti].focus(pane.id);
+        s.tabs[ti].layout = None;
         Server::relayout(st, si);
     })
 }

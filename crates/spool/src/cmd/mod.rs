@@ -1,19 +1,29 @@
 //! One module per subcommand.
+pub mod break_pane;
 pub mod capture;
 pub mod debug;
 pub mod history;
+pub mod join_pane;
 pub mod kill;
+pub mod kill_tab;
 pub mod ls;
 pub mod new;
 pub mod new_tab;
 pub mod panes;
 pub mod reload;
+pub mod rename_session;
+pub mod rename_tab;
 pub mod resize;
+pub mod rotate;
 pub mod search;
+pub mod select_layout;
+pub mod select_pane;
+pub mod select_tab;
 pub mod send;
 pub mod server;
 pub mod split;
 pub mod stats;
+pub mod swap_pane;
 pub mod upgrade;
 pub mod wait;
 
@@ -25,8 +35,22 @@ The pane to act on:
   SESSION:TAB        the active pane of tab TAB (an index from 0, or the tab's name)
   SESSION:TAB.PANE   pane PANE of that tab (from 0, in layout order)
   :TAB, :TAB.PANE    in this session
+TAB may be ! (the last tab), + or - (next, previous), ^ (first), $ (last); PANE may be !
+(the tab's last pane) or + or - (the next or previous pane from the active one).
 Without -t: the pane this command runs in (inside spool, from $SPOOL), else the most recent
 session's active pane.";
+
+/// How `-t TARGET` names a tab, for the commands about tabs.
+pub const TAB_TARGET_HELP: &str = "\
+The tab to act on:
+  TAB                a tab of this session: an index from 0, a name, or a token below
+  SESSION            the session's active tab
+  SESSION:TAB        tab TAB of the session
+  :TAB               tab TAB of this session
+  %N                 the tab holding pane N
+TAB may be ! (the last tab), + or - (the next or previous; +2 two on), ^ (the first) or $
+(the last one). Without -t: the tab this command runs in, else the most recent session's
+active tab.";
 
 /// What a command returns: the process exit status.
 pub type Exit = anyhow::Result<i32>;

@@ -1,0 +1,19 @@
+//! `spool kill-tab [-t TAB]` (tmux's `kill-window`)
+
+use spool_proto::Request;
+
+use super::Exit;
+use crate::client::Target;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The tab (see --help for the forms of TARGET).
+    #[arg(short = 't', value_name = "TARGET", long_help = super::TAB_TARGET_HELP)]
+    target: Option<String>,
+}
+
+pub fn run(target: &Target, a: Args) -> Exit {
+    let mut c = target.connect()?;
+    c.request(&Request::KillTab { target: a.target })?;
+    Ok(0)
+}
