@@ -12,7 +12,7 @@
 //! new_pane_cwd = "pane"           # new panes from keys: "pane" (its cwd), "session", "home"
 //! clipboard = "external"          # OSC 52 from programs to your terminal ("off": dropped)
 //! monitor_bell = true             # BEL: to your terminal when the pane is shown, else a flag
-//! restore = "on"                  # a starting server brings back the saved sessions ("off")
+//! restore = "on"                  # save sessions, and bring them back at start ("off": neither)
 //! restore_programs = ["vim", "less"]   # programs started again on restore (default: tmux-resurrect's)
 //! closed_history_days = 7         # how long a closed pane's history is kept
 //!

@@ -78,7 +78,10 @@ pub struct Conn {
     server: Arc<Server>,
     buffered: u64,
     /// A `send --paste` in pieces has opened a bracketed paste that a later piece closes.
-    pub paste_open: bool,
+    /// The pane it was opened in, if the program asked for bracketed paste: if the send
+    /// fails or the client goes before the last piece, the paste is closed for it (a
+    /// program left in paste mode takes every key as pasted text).
+    pub paste_open: Option<(Arc<crate::pane::Pane>, bool)>,
     /// The pane the client runs in (said in its hello): where targets default to.
     pub here: Option<u32>,
 }
@@ -111,8 +114,18 @@ impl Conn {
     }
 }
 
+impl Conn {
+    /// End a bracketed paste left open (see `paste_open`).
+    pub fn close_paste(&mut self) {
+        if let Some((pane, true)) = self.paste_open.take() {
+            let _ = pane.write_input(b"\x1b[201~");
+        }
+    }
+}
+
 impl Drop for Conn {
     fn drop(&mut self) {
+        self.close_paste();
         self.account(0);
     }
 }
@@ -189,7 +202,7 @@ pub async fn serve(server: Arc<Server>, stream: UnixStream) {
         wr,
         server: server.clone(),
         buffered: 0,
-        paste_open: false,
+        paste_open: None,
         here: None,
     };
     if peer != Some(me) {
@@ -247,7 +260,10 @@ pub async fn serve(server: Arc<Server>, stream: UnixStream) {
 }
 
 async fn session(server: &Arc<Server>, conn: &mut Conn, hello: Incoming) -> Result<(), FrameError> {
-    match hello.req {
+    // The hello's budget goes back now, not when the connection ends.
+    let Incoming { req, _held: held } = hello;
+    drop(held);
+    match req {
         Request::Hello { protocol, pane, .. } if protocol == PROTOCOL_VERSION => {
             conn.here = pane;
             conn.send(&Response::Welcome {
@@ -276,8 +292,12 @@ async fn session(server: &Arc<Server>, conn: &mut Conn, hello: Incoming) -> Resu
         }
     }
     loop {
-        let Incoming { req, _held } = conn.read_request().await?;
+        let Incoming { req, _held: held } = conn.read_request().await?;
+        // An attach is handled for as long as the client stays attached: its frame's budget
+        // goes back at once (what it carries is copied into the session).
+        let held = (!matches!(req, Request::Attach { .. })).then_some(held);
         handle(server, conn, req).await?;
+        drop(held);
     }
 }
 

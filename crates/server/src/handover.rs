@@ -38,6 +38,9 @@ pub struct HandedPane {
     pub pid: u32,
     /// `Terminal::dump` of its screen.
     pub screen: Vec<u8>,
+    /// Its program's exit status, if it has ended (and was reaped by this binary).
+    #[serde(default)]
+    pub exit_status: Option<i32>,
 }
 
 fn set_cloexec(fd: RawFd, on: bool) {
@@ -76,9 +79,16 @@ pub async fn exec(server: &Arc<Server>, listener: &tokio::net::UnixListener, exe
     server.shutdown.send_replace(true);
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     *server.stop_reason.lock().unwrap_or_else(|p| p.into_inner()) = "server exited";
+    // No checkpoint or state save from here on: the new binary starts from what is written
+    // below (a checkpoint written after it would bring the screen back twice).
+    tokio::task::block_in_place(|| server.stop_persisting(true));
     let panes: Vec<Arc<crate::pane::Pane>> = server.state().panes.values().cloned().collect();
     for p in &panes {
-        p.freeze().await;
+        if let Err(why) = p.freeze().await {
+            server.stop_persisting(false);
+            tracing::error!("upgrade failed: {why}");
+            return why;
+        }
     }
     let saved = tokio::task::block_in_place(|| server.snapshot(false));
     let mut handed = Vec::new();
@@ -99,6 +109,7 @@ pub async fn exec(server: &Arc<Server>, listener: &tokio::net::UnixListener, exe
                 master_fd: p.master_fd(),
                 pid: p.pid,
                 screen,
+                exit_status: p.child_exit(),
             });
         }
     });
@@ -160,6 +171,7 @@ pub async fn exec(server: &Arc<Server>, listener: &tokio::net::UnixListener, exe
         set_cloexec(p.master_fd(), true);
     }
     let _ = std::fs::remove_file(&file);
+    server.stop_persisting(false);
     tracing::error!("upgrade failed: {why}");
     why
 }
@@ -200,14 +212,26 @@ impl Server {
             // it open across exec for us; nothing else owns it.
             let master = unsafe { OwnedFd::from_raw_fd(hp.master_fd) };
             server
-                .adopt_pane(sp, master, hp.pid, &hp.screen)
+                .adopt_pane(sp, master, hp.pid, &hp.screen, hp.exit_status)
                 .map(|_| ())
         });
         n += adopted;
-        // Anything not adopted is closed, not leaked.
+        // Anything not adopted is closed, not leaked, and its program hung up and reaped.
         for (_, hp) in fds {
             // SAFETY: as above; closing an fd that was ours.
             drop(unsafe { OwnedFd::from_raw_fd(hp.master_fd) });
+            if hp.exit_status.is_none() && hp.pid > 0 {
+                // SAFETY: plain kill(2) of our own child's process group and of the child.
+                unsafe {
+                    libc::kill(-(hp.pid as i32), libc::SIGHUP);
+                    libc::kill(hp.pid as i32, libc::SIGHUP);
+                }
+                let pid = hp.pid;
+                let _ = std::thread::Builder::new()
+                    .name(format!("spool-reap-{pid}"))
+                    .stack_size(64 * 1024)
+                    .spawn(move || crate::spawn::wait_child(pid));
+            }
         }
         n
     }

@@ -250,11 +250,29 @@ impl crate::server::Server {
         match live {
             Some(p) => Ok(Source::Pane(p)),
             None => {
-                let store = spool_store::Store::open(&self.env, dir)
-                    .map_err(|e| format!("history {}: {e}", dir.display()))?;
+                // One store per directory: a closing pane's, or another reader's, is shared.
+                // (Opened under the registry's lock, so two readers never both open it.)
+                let store = match self.shared_history(dir) {
+                    Some(s) => s,
+                    None => {
+                        let _one_at_a_time =
+                            self.history_open.lock().unwrap_or_else(|p| p.into_inner());
+                        match self.shared_history(dir) {
+                            Some(s) => s,
+                            None => {
+                                let s = std::sync::Arc::new(
+                                    spool_store::Store::open(&self.env, dir)
+                                        .map_err(|e| format!("history {}: {e}", dir.display()))?,
+                                );
+                                self.share_history(dir, &s);
+                                s
+                            }
+                        }
+                    }
+                };
                 Ok(Source::Closed {
                     id: id_of(&self.config.state_dir, dir),
-                    store: std::sync::Arc::new(store),
+                    store,
                 })
             }
         }

@@ -99,8 +99,19 @@ pub async fn run(config: ServerConfig, ready: impl FnOnce()) -> Result<(), Serve
         None => (None, bind_new(&socket)?),
     };
     spool_proto::paths::private_dir(&config.state_dir)?;
+    // One server per state directory, for as long as it runs (across an upgrade, the new
+    // binary takes the lock again: the old one's fd closes at exec).
+    let _state_lock = persist::lock(&config.state_dir).map_err(|e| ServerError::Io {
+        what: format!(
+            "another spool server uses the state directory {} (its lock)",
+            config.state_dir.display()
+        ),
+        source: e,
+    })?;
+    let newest = persist::newest_generation(&config.state_dir);
 
     let (server, events) = server::Server::new(config);
+    server.set_generation(newest);
     tokio::spawn(server.clone().event_loop(events));
     match handed {
         Some(h) => {

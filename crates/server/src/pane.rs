@@ -33,6 +33,11 @@ pub const READ_AHEAD: usize = 1;
 /// this is refused with an error rather than queued without bound.
 pub const INPUT_MAX: usize = 1024 * 1024;
 
+/// How long a freeze (`spool upgrade`) waits for a pane's reader to apply what it has read:
+/// a chunk takes milliseconds to parse, so a reader that has not stopped by then is stuck,
+/// and the upgrade is given up.
+const FREEZE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// The emulator with its history sink.
 pub type Term = Terminal<Arc<Store>>;
 
@@ -268,11 +273,11 @@ impl Pane {
                 .ok()
                 .map(|p| p.display().to_string());
         }
-        // file://HOST/PATH
+        // file://HOST/PATH, the path percent-encoded (`%20` for a space).
         Some(
             reported
                 .strip_prefix("file://")
-                .and_then(|rest| rest.find('/').map(|i| rest[i..].to_string()))
+                .and_then(|rest| rest.find('/').map(|i| percent_decode(&rest[i..])))
                 .unwrap_or(reported),
         )
     }
@@ -307,18 +312,25 @@ impl Pane {
 
     /// Stop reading the program's output and wait until what was read has been applied
     /// (for a handover: nothing read after this is lost, it waits in the kernel's PTY buffer
-    /// for the next server).
-    pub async fn freeze(&self) {
+    /// for the next server). A pane whose output already ended has no reader to wait for.
+    pub async fn freeze(&self) -> Result<(), String> {
         self.frozen.send_replace(true);
         let mut stopped = self.read_stopped.subscribe();
-        let _ =
-            tokio::time::timeout(std::time::Duration::from_secs(5), stopped.wait_for(|s| *s)).await;
+        tokio::time::timeout(FREEZE_TIMEOUT, stopped.wait_for(|s| *s))
+            .await
+            .map(|_| ())
+            .map_err(|_| format!("pane %{} did not stop reading its output", self.id))
     }
 
-    /// Undo [`Pane::freeze`] (the handover failed): the caller starts `read_loop` again.
-    pub fn thaw(&self) {
+    /// Undo [`Pane::freeze`] (the handover failed). True if the reader had stopped and the
+    /// caller must start `read_loop` again; false if the output had ended (there is no
+    /// reader), or the reader never stopped (it goes on by itself).
+    pub fn thaw(&self) -> bool {
         self.frozen.send_replace(false);
-        self.read_stopped.send_replace(false);
+        if self.eof.load(Ordering::Relaxed) {
+            return false;
+        }
+        self.read_stopped.send_replace(false)
     }
 
     /// The PTY master's fd (for a handover).
@@ -348,7 +360,7 @@ impl Pane {
             let _ = self.store.push(r.as_ref());
         }
         match self.store.flush() {
-            Ok(()) => self.store.remove_checkpoint(),
+            Ok(()) => self.store.retire_checkpoint(),
             Err(e) => tracing::warn!(pane = self.id, error = %e, "history not fully saved"),
         }
     }
@@ -357,8 +369,11 @@ impl Pane {
     /// (the edge and the primary screen down to its last non-blank row), so that a killed
     /// server brings it back as history. A full-screen program's screen is not history.
     pub fn checkpoint(&self) {
-        let extra: Vec<spool_store::Row> = {
+        let (parts, extra) = {
             let t = self.term();
+            // Under the terminal lock, as the rows below: nothing scrolls into the store
+            // between the two copies (lock order: terminal, then store).
+            let parts = self.store.checkpoint_parts();
             let mut rows = t.edge_rows();
             if !t.alt_screen() {
                 let screen: Vec<_> = (0..t.rows()).map(|y| t.row(y)).collect();
@@ -368,9 +383,9 @@ impl Pane {
                     .map_or(0, |i| i + 1);
                 rows.extend(screen.into_iter().take(used));
             }
-            rows
+            (parts, rows)
         };
-        if let Err(e) = self.store.checkpoint(&extra) {
+        if let Err(e) = self.store.write_checkpoint(parts, &extra) {
             tracing::warn!(pane = self.id, error = %e, "checkpoint failed");
         }
     }
@@ -418,6 +433,11 @@ impl Pane {
     }
 
     /// Record the child's exit status (from the waiter task).
+    /// The child's exit status, once it has been reaped (its output may still be read).
+    pub fn child_exit(&self) -> Option<i32> {
+        *self.child_status.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     pub fn set_child_status(&self, status: i32) {
         *self.child_status.lock().unwrap_or_else(|p| p.into_inner()) = Some(status);
         self.finish_if_done();
@@ -464,6 +484,8 @@ impl Pane {
             return;
         }
         self.eof.store(true, Ordering::Relaxed);
+        // No reader any more: a freeze has nothing to wait for.
+        self.read_stopped.send_replace(true);
         self.input_ready.notify_one();
         self.finish_if_done();
         self.changes.send_modify(|v| *v = v.wrapping_add(1));
@@ -598,5 +620,43 @@ impl Pane {
                 Ok(Err(_)) => return,
             }
         }
+    }
+}
+
+/// `%XX` escapes decoded (a bad escape is kept as it is); bytes that are not UTF-8 are
+/// replaced.
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        match (
+            b[i],
+            b.get(i + 1).copied().and_then(hex),
+            b.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (c, _, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn osc7_paths_are_percent_decoded() {
+        assert_eq!(
+            super::percent_decode("/home/a%20b/%E6%97%A5"),
+            "/home/a b/日"
+        );
+        assert_eq!(super::percent_decode("/x%zz%4"), "/x%zz%4");
     }
 }

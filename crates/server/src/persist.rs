@@ -6,16 +6,21 @@
 //! `STATE/state/state.<generation>`: a header line `SPOOL-STATE <version> <crc32> <length>\n`,
 //! then `<length>` bytes of JSON whose CRC-32 the header gives. Unknown fields are ignored and
 //! missing ones take their defaults, so older and newer servers of the same version read each
-//! other's files; a file of a later version is skipped. A state is written to `state.tmp`,
-//! fsynced, renamed to the next generation and the directory fsynced; the newest
-//! [`GENERATIONS_KEPT`] are kept. Reading takes the newest that is whole and valid.
+//! other's files; a file of a later version is skipped. A state is written to
+//! `tmp.<generation>`, fsynced, renamed to `state.<generation>` and the directory fsynced;
+//! the newest [`GENERATIONS_KEPT`] are kept. Reading takes the newest that is whole and
+//! valid. Generations go on from the newest file on disk, used or not (a skipped newer
+//! file is never overwritten, and a new file is never pruned at once as older than kept
+//! ones). `STATE/lock` is held (`flock`) by the one server using the directory.
 //!
 //! ## When
 //! Every [`SAVE_EVERY`], if anything in it changed (row counts aside), and at a clean
 //! shutdown (`clean` set). A server that started without restoring (or with nothing restored)
 //! writes nothing until it has a session, so a good snapshot is never replaced by an empty
 //! one. The same task writes each busy pane's checkpoint (`spool_store::checkpoint`), so a
-//! killed server loses at most that second of output.
+//! killed server loses at most that second of output. Rounds stop for good before the final
+//! save (nothing is written while panes are hung up), and for a handover
+//! (`Server::stop_persisting`).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -163,6 +168,44 @@ pub fn decode(bytes: &[u8]) -> Result<Saved, String> {
     serde_json::from_slice(body).map_err(|e| format!("unreadable: {e}"))
 }
 
+/// The newest generation on disk, usable or not (0 if none).
+pub fn newest_generation(state_dir: &Path) -> u64 {
+    generations(state_dir).first().map_or(0, |g| g.0)
+}
+
+/// Lock the state directory for this server's lifetime (the lock goes with the returned
+/// file): two servers sharing one (`-S a/s` and `-S b/s`, or the same name under two runtime
+/// directories) would restore each other's sessions and write the same histories.
+pub fn lock(state_dir: &Path) -> std::io::Result<std::fs::File> {
+    use std::os::fd::AsRawFd;
+    use std::os::unix::fs::OpenOptionsExt;
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+        .open(state_dir.join("lock"))?;
+    // A server that just stopped may still hold it for a moment (its last history writes).
+    let until = std::time::Instant::now() + LOCK_WAIT;
+    loop {
+        // SAFETY: flock on an fd we own.
+        if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
+            return Ok(f);
+        }
+        let e = std::io::Error::last_os_error();
+        if e.raw_os_error() != Some(libc::EWOULDBLOCK) || std::time::Instant::now() > until {
+            return Err(e);
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// How long a starting server waits for the state directory's lock: a stopping server
+/// releases it within its last history flushes; a running one never does.
+const LOCK_WAIT: Duration = Duration::from_secs(3);
+
 /// State files, newest generation first.
 fn generations(state_dir: &Path) -> Vec<(u64, PathBuf)> {
     let mut v: Vec<(u64, PathBuf)> = std::fs::read_dir(dir(state_dir))
@@ -202,7 +245,8 @@ pub fn write(state_dir: &Path, g: u64, s: &Saved) -> std::io::Result<()> {
     use std::os::unix::fs::OpenOptionsExt;
     let d = dir(state_dir);
     spool_proto::paths::private_dir(&d).map_err(std::io::Error::other)?;
-    let tmp = d.join("state.tmp");
+    // Named for its generation: two writes never share a temporary file.
+    let tmp = d.join(format!("tmp.{g:020}"));
     let mut f = std::fs::OpenOptions::new()
         .write(true)
         .create(true)
@@ -216,6 +260,12 @@ pub fn write(state_dir: &Path, g: u64, s: &Saved) -> std::io::Result<()> {
     std::fs::File::open(&d)?.sync_all()?;
     for (_, old) in generations(state_dir).into_iter().skip(GENERATIONS_KEPT) {
         let _ = std::fs::remove_file(old);
+    }
+    // Temporary files a crash left behind.
+    for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+        if e.file_name().to_string_lossy().starts_with("tmp.") {
+            let _ = std::fs::remove_file(e.path());
+        }
     }
     Ok(())
 }
@@ -343,7 +393,15 @@ impl Server {
             st.next_pane = st.next_pane.max(saved.next_pane);
         }
         let mut restored = 0;
+        // Each pane once, even if a damaged file lists it twice.
+        let mut seen = std::collections::HashSet::new();
         for ss in &saved.sessions {
+            // A name taken (listed twice) is skipped before any of its panes starts: nothing
+            // is left running outside a layout.
+            if self.state().sessions.iter().any(|s| s.name == ss.name) {
+                self.restore_error(format!("session {} listed twice; not restored", ss.name));
+                continue;
+            }
             let sid = {
                 let mut st = self.state();
                 let sid = st.next_session;
@@ -354,7 +412,8 @@ impl Server {
             for t in &ss.tabs {
                 let mut root = Some(t.root.clone());
                 for id in t.root.panes() {
-                    let Some(sp) = saved.panes.iter().find(|p| p.id == id) else {
+                    let sp = saved.panes.iter().find(|p| p.id == id);
+                    let Some(sp) = sp.filter(|_| seen.insert(id)) else {
                         root = root.and_then(|r| without(r, id));
                         continue;
                     };
@@ -497,7 +556,7 @@ fn without(mut tree: Node, id: u32) -> Option<Node> {
 }
 
 /// A relative path inside the state directory (a state file names nothing outside it).
-fn safe_relative(p: &str) -> Option<PathBuf> {
+pub(crate) fn safe_relative(p: &str) -> Option<PathBuf> {
     let path = Path::new(p);
     let ok = !p.is_empty()
         && path.is_relative()
@@ -582,6 +641,13 @@ impl Server {
         mut outputs: std::collections::HashMap<u32, u32>,
         prune: bool,
     ) -> (Option<Saved>, std::collections::HashMap<u32, u32>) {
+        let stopped = self
+            .persist_stopped
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if *stopped {
+            return (last, outputs);
+        }
         // Checkpoints of the panes that printed since the last round.
         let panes: Vec<Arc<Pane>> = self.state().panes.values().cloned().collect();
         let mut seen = std::collections::HashMap::new();
@@ -599,7 +665,10 @@ impl Server {
         if !now.sessions.is_empty() {
             self.mark_had_sessions();
         }
-        if changed && self.had_sessions() {
+        // With `restore = off` there is nothing to save a state for (the files left by an
+        // earlier run stay as they were).
+        let wanted = self.settings().persist.restore;
+        if changed && wanted && self.had_sessions() {
             if let Err(e) = write(&self.config.state_dir, self.next_generation(), &now) {
                 tracing::warn!(error = %e, "could not save the state");
             }
@@ -612,7 +681,13 @@ impl Server {
 
     /// The final state, at a clean shutdown (before the panes are hung up).
     pub fn save_final(&self) {
-        if !self.had_sessions() {
+        // No round runs after this one: nothing is saved once the panes are being hung up.
+        let mut stopped = self
+            .persist_stopped
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        *stopped = true;
+        if !self.had_sessions() || !self.settings().persist.restore {
             return;
         }
         let s = self.snapshot(true);

@@ -122,6 +122,7 @@ pub fn spawn(program: &Program, slave: &OwnedFd) -> io::Result<tokio::process::C
     // SAFETY: only async-signal-safe calls between fork and exec.
     unsafe {
         cmd.pre_exec(|| {
+            no_inherited_fds();
             if libc::setsid() < 0 {
                 return Err(io::Error::last_os_error());
             }
@@ -132,4 +133,38 @@ pub fn spawn(program: &Program, slave: &OwnedFd) -> io::Result<tokio::process::C
         });
     }
     cmd.spawn()
+}
+
+/// Mark every fd above stderr close-on-exec, in a child between fork and exec: a program in a
+/// pane inherits nothing of the server's, even an fd whose close-on-exec flag the server
+/// cleared on purpose (a handover to a new binary, racing this spawn). Only
+/// async-signal-safe calls: `close_range`, or `fcntl` over the fd range where it is missing.
+///
+/// # Safety
+/// Call only in a forked child before exec.
+pub(crate) unsafe fn no_inherited_fds() {
+    /// `CLOSE_RANGE_CLOEXEC` (linux/close_range.h).
+    const CLOSE_RANGE_CLOEXEC: libc::c_uint = 1 << 2;
+    /// Most fds walked without `close_range` (kernels before 5.11): past the default limit
+    /// of 1024 with room to spare, and a bounded cost where the limit is a million.
+    const FALLBACK_FDS: libc::c_int = 65_536;
+    // SAFETY: plain syscalls on the child's own fd table.
+    unsafe {
+        if libc::syscall(
+            libc::SYS_close_range,
+            3 as libc::c_uint,
+            libc::c_uint::MAX,
+            CLOSE_RANGE_CLOEXEC,
+        ) == 0
+        {
+            return;
+        }
+        let max = (libc::sysconf(libc::_SC_OPEN_MAX) as libc::c_int).clamp(3, FALLBACK_FDS);
+        for fd in 3..max {
+            let flags = libc::fcntl(fd, libc::F_GETFD);
+            if flags >= 0 {
+                libc::fcntl(fd, libc::F_SETFD, flags | libc::FD_CLOEXEC);
+            }
+        }
+    }
 }

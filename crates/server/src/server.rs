@@ -155,6 +155,17 @@ pub struct Server {
     pub restore_errors: Mutex<Vec<String>>,
     /// The state file generation written last (see `persist.rs`).
     generation: AtomicU64,
+    /// Held by every round of state saving and checkpoints (`persist.rs`), so that what must
+    /// not overlap one can wait for it: the final save and a handover set it to `true`,
+    /// which stops the rounds (a handover that fails sets it back).
+    pub persist_stopped: Mutex<bool>,
+    /// Stores of histories open without a live pane (closed panes being retired, closed
+    /// histories being read): one `Store` per directory, so a history is never opened twice
+    /// (each would write its recovered tail). Dead entries go at each lookup; live ones are
+    /// as many as reads running (`CONCURRENT_READS_MAX`) and panes closing.
+    pub open_histories: Mutex<Vec<(PathBuf, std::sync::Weak<spool_store::Store>)>>,
+    /// Taken while a closed history is opened (see `Server::source_at`).
+    pub history_open: Mutex<()>,
     /// This run has had a session: only then may it write a state (an empty start never
     /// replaces a good one).
     had_sessions: std::sync::atomic::AtomicBool,
@@ -218,6 +229,9 @@ impl Server {
             upgrade_tx,
             upgrade_rx: Mutex::new(Some(upgrade_rx)),
             generation: AtomicU64::new(0),
+            persist_stopped: Mutex::new(false),
+            open_histories: Mutex::new(Vec::new()),
+            history_open: Mutex::new(()),
             had_sessions: std::sync::atomic::AtomicBool::new(false),
         });
         (server, rx)
@@ -251,7 +265,8 @@ impl Server {
         }
     }
 
-    /// The state generation read at start: written ones follow it.
+    /// The newest state generation on disk (read at start, whether or not it was used):
+    /// written ones follow it, so they are never older than one kept.
     pub fn set_generation(&self, g: u64) {
         self.generation.fetch_max(g, Ordering::Relaxed);
     }
@@ -259,6 +274,15 @@ impl Server {
     /// The next state generation to write.
     pub fn next_generation(&self) -> u64 {
         self.generation.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    /// Stop (or restart) the rounds of state saving and checkpoints; when this returns, none
+    /// is running.
+    pub fn stop_persisting(&self, stop: bool) {
+        *self
+            .persist_stopped
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = stop;
     }
 
     pub fn mark_had_sessions(&self) {
@@ -490,6 +514,8 @@ impl Server {
             let Some(pane) = st.panes.remove(&id) else {
                 return;
             };
+            // Readers of its history from now on share its store while it is retired.
+            self.share_history(&pane.history_dir, &pane.store);
             if let Some(exit) = pane.exit() {
                 st.recent_exits.push_back((id, exit.status));
                 while st.recent_exits.len() > RECENT_EXITS_MAX {
@@ -525,6 +551,28 @@ impl Server {
         if self.state().sessions.is_empty() {
             self.maybe_empty.notify_one();
         }
+    }
+
+    /// Record `store` as the one open on `dir` (see `open_histories`).
+    pub fn share_history(&self, dir: &std::path::Path, store: &Arc<spool_store::Store>) {
+        let mut open = self
+            .open_histories
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        open.retain(|(d, w)| w.strong_count() > 0 && d != dir);
+        open.push((dir.to_path_buf(), Arc::downgrade(store)));
+    }
+
+    /// The store open on `dir` without a live pane, if any.
+    pub fn shared_history(&self, dir: &std::path::Path) -> Option<Arc<spool_store::Store>> {
+        let mut open = self
+            .open_histories
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        open.retain(|(_, w)| w.strong_count() > 0);
+        open.iter()
+            .find(|(d, _)| d == dir)
+            .and_then(|(_, w)| w.upgrade())
     }
 
     /// Handle pane events until shutdown.

@@ -42,16 +42,38 @@ impl Server {
         master: std::os::fd::OwnedFd,
         pid: u32,
         dump: &[u8],
+        exit_status: Option<i32>,
     ) -> Result<Arc<Pane>, String> {
         let (cols, rows) = crate::size::clamp(sp.cols, sp.rows);
         {
             let mut st = self.state();
             st.next_pane = st.next_pane.max(sp.id + 1);
         }
-        let dir = self.config.state_dir.join(&sp.history);
-        let store = Arc::new(
-            Store::open(&self.env, &dir).map_err(|e| format!("cannot open history: {e}"))?,
-        );
+        // Its history, reopened; if that cannot be (or the path is not one of ours), a new
+        // one: the program keeps running either way.
+        let reopened = crate::persist::safe_relative(&sp.history)
+            .map(|rel| self.config.state_dir.join(rel))
+            .ok_or_else(|| format!("bad history path {:?}", sp.history))
+            .and_then(|dir| match Store::open(&self.env, &dir) {
+                Ok(s) => Ok((s, dir)),
+                Err(e) => Err(format!("history in {}: {e}", dir.display())),
+            });
+        let (store, dir) = match reopened {
+            Ok(sd) => sd,
+            Err(why) => {
+                let msg = format!(
+                    "pane %{}: history not kept across the upgrade: {why}",
+                    sp.id
+                );
+                tracing::error!("{msg}");
+                self.restore_error(msg);
+                let dir = self.pane_dir(sp.started_unix.max(1), sp.id);
+                let s = Store::open(&self.env, &dir)
+                    .map_err(|e| format!("cannot open history: {e}"))?;
+                (s, dir)
+            }
+        };
+        let store = Arc::new(store);
         let mut term = Terminal::new(cols as usize, rows as usize, store.clone());
         if let Some(c) = *self.outer_colors.lock().unwrap_or_else(|p| p.into_inner()) {
             term.set_outer_colors(c);
@@ -82,32 +104,30 @@ impl Server {
             adopted: true,
         })
         .map_err(|e| format!("cannot watch the PTY: {e}"))?;
+        match exit_status {
+            // Reaped by the previous binary: its status came with the handover.
+            Some(code) => pane.set_child_status(code),
+            None => {
+                // Not a tokio child: a thread waits for it (it is still this process's
+                // child). Started before the pane is shown, so a failure leaves nothing.
+                let weak = Arc::downgrade(&pane);
+                let events = self.events.clone();
+                let rt = tokio::runtime::Handle::current();
+                std::thread::Builder::new()
+                    .name(format!("spool-wait-{pid}"))
+                    .stack_size(64 * 1024)
+                    .spawn(move || {
+                        let code = wait_child(pid);
+                        if let Some(p) = weak.upgrade() {
+                            p.set_child_status(code);
+                            let _ = rt.block_on(events.send(Event::PaneDone(p.id)));
+                        }
+                    })
+                    .map_err(|e| format!("cannot wait for the child: {e}"))?;
+            }
+        }
         self.state().panes.insert(sp.id, pane.clone());
         self.start_pane_tasks(&pane);
-        // Not a tokio child: a thread waits for it (it is still this process's child).
-        let weak = Arc::downgrade(&pane);
-        let events = self.events.clone();
-        let rt = tokio::runtime::Handle::current();
-        std::thread::Builder::new()
-            .name(format!("spool-wait-{pid}"))
-            .stack_size(64 * 1024)
-            .spawn(move || {
-                let mut status = 0;
-                // SAFETY: waitpid on our own child, into a local.
-                let r = unsafe { libc::waitpid(pid as i32, &mut status, 0) };
-                let code = if r < 0 {
-                    -1
-                } else if libc::WIFEXITED(status) {
-                    libc::WEXITSTATUS(status)
-                } else {
-                    128 + libc::WTERMSIG(status)
-                };
-                if let Some(p) = weak.upgrade() {
-                    p.set_child_status(code);
-                    let _ = rt.block_on(events.send(Event::PaneDone(p.id)));
-                }
-            })
-            .map_err(|e| format!("cannot wait for the child: {e}"))?;
         Ok(pane)
     }
 
@@ -125,7 +145,9 @@ impl Server {
 
     /// Start reading a pane again after a failed handover.
     pub fn restart_reader(self: &Arc<Self>, pane: &Arc<Pane>) {
-        pane.thaw();
+        if !pane.thaw() {
+            return;
+        }
         let p = pane.clone();
         let events = self.events.clone();
         tokio::spawn(async move {
@@ -475,5 +497,20 @@ impl Server {
         // From now on this run's state is worth saving (see `persist.rs`).
         self.mark_had_sessions();
         Ok((name, pane))
+    }
+}
+
+/// Wait for child `pid` to end: its exit code, or 128 + the signal that killed it (-1 if it
+/// was not ours to wait for).
+pub(crate) fn wait_child(pid: u32) -> i32 {
+    let mut status = 0;
+    // SAFETY: waitpid on our own child, into a local.
+    let r = unsafe { libc::waitpid(pid as i32, &mut status, 0) };
+    if r < 0 {
+        -1
+    } else if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        128 + libc::WTERMSIG(status)
     }
 }

@@ -149,12 +149,28 @@ impl Target {
             pid: 0,
             version: String::new(),
         };
-        c.send(&Request::Hello {
+        let hello = Request::Hello {
             protocol: PROTOCOL_VERSION,
             client: env!("CARGO_PKG_VERSION").into(),
             pane: self.here,
-        })?;
-        match c.recv()? {
+        };
+        let answer = match frame::write(&mut c.stream, &hello)
+            .and_then(|()| frame::read::<Response>(&mut c.stream))
+        {
+            Ok(a) => a,
+            Err(e) if went_away(&e) => {
+                // A server that crashed a moment ago: its listening socket lived until its
+                // last thread ended, and took our connection with it. Wait until the socket
+                // is dead too; then there is no server.
+                let until = Instant::now() + START_TIMEOUT;
+                while UnixStream::connect(&self.socket).is_ok() && Instant::now() < until {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                return Ok(None);
+            }
+            Err(e) => bail!("talking to the server: {e}"),
+        };
+        match answer {
             Response::Welcome { pid, server, .. } => {
                 c.pid = pid;
                 c.version = server;
@@ -301,5 +317,19 @@ impl Target {
             bail!("sessions should be nested with care, unset $SPOOL to force");
         }
         Ok(())
+    }
+}
+
+/// Did the connection end under us (reset, closed) rather than fail some other way?
+fn went_away(e: &frame::FrameError) -> bool {
+    match e {
+        frame::FrameError::Closed => true,
+        frame::FrameError::Io(e) => matches!(
+            e.kind(),
+            std::io::ErrorKind::ConnectionReset
+                | std::io::ErrorKind::BrokenPipe
+                | std::io::ErrorKind::UnexpectedEof
+        ),
+        _ => false,
     }
 }

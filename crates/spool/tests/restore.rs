@@ -429,6 +429,25 @@ fn an_upgrade_keeps_the_programs_running_and_the_history_whole() {
         ],
     );
     std::thread::sleep(Duration::from_millis(800));
+    // Panes whose programs have ended (kept by remain-on-exit): nothing to wait for when
+    // the readers stop, and their exit statuses go over with them.
+    let dead: Vec<String> = (0..4)
+        .map(|i| {
+            s.pane(
+                &format!("dead{i}"),
+                &["sh", "-c", &format!("exit {}", 3 + i)],
+            )
+        })
+        .collect();
+    assert!(s.eventually(Duration::from_secs(5), || {
+        panes(&s)
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["exit_status"].is_number())
+            .count()
+            == 4
+    }));
     let before = panes(&s);
     let pid = server_pid(&s);
     // "The installed binary": a copy of this one.
@@ -464,6 +483,16 @@ fn an_upgrade_keeps_the_programs_running_and_the_history_whole() {
         "the counter went on without a gap"
     );
     assert!(s.ok(&["panes"]).contains(&format!("{sleeper} up:0")));
+    for (i, id) in dead.iter().enumerate() {
+        let p = after
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["id"] == id.as_str())
+            .unwrap()
+            .clone();
+        assert_eq!(p["exit_status"].as_i64(), Some(3 + i as i64), "{p}");
+    }
     // A binary that cannot take over: the old server goes on.
     let bad = s.dir.path().join("not-spool");
     std::fs::write(&bad, "#!/bin/sh\nexit 1\n").unwrap();
@@ -474,4 +503,81 @@ fn an_upgrade_keeps_the_programs_running_and_the_history_whole() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a spool binary"));
     assert_eq!(server_pid(&s), pid);
     assert!(s.ok(&["ls"]).contains("count:"));
+}
+
+/// The newest state file's JSON.
+fn newest_state(s: &TestServer) -> serde_json::Value {
+    let f = state_files(s).into_iter().next().expect("a state file");
+    let bytes = std::fs::read(f).unwrap();
+    let nl = bytes.iter().position(|&b| b == b'\n').unwrap();
+    serde_json::from_slice(&bytes[nl + 1..]).unwrap()
+}
+
+#[test]
+fn a_clean_stop_leaves_its_sessions_as_the_newest_state() {
+    // The save rounds stop before the final save: none writes the emptied state of a
+    // server hanging up its panes after it.
+    for round in 0..5 {
+        let s = TestServer::new();
+        s.pane("keep", &["sh", "-c", "seq 1 5000; exec sleep 60"]);
+        std::thread::sleep(Duration::from_millis(200 * round));
+        s.ok(&["kill-server"]);
+        let st = newest_state(&s);
+        assert_eq!(st["clean"], true, "round {round}: {st}");
+        assert_eq!(st["sessions"][0]["name"], "keep", "round {round}: {st}");
+    }
+}
+
+#[test]
+fn state_generations_go_on_from_the_newest_file_even_when_it_is_not_restored() {
+    let s = TestServer::new();
+    let dir = s.dir.path().join("state/spool/sock/state");
+    std::fs::create_dir_all(&dir).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    for d in [
+        s.dir.path().join("state"),
+        s.dir.path().join("state/spool"),
+        s.dir.path().join("state/spool/sock"),
+        dir.clone(),
+    ] {
+        std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o700)).unwrap();
+    }
+    // A file from a later version: skipped, so nothing is restored, and never overwritten.
+    let future = b"SPOOL-STATE 99 00000000 2\n{}".to_vec();
+    std::fs::write(dir.join("state.00000000000000000050"), &future).unwrap();
+    s.pane("fresh", &["sleep", "60"]);
+    assert!(s.eventually(Duration::from_secs(5), || { state_files(&s).len() >= 2 }));
+    let newest = state_files(&s)[0].clone();
+    let name = newest.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(name.as_str() > "state.00000000000000000050", "{name}");
+    assert_eq!(newest_state(&s)["sessions"][0]["name"], "fresh");
+    assert_eq!(
+        std::fs::read(dir.join("state.00000000000000000050")).unwrap(),
+        future
+    );
+}
+
+#[test]
+fn a_second_server_on_the_same_state_directory_is_refused() {
+    let s = TestServer::new();
+    s.pane("first", &["sleep", "60"]);
+    // Another socket of the same name elsewhere: the same state directory.
+    let other = s.dir.path().join("elsewhere");
+    std::fs::create_dir_all(&other).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_spool"))
+        .arg("-S")
+        .arg(other.join("sock"))
+        .env("XDG_STATE_HOME", s.dir.path().join("state"))
+        .env("XDG_CONFIG_HOME", s.dir.path().join("config"))
+        .env("SHELL", "/bin/sh")
+        .args(["new", "-d", "-s", "second"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("another spool server uses the state directory"),
+        "{err}"
+    );
+    assert!(s.ok(&["ls"]).contains("first:"));
 }

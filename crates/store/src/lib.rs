@@ -47,7 +47,8 @@ pub use search::{
     NEWEST_FIRST_CHUNK_SEGMENTS, REGEX_DFA_SIZE_LIMIT, REGEX_SIZE_LIMIT,
 };
 pub use store::{
-    memory_bound, Rows, Store, StoreStats, MAX_ROWS_PER_SEGMENT, MAX_SEGMENTS_PER_STORE,
+    memory_bound, CheckpointParts, Rows, Store, StoreStats, MAX_ROWS_PER_SEGMENT,
+    MAX_SEGMENTS_PER_STORE,
 };
 pub use style::{Attrs, Color, Style, Underline};
 

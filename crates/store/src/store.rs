@@ -294,6 +294,15 @@ pub struct StoreStats {
 pub struct Store {
     shared: Arc<Shared>,
     dir: PathBuf,
+    /// Set by [`Store::retire_checkpoint`]: no checkpoint is written after it.
+    retired: std::sync::atomic::AtomicBool,
+}
+
+/// What a checkpoint holds of the store itself, copied by [`Store::checkpoint_parts`].
+pub struct CheckpointParts {
+    segs: Vec<(u64, Arc<SegmentBuf>)>,
+    open_first: u64,
+    open: Option<SegmentBuf>,
 }
 
 impl std::fmt::Debug for Store {
@@ -385,7 +394,11 @@ impl Store {
             drained: Condvar::new(),
         });
         shared.env.register(&shared);
-        let store = Store { shared, dir };
+        let store = Store {
+            shared,
+            dir,
+            retired: Default::default(),
+        };
         store.shared.enforce_pane_retention();
         store.shared.env.enforce_total();
         // What the last checkpoint had beyond history.seg (a server killed since): it goes on
@@ -457,26 +470,43 @@ impl Store {
     /// `extra` (numbered after them, as if pushed next: the pane's screen). Replaces the last
     /// one. Takes the lock only to copy what is to be written.
     pub fn checkpoint(&self, extra: &[Row]) -> Result<(), StoreError> {
-        let (segs, open_first, open) = {
-            let st = self.lock();
-            let segs: Vec<(u64, Arc<SegmentBuf>)> = st
+        let parts = self.checkpoint_parts();
+        self.write_checkpoint(parts, extra)
+    }
+
+    /// The rows a checkpoint holds of the store (those not in `history.seg` yet), copied
+    /// under its lock. Taken together with `extra` rows read from the emulator under the
+    /// emulator's lock, the two agree: no row scrolls into the store between them.
+    pub fn checkpoint_parts(&self) -> CheckpointParts {
+        let st = self.lock();
+        CheckpointParts {
+            segs: st
                 .pending
                 .iter()
                 .map(|p| (p.first_row, p.seg.clone()))
-                .collect();
-            (
-                segs,
-                st.open_first,
-                (!st.open.is_empty()).then(|| st.open.clone()),
-            )
-        };
-        let mut frames = Vec::with_capacity(segs.len() + 2);
-        for (first, seg) in &segs {
+                .collect(),
+            open_first: st.open_first,
+            open: (!st.open.is_empty()).then(|| st.open.clone()),
+        }
+    }
+
+    /// Write a checkpoint of `parts` then `extra` (see [`Store::checkpoint`]). Nothing is
+    /// written once the checkpoint was retired.
+    pub fn write_checkpoint(
+        &self,
+        parts: CheckpointParts,
+        extra: &[Row],
+    ) -> Result<(), StoreError> {
+        if self.retired.load(std::sync::atomic::Ordering::Acquire) {
+            return Ok(());
+        }
+        let mut frames = Vec::with_capacity(parts.segs.len() + 2);
+        for (first, seg) in &parts.segs {
             frames.push(crate::checkpoint::encode_frame(*first, seg)?);
         }
-        let mut next = open_first;
-        if let Some(open) = &open {
-            frames.push(crate::checkpoint::encode_frame(open_first, open)?);
+        let mut next = parts.open_first;
+        if let Some(open) = &parts.open {
+            frames.push(crate::checkpoint::encode_frame(parts.open_first, open)?);
             next += open.len() as u64;
         }
         if !extra.is_empty() {
@@ -489,6 +519,14 @@ impl Store {
     /// Remove the checkpoint: call after [`Store::flush`] once nothing beyond history needs
     /// keeping (a clean shutdown, whose screen rows were pushed).
     pub fn remove_checkpoint(&self) {
+        crate::checkpoint::remove(&self.dir);
+    }
+
+    /// Remove the checkpoint for good: the history is closed (its screen pushed and
+    /// flushed), and a checkpoint written after this would bring rows back twice.
+    pub fn retire_checkpoint(&self) {
+        self.retired
+            .store(true, std::sync::atomic::Ordering::Release);
         crate::checkpoint::remove(&self.dir);
     }
 

@@ -76,12 +76,13 @@ impl<S: HistorySink> Screen<S> {
         if m.origin {
             out.push_str("\x1b[?6h");
         }
-        let _ = write!(
-            out,
-            "\x1b[0m\x1b[{};{}H",
-            self.cursor.y + 1,
-            self.cursor.x + 1
-        );
+        // Under origin mode the position is relative to the scroll region's top.
+        let y = if m.origin {
+            self.cursor.y.saturating_sub(self.top)
+        } else {
+            self.cursor.y
+        };
+        let _ = write!(out, "\x1b[0m\x1b[{};{}H", y + 1, self.cursor.x + 1);
         if self.pen != spool_store::Style::default() {
             let _ = write!(out, "\x1b[{}m", crate::sgr::describe(&self.pen));
         }

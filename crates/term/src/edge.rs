@@ -12,8 +12,8 @@
 //! soft-wrapped, so history reflows them with the rest on read).
 //!
 //! The edge is flushed to history whenever the link to the screen's first row may break: a
-//! scroll down or an insert/delete of lines at the top, erasing above the cursor, a reset,
-//! a scroll region that no longer starts at the top.
+//! scroll down or an insert/delete of lines at the top, erasing above the cursor, a reset.
+//! (A scroll region below the top leaves row 0 where it is, so the link holds.)
 
 use spool_store::RowRef;
 

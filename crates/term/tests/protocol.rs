@@ -242,4 +242,10 @@ fn a_dumped_screen_is_the_same_screen_again() {
     t.feed(b"\x1b[?1049l");
     v.feed(b"\x1b[?1049l");
     check(&t, &v);
+    // A scroll region with origin mode: the cursor is where it was, not `top` rows lower.
+    t.feed(b"\x1b[2;4r\x1b[?6h\x1b[2;5H");
+    let mut w = Terminal::new(20, 5, Vec::new());
+    w.feed(&t.dump());
+    check(&t, &w);
+    assert_eq!(w.cursor().y, 2);
 }

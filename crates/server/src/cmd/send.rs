@@ -29,10 +29,21 @@ pub async fn text(
 ) -> CmdResult {
     let pane = server.resolve_pane(target.as_deref(), conn.here)?;
     let bytes = if paste {
-        // A paste is one bracketed paste however many pieces it comes in.
-        let bracketed = pane.term().modes().bracketed_paste;
-        let opening = !conn.paste_open;
-        conn.paste_open = more;
+        // A paste is one bracketed paste however many pieces it comes in (in the pane it
+        // was opened in, bracketed as it was then).
+        let (opening, bracketed) = match conn.paste_open.take() {
+            Some((p, bracketed)) if p.id == pane.id => (false, bracketed),
+            other => {
+                if let Some(p) = other {
+                    conn.paste_open = Some(p);
+                    conn.close_paste();
+                }
+                (true, pane.term().modes().bracketed_paste)
+            }
+        };
+        if more {
+            conn.paste_open = Some((pane.clone(), bracketed));
+        }
         if bracketed {
             let mut v = Vec::with_capacity(text.len() + 12);
             if opening {
@@ -50,7 +61,10 @@ pub async fn text(
     } else {
         text
     };
-    queue(&pane, conn, &bytes).await?;
+    if let Err(e) = queue(&pane, conn, &bytes).await {
+        conn.close_paste();
+        return Err(e);
+    }
     conn.send(&Response::Done).await.map_err(io)
 }
 
