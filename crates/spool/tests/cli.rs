@@ -17,7 +17,7 @@ fn new_send_capture_wait() {
     let out = s.run(&["wait", "-t", "%0"]);
     assert_eq!(out.status.code(), Some(3));
     let screen = s.ok(&["capture", "-t", "%0"]);
-    assert!(screen.lines().any(|l| l == "hello"), "{screen}");
+    assert!(common::shows_line(&screen, "hello"), "{screen}");
     assert_eq!(screen.lines().count(), 24);
     let panes: serde_json::Value = serde_json::from_str(&s.ok(&["panes", "--json"])).unwrap();
     assert_eq!(panes[0]["exit_status"], 3);

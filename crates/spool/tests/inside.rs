@@ -223,14 +223,14 @@ fn send_mixes_text_and_key_names_as_tmux_does() {
     assert!(s.eventually(Duration::from_secs(10), || s
         .ok(&["capture", "-t", &p])
         .lines()
-        .any(|l| l == "mixed-ok")));
+        .any(|l| l.trim_start_matches("$ ") == "mixed-ok")));
     // -l: the word Enter is text.
     s.ok(&["send", "-t", &p, "-l", "echo lit", "Enter"]);
     s.ok(&["send", "-t", &p, "Enter"]);
     assert!(s.eventually(Duration::from_secs(10), || s
         .ok(&["capture", "-t", &p])
         .lines()
-        .any(|l| l == "litEnter")));
+        .any(|l| l.trim_start_matches("$ ") == "litEnter")));
     // --keys still works.
     s.ok(&["send", "-t", &p, "--keys", "C-c"]);
 }

@@ -131,10 +131,10 @@ fn relative_resizes_move_the_enclosing_split_of_a_nested_pane() {
 /// Each pane prints its own marker, so its history can be told apart after moves.
 fn mark(s: &TestServer, pane: &str, text: &str) {
     s.ok(&["send", "-t", pane, &format!("echo {text}"), "Enter"]);
-    assert!(s.eventually(Duration::from_secs(5), || s
-        .ok(&["capture", "-t", pane])
-        .lines()
-        .any(|l| l == text)));
+    assert!(s.eventually(Duration::from_secs(20), || common::shows_line(
+        &s.ok(&["capture", "-t", pane]),
+        text
+    )));
 }
 
 #[test]

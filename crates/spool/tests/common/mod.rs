@@ -82,6 +82,18 @@ impl TestServer {
     }
 }
 
+/// Whether `screen` shows `text` as a line of a shell's output.
+///
+/// A command typed before the shell is ready (at startup, or while the previous command runs) is
+/// echoed early by the tty, so the shell prints its output after the next prompt: `$ hello`.
+/// The prompt of the tests' `/bin/sh` is `$ `; it is ignored at the start of a line.
+#[allow(dead_code)]
+pub fn shows_line(screen: &str, text: &str) -> bool {
+    screen
+        .lines()
+        .any(|l| l.trim_start_matches("$ ").trim_end() == text)
+}
+
 impl Drop for TestServer {
     fn drop(&mut self) {
         let _ = self.cmd().arg("kill-server").output();
