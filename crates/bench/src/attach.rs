@@ -291,6 +291,9 @@ pub fn attach(ctx: &mut Ctx) -> Result<Value> {
         }
         o.write(b"q");
     }
+    // Popups and layout changes, over the pane with the large history and a second one.
+    progress!("attach: popups and layout changes");
+    let (popup_ms, layout_ms) = popups_and_layouts(ctx, &sp, &session, &pane, cols, rows)?;
     let added: Vec<f64> = [0.5, 0.99]
         .iter()
         .map(|&p| pct(&lat_spool, p) - pct(&lat_direct, p))
@@ -307,5 +310,70 @@ pub fn attach(ctx: &mut Ctx) -> Result<Value> {
         "scroll_to_top_ms": top.iter().map(|x| r3(*x)).collect::<Vec<_>>(),
         "search_jump_ms": jumps.iter().map(|x| r3(*x)).collect::<Vec<_>>(),
         "random_jump_ms": {"count": random.len(), "p50": r3(pct(&random, 0.5)), "p99": r3(pct(&random, 0.99)), "max": r3(pct(&random, 1.0)), "target_p99": 5.0},
+        "popup_first_frame_ms": {"count": popup_ms.len(), "p50": r3(pct(&popup_ms, 0.5)), "max": r3(pct(&popup_ms, 1.0)), "target": 50.0},
+        "layout_redraw_ms": {"count": layout_ms.len(), "p50": r3(pct(&layout_ms, 0.5)), "max": r3(pct(&layout_ms, 1.0)), "target": 20.0},
     }))
+}
+
+/// A popup's first frame: from `spool display-popup` started until its program's first
+/// output shows on the outer terminal (the CLI's own start included). A layout change: from
+/// the key (`C-b M-1` / `C-b M-2`, even-horizontal / even-vertical) until the new border
+/// shows. The session's panes are the one with the large history and a split beside it.
+fn popups_and_layouts(
+    ctx: &Ctx,
+    sp: &crate::servers::Spool,
+    session: &str,
+    pane: &str,
+    cols: u16,
+    rows: u16,
+) -> Result<(Vec<f64>, Vec<f64>)> {
+    let n = if ctx.quick { 10 } else { 30 };
+    sp.run(&["split", "-t", pane, "-h", "--", "sleep", "100000"])?;
+    let mut c = sp.cmd();
+    c.args(["attach", "-t", session])
+        .env("TERM", "xterm-256color");
+    let o = Outer::spawn(&mut c, cols, rows)?;
+    if o.wait_for(format!("[{session}]").as_bytes(), Duration::from_secs(10))
+        .is_none()
+    {
+        bail!("no first frame");
+    }
+    o.settle(Duration::from_millis(300));
+    let mut popup = Vec::new();
+    for i in 0..n {
+        let mark = format!("POPUP-{i}-READY");
+        let t0 = Instant::now();
+        let mut cli = sp.cmd();
+        cli.args(["display-popup", "-E", "-t", session, "--", "sh", "-c"])
+            .arg(format!("printf {mark}; sleep 100"));
+        let mut child = cli.spawn()?;
+        let shown = o.wait_for(mark.as_bytes(), Duration::from_secs(10));
+        let _ = child.wait();
+        match shown {
+            Some(_) => popup.push(t0.elapsed().as_secs_f64() * 1e3),
+            None => bail!("the popup never showed"),
+        }
+        sp.run(&["display-popup", "-C", "-t", session])?;
+        o.settle(Duration::from_millis(100));
+    }
+    let mut layout = Vec::new();
+    let mid_row = (rows as usize - 1) / 2;
+    for i in 0..n {
+        // even-vertical: a horizontal border across the middle row; even-horizontal: a
+        // vertical one in the middle column of the first row.
+        let vertical = i % 2 == 0;
+        o.write(if vertical { b"\x02\x1b2" } else { b"\x02\x1b1" });
+        let t0 = Instant::now();
+        let ok = if vertical {
+            o.wait_row(mid_row, Duration::from_secs(10), |t| t.starts_with("───"))
+        } else {
+            o.wait_row(0, Duration::from_secs(10), |t| t.contains('│'))
+        };
+        match ok {
+            Some(_) => layout.push(t0.elapsed().as_secs_f64() * 1e3),
+            None => bail!("the layout change never showed"),
+        }
+        o.settle(Duration::from_millis(100));
+    }
+    Ok((popup, layout))
 }

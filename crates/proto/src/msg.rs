@@ -42,8 +42,11 @@ pub enum Request {
         zoom: bool,
     },
     ListSessions,
+    /// Answered by [`Response::Panes`]; with a `format` (tmux's `list-panes -F`), by one
+    /// expanded line per pane as `Text`, then `End`.
     ListPanes {
         target: Option<String>,
+        format: Option<String>,
     },
     /// Literal bytes to the pane's input (at most [`SEND_CHUNK_BYTES`] per request; longer
     /// text comes as several, the server answering each once the pane has room for it).
@@ -219,7 +222,104 @@ pub enum Request {
         last: bool,
         step: i8,
     },
+    /// `respawn-pane`: start the pane's command (or `command`) again in the same pane, its
+    /// history kept; a pane whose program still runs is refused unless `kill`.
+    RespawnPane {
+        target: Option<String>,
+        kill: bool,
+        cwd: Option<String>,
+        command: Vec<String>,
+    },
+    /// `set-option`: set (or with `unset`, forget) an option. Global options are the config
+    /// file's settings (`global` is then implied); session and tab options belong to the
+    /// target's session or tab. A flag without a value toggles.
+    SetOption {
+        target: Option<String>,
+        global: bool,
+        name: String,
+        value: Option<String>,
+        unset: bool,
+    },
+    /// `show-options`: `name value` lines as `Text`, then `End` (`value_only`: the value).
+    ShowOptions {
+        target: Option<String>,
+        global: bool,
+        tab: bool,
+        name: Option<String>,
+        value_only: bool,
+    },
+    /// `display-popup`: a pane floating over the target's tab, focused, with its own history;
+    /// with `close_on_exit` it closes when its program exits. `toggle` shows or hides the
+    /// tab's popup (a scratch shell when it has none); `close` closes it.
+    DisplayPopup {
+        target: Option<String>,
+        width: Option<PopupSize>,
+        height: Option<PopupSize>,
+        x: Option<u16>,
+        y: Option<u16>,
+        close_on_exit: bool,
+        toggle: bool,
+        close: bool,
+        spawn: Spawn,
+    },
+    /// `clear-history`: forget the pane's history (on disk too), as ED 3 does.
+    ClearHistory {
+        target: Option<String>,
+    },
+    /// `set-buffer`: store `data` (at most [`REQUEST_DATA_BYTES`] per request) as buffer
+    /// `name` (a new buffer with an automatic name when `None`), or add it to its end.
+    SetBuffer {
+        name: Option<String>,
+        data: Vec<u8>,
+        append: bool,
+    },
+    /// `show-buffer`: the buffer's bytes (the newest when `None`), as `Text` pieces then `End`.
+    ShowBuffer {
+        name: Option<String>,
+    },
+    /// `list-buffers`: answered by [`Response::Buffers`], newest first.
+    ListBuffers,
+    /// `paste-buffer`: type a buffer into a pane (newlines as carriage returns unless `raw`),
+    /// as a bracketed paste if `bracketed` and the program asked for those; `delete` drops
+    /// the buffer after.
+    PasteBuffer {
+        name: Option<String>,
+        target: Option<String>,
+        delete: bool,
+        bracketed: bool,
+        raw: bool,
+    },
+    DeleteBuffer {
+        name: Option<String>,
+    },
+    /// `list-keys`: the bindings, one per line, as `Text`.
+    ListKeys,
+    /// `display-message`: expand a format (tmux's `#{…}`) for the target pane. With `print`
+    /// it comes back as `Text`; else it is shown on the clients attached to the pane's
+    /// session (and comes back as `Text` if there are none).
+    DisplayMessage {
+        target: Option<String>,
+        format: String,
+        print: bool,
+    },
 }
+
+/// Most bytes of data one request carries (`set-buffer`; a longer one comes as several,
+/// appended), well inside the server's 1 MiB limit on a request.
+pub const REQUEST_DATA_BYTES: usize = 512 * 1024;
+
+/// A paste buffer as `list-buffers` shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BufferInfo {
+    pub name: String,
+    pub bytes: u64,
+    pub created_unix: u64,
+    /// Its first bytes as text (at most [`BUFFER_SAMPLE_BYTES`]), for choosers and listings.
+    pub sample: String,
+}
+
+/// Bytes of a buffer shown in listings.
+pub const BUFFER_SAMPLE_BYTES: usize = 1024;
 
 /// A size given to `resize`: a number of cells, or cells more (or fewer) than now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -289,6 +389,18 @@ impl Request {
             Request::RenameTab { .. } => "rename-tab",
             Request::SelectPane { .. } => "select-pane",
             Request::SelectTab { .. } => "select-tab",
+            Request::RespawnPane { .. } => "respawn-pane",
+            Request::ClearHistory { .. } => "clear-history",
+            Request::SetOption { .. } => "set-option",
+            Request::DisplayPopup { .. } => "display-popup",
+            Request::ShowOptions { .. } => "show-options",
+            Request::SetBuffer { .. } => "set-buffer",
+            Request::ShowBuffer { .. } => "show-buffer",
+            Request::ListBuffers => "list-buffers",
+            Request::PasteBuffer { .. } => "paste-buffer",
+            Request::DeleteBuffer { .. } => "delete-buffer",
+            Request::ListKeys => "list-keys",
+            Request::DisplayMessage { .. } => "display-message",
         }
     }
 }
@@ -404,6 +516,7 @@ pub enum Response {
     /// Histories deleted, by id.
     Removed(Vec<String>),
     Panes(Vec<PaneInfo>),
+    Buffers(Vec<BufferInfo>),
     /// A piece of a capture; more follow until [`Response::End`].
     Text(Vec<u8>),
     SearchProgress {
@@ -475,6 +588,8 @@ pub struct PaneInfo {
     pub id: String,
     pub session: String,
     pub tab: u32,
+    /// The tab's name as shown (its automatic name if none was set).
+    pub tab_name: String,
     pub cols: u16,
     pub rows: u16,
     pub command: String,
@@ -632,6 +747,33 @@ pub struct PaneView {
     /// The program holds its output (DEC 2026): keep showing the last frame of this pane —
     /// rows, cursor, modes — at the position given. Nothing else in this view is meaningful.
     pub held: bool,
+    /// A popup (`display-popup`): drawn over the tiles, inside a box one cell around it.
+    pub floating: bool,
+}
+
+/// A popup's width or height: cells, or a percentage of the session's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PopupSize {
+    Cells(u16),
+    Percent(u8),
+}
+
+impl std::str::FromStr for PopupSize {
+    type Err = String;
+    /// `60` (cells) or `80%` (tmux's `-w`/`-h`).
+    fn from_str(s: &str) -> Result<PopupSize, String> {
+        let bad = || format!("{s:?} is not a size (cells, or a percentage such as 80%)");
+        match s.strip_suffix('%') {
+            Some(p) => match p.parse::<u8>() {
+                Ok(n @ 1..=100) => Ok(PopupSize::Percent(n)),
+                _ => Err(bad()),
+            },
+            None => match s.parse::<u16>() {
+                Ok(n) if n > 0 => Ok(PopupSize::Cells(n)),
+                _ => Err(bad()),
+            },
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -642,6 +784,8 @@ pub struct TabView {
     pub activity: bool,
     /// A pane in it rang the bell since the tab was last shown (`monitor_bell`).
     pub bell: bool,
+    /// No output for its `monitor-silence` seconds.
+    pub silent: bool,
 }
 
 /// An OSC 52 clipboard write by a program, for the client's terminal: selection letters and
@@ -682,6 +826,8 @@ pub struct Update {
     /// Programs' clipboard writes (`clipboard = "external"`), oldest first, at most
     /// [`UPDATE_CLIPS_MAX`].
     pub clipboard: Vec<Clip>,
+    /// A message for the status line (`display-message`), sent once.
+    pub message: Option<String>,
 }
 
 /// Hyperlink URIs an attached client holds (each up to the emulator's 2 KiB): the server
@@ -734,6 +880,7 @@ impl Update {
             if !first {
                 part.bell = false;
                 part.clipboard.clear();
+                part.message = None;
             }
             part.more = true;
             part
@@ -777,8 +924,11 @@ impl Update {
         let mut older = std::mem::replace(self, newer);
         // A reset in either means the client forgets every URI it had first.
         self.links_reset |= older.links_reset;
-        // Bells and clipboard writes happen once each, whatever else was merged.
+        // Bells, clipboard writes and messages happen once each, whatever else was merged.
         self.bell |= older.bell;
+        if self.message.is_none() {
+            self.message = older.message.take();
+        }
         let mut clips = std::mem::take(&mut older.clipboard);
         clips.append(&mut self.clipboard);
         let extra = clips.len().saturating_sub(UPDATE_CLIPS_MAX);

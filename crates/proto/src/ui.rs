@@ -18,10 +18,23 @@ pub enum BindKey {
     PageDown,
     Home,
     End,
+    /// An arrow with modifiers (`C-Up`, `M-Left`, `S-Down`): which arrow (0 up, 1 down,
+    /// 2 left, 3 right) and the modifiers ([`MOD_SHIFT`], [`MOD_META`], [`MOD_CTRL`]).
+    ModArrow(u8, u8),
+    /// A printable key with Meta (Alt) held: `M-o`, `M-1`.
+    Meta(u8),
 }
 
+/// Modifier bits of [`BindKey::ModArrow`] (xterm's modifier parameter less one).
+pub const MOD_SHIFT: u8 = 1;
+pub const MOD_META: u8 = 2;
+pub const MOD_CTRL: u8 = 4;
+
+const ARROWS: [&str; 4] = ["Up", "Down", "Left", "Right"];
+
 impl BindKey {
-    /// `c`, `%`, `C-x`, `Up`, `PageDown`, `Space`, `Enter`, `Tab`, `Escape`, … (tmux's names).
+    /// `c`, `%`, `C-x`, `Up`, `PageDown`, `Space`, `Enter`, `Tab`, `Escape`, `C-Up`, `M-o`, …
+    /// (tmux's names).
     pub fn parse(s: &str) -> Option<BindKey> {
         Some(match s {
             "Up" => BindKey::Up,
@@ -38,6 +51,29 @@ impl BindKey {
             "Escape" | "Esc" => BindKey::Byte(0x1b),
             "BSpace" => BindKey::Byte(0x7f),
             _ => {
+                // Modifiers before an arrow: C-, M-, S- in any order.
+                let (mut mods, mut rest) = (0u8, s);
+                while rest.len() > 2 && rest.as_bytes()[1] == b'-' {
+                    let m = match rest.as_bytes()[0] {
+                        b'C' => MOD_CTRL,
+                        b'M' => MOD_META,
+                        b'S' => MOD_SHIFT,
+                        _ => break,
+                    };
+                    mods |= m;
+                    rest = &rest[2..];
+                }
+                if let Some(a) = ARROWS.iter().position(|a| *a == rest) {
+                    if mods != 0 {
+                        return Some(BindKey::ModArrow(a as u8, mods));
+                    }
+                }
+                if let Some(k) = s.strip_prefix("M-") {
+                    let b = k.as_bytes();
+                    if b.len() == 1 && (0x21..0x7f).contains(&b[0]) {
+                        return Some(BindKey::Meta(b[0]));
+                    }
+                }
                 if let Some(k) = s.strip_prefix("C-").or_else(|| s.strip_prefix('^')) {
                     if !k.is_empty() {
                         return control_byte(k).map(BindKey::Byte);
@@ -51,6 +87,39 @@ impl BindKey {
                 }
             }
         })
+    }
+
+    /// The key's name, as `parse` reads it and `list-keys` shows it.
+    pub fn name(self) -> String {
+        match self {
+            BindKey::Byte(b' ') => "Space".into(),
+            BindKey::Byte(b'\r') => "Enter".into(),
+            BindKey::Byte(b'\t') => "Tab".into(),
+            BindKey::Byte(0x1b) => "Escape".into(),
+            BindKey::Byte(0x7f) => "BSpace".into(),
+            BindKey::Byte(0) => "C-Space".into(),
+            BindKey::Byte(b) if b < 0x20 => format!("C-{}", (b + 0x60) as char),
+            BindKey::Byte(b) => (b as char).to_string(),
+            BindKey::Up => "Up".into(),
+            BindKey::Down => "Down".into(),
+            BindKey::Left => "Left".into(),
+            BindKey::Right => "Right".into(),
+            BindKey::PageUp => "PageUp".into(),
+            BindKey::PageDown => "PageDown".into(),
+            BindKey::Home => "Home".into(),
+            BindKey::End => "End".into(),
+            BindKey::ModArrow(a, mods) => {
+                let mut n = String::new();
+                for (bit, p) in [(MOD_CTRL, "C-"), (MOD_META, "M-"), (MOD_SHIFT, "S-")] {
+                    if mods & bit != 0 {
+                        n.push_str(p);
+                    }
+                }
+                n.push_str(ARROWS[(a & 3) as usize]);
+                n
+            }
+            BindKey::Meta(b) => format!("M-{}", b as char),
+        }
     }
 }
 
@@ -72,8 +141,181 @@ pub fn control_byte(k: &str) -> Option<u8> {
     }
 }
 
+/// The verbs of the `spool` command line, with tmux's names for them: what a binding or the
+/// command prompt may run (`Command::Run`). The CLI's test checks that this is exactly the
+/// set of its subcommands and aliases.
+pub const VERBS: &[&str] = &[
+    "attach",
+    "a",
+    "attach-session",
+    "new",
+    "new-session",
+    "ls",
+    "list-sessions",
+    "panes",
+    "list-panes",
+    "new-tab",
+    "new-window",
+    "neww",
+    "split",
+    "split-window",
+    "resize",
+    "resize-pane",
+    "select-layout",
+    "selectl",
+    "swap-pane",
+    "swapp",
+    "break-pane",
+    "breakp",
+    "join-pane",
+    "move-pane",
+    "joinp",
+    "movep",
+    "rotate-window",
+    "rotate",
+    "rotatew",
+    "kill-tab",
+    "kill-window",
+    "killw",
+    "rename-session",
+    "rename",
+    "rename-tab",
+    "rename-window",
+    "renamew",
+    "select-pane",
+    "selectp",
+    "last-pane",
+    "lastp",
+    "select-tab",
+    "select-window",
+    "selectw",
+    "last-tab",
+    "last-window",
+    "last",
+    "next-tab",
+    "next-window",
+    "next",
+    "previous-tab",
+    "previous-window",
+    "prev",
+    "send",
+    "send-keys",
+    "capture",
+    "capture-pane",
+    "search",
+    "wait",
+    "kill",
+    "kill-pane",
+    "kill-session",
+    "kill-server",
+    "upgrade",
+    "history",
+    "stats",
+    "reload",
+    "source-file",
+    "server",
+    "completions",
+    "man",
+    "debug",
+    "list-keys",
+    "lsk",
+    "display-message",
+    "display",
+    "set-buffer",
+    "setb",
+    "show-buffer",
+    "showb",
+    "list-buffers",
+    "lsb",
+    "paste-buffer",
+    "pasteb",
+    "delete-buffer",
+    "deleteb",
+    "save-buffer",
+    "saveb",
+    "load-buffer",
+    "loadb",
+    "respawn-pane",
+    "respawnp",
+    "clear-history",
+    "clearhist",
+    "set-option",
+    "set",
+    "set-window-option",
+    "setw",
+    "show-options",
+    "show",
+    "show-window-options",
+    "showw",
+    "display-popup",
+    "popup",
+];
+
+/// Split a command line into words as a POSIX shell would for simple cases: spaces
+/// separate, `'…'` and `"…"` quote (`\` escapes inside double quotes and outside quotes).
+pub fn split_words(line: &str) -> Result<Vec<String>, String> {
+    let mut words = Vec::new();
+    let mut cur = String::new();
+    let mut in_word = false;
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            ' ' | '\t' => {
+                if in_word {
+                    words.push(std::mem::take(&mut cur));
+                    in_word = false;
+                }
+            }
+            '\'' => {
+                in_word = true;
+                loop {
+                    match chars.next() {
+                        Some('\'') => break,
+                        Some(c) => cur.push(c),
+                        None => return Err("an unclosed '".into()),
+                    }
+                }
+            }
+            '"' => {
+                in_word = true;
+                loop {
+                    match chars.next() {
+                        Some('"') => break,
+                        Some('\\') => match chars.next() {
+                            Some(c) => cur.push(c),
+                            None => return Err("a \\ at the end".into()),
+                        },
+                        Some(c) => cur.push(c),
+                        None => return Err("an unclosed \"".into()),
+                    }
+                }
+            }
+            '\\' => {
+                in_word = true;
+                match chars.next() {
+                    Some(c) => cur.push(c),
+                    None => return Err("a \\ at the end".into()),
+                }
+            }
+            c => {
+                in_word = true;
+                cur.push(c);
+            }
+        }
+    }
+    if in_word {
+        words.push(cur);
+    }
+    Ok(words)
+}
+
+/// `s` quoted for [`split_words`] (as one word).
+pub fn quote_word(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
 /// What a binding does.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Command {
     NewTab,
     NextTab,
@@ -90,16 +332,41 @@ pub enum Command {
     KillPane,
     Detach,
     ScrollMode,
-    ChooseSession,
+    /// `choose-tree` (`C-b w`; `C-b s` with sessions only): sessions, tabs and panes to move
+    /// through, filter and pick, with a preview.
+    ChooseTree {
+        sessions_only: bool,
+    },
     RenameTab,
+    /// `list-keys` shown full screen (`C-b ?`).
     Help,
     Redraw,
     /// Send the prefix key itself to the pane.
     SendPrefix,
+    /// A spool command line, run for the focused pane: any verb of the CLI, by its spool or
+    /// tmux name (`select-layout -n`, `swap-pane -U`). Its output is shown.
+    Run(String),
+    /// Ask y/n with this prompt, then run the command line.
+    Confirm {
+        prompt: String,
+        run: String,
+    },
+    /// Ask for a line with this prompt, then run the command line with `%%` replaced by it
+    /// (quoted as one word).
+    Prompt {
+        prompt: String,
+        run: String,
+    },
+    /// The command prompt (`C-b :`): any command line, with history and completion.
+    CommandPrompt,
+    /// Numbers on the panes; a digit focuses one (`C-b q`).
+    DisplayPanes,
+    /// Paste buffers to pick from (`C-b =`).
+    ChooseBuffer,
 }
 
 impl Command {
-    /// Every command's config name, for `--help`-style listings and error messages.
+    /// Every built-in command's config name, for `--help`-style listings and error messages.
     pub const NAMES: &'static [&'static str] = &[
         "new-tab",
         "next-tab",
@@ -115,15 +382,21 @@ impl Command {
         "kill-pane",
         "detach",
         "scroll-mode",
+        "choose-tree",
         "choose-session",
+        "choose-buffer",
         "rename-tab",
         "help",
         "redraw",
         "send-prefix",
+        "command-prompt",
+        "display-panes",
         "none",
     ];
 
-    /// A command by its config name; `Ok(None)` for `none` (unbind the key).
+    /// A command by its config name, or a command line (a CLI verb and its arguments, or
+    /// `confirm-before [-p PROMPT] LINE` and `command-prompt [-p PROMPT] TEMPLATE` as in
+    /// tmux); `Ok(None)` for `none` (unbind the key).
     pub fn parse(s: &str) -> Result<Option<Command>, String> {
         Ok(Some(match s {
             "new-tab" => Command::NewTab,
@@ -139,55 +412,198 @@ impl Command {
             "kill-pane" => Command::KillPane,
             "detach" => Command::Detach,
             "scroll-mode" | "copy-mode" => Command::ScrollMode,
-            "choose-session" => Command::ChooseSession,
+            "choose-tree" => Command::ChooseTree {
+                sessions_only: false,
+            },
+            "choose-session" => Command::ChooseTree {
+                sessions_only: true,
+            },
+            "choose-buffer" => Command::ChooseBuffer,
             "rename-tab" => Command::RenameTab,
             "help" => Command::Help,
             "redraw" => Command::Redraw,
             "send-prefix" => Command::SendPrefix,
+            "command-prompt" => Command::CommandPrompt,
+            "display-panes" => Command::DisplayPanes,
             "none" => return Ok(None),
-            _ => match s.strip_prefix("select-tab-").and_then(|n| n.parse().ok()) {
-                Some(n) => Command::SelectTab(n),
-                None => {
-                    return Err(format!(
-                        "unknown command {s:?}; one of: {}",
-                        Command::NAMES.join(", ")
-                    ))
+            _ => {
+                if let Some(n) = s.strip_prefix("select-tab-").and_then(|n| n.parse().ok()) {
+                    return Ok(Some(Command::SelectTab(n)));
                 }
-            },
+                return parse_line(s).map(Some);
+            }
         }))
     }
 }
 
+/// A binding's command line: a CLI verb, `confirm-before` or `command-prompt`.
+fn parse_line(s: &str) -> Result<Command, String> {
+    let words = split_words(s)?;
+    let unknown = || {
+        format!(
+            "unknown command {s:?}; one of: {}, or a command line (a spool verb, as tmux's: {}, …)",
+            Command::NAMES.join(", "),
+            VERBS[..12].join(", ")
+        )
+    };
+    let Some(first) = words.first() else {
+        return Err(unknown());
+    };
+    // `-p PROMPT` then the line, for the two prompting forms.
+    let prompted = |default: &str| -> Result<(String, String), String> {
+        let mut rest = &words[1..];
+        let mut prompt = default.to_string();
+        if rest.first().map(String::as_str) == Some("-p") {
+            prompt = rest.get(1).ok_or("-p needs a prompt")?.clone();
+            rest = &rest[2..];
+        }
+        match rest {
+            [line] => Ok((prompt, line.clone())),
+            _ => Err(format!("{first}: give one command line (quoted)")),
+        }
+    };
+    match first.as_str() {
+        "confirm-before" | "confirm" => {
+            let (prompt, run) = prompted("")?;
+            let prompt = if prompt.is_empty() {
+                format!("{run}? (y/n)")
+            } else {
+                prompt
+            };
+            check_verb(&run)?;
+            Ok(Command::Confirm { prompt, run })
+        }
+        "command-prompt" => {
+            let (prompt, run) = prompted(":")?;
+            check_verb(&run)?;
+            Ok(Command::Prompt { prompt, run })
+        }
+        v if VERBS.contains(&v) => Ok(Command::Run(s.to_string())),
+        _ => Err(unknown()),
+    }
+}
+
+fn check_verb(line: &str) -> Result<(), String> {
+    let words = split_words(line)?;
+    match words.first() {
+        Some(v) if VERBS.contains(&v.as_str()) => Ok(()),
+        _ => Err(format!("{line:?}: not a spool command line")),
+    }
+}
+
+/// One key binding: the key after the prefix, what it does, and whether it repeats (tmux's
+/// `bind -r`: more presses within [`REPEAT_TIME`] need no prefix).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Binding {
+    pub key: BindKey,
+    pub command: Command,
+    pub repeat: bool,
+}
+
+/// How long a repeatable binding stays armed after it ran (tmux's `repeat-time`).
+pub const REPEAT_TIME: std::time::Duration = std::time::Duration::from_millis(500);
+
 /// The default bindings (tmux's, with tabs for windows).
-pub fn default_bindings() -> Vec<(BindKey, Command)> {
+pub fn default_bindings() -> Vec<Binding> {
     use BindKey::*;
     use Command::*;
+    let run = |s: &str| Run(s.to_string());
     let mut v = vec![
         (Byte(b'd'), Detach),
         (Byte(b'c'), NewTab),
         (Byte(b'n'), NextTab),
         (Byte(b'p'), PrevTab),
+        (Byte(b'l'), run("last-tab")),
+        (Byte(b'o'), run("select-pane -t :.+")),
+        (Byte(b';'), run("last-pane")),
         (Byte(b'%'), SplitRight),
         (Byte(b'"'), SplitBelow),
         (Left, Focus(0)),
-        (Byte(b'h'), Focus(0)),
+        (Byte(0x08), Focus(0)), // C-h
         (Down, Focus(1)),
-        (Byte(b'j'), Focus(1)),
+        (Byte(0x0a), Focus(1)), // C-j
         (Up, Focus(2)),
-        (Byte(b'k'), Focus(2)),
+        (Byte(0x0b), Focus(2)), // C-k
         (Right, Focus(3)),
-        (Byte(b'l'), Focus(3)),
+        (Byte(0x0c), Focus(3)), // C-l
         (Byte(b'z'), Zoom),
         (Byte(b'x'), KillPane),
+        (
+            Byte(b'&'),
+            Confirm {
+                prompt: "kill this tab? (y/n)".into(),
+                run: "kill-tab".into(),
+            },
+        ),
+        (Byte(b'!'), run("break-pane")),
+        (Byte(b'{'), run("swap-pane -U")),
+        (Byte(b'}'), run("swap-pane -D")),
+        (Byte(b' '), run("select-layout -n")),
+        (Byte(0x0f), run("rotate-window")), // C-o
+        (Meta(b'o'), run("rotate-window -D")),
+        (Meta(b'1'), run("select-layout even-horizontal")),
+        (Meta(b'2'), run("select-layout even-vertical")),
+        (Meta(b'3'), run("select-layout main-horizontal")),
+        (Meta(b'4'), run("select-layout main-vertical")),
+        (Meta(b'5'), run("select-layout tiled")),
         (Byte(b'['), ScrollMode),
         (PageUp, ScrollMode),
+        (Byte(b']'), run("paste-buffer -p")),
+        (Byte(b'='), ChooseBuffer),
+        (Byte(b'#'), run("list-buffers")),
         (Byte(b','), RenameTab),
-        (Byte(b's'), ChooseSession),
+        (
+            Byte(b'$'),
+            Prompt {
+                prompt: "rename session: ".into(),
+                run: "rename-session -- %%".into(),
+            },
+        ),
+        (
+            Byte(b'\''),
+            Prompt {
+                prompt: "tab index: ".into(),
+                run: "select-tab -t %%".into(),
+            },
+        ),
+        (Byte(b':'), CommandPrompt),
+        (Byte(b'P'), run("display-popup --toggle")),
+        (Byte(b'q'), DisplayPanes),
+        (
+            Byte(b'w'),
+            ChooseTree {
+                sessions_only: false,
+            },
+        ),
+        (
+            Byte(b's'),
+            ChooseTree {
+                sessions_only: true,
+            },
+        ),
         (Byte(b'r'), Redraw),
         (Byte(b'?'), Help),
     ];
     v.extend((0..10u8).map(|i| (Byte(b'0' + i), SelectTab(i as u16))));
-    v
+    let mut out: Vec<Binding> = v
+        .into_iter()
+        .map(|(key, command)| Binding {
+            key,
+            command,
+            repeat: false,
+        })
+        .collect();
+    // Resizing, repeatable as in tmux: C-arrows by one cell, M-arrows by five.
+    for (a, dir) in ["-U", "-D", "-L", "-R"].iter().enumerate() {
+        for (mods, n) in [(MOD_CTRL, ""), (MOD_META, " 5")] {
+            out.push(Binding {
+                key: ModArrow(a as u8, mods),
+                command: Run(format!("resize-pane {dir}{n}")),
+                repeat: true,
+            });
+        }
+    }
+    out
 }
 
 /// The status line: `left`, the tabs (each drawn with `tab`), `right` at the right edge.
@@ -295,7 +711,7 @@ pub fn parse_color(s: &str) -> Option<u32> {
 pub struct UiConfig {
     /// The prefix key's control byte (C-b = 2).
     pub prefix: u8,
-    pub bindings: Vec<(BindKey, Command)>,
+    pub bindings: Vec<Binding>,
     pub status: Status,
 }
 
@@ -311,12 +727,80 @@ impl Default for UiConfig {
 
 impl UiConfig {
     /// What `key` after the prefix does.
-    pub fn binding(&self, key: BindKey) -> Option<Command> {
-        self.bindings
+    pub fn binding(&self, key: BindKey) -> Option<&Binding> {
+        self.bindings.iter().rev().find(|b| b.key == key)
+    }
+
+    /// Every binding as `list-keys` shows it: the key, then what it does, one per line.
+    pub fn list(&self) -> Vec<String> {
+        let prefix = BindKey::Byte(self.prefix).name();
+        let mut lines: Vec<(String, String)> = self
+            .bindings
             .iter()
-            .rev()
-            .find(|(k, _)| *k == key)
-            .map(|(_, c)| *c)
+            .map(|b| {
+                let what = match &b.command {
+                    Command::Run(line) => line.clone(),
+                    Command::Confirm { prompt, run } => {
+                        format!(
+                            "confirm-before -p {} {}",
+                            quote_word(prompt),
+                            quote_word(run)
+                        )
+                    }
+                    Command::Prompt { prompt, run } => {
+                        format!(
+                            "command-prompt -p {} {}",
+                            quote_word(prompt),
+                            quote_word(run)
+                        )
+                    }
+                    Command::SelectTab(n) => format!("select-tab -t {n}"),
+                    other => command_name(other).to_string(),
+                };
+                let flag = if b.repeat { "-r " } else { "   " };
+                (b.key.name(), format!("{flag}{what}"))
+            })
+            .collect();
+        lines.sort_by(|a, b| a.0.len().cmp(&b.0.len()).then(a.0.cmp(&b.0)));
+        let width = lines.iter().map(|l| l.0.len()).max().unwrap_or(0);
+        lines
+            .into_iter()
+            .map(|(k, what)| format!("{prefix} {k:<width$}  {what}"))
+            .collect()
+    }
+}
+
+/// A built-in command's config name.
+fn command_name(c: &Command) -> &'static str {
+    match c {
+        Command::NewTab => "new-tab",
+        Command::NextTab => "next-tab",
+        Command::PrevTab => "previous-tab",
+        Command::SelectTab(_) => "select-tab",
+        Command::SplitRight => "split-right",
+        Command::SplitBelow => "split-below",
+        Command::Focus(0) => "focus-left",
+        Command::Focus(1) => "focus-down",
+        Command::Focus(2) => "focus-up",
+        Command::Focus(_) => "focus-right",
+        Command::Zoom => "zoom",
+        Command::KillPane => "kill-pane",
+        Command::Detach => "detach",
+        Command::ScrollMode => "scroll-mode",
+        Command::ChooseTree {
+            sessions_only: false,
+        } => "choose-tree",
+        Command::ChooseTree {
+            sessions_only: true,
+        } => "choose-session",
+        Command::RenameTab => "rename-tab",
+        Command::Help => "help",
+        Command::Redraw => "redraw",
+        Command::SendPrefix => "send-prefix",
+        Command::CommandPrompt => "command-prompt",
+        Command::DisplayPanes => "display-panes",
+        Command::ChooseBuffer => "choose-buffer",
+        Command::Run(_) | Command::Confirm { .. } | Command::Prompt { .. } => "run",
     }
 }
 
@@ -330,7 +814,33 @@ mod tests {
         assert_eq!(BindKey::parse("C-a"), Some(BindKey::Byte(1)));
         assert_eq!(BindKey::parse("PageUp"), Some(BindKey::PageUp));
         assert_eq!(BindKey::parse("cc"), None);
+        assert_eq!(BindKey::parse("C-Up"), Some(BindKey::ModArrow(0, MOD_CTRL)));
+        assert_eq!(BindKey::parse("M-S-Left"), Some(BindKey::ModArrow(2, 3)));
+        assert_eq!(BindKey::parse("M-o"), Some(BindKey::Meta(b'o')));
+        for k in ["C-Up", "M-Right", "M-o", "C-b", "Space", "%", "PageUp"] {
+            assert_eq!(BindKey::parse(k).unwrap().name(), k);
+        }
         assert_eq!(Command::parse("split-right"), Ok(Some(Command::SplitRight)));
+        assert_eq!(
+            Command::parse("select-layout tiled"),
+            Ok(Some(Command::Run("select-layout tiled".into())))
+        );
+        assert_eq!(
+            Command::parse("confirm-before -p 'go? ' 'kill-window'"),
+            Ok(Some(Command::Confirm {
+                prompt: "go? ".into(),
+                run: "kill-window".into()
+            }))
+        );
+        assert!(Command::parse("rm -rf /").is_err());
+        assert_eq!(
+            split_words(r#"a 'b c' "d \"e" f\ g"#).unwrap(),
+            ["a", "b c", "d \"e", "f g"]
+        );
+        assert_eq!(
+            split_words(&format!("x {}", quote_word("it's"))).unwrap(),
+            ["x", "it's"]
+        );
         assert_eq!(
             Command::parse("select-tab-12"),
             Ok(Some(Command::SelectTab(12)))
@@ -338,8 +848,18 @@ mod tests {
         assert_eq!(Command::parse("none"), Ok(None));
         assert!(Command::parse("splat").unwrap_err().contains("split-right"));
         let ui = UiConfig::default();
-        assert_eq!(ui.binding(BindKey::Byte(b'%')), Some(Command::SplitRight));
-        assert_eq!(ui.binding(BindKey::Byte(b'Q')), None);
+        assert_eq!(
+            ui.binding(BindKey::Byte(b'%')).map(|b| &b.command),
+            Some(&Command::SplitRight)
+        );
+        assert!(ui.binding(BindKey::Byte(b'Q')).is_none());
+        assert!(ui.binding(BindKey::ModArrow(0, MOD_CTRL)).unwrap().repeat);
+        let list = ui.list();
+        assert!(
+            list.iter()
+                .any(|l| l.starts_with("C-b C-Up") && l.ends_with("-r resize-pane -U")),
+            "{list:?}"
+        );
     }
 
     #[test]

@@ -20,6 +20,8 @@
 //! "|" = "split-right"
 //! "-" = "split-below"
 //! "C-l" = "next-tab"
+//! "M-Up" = "-r resize-pane -U 10" # any spool command line; -r: repeats without the prefix
+//! "X" = "confirm-before -p 'kill? ' kill-session"
 //!
 //! [status]
 //! left = "[{session}] "           # {session} {title} {host} {time} {date}
@@ -374,7 +376,12 @@ pub fn parse(text: &str) -> Result<Config, String> {
                 ),
             )
         })?;
-        let command = Command::parse(cmd.get_ref())
+        // `-r` first: the binding repeats (tmux's `bind -r`).
+        let (repeat, line) = match cmd.get_ref().strip_prefix("-r ") {
+            Some(rest) => (true, rest.trim_start()),
+            None => (false, cmd.get_ref().as_str()),
+        };
+        let command = Command::parse(line)
             .map_err(|e| at(cmd.span(), &format!("bindings.{}", key.get_ref()), e))?;
         if let Some(first) = seen.iter().find(|(bk, _)| *bk == k) {
             return Err(at(
@@ -384,9 +391,13 @@ pub fn parse(text: &str) -> Result<Config, String> {
             ));
         }
         seen.push((k, key.get_ref().clone()));
-        c.ui.bindings.retain(|(bk, _)| *bk != k);
+        c.ui.bindings.retain(|b| b.key != k);
         if let Some(command) = command {
-            c.ui.bindings.push((k, command));
+            c.ui.bindings.push(ui::Binding {
+                key: k,
+                command,
+                repeat,
+            });
         }
     }
     let st = &mut c.ui.status;
@@ -420,12 +431,234 @@ pub fn parse(text: &str) -> Result<Config, String> {
 
 /// The user's config (the defaults without a file), or what is wrong with it.
 pub fn load() -> Result<Config, String> {
+    load_with(&Options::new())
+}
+
+/// The user's config with the values `set-option -g` gave at runtime on top (they are kept
+/// by the server, never written to the file).
+pub fn load_with(options: &Options) -> Result<Config, String> {
     let p = path();
-    match std::fs::read_to_string(&p) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
-        Err(e) => Err(format!("{}: {e}", p.display())),
-        Ok(text) => parse(&text).map_err(|e| format!("{}: {e}", p.display())),
+    let text = match std::fs::read_to_string(&p) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(format!("{}: {e}", p.display())),
+        Ok(text) => text,
+    };
+    // The file alone first, so its errors name its own lines.
+    let from_file = parse(&text).map_err(|e| format!("{}: {e}", p.display()))?;
+    if options.is_empty() {
+        return Ok(from_file);
     }
+    let mut table: toml::Table = toml::from_str(&text).map_err(|e| e.to_string())?;
+    for (name, value) in options {
+        put(&mut table, option_path(name).unwrap_or(&[]), value.clone());
+    }
+    let merged = toml::to_string(&table).map_err(|e| e.to_string())?;
+    parse(&merged).map_err(|e| format!("with the options set: {e}"))
+}
+
+/// The options set at runtime (`set-option -g`), by tmux-style name: at most one value per
+/// option of [`OPTIONS`], each at most [`OPTION_VALUE_MAX_BYTES`].
+pub type Options = BTreeMap<&'static str, toml::Value>;
+
+/// Longest value `set-option` takes: a status format or a list of names, typed by hand.
+pub const OPTION_VALUE_MAX_BYTES: usize = 4096;
+
+/// How an option's value is written on the command line.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Text,
+    /// `on`/`off` (also `true`/`false`, `1`/`0`).
+    Flag,
+    Number,
+    /// A number, or text with a K/M/G suffix.
+    Size,
+    /// Names separated by spaces or commas.
+    List,
+}
+
+/// The options `set-option -g` and `show-options -g` know: tmux-style names (`_` works for
+/// `-`), where each lives in the config file, and how its value is written.
+pub const OPTIONS: &[&str] = &[
+    "prefix",
+    "history-bytes-per-pane",
+    "history-bytes-total",
+    "compression-level",
+    "window-size",
+    "update-environment",
+    "new-pane-cwd",
+    "clipboard",
+    "monitor-bell",
+    "restore",
+    "restore-programs",
+    "closed-history-days",
+    "status-left",
+    "status-tab",
+    "status-right",
+    "status-fg",
+    "status-bg",
+];
+
+fn option_kind(name: &str) -> Kind {
+    match name {
+        "monitor-bell" => Kind::Flag,
+        "compression-level" | "closed-history-days" => Kind::Number,
+        "history-bytes-per-pane" | "history-bytes-total" => Kind::Size,
+        "update-environment" | "restore-programs" => Kind::List,
+        _ => Kind::Text,
+    }
+}
+
+/// Where option `name` is in the file: `["status", "left"]` for `status-left`.
+fn option_path(name: &str) -> Option<&'static [&'static str]> {
+    Some(match name {
+        "prefix" => &["prefix"],
+        "history-bytes-per-pane" => &["history_bytes_per_pane"],
+        "history-bytes-total" => &["history_bytes_total"],
+        "compression-level" => &["compression_level"],
+        "window-size" => &["window_size"],
+        "update-environment" => &["update_environment"],
+        "new-pane-cwd" => &["new_pane_cwd"],
+        "clipboard" => &["clipboard"],
+        "monitor-bell" => &["monitor_bell"],
+        "restore" => &["restore"],
+        "restore-programs" => &["restore_programs"],
+        "closed-history-days" => &["closed_history_days"],
+        "status-left" => &["status", "left"],
+        "status-tab" => &["status", "tab"],
+        "status-right" => &["status", "right"],
+        "status-fg" => &["status", "fg"],
+        "status-bg" => &["status", "bg"],
+        _ => return None,
+    })
+}
+
+fn put(table: &mut toml::Table, path: &[&str], value: toml::Value) {
+    match path {
+        [] => {}
+        [key] => {
+            table.insert(key.to_string(), value);
+        }
+        [key, rest @ ..] => {
+            let sub = table
+                .entry(key.to_string())
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            if let toml::Value::Table(t) = sub {
+                put(t, rest, value);
+            }
+        }
+    }
+}
+
+/// A global option's name as [`OPTIONS`] spells it (`status_left` → `status-left`).
+pub fn option_name(name: &str) -> Result<&'static str, String> {
+    let n = name.replace('_', "-");
+    OPTIONS
+        .iter()
+        .copied()
+        .find(|o| *o == n)
+        .ok_or_else(|| format!("invalid option: {name}"))
+}
+
+/// The value `set-option NAME VALUE` means, checked as the config file's would be (`None`
+/// for a flag toggles it, as tmux does: `current` is its value now).
+pub fn option_value(
+    name: &'static str,
+    value: Option<&str>,
+    current: &Config,
+) -> Result<toml::Value, String> {
+    let kind = option_kind(name);
+    let value = match (value, kind) {
+        (None, Kind::Flag) => return Ok(toml::Value::Boolean(!current.panes.monitor_bell)),
+        (None, _) => return Err(format!("{name}: give a value")),
+        (Some(v), _) => v,
+    };
+    if value.len() > OPTION_VALUE_MAX_BYTES {
+        return Err(format!(
+            "{name}: a value is at most {OPTION_VALUE_MAX_BYTES} bytes"
+        ));
+    }
+    let v = match kind {
+        Kind::Text => toml::Value::String(value.to_string()),
+        Kind::Flag => toml::Value::Boolean(match value {
+            "on" | "true" | "1" | "yes" => true,
+            "off" | "false" | "0" | "no" => false,
+            _ => return Err(format!("{name}: {value:?} is not on or off")),
+        }),
+        Kind::Number => toml::Value::Integer(
+            value
+                .parse()
+                .map_err(|_| format!("{name}: {value:?} is not a number"))?,
+        ),
+        Kind::Size => match value.parse::<i64>() {
+            Ok(n) => toml::Value::Integer(n),
+            Err(_) => toml::Value::String(value.to_string()),
+        },
+        Kind::List => toml::Value::Array(
+            value
+                .split([' ', ','])
+                .filter(|w| !w.is_empty())
+                .map(|w| toml::Value::String(w.to_string()))
+                .collect(),
+        ),
+    };
+    // Checked alone, as a file holding only this setting.
+    let mut t = toml::Table::new();
+    put(&mut t, option_path(name).unwrap_or(&[]), v.clone());
+    let text = toml::to_string(&t).map_err(|e| e.to_string())?;
+    parse(&text).map_err(|e| {
+        let msg = e
+            .split_once(": ")
+            .map_or(e.as_str(), |(_, m)| m)
+            .to_string();
+        format!("{name}: {msg}")
+    })?;
+    Ok(v)
+}
+
+/// Every global option's value in effect, as `show-options -g` prints it (`name value`).
+pub fn show(c: &Config, options: &Options) -> Vec<(&'static str, String)> {
+    let onoff = |b: bool| if b { "on" } else { "off" }.to_string();
+    let quoted = |s: &str| {
+        if s.is_empty() || s.contains([' ', '"', '#', '\\']) {
+            format!("{s:?}")
+        } else {
+            s.to_string()
+        }
+    };
+    let st = &c.ui.status;
+    OPTIONS
+        .iter()
+        .map(|&name| {
+            let v = match name {
+                "prefix" => BindKey::Byte(c.ui.prefix).name(),
+                "history-bytes-per-pane" => c.store.retention_pane_bytes.to_string(),
+                "history-bytes-total" => c.store.retention_total_bytes.to_string(),
+                "compression-level" => c.store.zstd_level.to_string(),
+                "window-size" => if c.size_latest { "latest" } else { "smallest" }.into(),
+                "update-environment" => quoted(&c.panes.update_environment.join(" ")),
+                "new-pane-cwd" => match c.panes.new_pane_cwd {
+                    NewPaneCwd::Pane => "pane",
+                    NewPaneCwd::Session => "session",
+                    NewPaneCwd::Home => "home",
+                }
+                .into(),
+                "clipboard" => if c.panes.clipboard { "external" } else { "off" }.into(),
+                "monitor-bell" => onoff(c.panes.monitor_bell),
+                "restore" => onoff(c.persist.restore),
+                "restore-programs" => quoted(&c.persist.restore_programs.join(" ")),
+                "closed-history-days" => c.persist.closed_history_days.to_string(),
+                "status-left" => quoted(&st.left),
+                "status-tab" => quoted(&st.tab),
+                "status-right" => quoted(&st.right),
+                // Colors as set (they are stored as numbers).
+                _ => match options.get(name) {
+                    Some(toml::Value::String(s)) => s.clone(),
+                    _ => "default".into(),
+                },
+            };
+            (name, v)
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -458,10 +691,11 @@ mod tests {
         let c =
             parse("[bindings]\n\"|\" = \"split-right\"\n\"%\" = \"none\"\nC-l = \"next-tab\"\n")
                 .unwrap();
-        assert_eq!(c.ui.binding(BindKey::Byte(b'|')), Some(Command::SplitRight));
-        assert_eq!(c.ui.binding(BindKey::Byte(b'%')), None);
-        assert_eq!(c.ui.binding(BindKey::Byte(0x0c)), Some(Command::NextTab));
-        assert_eq!(c.ui.binding(BindKey::Byte(b'c')), Some(Command::NewTab));
+        let cmd = |c: &Config, k: BindKey| c.ui.binding(k).map(|b| b.command.clone());
+        assert_eq!(cmd(&c, BindKey::Byte(b'|')), Some(Command::SplitRight));
+        assert_eq!(cmd(&c, BindKey::Byte(b'%')), None);
+        assert_eq!(cmd(&c, BindKey::Byte(0x0c)), Some(Command::NextTab));
+        assert_eq!(cmd(&c, BindKey::Byte(b'c')), Some(Command::NewTab));
         let e = parse("[bindings]\n\"|\" = \"split-sideways\"\n").unwrap_err();
         assert!(
             e.starts_with("line 2, column 7: bindings.|: unknown command"),
@@ -472,7 +706,11 @@ mod tests {
         assert!(parse("prefix = \"C-[\"").unwrap_err().contains("Escape"));
         assert_eq!(parse("prefix = \"C-Space\"").unwrap().ui.prefix, 0);
         let c = parse("[bindings]\n\"^\" = \"zoom\"\n").unwrap();
-        assert_eq!(c.ui.binding(BindKey::Byte(b'^')), Some(Command::Zoom));
+        assert_eq!(cmd(&c, BindKey::Byte(b'^')), Some(Command::Zoom));
+        let c = parse("[bindings]\n\"M-Up\" = \"-r resize-pane -U 10\"\n").unwrap();
+        let b = c.ui.binding(BindKey::ModArrow(0, ui::MOD_META)).unwrap();
+        assert!(b.repeat);
+        assert_eq!(b.command, Command::Run("resize-pane -U 10".into()));
         let e = parse("[bindings]\nxy = \"zoom\"\n").unwrap_err();
         assert!(
             e.starts_with("line 2, column 1: bindings: not a key"),

@@ -482,7 +482,9 @@ mod tests {
         assert_eq!(r[2].1.w, 30);
         assert_eq!(r[0].1.w, 70);
         assert_eq!(n.span(2, true, a), Some((30, false)));
-        assert_eq!(n.span(1, false, a), Some((14, true)));
+        // 29 rows shared at half: the first gets the odd row, as tmux's split does.
+        assert_eq!(n.span(1, false, a), Some((15, true)));
+        assert_eq!(r[1].1.h + r[2].1.h, 29);
         assert_eq!(n.span(0, false, a), None);
     }
 

@@ -7,10 +7,12 @@
 //!   `pty.rs`: PTYs; `layout.rs`/`session.rs`: the split tree; `conn.rs`: a client
 //!   connection; `cmd/`: one file per command; `keys.rs`: key names to bytes; `wire.rs`: rows to their wire form.
 
+mod buffers;
 mod catch;
 mod cmd;
 pub mod config;
 mod conn;
+mod format;
 mod handover;
 mod histories;
 pub mod keys;

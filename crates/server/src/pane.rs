@@ -101,6 +101,23 @@ pub struct Pane {
     /// The child was started by an earlier server binary (adopted at an upgrade): the
     /// reaper waits for it with waitpid.
     pub adopted: bool,
+    /// When output last came, in milliseconds of [`clock_ms`] (for `monitor-silence`).
+    last_output_ms: AtomicU64,
+    /// The foreground program's name and when it was read (see `current_command`).
+    current: Mutex<Option<(std::time::Instant, String, bool)>>,
+}
+
+/// How long a read of the foreground program's name is reused: tab names are composed for
+/// every frame, and reading `/proc` for each is waste; a name half a second old is fine.
+const CURRENT_COMMAND_TTL: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// Milliseconds since the server's clock started (monotonic).
+pub fn clock_ms() -> u64 {
+    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    START
+        .get_or_init(std::time::Instant::now)
+        .elapsed()
+        .as_millis() as u64
 }
 
 impl std::fmt::Debug for Pane {
@@ -179,6 +196,8 @@ impl Pane {
             frozen: watch::channel(false).0,
             read_stopped: watch::channel(false).0,
             adopted,
+            current: Mutex::new(None),
+            last_output_ms: AtomicU64::new(clock_ms()),
         }))
     }
 
@@ -407,6 +426,62 @@ impl Pane {
         (!argv.is_empty()).then_some(argv)
     }
 
+    /// The name of the program in the foreground (tmux's `pane_current_command`): the file
+    /// name of its first argument, else of the pane's own command. Shown safely and cut to
+    /// `NAME_MAX_BYTES` (a path may hold escape sequences); read at most every
+    /// `CURRENT_COMMAND_TTL`.
+    pub fn current_command(&self) -> String {
+        self.foreground().0
+    }
+
+    /// The foreground program's name, and whether it is another program than the pane's own
+    /// process; cached for `CURRENT_COMMAND_TTL`.
+    fn foreground(&self) -> (String, bool) {
+        let mut cur = self.current.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((at, name, other)) = cur.as_ref() {
+            if at.elapsed() < CURRENT_COMMAND_TTL {
+                return (name.clone(), *other);
+            }
+        }
+        let fg = self.foreground_argv();
+        let other = fg.is_some();
+        let argv0 = match fg {
+            Some(argv) => argv[0].clone(),
+            None => self
+                .command
+                .split_whitespace()
+                .next()
+                .unwrap_or("")
+                .to_string(),
+        };
+        let base = argv0.rsplit('/').next().unwrap_or("");
+        let name = spool_proto::text::sanitize(base);
+        let name = spool_proto::text::truncate(&name, spool_proto::NAME_MAX_BYTES).to_string();
+        *cur = Some((std::time::Instant::now(), name.clone(), other));
+        (name, other)
+    }
+
+    /// A tab's name when none was set (tmux's `automatic-rename`): the foreground program
+    /// when it is not the pane's own (`vim`, `top`), else the title the program set, else its
+    /// command's file name. Safe to show, at most `NAME_MAX_BYTES`.
+    pub fn automatic_name(&self) -> String {
+        let (name, other) = self.foreground();
+        if other {
+            return name;
+        }
+        let title = self.term().title().to_string();
+        if title.is_empty() {
+            return name;
+        }
+        let title = spool_proto::text::sanitize(&title);
+        spool_proto::text::truncate(&title, spool_proto::NAME_MAX_BYTES).to_string()
+    }
+
+    /// When output last came (see [`clock_ms`]).
+    pub fn last_output_ms(&self) -> u64 {
+        self.last_output_ms.load(Ordering::Relaxed)
+    }
+
     /// Has the server closed the pane (killed, or its process ended and it was removed)? Its
     /// history is being deleted: a read that sees this was cut short.
     pub fn is_closed(&self) -> bool {
@@ -475,6 +550,7 @@ impl Pane {
                 let _ = self.write_input(&replies);
             }
             self.output_batches.fetch_add(1, Ordering::Relaxed);
+            self.last_output_ms.store(clock_ms(), Ordering::Relaxed);
             self.changes.send_modify(|v| *v = v.wrapping_add(1));
         }
         let _ = reader.await;

@@ -94,6 +94,16 @@ pub struct SavedTab {
     /// The preset layout last applied, by name.
     #[serde(default)]
     pub layout: Option<String>,
+    /// `monitor-activity` (on unless turned off).
+    #[serde(default = "yes")]
+    pub monitor_activity: bool,
+    /// `monitor-silence`, seconds (0 off).
+    #[serde(default)]
+    pub monitor_silence: u32,
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -298,6 +308,8 @@ impl Server {
                             zoomed: t.zoomed,
                             synchronized: t.synchronized,
                             layout: t.layout.map(|l| l.name().to_string()),
+                            monitor_activity: t.monitor_activity,
+                            monitor_silence: t.monitor_silence,
                         })
                         .collect(),
                 })
@@ -311,7 +323,7 @@ impl Server {
             let in_layout: Vec<Arc<Pane>> = st
                 .sessions
                 .iter()
-                .flat_map(|s| s.pane_ids())
+                .flat_map(|s| s.tabs.iter().flat_map(|t| t.root.panes()))
                 .filter_map(|id| st.panes.get(&id).cloned())
                 .collect();
             (
@@ -444,6 +456,8 @@ impl Server {
                     tab.name = t.name.clone();
                     tab.zoomed = t.zoomed;
                     tab.synchronized = t.synchronized;
+                    tab.monitor_activity = t.monitor_activity;
+                    tab.monitor_silence = t.monitor_silence;
                     tab.layout = t.layout.as_deref().and_then(crate::layout::Layout::parse);
                     tabs.push(tab);
                 }
@@ -578,7 +592,7 @@ fn shell_quote(a: &str) -> String {
 }
 
 /// `YYYY-MM-DD HH:MM UTC`.
-fn utc_minutes(secs: u64) -> String {
+pub(crate) fn utc_minutes(secs: u64) -> String {
     let days = (secs / 86_400) as i64;
     let rem = secs % 86_400;
     let z = days + 719_468;
@@ -734,6 +748,8 @@ mod tests {
                     zoomed: false,
                     synchronized: false,
                     layout: Some("tiled".into()),
+                    monitor_activity: true,
+                    monitor_silence: 0,
                 }],
                 ..Default::default()
             }],

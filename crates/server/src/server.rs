@@ -166,6 +166,13 @@ pub struct Server {
     pub open_histories: Mutex<Vec<(PathBuf, std::sync::Weak<spool_store::Store>)>>,
     /// Taken while a closed history is opened (see `Server::source_at`).
     pub history_open: Mutex<()>,
+    /// Global options set at runtime (`set-option -g`), on top of the config file.
+    pub options: Mutex<crate::config::Options>,
+    /// Paste buffers (bounded: see `buffers.rs`).
+    buffers: Mutex<crate::buffers::Buffers>,
+    /// The latest `display-message` per session id, numbered: attached clients show each
+    /// once. One per live session, each at most `MESSAGE_MAX_BYTES`.
+    pub messages: Mutex<BTreeMap<u32, (u64, String)>>,
     /// This run has had a session: only then may it write a state (an empty start never
     /// replaces a good one).
     had_sessions: std::sync::atomic::AtomicBool,
@@ -232,6 +239,9 @@ impl Server {
             persist_stopped: Mutex::new(false),
             open_histories: Mutex::new(Vec::new()),
             history_open: Mutex::new(()),
+            buffers: Mutex::new(Default::default()),
+            options: Mutex::new(Default::default()),
+            messages: Mutex::new(BTreeMap::new()),
             had_sessions: std::sync::atomic::AtomicBool::new(false),
         });
         (server, rx)
@@ -551,6 +561,23 @@ impl Server {
         if self.state().sessions.is_empty() {
             self.maybe_empty.notify_one();
         }
+    }
+
+    /// The paste buffers.
+    pub fn buffers(&self) -> std::sync::MutexGuard<'_, crate::buffers::Buffers> {
+        self.buffers.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Show `text` on the clients attached to session `sid` (`display-message`).
+    pub fn show_message(&self, sid: u32, text: String) {
+        let live: Vec<u32> = self.state().sessions.iter().map(|s| s.id).collect();
+        let mut m = self.messages.lock().unwrap_or_else(|p| p.into_inner());
+        // One per live session: those of ended sessions go.
+        m.retain(|id, _| live.contains(id));
+        let serial = m.values().map(|(n, _)| *n).max().unwrap_or(0) + 1;
+        m.insert(sid, (serial, text));
+        drop(m);
+        self.bump();
     }
 
     /// Record `store` as the one open on `dir` (see `open_histories`).

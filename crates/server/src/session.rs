@@ -39,6 +39,12 @@ pub struct Tab {
     /// Input typed into the active pane goes to every pane of the tab (tmux's
     /// `synchronize-panes`).
     pub synchronized: bool,
+    /// A pane floating over the tiles (`display-popup`), if any.
+    pub popup: Option<Popup>,
+    /// Output in a hidden tab flags it (`#`; tmux's `monitor-activity`, on here by default).
+    pub monitor_activity: bool,
+    /// Seconds without output that flag a hidden tab (`~`; tmux's `monitor-silence`; 0 off).
+    pub monitor_silence: u32,
     /// Output batches of the tab's panes when it was last shown (for the activity mark).
     pub seen_output: u64,
     /// Bells of the tab's panes when it was last shown (for the bell mark).
@@ -56,6 +62,9 @@ impl Tab {
             zoomed: false,
             layout: None,
             synchronized: false,
+            popup: None,
+            monitor_activity: true,
+            monitor_silence: 0,
             seen_output: 0,
             seen_bells: 0,
         }
@@ -75,13 +84,38 @@ impl Tab {
         true
     }
 
-    /// Panes shown and where: all of them, or the active one alone when zoomed.
+    /// Panes shown and where: all of them, or the active one alone when zoomed; then the
+    /// popup, if shown, over them.
     pub fn rects(&self, area: Rect) -> Vec<(u32, Rect)> {
-        if self.zoomed {
-            return vec![(self.active, area)];
-        }
         let mut v = Vec::new();
-        self.root.rects(area, &mut v);
+        if self.zoomed {
+            v.push((self.active, area));
+        } else {
+            self.root.rects(area, &mut v);
+        }
+        if let Some(p) = self.popup.as_ref().filter(|p| p.shown) {
+            v.push((p.pane, p.rect(area)));
+        }
+        v
+    }
+
+    /// The pane input goes to: the popup while it is shown, else the active tile.
+    pub fn focused(&self) -> u32 {
+        match &self.popup {
+            Some(p) if p.shown => p.pane,
+            _ => self.active,
+        }
+    }
+
+    /// Is pane `id` in this tab (a tile or its popup)?
+    pub fn contains(&self, id: u32) -> bool {
+        self.root.contains(id) || self.popup.as_ref().is_some_and(|p| p.pane == id)
+    }
+
+    /// Every pane of the tab: the tiles, then the popup.
+    pub fn all_panes(&self) -> Vec<u32> {
+        let mut v = self.root.panes();
+        v.extend(self.popup.as_ref().map(|p| p.pane));
         v
     }
 
@@ -108,6 +142,48 @@ impl Tab {
             self.zoomed = false;
         }
         self.layout = None;
+    }
+}
+
+/// A pane floating over a tab's tiles (tmux's `display-popup`). Popups are not saved: a
+/// restarted server brings back the tiles only.
+#[derive(Clone, Debug)]
+pub struct Popup {
+    pub pane: u32,
+    pub width: spool_proto::PopupSize,
+    pub height: spool_proto::PopupSize,
+    /// Its left and top column (centered when `None`).
+    pub x: Option<u16>,
+    pub y: Option<u16>,
+    /// Drawn and focused (a hidden one keeps running: `display-popup --toggle`).
+    pub shown: bool,
+}
+
+/// Popup sizes when none is given: tmux's 50%.
+pub const POPUP_DEFAULT: spool_proto::PopupSize = spool_proto::PopupSize::Percent(50);
+
+impl Popup {
+    /// The pane's rectangle in `area`: inside a one-cell box that stays in the area.
+    pub fn rect(&self, area: Rect) -> Rect {
+        let inner = |size: spool_proto::PopupSize, total: u16| {
+            let room = total.saturating_sub(2).max(1);
+            let n = match size {
+                spool_proto::PopupSize::Cells(n) => n,
+                spool_proto::PopupSize::Percent(p) => (total as u32 * p as u32 / 100) as u16,
+            };
+            n.clamp(1, room)
+        };
+        let (w, h) = (inner(self.width, area.w), inner(self.height, area.h));
+        let place = |at: Option<u16>, size: u16, total: u16| {
+            let free = total.saturating_sub(size + 2);
+            at.map_or(free / 2, |a| a.min(free)) + 1
+        };
+        Rect {
+            x: area.x + place(self.x, w, area.w),
+            y: area.y + place(self.y, h, area.h),
+            w,
+            h,
+        }
     }
 }
 
@@ -141,9 +217,10 @@ impl Session {
         }
     }
 
-    /// The active pane of the active tab.
+    /// The pane input goes to: the active tab's popup while it is shown, else its active
+    /// pane.
     pub fn active_pane(&self) -> Option<u32> {
-        self.tabs.get(self.active_tab).map(|t| t.active)
+        self.tabs.get(self.active_tab).map(Tab::focused)
     }
 
     /// Every pane with its rectangle, per tab (a zoomed tab gives its active pane the area).
@@ -155,13 +232,14 @@ impl Session {
         out
     }
 
-    /// The tab index holding pane `id`.
+    /// The tab index holding pane `id` (a tile or a popup).
     pub fn tab_of(&self, id: u32) -> Option<usize> {
-        self.tabs.iter().position(|t| t.root.contains(id))
+        self.tabs.iter().position(|t| t.contains(id))
     }
 
+    /// Every pane of the session, popups included.
     pub fn pane_ids(&self) -> Vec<u32> {
-        self.tabs.iter().flat_map(|t| t.root.panes()).collect()
+        self.tabs.iter().flat_map(|t| t.all_panes()).collect()
     }
 
     /// Show tab `i`, remembering the one before as the last tab.
@@ -207,6 +285,10 @@ impl Session {
         let Some(ti) = self.tab_of(id) else {
             return false;
         };
+        if self.tabs[ti].popup.as_ref().is_some_and(|p| p.pane == id) {
+            self.tabs[ti].popup = None;
+            return true;
+        }
         if self.tabs[ti].root == Node::Pane(id) {
             self.remove_tab(ti);
         } else {

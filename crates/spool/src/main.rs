@@ -112,6 +112,51 @@ enum Command {
     /// Show the previous tab (C-b p).
     #[command(alias = "previous-window", alias = "prev")]
     PreviousTab(cmd::select_tab::StepArgs),
+    /// Start a pane's program again in the same pane, keeping its history (-k: kill it
+    /// first if it still runs).
+    #[command(alias = "respawnp")]
+    RespawnPane(cmd::respawn_pane::Args),
+    /// Forget a pane's history, on disk too (its screen stays).
+    #[command(alias = "clearhist")]
+    ClearHistory(cmd::clear_history::Args),
+    /// Set an option at runtime: global (-g, the config file's settings), a session's or a
+    /// tab's (see --help for the names).
+    #[command(alias = "set", alias = "set-window-option", alias = "setw")]
+    SetOption(cmd::set_option::Args),
+    /// Show options and their values (-g global, -w the tab's, else the session's).
+    #[command(alias = "show", alias = "show-window-options", alias = "showw")]
+    ShowOptions(cmd::show_options::Args),
+    /// Float a pane over the tab, focused, with its own history (-E: close it when its
+    /// program exits; --toggle: show or hide the tab's scratch popup, C-b P).
+    #[command(alias = "popup")]
+    DisplayPopup(cmd::display_popup::Args),
+    /// Store text as a paste buffer (C-b ] pastes the newest).
+    #[command(alias = "setb")]
+    SetBuffer(cmd::set_buffer::Args),
+    /// Print a paste buffer.
+    #[command(alias = "showb")]
+    ShowBuffer(cmd::show_buffer::Args),
+    /// Write a paste buffer to a file (- for stdout).
+    #[command(alias = "saveb")]
+    SaveBuffer(cmd::save_buffer::Args),
+    /// Read a file (- for stdin) into a paste buffer.
+    #[command(alias = "loadb")]
+    LoadBuffer(cmd::load_buffer::Args),
+    /// List the paste buffers, newest first (C-b #; C-b = chooses one).
+    #[command(alias = "lsb")]
+    ListBuffers(cmd::list_buffers::Args),
+    /// Type a paste buffer into a pane (C-b ]).
+    #[command(alias = "pasteb")]
+    PasteBuffer(cmd::paste_buffer::Args),
+    /// Delete a paste buffer.
+    #[command(alias = "deleteb")]
+    DeleteBuffer(cmd::delete_buffer::Args),
+    /// List the key bindings (C-b ? shows them full screen).
+    #[command(alias = "lsk")]
+    ListKeys,
+    /// Show a message made from a tmux format on the status line, or print it (-p).
+    #[command(alias = "display")]
+    DisplayMessage(cmd::display_message::Args),
     /// Type into a pane, as tmux's send-keys: each argument a key name (Enter, C-c, Up, F5,
     /// M-x, ...) or, if it is none, literal text; -l sends everything literally.
     ///
@@ -224,6 +269,20 @@ fn run(target: &client::Target, command: Option<Command>) -> cmd::Exit {
         Some(Command::LastTab(a)) => cmd::select_tab::shortcut(target, a, 0),
         Some(Command::NextTab(a)) => cmd::select_tab::shortcut(target, a, 1),
         Some(Command::PreviousTab(a)) => cmd::select_tab::shortcut(target, a, -1),
+        Some(Command::RespawnPane(a)) => cmd::respawn_pane::run(target, a),
+        Some(Command::ClearHistory(a)) => cmd::clear_history::run(target, a),
+        Some(Command::SetOption(a)) => cmd::set_option::run(target, a),
+        Some(Command::ShowOptions(a)) => cmd::show_options::run(target, a),
+        Some(Command::DisplayPopup(a)) => cmd::display_popup::run(target, a),
+        Some(Command::SetBuffer(a)) => cmd::set_buffer::run(target, a),
+        Some(Command::ShowBuffer(a)) => cmd::show_buffer::run(target, a),
+        Some(Command::SaveBuffer(a)) => cmd::save_buffer::run(target, a),
+        Some(Command::LoadBuffer(a)) => cmd::load_buffer::run(target, a),
+        Some(Command::ListBuffers(a)) => cmd::list_buffers::run(target, a),
+        Some(Command::PasteBuffer(a)) => cmd::paste_buffer::run(target, a),
+        Some(Command::DeleteBuffer(a)) => cmd::delete_buffer::run(target, a),
+        Some(Command::ListKeys) => cmd::list_keys::run(target),
+        Some(Command::DisplayMessage(a)) => cmd::display_message::run(target, a),
         Some(Command::Send(a)) => cmd::send::run(target, a),
         Some(Command::Capture(a)) => cmd::capture::run(target, a),
         Some(Command::Search(a)) => cmd::search::run(target, a),
@@ -238,5 +297,32 @@ fn run(target: &client::Target, command: Option<Command>) -> cmd::Exit {
         Some(Command::Debug(_) | Command::Completions { .. } | Command::Man) => {
             unreachable!("handled before a target is needed")
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// What a binding or the command prompt may run (`spool_proto::ui::VERBS`) is exactly
+    /// what the command line takes: every subcommand and every alias, no more.
+    #[test]
+    fn the_verbs_bindings_may_run_are_the_cli_subcommands_and_aliases() {
+        let cli = super::Cli::command();
+        let mut names: Vec<String> = cli
+            .get_subcommands()
+            .filter(|c| c.get_name() != "help")
+            .flat_map(|c| {
+                std::iter::once(c.get_name().to_string())
+                    .chain(c.get_all_aliases().map(str::to_string))
+            })
+            .collect();
+        names.sort();
+        let mut verbs: Vec<String> = spool_proto::ui::VERBS
+            .iter()
+            .map(|v| v.to_string())
+            .collect();
+        verbs.sort();
+        assert_eq!(names, verbs);
     }
 }

@@ -116,3 +116,36 @@ fn the_wheel_is_arrow_keys_in_a_full_screen_program_and_scrolls_the_pane_under_i
         );
     }
 }
+
+#[test]
+fn dragging_a_border_resizes_and_dragging_over_text_copies_it_to_a_buffer() {
+    let s = TestServer::new();
+    let left = s.pane("d", &["sh", "-c", "echo drag-me-please; exec sleep 600"]);
+    s.ok(&["split", "-h", "-t", &left, "--", "sleep", "600"]);
+    let width = |s: &TestServer| -> u64 {
+        let v: serde_json::Value =
+            serde_json::from_str(&s.ok(&["panes", "-t", "d", "--json"])).unwrap();
+        v[0]["cols"].as_u64().unwrap()
+    };
+    let w0 = width(&s);
+    let mut t = attach(&s, "d");
+    t.write(b"\x1b[?62;22c");
+    std::thread::sleep(Duration::from_millis(300));
+    // The border is the column right of the left pane (1-based: w0 + 1). Press there, move
+    // 10 columns left with the button held (motion: +32), release.
+    let b = w0 + 1;
+    t.write(format!("\x1b[<0;{b};5M\x1b[<32;{};5M\x1b[<0;{};5m", b - 5, b - 10).as_bytes());
+    assert!(
+        s.eventually(WAIT, || width(&s) == w0 - 10),
+        "width {} (was {w0})",
+        width(&s)
+    );
+    // Drag over "drag-me" on the first row of the left pane: copied on release.
+    t.write(b"\x1b[<0;1;1M\x1b[<32;4;1M\x1b[<32;7;1M\x1b[<0;7;1m");
+    assert!(
+        s.eventually(WAIT, || s.run(&["show-buffer"]).stdout == b"drag-me"),
+        "{:?}",
+        String::from_utf8_lossy(&s.run(&["show-buffer"]).stdout)
+    );
+    assert!(t.until(b"\x1b]52;c;", WAIT), "no OSC 52 copy");
+}

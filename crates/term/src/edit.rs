@@ -6,6 +6,12 @@ use crate::history::HistorySink;
 use crate::screen::Screen;
 
 impl<S: HistorySink> Screen<S> {
+    /// Forget the history: the edge (rows not in the sink yet) and the sink's.
+    pub(crate) fn clear_history(&mut self) {
+        self.edge.clear();
+        self.sink.clear_history();
+    }
+
     /// Fill cells `from..to` of row `y` with `fill` (or only unprotected cells if `selective`).
     pub(crate) fn erase_cells(&mut self, y: usize, from: usize, to: usize, selective: bool) {
         let to = to.min(self.cols);
@@ -60,10 +66,7 @@ impl<S: HistorySink> Screen<S> {
                     self.erase_cells(yy, 0, self.cols, selective);
                 }
             }
-            3 if !self.alt_active => {
-                self.edge.clear();
-                self.sink.clear_history()
-            }
+            3 if !self.alt_active => self.clear_history(),
             _ => {}
         }
         self.cursor.pending_wrap = false;

@@ -281,6 +281,12 @@ impl<S: HistorySink> Terminal<S> {
         self.screen.edge.len()
     }
 
+    /// Forget the history (tmux's `clear-history`): the edge rows and the sink's rows, as
+    /// ED 3 does on the primary screen.
+    pub fn clear_history(&mut self) {
+        self.screen.clear_history();
+    }
+
     /// Send the edge's rows to history now (the pane is closing: they are history).
     pub fn flush_edge(&mut self) {
         self.screen.flush_edge();

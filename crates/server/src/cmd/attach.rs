@@ -39,6 +39,8 @@ struct Sent {
     /// compose, so nothing from before the client attached is replayed).
     bells: HashMap<u32, u64>,
     clips: HashMap<u32, u64>,
+    /// The serial of the last `display-message` shown (see `Server::messages`).
+    message: u64,
 }
 
 fn hash<T: std::hash::Hash>(t: &T) -> u64 {
@@ -374,7 +376,28 @@ async fn handle(server: &Arc<Server>, conn: &mut Conn, client: u64, req: Request
     match req {
         Request::Input(bytes) => {
             server.client_typed(client);
-            let (_, _, pane) = active_pane(server, client).ok_or("no pane")?;
+            let (_, si, pane) = active_pane(server, client).ok_or("no pane")?;
+            // `synchronize-panes`: what is typed goes to every pane of the tab.
+            let others: Vec<Arc<Pane>> = {
+                let st = server.state();
+                st.sessions
+                    .get(si)
+                    .and_then(|s| s.tabs.get(s.active_tab))
+                    .filter(|t| t.synchronized && t.root.contains(pane.id))
+                    .map(|t| {
+                        t.root
+                            .panes()
+                            .iter()
+                            .filter(|id| **id != pane.id)
+                            .filter_map(|id| st.panes.get(id).cloned())
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            };
+            for p in others {
+                // A pane that reads nothing does not hold up the others.
+                let _ = p.write_input(&bytes);
+            }
             pane.write_input(&bytes)
         }
         Request::PaneInput { pane, bytes } => {
@@ -467,24 +490,16 @@ fn act(server: &Arc<Server>, client: u64, a: Action) -> CmdResult {
     Ok(())
 }
 
-/// A tab's name when none was set: its active pane's title, else its command's file name;
-/// shown safely and cut to `NAME_MAX_BYTES` (a command path may hold escape sequences).
-fn automatic_name(p: &Pane) -> String {
-    let title = p.term().title().to_string();
-    let name = if title.is_empty() {
-        p.command
-            .split_whitespace()
-            .next()
-            .unwrap_or("")
-            .rsplit('/')
-            .next()
-            .unwrap_or("")
-            .to_string()
-    } else {
-        title
-    };
-    let name = spool_proto::text::sanitize(&name);
-    spool_proto::text::truncate(&name, spool_proto::NAME_MAX_BYTES).to_string()
+/// What `compose` copies about a tab under the state lock.
+struct TabFacts {
+    /// The name the user set (empty: automatic, from `name_from`).
+    name: String,
+    name_from: Option<Arc<Pane>>,
+    active: bool,
+    activity: bool,
+    bell: bool,
+    /// When (`clock_ms`) the tab counts as silent (`monitor-silence`), if it is watched.
+    silence_at: Option<u64>,
 }
 
 /// Build the update for this client; `None` if its session is gone. The second value is when
@@ -501,12 +516,15 @@ fn compose(
         let p = server.settings().panes;
         (p.monitor_bell, p.clipboard)
     };
+    // The tab's popup, if shown: drawn over the tiles.
+    let popup_pane: Option<u32>;
     let (session, cols, rows, tab_facts, shown, active, zoomed, session_panes) = {
         let mut guard = server.state();
         let st = &mut *guard;
         let si = st.sessions.iter().position(|s| s.id == sid)?;
         let s = &st.sessions[si];
         let tab = s.tabs.get(s.active_tab)?;
+        popup_pane = tab.popup.as_ref().filter(|p| p.shown).map(|p| p.pane);
         let shown: Vec<(Arc<Pane>, crate::layout::Rect)> = tab
             .rects(s.area())
             .into_iter()
@@ -523,21 +541,31 @@ fn compose(
         };
         let output = |p: &Pane| p.output_batches.load(Relaxed) as u64;
         let bells = |p: &Pane| p.bells.load(Relaxed);
-        // (name set by the user, or the pane its name comes from; active; activity; bell)
-        let tab_facts: Vec<(String, Option<Arc<Pane>>, bool, bool, bool)> = s
+        let last_output = |t: &crate::session::Tab| {
+            t.root
+                .panes()
+                .iter()
+                .filter_map(|id| st.panes.get(id))
+                .map(|p| p.last_output_ms())
+                .max()
+                .unwrap_or(0)
+        };
+        let tab_facts: Vec<TabFacts> = s
             .tabs
             .iter()
             .enumerate()
             .map(|(i, t)| {
                 let from = t.name.is_empty().then(|| st.panes.get(&t.active).cloned());
                 let hidden = i != s.active_tab;
-                (
-                    t.name.clone(),
-                    from.flatten(),
-                    !hidden,
-                    hidden && sum(t, &output) != t.seen_output,
-                    hidden && monitor_bell && sum(t, &bells) != t.seen_bells,
-                )
+                TabFacts {
+                    name: t.name.clone(),
+                    name_from: from.flatten(),
+                    active: !hidden,
+                    activity: hidden && t.monitor_activity && sum(t, &output) != t.seen_output,
+                    bell: hidden && monitor_bell && sum(t, &bells) != t.seen_bells,
+                    silence_at: (hidden && t.monitor_silence > 0)
+                        .then(|| last_output(t) + t.monitor_silence as u64 * 1000),
+                }
             })
             .collect();
         let session_panes: Vec<Arc<Pane>> = s
@@ -547,7 +575,7 @@ fn compose(
             .collect();
         let (seen, seen_bells) = (sum(tab, &output), sum(tab, &bells));
         let (name, cols, rows, active_tab) = (s.name.clone(), s.cols, s.rows, s.active_tab);
-        let (active, zoomed) = (tab.active, tab.zoomed);
+        let (active, zoomed) = (tab.focused(), tab.zoomed);
         let t = &mut st.sessions[si].tabs[active_tab];
         t.seen_output = seen;
         t.seen_bells = seen_bells;
@@ -562,16 +590,25 @@ fn compose(
             session_panes,
         )
     };
+    let now_ms = crate::pane::clock_ms();
+    let mut silence_wake: Option<u64> = None;
     let tabs: Vec<TabView> = tab_facts
         .into_iter()
-        .map(|(name, from, active, activity, bell)| TabView {
-            name: match from {
-                Some(p) => automatic_name(&p),
-                None => name,
-            },
-            active,
-            activity,
-            bell,
+        .map(|f| {
+            let silent = f.silence_at.is_some_and(|at| now_ms >= at);
+            if let Some(at) = f.silence_at.filter(|_| !silent) {
+                silence_wake = Some(silence_wake.map_or(at, |w| w.min(at)));
+            }
+            TabView {
+                name: match f.name_from {
+                    Some(p) => p.automatic_name(),
+                    None => f.name,
+                },
+                active: f.active,
+                activity: f.activity,
+                bell: f.bell,
+                silent,
+            }
         })
         .collect();
     // Bells of shown panes ring the client's terminal; programs' clipboard writes go to it.
@@ -601,7 +638,9 @@ fn compose(
         .saturating_sub(spool_proto::UPDATE_CLIPS_MAX);
     clipboard.drain(..extra);
     let now = std::time::Instant::now();
-    let mut wake: Option<Instant> = None;
+    // A watched tab turns silent later: compose again then.
+    let mut wake: Option<Instant> =
+        silence_wake.map(|at| Instant::now() + Duration::from_millis(at.saturating_sub(now_ms)));
     let mut panes = Vec::with_capacity(shown.len());
     let links_reset = sent.links.len() >= spool_proto::LINKS_MAX
         && sent
@@ -635,6 +674,7 @@ fn compose(
                 w: r.w,
                 h: r.h,
                 held: true,
+                floating: popup_pane == Some(pane.id),
                 ..Default::default()
             });
             continue;
@@ -696,12 +736,26 @@ fn compose(
             links,
             history_rows: pane.store.len() + t.edge_len() as u64,
             held: false,
+            floating: popup_pane == Some(pane.id),
         };
         drop(t);
         sent.rows.insert(pane.id, (r.w, r.h, hashes));
         panes.push(view);
     }
+    // A message set since the last update (none from before this client attached).
+    let message = {
+        let m = server.messages.lock().unwrap_or_else(|p| p.into_inner());
+        match m.get(&sid) {
+            Some((serial, text)) if *serial > sent.message => {
+                let new = !first;
+                sent.message = *serial;
+                new.then(|| text.clone())
+            }
+            _ => None,
+        }
+    };
     let update = Update {
+        message,
         session,
         cols,
         rows,
@@ -718,6 +772,7 @@ fn compose(
     let mut last = Update {
         clipboard: Vec::new(),
         bell: false,
+        message: None,
         ..update.clone()
     };
     for p in &mut last.panes {
@@ -727,6 +782,7 @@ fn compose(
     let unchanged = update.panes.iter().all(|p| p.rows.is_empty() && !p.full)
         && !update.bell
         && update.clipboard.is_empty()
+        && update.message.is_none()
         && sent.last.as_ref() == Some(&last);
     let out = (!unchanged).then_some(update);
     sent.last = Some(last);

@@ -11,7 +11,7 @@ pub async fn run(server: &Arc<Server>, conn: &mut Conn, target: Option<String>) 
     let panes = {
         let st = server.state();
         let (si, ti) = crate::target::resolve_tab(&st, target.as_deref(), conn.here)?;
-        st.sessions[si].tabs[ti].root.panes()
+        st.sessions[si].tabs[ti].all_panes()
     };
     for id in panes {
         server.remove_pane(id);

@@ -1,4 +1,4 @@
-//! `spool panes`: panes of one session (`-t`) or of all.
+//! `spool panes`: panes of one session (`-t`) or of all; with `-F`, one format line each.
 
 use std::sync::Arc;
 
@@ -8,7 +8,15 @@ use super::{io, CmdResult};
 use crate::conn::Conn;
 use crate::server::Server;
 
-pub async fn run(server: &Arc<Server>, conn: &mut Conn, target: Option<String>) -> CmdResult {
+/// Bytes of format lines per `Text` answer.
+const PIECE_BYTES: usize = 256 * 1024;
+
+pub async fn run(
+    server: &Arc<Server>,
+    conn: &mut Conn,
+    target: Option<String>,
+    format: Option<String>,
+) -> CmdResult {
     let only = match &target {
         Some(t) => {
             let p = server.resolve_pane(Some(t), conn.here)?;
@@ -18,7 +26,7 @@ pub async fn run(server: &Arc<Server>, conn: &mut Conn, target: Option<String>) 
         None => None,
     };
     let mut out = Vec::new();
-    let rows: Vec<_> = {
+    let rows: Vec<(_, u32, Arc<crate::pane::Pane>, bool)> = {
         let st = server.state();
         st.sessions
             .iter()
@@ -26,12 +34,12 @@ pub async fn run(server: &Arc<Server>, conn: &mut Conn, target: Option<String>) 
             .filter(|(i, _)| only.is_none_or(|o| o == *i))
             .flat_map(|(_, s)| {
                 s.tabs.iter().enumerate().flat_map(move |(ti, tab)| {
-                    tab.root.panes().into_iter().map(move |id| {
+                    tab.all_panes().into_iter().map(move |id| {
                         (
-                            s.name.clone(),
+                            (s.name.clone(), tab.name.clone()),
                             ti as u32,
                             id,
-                            tab.active == id && s.active_tab == ti,
+                            tab.focused() == id && s.active_tab == ti,
                         )
                     })
                 })
@@ -41,7 +49,30 @@ pub async fn run(server: &Arc<Server>, conn: &mut Conn, target: Option<String>) 
             })
             .collect()
     };
-    for (session, tab, p, active) in rows {
+    if let Some(format) = format {
+        let mut text = String::new();
+        for (_, _, p, _) in &rows {
+            let vars = crate::format::Vars::of(server, p);
+            let line = crate::format::expand(&format, &vars);
+            text.push_str(&spool_proto::text::sanitize(&line));
+            text.push('\n');
+            if text.len() >= PIECE_BYTES {
+                conn.send(&Response::Text(std::mem::take(&mut text).into_bytes()))
+                    .await
+                    .map_err(io)?;
+            }
+        }
+        conn.send(&Response::Text(text.into_bytes()))
+            .await
+            .map_err(io)?;
+        return conn.send(&Response::End).await.map_err(io);
+    }
+    for ((session, tab_name), tab, p, active) in rows {
+        let tab_name = if tab_name.is_empty() {
+            p.automatic_name()
+        } else {
+            tab_name
+        };
         let (cols, rows) = p.size();
         let (title, edge) = {
             let t = p.term();
@@ -53,6 +84,7 @@ pub async fn run(server: &Arc<Server>, conn: &mut Conn, target: Option<String>) 
             id: p.name(),
             session,
             tab,
+            tab_name,
             cols,
             rows,
             command: p.command.clone(),

@@ -10,24 +10,36 @@ use crate::server::Server;
 mod attach;
 mod break_pane;
 mod capture;
+mod clear_history;
+mod delete_buffer;
+mod display_message;
+mod display_popup;
 mod history;
 mod join_pane;
 mod kill;
 mod kill_tab;
+mod list_buffers;
+mod list_keys;
 mod list_panes;
 mod list_sessions;
 mod new_session;
 mod new_tab;
+mod paste_buffer;
 mod reload;
 mod rename_session;
 mod rename_tab;
 mod resize;
+mod respawn_pane;
 mod rotate;
 mod search;
 mod select_layout;
 mod select_pane;
 mod select_tab;
 mod send;
+mod set_buffer;
+mod set_option;
+mod show_buffer;
+mod show_options;
 mod split;
 mod stats;
 mod swap_pane;
@@ -134,8 +146,76 @@ pub async fn dispatch(server: &Arc<Server>, conn: &mut Conn, req: Request) -> Cm
         Request::SelectTab { target, last, step } => {
             select_tab::run(server, conn, target, last, step).await
         }
+        Request::RespawnPane {
+            target,
+            kill,
+            cwd,
+            command,
+        } => respawn_pane::run(server, conn, target, kill, cwd, command).await,
+        Request::ClearHistory { target } => clear_history::run(server, conn, target).await,
+        Request::DisplayPopup {
+            target,
+            width,
+            height,
+            x,
+            y,
+            close_on_exit,
+            toggle,
+            close,
+            spawn,
+        } => {
+            display_popup::run(
+                server,
+                conn,
+                target,
+                width,
+                height,
+                x,
+                y,
+                close_on_exit,
+                toggle,
+                close,
+                spawn,
+            )
+            .await
+        }
+        Request::SetOption {
+            target,
+            global,
+            name,
+            value,
+            unset,
+        } => set_option::run(server, conn, target, global, name, value, unset).await,
+        Request::ShowOptions {
+            target,
+            global,
+            tab,
+            name,
+            value_only,
+        } => show_options::run(server, conn, target, global, tab, name, value_only).await,
+        Request::SetBuffer { name, data, append } => {
+            set_buffer::run(server, conn, name, data, append).await
+        }
+        Request::ShowBuffer { name } => show_buffer::run(server, conn, name).await,
+        Request::ListBuffers => list_buffers::run(server, conn).await,
+        Request::PasteBuffer {
+            name,
+            target,
+            delete,
+            bracketed,
+            raw,
+        } => paste_buffer::run(server, conn, name, target, delete, bracketed, raw).await,
+        Request::DeleteBuffer { name } => delete_buffer::run(server, conn, name).await,
+        Request::ListKeys => list_keys::run(server, conn).await,
+        Request::DisplayMessage {
+            target,
+            format,
+            print,
+        } => display_message::run(server, conn, target, format, print).await,
         Request::ListSessions => list_sessions::run(server, conn).await,
-        Request::ListPanes { target } => list_panes::run(server, conn, target).await,
+        Request::ListPanes { target, format } => {
+            list_panes::run(server, conn, target, format).await
+        }
         Request::SendText {
             target,
             text,

@@ -11,7 +11,13 @@ use crate::conn::Conn;
 use crate::server::Server;
 
 pub async fn run(server: &Arc<Server>, conn: &mut Conn) -> CmdResult {
-    let loaded = crate::config::load();
+    // Options set at runtime stay on top of the file.
+    let options = server
+        .options
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone();
+    let loaded = crate::config::load_with(&options);
     *server
         .config_error
         .lock()

@@ -1,6 +1,6 @@
 //! `spool select-pane`: focus a pane in its tab: the target, its neighbour (`-L/-D/-U/-R`),
 //! or the tab's last pane (`-l`, tmux's `last-pane`, `C-b ;`). `-t :.+` is the next pane
-//! (`C-b o`).
+//! (`C-b o`). The pane's tab becomes the session's shown tab.
 
 use std::sync::Arc;
 
@@ -32,6 +32,9 @@ pub async fn run(
             p.pane
         };
         tab.focus(id);
+        // A pane of another tab: that tab is shown too (what `choose-tree` needs, and what a
+        // user who names a pane means).
+        s.select_tab(p.tab)?;
         Ok(vec![p.session])
     })?;
     done(conn).await

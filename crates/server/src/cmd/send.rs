@@ -86,7 +86,7 @@ pub async fn keys(
 
 /// Put `bytes` on the pane's input queue, waiting (with heartbeats to the client) while the
 /// queue is full.
-async fn queue(pane: &Pane, conn: &mut Conn, bytes: &[u8]) -> CmdResult {
+pub(super) async fn queue(pane: &Pane, conn: &mut Conn, bytes: &[u8]) -> CmdResult {
     let mut beat = tokio::time::interval(spool_proto::HEARTBEAT_EVERY);
     beat.tick().await;
     let mut progress = Instant::now();

@@ -82,6 +82,10 @@ pub fn collect(server: &Server) -> ServerStats {
             bytes: server.client_bytes.load(Ordering::Relaxed),
         },
         Gauge {
+            name: "paste_buffers".into(),
+            bytes: server.buffers().bytes() as u64,
+        },
+        Gauge {
             name: "images".into(),
             bytes: 0,
         },

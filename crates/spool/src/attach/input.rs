@@ -6,12 +6,16 @@
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use spool_proto::ui::{BindKey, Command, UiConfig};
+use spool_proto::ui::{BindKey, Command};
 use spool_proto::{Action, Request};
 
+use super::choose::{Chooser, Outcome, Pick};
 use super::keys::{self, key_at, Key, Mouse};
+use super::prompt::{Done, Prompt, PromptKind};
+use super::run::{self, Purpose};
 use super::scroll::Scroll;
-use super::{Client, Event, Mode, Probe, PromptKind, PROBE_CARRY};
+use super::view::View;
+use super::{Client, Drag, Event, Mode, Probe, DISPLAY_PANES_TIME, PROBE_CARRY};
 
 impl Client {
     pub(super) fn on_input(&mut self, bytes: &[u8]) {
@@ -52,7 +56,16 @@ impl Client {
                 continue;
             }
             match std::mem::replace(&mut self.mode, Mode::Normal) {
-                Mode::Normal => i += self.normal_input(rest, &mut pass),
+                Mode::Normal => {
+                    // A repeatable binding just ran: its keys (and other repeatable ones) go
+                    // on without the prefix until `repeat-time` passes.
+                    if let Some(len) = self.repeat_key(rest) {
+                        self.flush_input(&mut pass);
+                        i += len;
+                        continue;
+                    }
+                    i += self.normal_input(rest, &mut pass)
+                }
                 Mode::Prefix => {
                     let (len, key) = key_at(rest);
                     i += len;
@@ -79,33 +92,60 @@ impl Client {
                         _ => {}
                     }
                 }
-                Mode::Prompt(kind, mut text) => {
+                Mode::Confirm { prompt, run } => {
                     let (len, key) = key_at(rest);
                     i += len;
                     match key {
-                        Key::Byte(b'\r' | b'\n') => {
-                            let a = match kind {
-                                PromptKind::RenameTab => Action::RenameTab(text),
-                                PromptKind::Session => Action::SwitchSession(text),
-                            };
-                            self.send(&Request::Act(a));
+                        Key::Release => self.mode = Mode::Confirm { prompt, run },
+                        Key::Byte(b'y' | b'Y') => self.run_line(&run),
+                        _ => {}
+                    }
+                }
+                Mode::Prompt(mut p) => {
+                    let (len, key) = key_at(rest);
+                    i += len;
+                    match p.key(key, &rest[..len], &self.history) {
+                        Done::Stay => self.mode = Mode::Prompt(p),
+                        Done::Cancel => {}
+                        Done::Enter(text) => self.prompt_entered(p.kind, text),
+                    }
+                }
+                Mode::View(mut v) => {
+                    let (len, key) = key_at(rest);
+                    i += len;
+                    let height = self.rows.saturating_sub(1);
+                    if key == Key::Release || v.key(key, height) {
+                        self.mode = Mode::View(v);
+                    }
+                }
+                Mode::Choose(mut c) => {
+                    let (len, key) = key_at(rest);
+                    i += len;
+                    match c.key(key, &rest[..len]) {
+                        Outcome::Stay => {
+                            self.mode = Mode::Choose(c);
+                            self.pump_preview();
                         }
-                        Key::Escape | Key::Byte(0x03) => {}
-                        Key::Byte(0x7f | 0x08) => {
-                            text.pop();
-                            self.mode = Mode::Prompt(kind, text);
-                        }
-                        Key::Byte(b) if b >= 0x20 => {
-                            text.push(b as char);
-                            self.mode = Mode::Prompt(kind, text);
-                        }
-                        Key::Other if rest[0] != 0x1b => {
-                            if let Ok(s) = std::str::from_utf8(&rest[..len]) {
-                                text.push_str(s);
+                        Outcome::Close => {}
+                        Outcome::Picked(pick) => self.pick(pick),
+                    }
+                }
+                Mode::DisplayPanes(until) => {
+                    let (len, key) = key_at(rest);
+                    i += len;
+                    match key {
+                        Key::Release => self.mode = Mode::DisplayPanes(until),
+                        Key::Byte(d @ b'0'..=b'9') if Instant::now() < until => {
+                            let id = self
+                                .update
+                                .as_ref()
+                                .and_then(|u| u.panes.get((d - b'0') as usize))
+                                .map(|p| p.id);
+                            if let Some(id) = id {
+                                self.send(&Request::Act(Action::FocusPane(id)));
                             }
-                            self.mode = Mode::Prompt(kind, text);
                         }
-                        _ => self.mode = Mode::Prompt(kind, text),
+                        _ => {}
                     }
                 }
                 Mode::Scroll(mut s) => {
@@ -117,6 +157,7 @@ impl Client {
                         let screen = self.panes.get(&s.pane).map_or(&[][..], |p| &p.rows[..]);
                         let text = s.selection_text(screen, OSC52_MAX);
                         self.copy(&text);
+                        self.store_buffer(&text);
                         self.leave_scroll(&s);
                     } else if stay {
                         self.mode = Mode::Scroll(s);
@@ -237,29 +278,43 @@ impl Client {
     }
 
     fn prefix_key(&mut self, key: Key) {
-        let bk = match key {
-            Key::Byte(b) => BindKey::Byte(b),
-            Key::Escape => BindKey::Byte(0x1b),
-            Key::Up => BindKey::Up,
-            Key::Down => BindKey::Down,
-            Key::Left => BindKey::Left,
-            Key::Right => BindKey::Right,
-            Key::PageUp => BindKey::PageUp,
-            Key::PageDown => BindKey::PageDown,
-            Key::Home => BindKey::Home,
-            Key::End => BindKey::End,
-            Key::Release | Key::Other => return,
-        };
+        let Some(bk) = bind_key(key) else { return };
         // The prefix twice sends it to the pane, unless it is bound to something else.
-        let command = match self.ui.binding(bk) {
-            None if bk == BindKey::Byte(self.ui.prefix) => Command::SendPrefix,
+        let (command, repeat) = match self.ui.binding(bk) {
+            None if bk == BindKey::Byte(self.ui.prefix) => (Command::SendPrefix, false),
             None => return,
-            Some(c) => c,
+            Some(b) => (b.command.clone(), b.repeat),
         };
+        self.repeat_until = repeat.then(|| Instant::now() + spool_proto::ui::REPEAT_TIME);
         self.run_command(command, key == Key::PageUp);
     }
 
-    fn run_command(&mut self, command: Command, page_up: bool) {
+    /// The key at `rest`, if a repeatable binding is armed and this key has one: it runs
+    /// (and re-arms); any other key disarms. Returns the bytes consumed.
+    fn repeat_key(&mut self, rest: &[u8]) -> Option<usize> {
+        let until = self.repeat_until?;
+        if Instant::now() >= until {
+            self.repeat_until = None;
+            return None;
+        }
+        let (len, key) = key_at(rest);
+        if key == Key::Release {
+            return Some(len);
+        }
+        let b = bind_key(key)
+            .and_then(|k| self.ui.binding(k))
+            .filter(|b| b.repeat)
+            .cloned();
+        let Some(b) = b else {
+            self.repeat_until = None;
+            return None;
+        };
+        self.repeat_until = Some(Instant::now() + spool_proto::ui::REPEAT_TIME);
+        self.run_command(b.command, false);
+        Some(len)
+    }
+
+    pub(super) fn run_command(&mut self, command: Command, page_up: bool) {
         let act = |c: &mut Client, a: Action| c.send(&Request::Act(a));
         match command {
             Command::SendPrefix => {
@@ -286,13 +341,209 @@ impl Client {
                 };
                 self.enter_scroll(up);
             }
-            Command::RenameTab => self.mode = Mode::Prompt(PromptKind::RenameTab, String::new()),
-            Command::ChooseSession => self.mode = Mode::Prompt(PromptKind::Session, String::new()),
+            Command::RenameTab => {
+                self.mode =
+                    Mode::Prompt(Box::new(Prompt::new(PromptKind::RenameTab, "rename tab: ")))
+            }
             Command::Redraw => self.renderer.invalidate(),
             Command::Help => {
-                let h = help(&self.ui);
-                self.say(h);
+                self.spawn_line(vec!["list-keys".into()], Purpose::Show("list-keys".into()))
             }
+            Command::Run(line) => match spool_proto::ui::split_words(&line) {
+                Ok(words) if !words.is_empty() => {
+                    self.spawn_line(words, Purpose::Show(line.clone()))
+                }
+                Ok(_) => {}
+                Err(e) => self.say(format!("{line}: {e}")),
+            },
+            Command::Confirm { prompt, run } => self.mode = Mode::Confirm { prompt, run },
+            Command::Prompt { prompt, run } => {
+                self.mode = Mode::Prompt(Box::new(Prompt::new(PromptKind::Template(run), prompt)))
+            }
+            Command::CommandPrompt => {
+                self.mode = Mode::Prompt(Box::new(Prompt::new(PromptKind::Command, ":")))
+            }
+            Command::DisplayPanes => {
+                self.mode = Mode::DisplayPanes(Instant::now() + DISPLAY_PANES_TIME)
+            }
+            Command::ChooseTree { sessions_only } => self.spawn_line(
+                vec!["panes".into(), "--json".into()],
+                Purpose::Tree { sessions_only },
+            ),
+            Command::ChooseBuffer => self.spawn_line(
+                vec!["list-buffers".into(), "--json".into()],
+                Purpose::Buffers,
+            ),
+        }
+    }
+
+    /// A line entered at a prompt.
+    fn prompt_entered(&mut self, kind: PromptKind, text: String) {
+        match kind {
+            PromptKind::RenameTab => self.send(&Request::Act(Action::RenameTab(text))),
+            PromptKind::Template(run) => {
+                let line = run.replace("%%", &spool_proto::ui::quote_word(&text));
+                self.run_line(&line);
+            }
+            PromptKind::Command => {
+                super::prompt::remember(&mut self.history, &text);
+                self.run_line(&text);
+            }
+        }
+    }
+
+    /// Run a command line typed or bound: a built-in command by name (`detach`,
+    /// `choose-tree`), or a spool verb with its arguments.
+    fn run_line(&mut self, line: &str) {
+        if line.trim().is_empty() {
+            return;
+        }
+        match Command::parse(line.trim()) {
+            Ok(Some(c)) => self.run_command(c, false),
+            Ok(None) => {}
+            Err(e) => self.say(e),
+        }
+    }
+
+    /// Start `spool WORDS…` for the focused pane (see `run.rs`).
+    fn spawn_line(&mut self, words: Vec<String>, purpose: Purpose) {
+        if self.running >= run::RUNS_MAX {
+            self.say("too many commands running");
+            return;
+        }
+        let pane = self.update.as_ref().map(|u| u.active_pane);
+        match run::spawn(
+            self.socket.clone(),
+            pane,
+            words,
+            purpose,
+            self.events.clone(),
+        ) {
+            Ok(()) => self.running += 1,
+            Err(e) => self.say(format!("can't run spool: {e}")),
+        }
+    }
+
+    /// A command line finished: show what it printed, or open what it listed.
+    pub(super) fn ran(&mut self, r: run::Ran) {
+        self.running = self.running.saturating_sub(1);
+        if !r.ok {
+            let msg = r.stderr.lines().next().unwrap_or("failed").to_string();
+            let msg = msg.strip_prefix("spool: ").unwrap_or(&msg).to_string();
+            if !matches!(r.purpose, Purpose::Preview(_)) {
+                self.say(spool_proto::text::sanitize(&msg));
+            }
+            return;
+        }
+        match r.purpose {
+            Purpose::Show(title) => {
+                let text = r.stdout.trim_end();
+                if text.is_empty() {
+                    return;
+                }
+                let one = !text.contains('\n') && text.len() < self.cols as usize;
+                if one || !matches!(self.mode, Mode::Normal | Mode::View(_)) {
+                    let first = text.lines().next().unwrap_or("");
+                    self.say(spool_proto::text::sanitize(first));
+                } else {
+                    self.mode = Mode::View(Box::new(View::new(title, text)));
+                }
+            }
+            Purpose::Preview(id) => {
+                if let Mode::Choose(c) = &mut self.mode {
+                    if c.asked == Some(id) {
+                        c.preview = (
+                            Some(id),
+                            r.stdout.lines().map(spool_proto::text::sanitize).collect(),
+                        );
+                    }
+                }
+            }
+            Purpose::Tree { sessions_only } => {
+                match serde_json::from_str::<Vec<spool_proto::PaneInfo>>(&r.stdout) {
+                    Ok(list) if matches!(self.mode, Mode::Normal) => {
+                        let mut c = Chooser::tree(&list, sessions_only);
+                        // Start at the session shown.
+                        let here = self.update.as_ref().map(|u| u.session.clone());
+                        if let Some(i) = c.shown().iter().position(|&i| {
+                            matches!(&c.entries[i].pick, Pick::Session(s) if Some(s) == here.as_ref())
+                        }) {
+                            c.selected = i;
+                        }
+                        self.mode = Mode::Choose(Box::new(c));
+                        self.pump_preview();
+                    }
+                    Ok(_) => {}
+                    Err(e) => self.say(format!("choose-tree: {e}")),
+                }
+            }
+            Purpose::Buffers => {
+                match serde_json::from_str::<Vec<spool_proto::BufferInfo>>(&r.stdout) {
+                    Ok(list) if list.is_empty() => self.say("no buffers"),
+                    Ok(list) if matches!(self.mode, Mode::Normal) => {
+                        self.mode = Mode::Choose(Box::new(Chooser::buffers(&list)));
+                        self.pump_preview();
+                    }
+                    Ok(_) => {}
+                    Err(e) => self.say(format!("choose-buffer: {e}")),
+                }
+            }
+        }
+    }
+
+    /// The chooser's preview follows its selection: a buffer's start at once, a pane's
+    /// screen once `capture` answers.
+    fn pump_preview(&mut self) {
+        let Mode::Choose(c) = &mut self.mode else {
+            return;
+        };
+        let Some(e) = c.current() else { return };
+        if let Some(text) = &e.preview_text {
+            c.preview = (
+                None,
+                text.lines().map(spool_proto::text::sanitize).collect(),
+            );
+            return;
+        }
+        let Some(id) = e.preview_pane else { return };
+        if c.asked == Some(id) {
+            return;
+        }
+        c.asked = Some(id);
+        self.spawn_line(
+            vec!["capture".into(), "-t".into(), format!("%{id}")],
+            Purpose::Preview(id),
+        );
+    }
+
+    fn pick(&mut self, pick: Pick) {
+        match pick {
+            Pick::Session(name) => self.send(&Request::Act(Action::SwitchSession(name))),
+            Pick::Pane { session, pane } => {
+                self.send(&Request::Act(Action::SwitchSession(session)));
+                self.spawn_line(
+                    vec!["select-pane".into(), "-t".into(), pane],
+                    Purpose::Show(String::new()),
+                );
+            }
+            Pick::Buffer(name) => self.spawn_line(
+                vec!["paste-buffer".into(), "-p".into(), "-b".into(), name],
+                Purpose::Show(String::new()),
+            ),
+        }
+    }
+
+    /// Text copied in scroll mode also becomes the newest paste buffer (`C-b ]` pastes it),
+    /// sent in pieces the server takes.
+    fn store_buffer(&mut self, text: &str) {
+        let bytes = text.as_bytes();
+        for (i, piece) in bytes.chunks(spool_proto::REQUEST_DATA_BYTES).enumerate() {
+            self.send(&Request::SetBuffer {
+                // Later pieces go at the end of the newest buffer: the one the first made.
+                name: None,
+                data: piece.to_vec(),
+                append: i > 0,
+            });
         }
     }
 
@@ -307,6 +558,8 @@ impl Client {
     fn enter_scroll_on(&mut self, id: u32, up: u64) {
         let Some(p) = self.panes.get(&id) else { return };
         let mut s = Box::new(Scroll::new(p.view.id, p.view.w, p.view.h));
+        // At the program's cursor, as tmux's copy mode starts.
+        s.place_cursor(p.view.cursor.0, p.view.cursor.1);
         s.scroll_up(up);
         self.mode = Mode::Scroll(s);
         self.pump_scroll();
@@ -321,11 +574,137 @@ impl Client {
         }
     }
 
+    /// Mouse drags with the left button: on a border it resizes the pane; in a pane whose
+    /// program does not take the mouse it selects text, copied (to a paste buffer and the
+    /// terminal's clipboard) on release, as tmux does. True if the event was part of one.
+    fn drag_mouse(&mut self, ev: &Mouse) -> bool {
+        let motion = ev.button & 32 != 0;
+        let left = ev.button & (3 | 64) == 0;
+        let Some(u) = &self.update else { return false };
+        let view = |id: u32| u.panes.iter().find(|p| p.id == id).cloned();
+        match self.drag.take() {
+            Some(Drag::Border { pane, vertical }) => {
+                // Motion moves the border; so does the release, where it ends.
+                if !ev.release && !motion {
+                    return true;
+                }
+                if let Some(pv) = view(pane) {
+                    let (cols, rows) = if vertical {
+                        (Some(ev.x.saturating_sub(pv.x).max(1)), None)
+                    } else {
+                        (None, Some(ev.y.saturating_sub(pv.y).max(1)))
+                    };
+                    let changed =
+                        cols.is_some_and(|c| c != pv.w) || rows.is_some_and(|r| r != pv.h);
+                    if changed {
+                        self.send(&Request::Resize {
+                            target: Some(format!("%{pane}")),
+                            cols: cols.map(spool_proto::Amount::Set),
+                            rows: rows.map(spool_proto::Amount::Set),
+                            border: None,
+                            zoom: false,
+                        });
+                    }
+                }
+                if !ev.release {
+                    self.drag = Some(Drag::Border { pane, vertical });
+                }
+                return true;
+            }
+            Some(Drag::Select {
+                pane,
+                x,
+                y,
+                started,
+            }) => {
+                let Some(pv) = view(pane) else { return false };
+                let (cx, cy) = (
+                    ev.x.saturating_sub(pv.x).min(pv.w.saturating_sub(1)),
+                    ev.y.saturating_sub(pv.y).min(pv.h.saturating_sub(1)),
+                );
+                if motion && left {
+                    if !started {
+                        if !matches!(&self.mode, Mode::Scroll(s) if s.pane == pane) {
+                            self.enter_scroll_on(pane, 0);
+                        }
+                        if let Mode::Scroll(s) = &mut self.mode {
+                            s.place_cursor(x, y);
+                            s.begin_selection();
+                        }
+                    }
+                    if let Mode::Scroll(s) = &mut self.mode {
+                        s.place_cursor(cx, cy);
+                    }
+                    self.drag = Some(Drag::Select {
+                        pane,
+                        x,
+                        y,
+                        started: true,
+                    });
+                    return true;
+                }
+                if ev.release && started {
+                    if let Mode::Scroll(s) = std::mem::replace(&mut self.mode, Mode::Normal) {
+                        let screen = self.panes.get(&s.pane).map_or(&[][..], |p| &p.rows[..]);
+                        let text = s.selection_text(screen, OSC52_MAX);
+                        if !text.is_empty() {
+                            self.copy(&text);
+                            self.store_buffer(&text);
+                        }
+                        self.leave_scroll(&s);
+                    }
+                    return true;
+                }
+                return false;
+            }
+            None => {}
+        }
+        if ev.release || motion || !left {
+            return false;
+        }
+        let area = (u.cols, u.rows);
+        let border = u.panes.iter().filter(|p| !p.floating).find_map(|p| {
+            let right = p.x + p.w;
+            let below = p.y + p.h;
+            if ev.x == right && right < area.0 && ev.y >= p.y && ev.y < below {
+                Some((p.id, true))
+            } else if ev.y == below && below < area.1 && ev.x >= p.x && ev.x < right {
+                Some((p.id, false))
+            } else {
+                None
+            }
+        });
+        if let Some((pane, vertical)) = border {
+            self.drag = Some(Drag::Border { pane, vertical });
+            return true;
+        }
+        let inside = u
+            .panes
+            .iter()
+            .rev()
+            .find(|p| ev.x >= p.x && ev.x < p.x + p.w && ev.y >= p.y && ev.y < p.y + p.h);
+        if let Some(p) = inside.filter(|p| p.modes.mouse == 0) {
+            // Perhaps a selection: it starts when the mouse moves with the button held.
+            self.drag = Some(Drag::Select {
+                pane: p.id,
+                x: ev.x - p.x,
+                y: ev.y - p.y,
+                started: false,
+            });
+        }
+        false
+    }
+
     fn on_mouse(&mut self, ev: Mouse) {
+        if self.drag_mouse(&ev) {
+            return;
+        }
         let Some(u) = &self.update else { return };
+        // The last drawn wins: a popup over the tiles.
         let hit = u
             .panes
             .iter()
+            .rev()
             .find(|p| ev.x >= p.x && ev.x < p.x + p.w && ev.y >= p.y && ev.y < p.y + p.h)
             .map(|p| (p.id, p.x, p.y, p.modes));
         let Some((id, px, py, modes)) = hit else {
@@ -426,26 +805,23 @@ fn base64(data: &[u8]) -> String {
     out
 }
 
-/// The help line: the bindings in effect.
-fn help(ui: &UiConfig) -> String {
-    let key = |k: BindKey| match k {
-        BindKey::Byte(b' ') => "Space".to_string(),
-        BindKey::Byte(b) if b < 0x20 => format!("C-{}", (b + 0x60) as char),
-        BindKey::Byte(b) => (b as char).to_string(),
-        other => format!("{other:?}"),
-    };
-    let mut parts: Vec<String> = Vec::new();
-    for (k, c) in &ui.bindings {
-        if matches!(c, Command::SelectTab(_)) {
-            continue;
-        }
-        parts.push(format!("{} {c:?}", key(*k)));
-    }
-    format!(
-        "{}: {}  0-9 tabs  (scroll: / ? search n N, : goto, v y copy, [ ] prompts, q quit)",
-        key(BindKey::Byte(ui.prefix)),
-        parts.join("  ")
-    )
+/// The key a binding names, for a key read after the prefix.
+fn bind_key(key: Key) -> Option<BindKey> {
+    Some(match key {
+        Key::Byte(b) => BindKey::Byte(b),
+        Key::Escape => BindKey::Byte(0x1b),
+        Key::Up => BindKey::Up,
+        Key::Down => BindKey::Down,
+        Key::Left => BindKey::Left,
+        Key::Right => BindKey::Right,
+        Key::PageUp => BindKey::PageUp,
+        Key::PageDown => BindKey::PageDown,
+        Key::Home => BindKey::Home,
+        Key::End => BindKey::End,
+        Key::ModArrow(a, m) => BindKey::ModArrow(a, m),
+        Key::Meta(b) => BindKey::Meta(b),
+        Key::Release | Key::Other => return None,
+    })
 }
 
 #[cfg(test)]

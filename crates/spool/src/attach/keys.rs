@@ -16,6 +16,11 @@ pub enum Key {
     Home,
     End,
     Escape,
+    /// An arrow with modifiers: which (0 up, 1 down, 2 left, 3 right) and the modifier bits
+    /// (`spool_proto::ui::MOD_*`).
+    ModArrow(u8, u8),
+    /// A printable key with Meta (Alt): `ESC x`, or a kitty report with the alt bit.
+    Meta(u8),
     /// A key-release or -repeat report (kitty protocol, when the program asked for event
     /// types): bindings ignore it.
     Release,
@@ -24,6 +29,7 @@ pub enum Key {
 
 /// Kitty keyboard protocol modifier bits (in `mods - 1`).
 const KITTY_SHIFT: u32 = 1;
+const KITTY_ALT: u32 = 2;
 const KITTY_CTRL: u32 = 4;
 /// Caps Lock and Num Lock: reported with keys, but they change no binding.
 const KITTY_LOCKS: u32 = 64 | 128;
@@ -59,6 +65,14 @@ pub fn key_at(b: &[u8]) -> (usize, Key) {
         }
         if b.len() == 1 {
             return (1, Key::Escape);
+        }
+        if let Some(&c) = b
+            .get(1)
+            .filter(|c| (0x21..0x7f).contains(*c) && **c != b'[')
+        {
+            if c != b'O' || b.len() == 2 {
+                return (2, Key::Meta(c));
+            }
         }
         if b.get(1) == Some(&b'[') {
             let Some(end) = csi_end(b) else {
@@ -97,8 +111,17 @@ fn modified_legacy(seq: &[u8]) -> Option<Key> {
     let mut p = params.split(';');
     let num = p.next()?;
     let mods: u32 = p.next()?.split(':').next()?.parse().ok()?;
-    if mods.saturating_sub(1) & !KITTY_LOCKS != 0 {
-        return None;
+    let held = mods.saturating_sub(1) & !KITTY_LOCKS;
+    if held != 0 {
+        // Shift, alt and ctrl on an arrow: a modified arrow (`C-Up` resizes).
+        let arrow = match (num, fin) {
+            ("1", "A") => 0,
+            ("1", "B") => 1,
+            ("1", "D") => 2,
+            ("1", "C") => 3,
+            _ => return None,
+        };
+        return (held & !7 == 0).then_some(Key::ModArrow(arrow, held as u8));
     }
     Some(match (num, fin) {
         ("1", "A") => Key::Up,
@@ -151,6 +174,7 @@ impl KittyKey {
                 _ => Key::Other,
             },
             c if mods == 0 && c < 0x80 => Key::Byte(c as u8),
+            c if mods == KITTY_ALT && (0x21..0x7f).contains(&c) => Key::Meta(c as u8),
             c if mods == KITTY_SHIFT => {
                 // The code is the unshifted key: the shifted one comes as an alternate or as
                 // text when the program asked for those; else a US layout is assumed.
@@ -341,11 +365,13 @@ mod tests {
         assert_eq!(key_at(b"\x1b[98;133u").1, Key::Byte(2)); // ctrl+b with Num Lock
         assert_eq!(key_at(b"\x1b[1;1A").1, Key::Up);
         assert_eq!(key_at(b"\x1b[6;129~").1, Key::PageDown);
-        assert_eq!(key_at(b"\x1b[1;5A").1, Key::Other); // ctrl+up: not a plain arrow
+        assert_eq!(key_at(b"\x1b[1;5A").1, Key::ModArrow(0, 4)); // ctrl+up (C-b C-Up)
+        assert_eq!(key_at(b"\x1b[1;3D").1, Key::ModArrow(2, 2)); // alt+left (C-b M-Left)
         assert_eq!(key_at(b"\x1bOH"), (3, Key::Home));
         assert_eq!(key_at(b"\x1b[99;;99u").1, Key::Byte(b'c'));
         assert_eq!(key_at(b"\x1b[13u").1, Key::Byte(b'\r'));
-        assert_eq!(key_at(b"\x1b[99;3u").1, Key::Other); // alt+c
+        assert_eq!(key_at(b"\x1b[99;3u").1, Key::Meta(b'c')); // alt+c
+        assert_eq!(key_at(b"\x1bo").1, Key::Meta(b'o')); // legacy alt+o
         assert_eq!(key_at(b"\x1b[?1u").1, Key::Other);
     }
 

@@ -9,16 +9,24 @@
 //!
 //! Here: the event loop, server messages, composing frames. `input.rs`: what keys and the
 //! mouse do; `keys.rs`: decoding them; `scroll.rs`: scroll mode; `status.rs`: the status line;
-//! `render.rs`: frames to escape sequences; `tty.rs`: the terminal itself.
+//! `prompt.rs`: lines typed in the status line (the command prompt); `run.rs`: command lines
+//! run for bindings and prompts; `view.rs`: full-screen text (`list-keys`); `choose.rs`:
+//! `choose-tree` and `choose-buffer`; `render.rs`: frames to escape sequences; `tty.rs`: the
+//! terminal itself.
 
+mod choose;
 mod input;
 mod keys;
+mod motion;
+mod prompt;
 mod render;
+mod run;
 mod scroll;
 mod status;
 mod tty;
+mod view;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::io::Write;
 use std::os::unix::net::UnixStream;
 use std::sync::mpsc;
@@ -65,6 +73,8 @@ enum Event {
     /// The connection ended: cleanly, or with this error.
     ServerGone(Option<String>),
     Resize,
+    /// A command line run for a binding or a prompt finished.
+    Ran(Box<run::Ran>),
 }
 
 /// One pane as the client holds it: the last view and its rows.
@@ -79,16 +89,24 @@ enum Mode {
     Prefix,
     /// `x`: waiting for y/n.
     ConfirmKill,
+    /// A y/n question; `y` runs the command line (`confirm-before`).
+    Confirm {
+        prompt: String,
+        run: String,
+    },
     /// A line being typed in the status line, and what to do with it.
-    Prompt(PromptKind, String),
+    Prompt(Box<prompt::Prompt>),
     Scroll(Box<Scroll>),
+    /// Full-screen text over the panes.
+    View(Box<view::View>),
+    /// A chooser over the panes.
+    Choose(Box<choose::Chooser>),
+    /// Numbers drawn on the panes until this time; a digit focuses one (`C-b q`).
+    DisplayPanes(Instant),
 }
 
-#[derive(Clone, Copy)]
-enum PromptKind {
-    RenameTab,
-    Session,
-}
+/// How long `display-panes` shows the numbers (tmux's `display-panes-time`).
+const DISPLAY_PANES_TIME: Duration = Duration::from_secs(1);
 
 struct Client {
     sock: UnixStream,
@@ -125,6 +143,33 @@ struct Client {
     colors: [Option<(u8, u8, u8)>; 3],
     /// Why the client had to stop: it exits with an error.
     failed: Option<String>,
+    /// The server's socket, for command lines run as `spool -S SOCKET …`.
+    socket: std::path::PathBuf,
+    /// Where finished command lines report (see `run.rs`).
+    events: mpsc::Sender<Event>,
+    /// Command lines running now (at most `run::RUNS_MAX`).
+    running: usize,
+    /// A repeatable binding ran: until then its keys need no prefix (tmux's `repeat-time`).
+    repeat_until: Option<Instant>,
+    /// Lines entered at the command prompt, newest last (bounded: see `prompt.rs`).
+    history: VecDeque<String>,
+    /// A mouse drag in progress (see `input.rs`).
+    drag: Option<Drag>,
+}
+
+/// What a mouse drag is doing.
+#[derive(Clone, Copy, Debug)]
+enum Drag {
+    /// Moving the border right of (`vertical`) or below pane `pane`.
+    Border { pane: u32, vertical: bool },
+    /// Selecting text in pane `pane` from (x, y) in it; `started` once the mouse moved
+    /// (scroll mode is then on, with the selection).
+    Select {
+        pane: u32,
+        x: u16,
+        y: u16,
+        started: bool,
+    },
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -228,6 +273,7 @@ pub fn run(target: &Target, a: Args) -> crate::cmd::Exit {
             }
         });
     }
+    let events = tx.clone();
     {
         let tx = std::sync::Mutex::new(tx);
         tty::on_resize(move || {
@@ -236,6 +282,12 @@ pub fn run(target: &Target, a: Args) -> crate::cmd::Exit {
     }
     let raw = tty::RawMode::enter(0)?;
     let mut client = Client {
+        socket: target.socket.clone(),
+        events,
+        running: 0,
+        repeat_until: None,
+        history: VecDeque::new(),
+        drag: None,
         sock,
         cols,
         rows,
@@ -321,6 +373,7 @@ impl Client {
                 Some(Event::UpdateReady) => self.take_update(),
                 Some(Event::ServerGone(e)) => self.server_gone(e),
                 Some(Event::Input(b)) => self.on_input(&b),
+                Some(Event::Ran(r)) => self.ran(*r),
                 Some(Event::Resize) => {
                     let (c, r) = tty::size(1);
                     self.cols = c;
@@ -340,6 +393,7 @@ impl Client {
                     Event::UpdateReady => self.take_update(),
                     Event::ServerGone(e) => self.server_gone(e),
                     Event::Input(b) => self.on_input(&b),
+                    Event::Ran(r) => self.ran(*r),
                     Event::Resize => {
                         let (c, r) = tty::size(1);
                         self.cols = c;
@@ -489,6 +543,10 @@ impl Client {
         for clip in &u.clipboard {
             self.forward_clipboard(clip);
         }
+        if let Some(m) = &u.message {
+            // `display-message`: sanitized by the server, again here (it reaches the terminal).
+            self.say(spool_proto::text::sanitize(m));
+        }
         for mut v in u.panes.iter().cloned() {
             if v.held {
                 // The program holds its output: keep the last frame, wherever the pane now is.
@@ -634,6 +692,18 @@ impl Client {
             let Some(st) = self.panes.get(&pv.id) else {
                 continue;
             };
+            if pv.floating {
+                // A popup: a box around it, over whatever tiles are below.
+                let pen = active_border;
+                let (x0, y0) = (pv.x.saturating_sub(1), pv.y.saturating_sub(1));
+                let inner = "─".repeat(pv.w as usize);
+                g.put_str(x0, y0, &format!("┌{inner}┐"), pen);
+                g.put_str(x0, pv.y + pv.h, &format!("└{inner}┘"), pen);
+                for y in pv.y..pv.y + pv.h {
+                    g.put_str(x0, y, "│", pen);
+                    g.put_str(pv.x + pv.w, y, "│", pen);
+                }
+            }
             let scroll = match &self.mode {
                 Mode::Scroll(s) if s.pane == pv.id => Some(s),
                 _ => None,
@@ -683,12 +753,12 @@ impl Client {
             } else {
                 border
             };
-            if pv.x + pv.w < u.cols {
+            if pv.x + pv.w < u.cols && !pv.floating {
                 for y in pv.y..(pv.y + pv.h).min(u.rows) {
                     g.put_str(pv.x + pv.w, y, "│", pen);
                 }
             }
-            if pv.y + pv.h < u.rows {
+            if pv.y + pv.h < u.rows && !pv.floating {
                 let line: String = "─".repeat(pv.w as usize);
                 g.put_str(pv.x, pv.y + pv.h, &line, pen);
             }
@@ -712,7 +782,11 @@ impl Client {
         }
         // The focused pane's border, on every side it has (the panes left of and above it
         // drew the shared borders in their own pen).
-        if let Some(pv) = u.panes.iter().find(|p| p.id == u.active_pane) {
+        if let Some(pv) = u
+            .panes
+            .iter()
+            .find(|p| p.id == u.active_pane && !p.floating)
+        {
             let bottom = (pv.y + pv.h).min(u.rows);
             if pv.x > 0 {
                 for y in pv.y..bottom {
@@ -732,6 +806,34 @@ impl Client {
                 g.put_str(pv.x, pv.y + pv.h, &line, active_border);
             }
         }
+        let height = self.rows.saturating_sub(1);
+        match &self.mode {
+            Mode::View(v) => {
+                v.draw(&mut g, self.cols, height);
+                cursor.pos = None;
+            }
+            Mode::Choose(c) => {
+                c.draw(&mut g, self.cols, height);
+                cursor.pos = None;
+            }
+            Mode::DisplayPanes(until) if Instant::now() < *until => {
+                // Each pane's index in the middle of it, as tmux's `display-panes`.
+                let pen = Pen {
+                    run: spool_proto::WireRun {
+                        attrs: 1 << 5,
+                        fg: 0x100_0004,
+                        ..Default::default()
+                    },
+                    link: 0,
+                };
+                for (i, pv) in u.panes.iter().enumerate() {
+                    let label = format!(" {i} ");
+                    let x = pv.x + (pv.w / 2).saturating_sub(1);
+                    g.put_str(x, pv.y + pv.h / 2, &label, pen);
+                }
+            }
+            _ => {}
+        }
         self.status(&mut g, &mut cursor);
         let title = self
             .active()
@@ -750,17 +852,21 @@ impl Client {
         let st = &self.ui.status;
         status::clear(g, y, self.cols, st);
         let pen = status::pen(st);
-        if let Mode::Prompt(kind, text) = &self.mode {
-            let label = match kind {
-                PromptKind::RenameTab => "rename tab: ",
-                PromptKind::Session => "switch to session: ",
-            };
-            let x = g.put_str(0, y, &format!("{label}{text}"), pen);
+        if let Mode::Prompt(p) = &self.mode {
+            let line = spool_proto::text::sanitize(&format!("{}{}", p.label, p.text));
+            // The end of a long line is what is being typed: show that.
+            let width = self.cols.saturating_sub(1) as usize;
+            let skip = line.chars().count().saturating_sub(width);
+            let shown: String = line.chars().skip(skip).collect();
+            let x = g.put_str(0, y, &shown, pen);
             cursor.pos = Some((x, y));
             return;
         }
         let msg = match &self.mode {
             Mode::ConfirmKill => Some("kill pane? (y/n)".to_string()),
+            Mode::Confirm { prompt, .. } => Some(spool_proto::text::sanitize(prompt)),
+            Mode::View(v) => Some(v.label(self.rows.saturating_sub(1))),
+            Mode::Choose(c) => Some(c.label()),
             Mode::Prefix => None,
             _ => self
                 .message

@@ -4,12 +4,31 @@
 //! The view is `offset` display rows above the live bottom. Rows come from the server a page
 //! at a time and are kept in a cache of [`CACHE_ROWS`] rows — scrolling through months of
 //! history never holds more than that.
+//!
+//! Keys are tmux's copy-mode-vi: motions (words and finds in `motion.rs`), counts, `v`/`V`/
+//! `C-v` selections, search, goto and prompt jumps.
 
 use std::collections::BTreeMap;
 
 use spool_proto::{Request, WireRow};
 
+use super::motion::{self, Find};
 use super::Key;
+
+/// Largest count typed before a motion (`5k`): counts multiply scrolling, never a loop that
+/// reads rows, but a motion repeated is a loop, so it is bounded.
+const COUNT_MAX: u32 = 10_000;
+
+/// What a selection covers between its anchor and the cursor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SelKind {
+    /// Text from one position to the other (`v`).
+    Chars,
+    /// Whole rows (`V`).
+    Lines,
+    /// A rectangle of columns (`C-v`).
+    Block,
+}
 
 /// History rows kept by the client, whatever the history's size (and whatever resizes happen:
 /// the cache is dropped, never grown, when the width changes).
@@ -94,6 +113,14 @@ pub struct Scroll {
     /// After a width change: where the view was, as a fraction of history, to restore once the
     /// new total is known.
     offset_hint: Option<f64>,
+    /// What the selection covers.
+    sel: SelKind,
+    /// A count being typed (0: none).
+    count: u32,
+    /// `f`/`t`/`F`/`T` waiting for its character.
+    finding: Option<Find>,
+    /// The last find and its character, for `;` and `,`.
+    last_find: Option<(Find, char)>,
 }
 
 impl Scroll {
@@ -119,7 +146,23 @@ impl Scroll {
             want_copy: false,
             offset_hint: None,
             superseded: 0,
+            sel: SelKind::Chars,
+            count: 0,
+            finding: None,
+            last_find: None,
         }
+    }
+
+    /// Start a text selection at the cursor (a mouse drag).
+    pub fn begin_selection(&mut self) {
+        self.anchor = Some((self.abs(self.cy), self.cx));
+        self.sel = SelKind::Chars;
+    }
+
+    /// Put the cursor at view position (x, y): scroll mode starts at the program's cursor.
+    pub fn place_cursor(&mut self, x: u16, y: u16) {
+        self.cx = x.min(self.width.saturating_sub(1));
+        self.cy = y.min(self.height.saturating_sub(1));
     }
 
     /// The pane was resized: history rewraps, so every cached row and position is stale. The
@@ -168,30 +211,43 @@ impl Scroll {
         Some(if a_first { (a, c) } else { (c, a) })
     }
 
+    /// The columns selected on row `r` of a selection from (r0, c0) to (r1, c1).
+    fn columns(&self, r: i64, (r0, c0): (i64, u16), (r1, c1): (i64, u16)) -> (u16, u16) {
+        match self.sel {
+            SelKind::Lines => (0, u16::MAX),
+            SelKind::Block => (c0.min(c1), c0.max(c1)),
+            SelKind::Chars => (
+                if r == r0 { c0 } else { 0 },
+                if r == r1 { c1 } else { u16::MAX },
+            ),
+        }
+    }
+
     /// Is the cell at view (x, y) selected?
     pub fn selected(&self, x: u16, y: u16) -> bool {
-        let Some(((r0, c0), (r1, c1))) = self.selection() else {
+        let Some((a, b)) = self.selection() else {
             return false;
         };
         let r = self.abs(y);
-        if r > r0 || r < r1 {
+        if r > a.0 || r < b.0 {
             return false;
         }
-        (r != r0 || x >= c0) && (r != r1 || x <= c1)
+        let (from, to) = self.columns(r, a, b);
+        x >= from && x <= to
     }
 
     /// The selected text: rows joined with newlines (none after a soft-wrapped row), at most
     /// `max` bytes. Rows outside the cache (a selection larger than it) are skipped.
     pub fn selection_text(&self, screen: &[WireRow], max: usize) -> String {
-        let Some(((r0, c0), (r1, c1))) = self.selection() else {
+        let Some((a, b)) = self.selection() else {
             return String::new();
         };
+        let (r0, r1) = (a.0, b.0);
         let mut out = String::new();
         let mut r = r0;
         while r >= r1 && out.len() < max {
             if let Some(row) = self.row_abs(r, screen) {
-                let from = if r == r0 { c0 } else { 0 };
-                let to = if r == r1 { c1 } else { u16::MAX };
+                let (from, to) = self.columns(r, a, b);
                 let mut col = 0u16;
                 for (_, cl, cw) in spool_store::width::clusters(&row.text) {
                     if col >= from && col <= to {
@@ -199,7 +255,8 @@ impl Scroll {
                     }
                     col += cw.max(1) as u16;
                 }
-                if r != r1 && (row.flags & 1 == 0 || to != u16::MAX) {
+                let joined = row.flags & 1 != 0 && to == u16::MAX && self.sel != SelKind::Block;
+                if r != r1 && !joined {
                     out.push('\n');
                 }
             }
@@ -268,6 +325,30 @@ impl Scroll {
             }
             return true;
         }
+        if let Some(f) = self.finding.take() {
+            let n = std::mem::take(&mut self.count).max(1);
+            if let Key::Byte(b) = k {
+                if (0x20..0x7f).contains(&b) {
+                    self.last_find = Some((f, b as char));
+                    for _ in 0..n {
+                        self.find(f, b as char, screen);
+                    }
+                }
+            }
+            return true;
+        }
+        match k {
+            Key::Byte(d @ b'1'..=b'9') => {
+                self.count = (self.count * 10 + (d - b'0') as u32).min(COUNT_MAX);
+                return true;
+            }
+            Key::Byte(b'0') if self.count > 0 => {
+                self.count = (self.count * 10).min(COUNT_MAX);
+                return true;
+            }
+            _ => {}
+        }
+        let n = std::mem::take(&mut self.count).max(1);
         let page = self.height.max(2) as u64 - 1;
         match k {
             Key::Byte(b'/') | Key::Byte(b'?') => {
@@ -284,8 +365,34 @@ impl Scroll {
             Key::Byte(b'N') => self.step_match(true),
             Key::Byte(b'v') | Key::Byte(b' ') if self.anchor.is_none() => {
                 self.anchor = Some((self.abs(self.cy), self.cx));
+                self.sel = SelKind::Chars;
             }
+            Key::Byte(b'v') if self.sel != SelKind::Chars => self.sel = SelKind::Chars,
             Key::Byte(b'v') => self.anchor = None,
+            Key::Byte(b'V') if self.anchor.is_some() && self.sel == SelKind::Lines => {
+                self.anchor = None
+            }
+            Key::Byte(b'V') => {
+                if self.anchor.is_none() {
+                    self.anchor = Some((self.abs(self.cy), self.cx));
+                }
+                self.sel = SelKind::Lines;
+            }
+            // C-v: a rectangle (again: back to text).
+            Key::Byte(0x16) => {
+                if self.anchor.is_none() {
+                    self.anchor = Some((self.abs(self.cy), self.cx));
+                    self.sel = SelKind::Block;
+                } else {
+                    self.sel = if self.sel == SelKind::Block {
+                        SelKind::Chars
+                    } else {
+                        SelKind::Block
+                    };
+                }
+            }
+            // Escape clears the selection; with none, it leaves, as tmux's vi mode.
+            Key::Escape if self.anchor.is_some() => self.anchor = None,
             Key::Byte(b'y') | Key::Byte(b'\r') if self.anchor.is_some() => {
                 self.want_copy = true;
             }
@@ -298,30 +405,62 @@ impl Scroll {
                     older: k == Key::Byte(b'['),
                 });
             }
-            Key::Left | Key::Byte(b'h') => self.cx = self.cx.saturating_sub(1),
+            Key::Left | Key::Byte(b'h') => self.cx = self.cx.saturating_sub(n as u16),
             Key::Right | Key::Byte(b'l') => {
-                self.cx = (self.cx + 1).min(self.width.saturating_sub(1))
+                self.cx = (self.cx.saturating_add(n as u16)).min(self.width.saturating_sub(1))
             }
-            Key::Byte(b'0') | Key::Byte(b'^') => self.cx = 0,
-            Key::Byte(b'$') => self.cx = self.width.saturating_sub(1),
+            Key::Byte(b'0') => self.cx = 0,
+            Key::Byte(b'^') => {
+                self.cx = motion::first_word(&motion::cells(self.row(self.cy, screen)), false)
+            }
+            Key::Byte(b'$') => {
+                self.cx = motion::line_end(&motion::cells(self.row(self.cy, screen)))
+            }
             Key::Byte(b'q') | Key::Escape | Key::Byte(0x03) => return false,
-            Key::Up | Key::Byte(b'k') => self.cursor_up(),
-            Key::Down | Key::Byte(b'j') => self.cursor_down(),
-            Key::Byte(b'y') => self.scroll_up(1),
-            Key::Byte(b'e') => {
-                self.scroll_down(1);
+            Key::Up | Key::Byte(b'k') => (0..n).for_each(|_| self.cursor_up()),
+            Key::Down | Key::Byte(b'j') => (0..n).for_each(|_| self.cursor_down()),
+            Key::Byte(b'y') | Key::Byte(0x19) => self.scroll_up(n as u64),
+            Key::Byte(0x05) => {
+                self.scroll_down(n as u64);
             }
-            Key::PageUp | Key::Byte(0x02) | Key::Byte(b'b') => self.scroll_up(page),
-            Key::PageDown | Key::Byte(0x06) | Key::Byte(b'f') => {
-                self.scroll_down(page);
+            Key::Byte(big @ (b'w' | b'W')) => {
+                (0..n).for_each(|_| self.word_forward(big == b'W', screen))
             }
-            Key::Byte(0x15) => self.scroll_up(page / 2),
+            Key::Byte(big @ (b'b' | b'B')) => {
+                (0..n).for_each(|_| self.word_back(big == b'B', screen))
+            }
+            Key::Byte(big @ (b'e' | b'E')) => {
+                (0..n).for_each(|_| self.word_end(big == b'E', screen))
+            }
+            Key::Byte(c @ (b'f' | b't' | b'F' | b'T')) => {
+                self.finding = Some(Find {
+                    forward: c.is_ascii_lowercase(),
+                    till: c.eq_ignore_ascii_case(&b't'),
+                });
+                // The count waits for the character.
+                self.count = n;
+            }
+            Key::Byte(c @ (b';' | b',')) => {
+                if let Some((f, ch)) = self.last_find {
+                    let f = if c == b',' { f.reversed() } else { f };
+                    (0..n).for_each(|_| self.find(f, ch, screen));
+                }
+            }
+            Key::Byte(b'H') => self.cy = 0,
+            Key::Byte(b'M') => self.cy = self.height.saturating_sub(1) / 2,
+            Key::Byte(b'L') => self.cy = self.height.saturating_sub(1),
+            Key::PageUp | Key::Byte(0x02) => self.scroll_up(page * n as u64),
+            Key::PageDown | Key::Byte(0x06) => {
+                self.scroll_down(page * n as u64);
+            }
+            Key::Byte(0x15) => self.scroll_up(page / 2 * n as u64),
             Key::Byte(0x04) => {
-                self.scroll_down(page / 2);
+                self.scroll_down(page / 2 * n as u64);
             }
             Key::Byte(b'g') | Key::Home => {
                 self.offset = self.max_offset();
                 self.cy = 0;
+                self.cx = 0;
             }
             Key::Byte(b'G') | Key::End => {
                 self.offset = 0;
@@ -330,6 +469,58 @@ impl Scroll {
             _ => {}
         }
         true
+    }
+
+    /// The top of history is at the top of the view, the cursor on it.
+    fn at_top(&self) -> bool {
+        self.cy == 0 && self.offset >= self.max_offset()
+    }
+
+    /// The bottom of the live screen, the cursor on it.
+    fn at_bottom(&self) -> bool {
+        self.offset == 0 && self.cy + 1 >= self.height
+    }
+
+    /// `w`/`W`: the next word, in the next row if this one has no more.
+    fn word_forward(&mut self, big: bool, screen: &[WireRow]) {
+        let cells = motion::cells(self.row(self.cy, screen));
+        if let Some(x) = motion::next_word(&cells, self.cx, big) {
+            self.cx = x;
+        } else if !self.at_bottom() {
+            self.cursor_down();
+            self.cx = motion::first_word(&motion::cells(self.row(self.cy, screen)), big);
+        }
+    }
+
+    /// `b`/`B`: this word's start or the one before, in the previous row if need be.
+    fn word_back(&mut self, big: bool, screen: &[WireRow]) {
+        let cells = motion::cells(self.row(self.cy, screen));
+        if let Some(x) = motion::word_start(&cells, self.cx, big) {
+            self.cx = x;
+        } else if !self.at_top() {
+            self.cursor_up();
+            self.cx = motion::last_word(&motion::cells(self.row(self.cy, screen)), big);
+        }
+    }
+
+    /// `e`/`E`: the end of this word or the next, in the next row if need be.
+    fn word_end(&mut self, big: bool, screen: &[WireRow]) {
+        let cells = motion::cells(self.row(self.cy, screen));
+        if let Some(x) = motion::word_end(&cells, self.cx, big) {
+            self.cx = x;
+        } else if !self.at_bottom() {
+            self.cursor_down();
+            let cells = motion::cells(self.row(self.cy, screen));
+            self.cx = motion::first_word_end(&cells, big);
+        }
+    }
+
+    /// A find in the cursor's row (it stays if the character is not there).
+    fn find(&mut self, f: Find, ch: char, screen: &[WireRow]) {
+        let cells = motion::cells(self.row(self.cy, screen));
+        if let Some(x) = motion::find(&cells, self.cx, f, ch) {
+            self.cx = x;
+        }
     }
 
     /// An answer will not come (the server said no): ask again when needed.
@@ -635,6 +826,98 @@ impl Scroll {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn screen(lines: &[&str]) -> Vec<WireRow> {
+        lines
+            .iter()
+            .map(|l| WireRow {
+                text: l.to_string(),
+                ..Default::default()
+            })
+            .collect()
+    }
+
+    fn keys(s: &mut Scroll, screen: &[WireRow], keys: &str) -> bool {
+        let mut stay = true;
+        for b in keys.bytes() {
+            stay = s.key(Key::Byte(b), screen);
+        }
+        stay
+    }
+
+    #[test]
+    fn vi_words_finds_counts_and_screen_lines_move_the_cursor() {
+        let sc = screen(&["foo bar baz", "a,b,c,d", "last line"]);
+        let mut s = Scroll::new(1, 20, 3);
+        s.place_cursor(0, 0);
+        keys(&mut s, &sc, "w");
+        assert_eq!((s.cx, s.cy), (4, 0));
+        keys(&mut s, &sc, "2w");
+        // Off the row's end: the next row's first word.
+        assert_eq!((s.cx, s.cy), (0, 1));
+        keys(&mut s, &sc, "f,");
+        assert_eq!(s.cx, 1);
+        keys(&mut s, &sc, ";;");
+        assert_eq!(s.cx, 5);
+        keys(&mut s, &sc, ",");
+        assert_eq!(s.cx, 3);
+        keys(&mut s, &sc, "tc");
+        assert_eq!(s.cx, 3, "already just before the c");
+        keys(&mut s, &sc, "Fa");
+        assert_eq!(s.cx, 0);
+        keys(&mut s, &sc, "3l");
+        assert_eq!(s.cx, 3);
+        keys(&mut s, &sc, "$");
+        assert_eq!(s.cx, 6);
+        keys(&mut s, &sc, "b");
+        assert_eq!(s.cx, 5, "`,` is a word of its own");
+        keys(&mut s, &sc, "B");
+        assert_eq!(s.cx, 0);
+        keys(&mut s, &sc, "e");
+        assert_eq!(s.cx, 1);
+        keys(&mut s, &sc, "E");
+        assert_eq!((s.cx, s.cy), (6, 1), "the row is one WORD");
+        keys(&mut s, &sc, "E");
+        assert_eq!((s.cx, s.cy), (3, 2), "the next row's first WORD end");
+        keys(&mut s, &sc, "H");
+        assert_eq!(s.cy, 0);
+        keys(&mut s, &sc, "M");
+        assert_eq!(s.cy, 1);
+        keys(&mut s, &sc, "L");
+        assert_eq!(s.cy, 2);
+    }
+
+    #[test]
+    fn line_and_block_selections_copy_rows_and_rectangles_and_escape_clears() {
+        let sc = screen(&["foo bar baz", "a,b,c,d", "last line"]);
+        let mut s = Scroll::new(1, 20, 3);
+        s.place_cursor(2, 0);
+        keys(&mut s, &sc, "Vj");
+        assert_eq!(s.selection_text(&sc, 1024), "foo bar baz\na,b,c,d");
+        assert!(s.selected(15, 0), "a line selection covers the whole row");
+        // C-v: the columns between the anchor's and the cursor's, on each row.
+        s.key(Key::Byte(0x16), &sc);
+        keys(&mut s, &sc, "h");
+        assert_eq!(s.selection_text(&sc, 1024), "oo\n,b");
+        keys(&mut s, &sc, "ll");
+        assert_eq!(s.selection_text(&sc, 1024), "o \nb,");
+        assert!(!s.selected(0, 1));
+        // Escape clears the selection and stays; a second one leaves.
+        assert!(s.key(Key::Escape, &sc));
+        assert_eq!(s.selection_text(&sc, 1024), "");
+        assert!(!s.key(Key::Escape, &sc));
+    }
+
+    #[test]
+    fn a_huge_count_is_bounded() {
+        let sc = screen(&["x"]);
+        let mut s = Scroll::new(1, 20, 3);
+        keys(&mut s, &sc, &"9".repeat(50));
+        assert_eq!(s.count, COUNT_MAX);
+        keys(&mut s, &sc, "l");
+        assert_eq!(s.cx, 19);
+        assert_eq!(s.count, 0);
+    }
 
     #[test]
     fn cache_stays_bounded_while_scrolling_a_huge_history() {

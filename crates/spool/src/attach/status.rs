@@ -54,13 +54,15 @@ pub fn draw(g: &mut Grid, y: u16, cols: u16, st: &Status, u: &Update, title: &st
     let mut tabs = Vec::with_capacity(u.tabs.len());
     for (i, t) in u.tabs.iter().enumerate() {
         let mut flags = String::new();
-        // tmux's window flags: * current, ! bell, # activity, Z zoomed.
+        // tmux's window flags: * current, ! bell, # activity, ~ silence, Z zoomed.
         if t.active {
             flags.push('*');
         } else if t.bell {
             flags.push('!');
         } else if t.activity {
             flags.push('#');
+        } else if t.silent {
+            flags.push('~');
         }
         if t.active && u.zoomed {
             flags.push('Z');

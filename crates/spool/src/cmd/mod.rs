@@ -1,26 +1,40 @@
 //! One module per subcommand.
 pub mod break_pane;
 pub mod capture;
+pub mod clear_history;
 pub mod debug;
+pub mod delete_buffer;
+pub mod display_message;
+pub mod display_popup;
 pub mod history;
 pub mod join_pane;
 pub mod kill;
 pub mod kill_tab;
+pub mod list_buffers;
+pub mod list_keys;
+pub mod load_buffer;
 pub mod ls;
 pub mod new;
 pub mod new_tab;
 pub mod panes;
+pub mod paste_buffer;
 pub mod reload;
 pub mod rename_session;
 pub mod rename_tab;
 pub mod resize;
+pub mod respawn_pane;
 pub mod rotate;
+pub mod save_buffer;
 pub mod search;
 pub mod select_layout;
 pub mod select_pane;
 pub mod select_tab;
 pub mod send;
 pub mod server;
+pub mod set_buffer;
+pub mod set_option;
+pub mod show_buffer;
+pub mod show_options;
 pub mod split;
 pub mod stats;
 pub mod swap_pane;
@@ -114,4 +128,25 @@ impl SpawnArgs {
             println!("{}", safe(pane));
         }
     }
+}
+
+/// Send `req` and write its `Text` answers to `out` until `End`; an `Ok` answer (a message
+/// shown on a status line rather than printed: `Done`) ends it too.
+pub fn write_text(
+    c: &mut crate::client::Client,
+    req: &spool_proto::Request,
+    out: &mut impl std::io::Write,
+) -> anyhow::Result<()> {
+    use spool_proto::Response;
+    c.send(req)?;
+    loop {
+        match c.recv()? {
+            Response::Text(t) => out.write_all(&t)?,
+            Response::End | Response::Done => break,
+            Response::Error { message } => anyhow::bail!("{message}"),
+            other => anyhow::bail!("unexpected answer: {other:?}"),
+        }
+    }
+    out.flush()?;
+    Ok(())
 }

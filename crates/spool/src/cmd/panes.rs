@@ -1,4 +1,4 @@
-//! `spool panes [-t SESSION] [--json]`
+//! `spool panes [-t SESSION] [--json | -F FORMAT]` (tmux's `list-panes`)
 
 use anyhow::bail;
 use spool_proto::{Request, Response};
@@ -14,11 +14,27 @@ pub struct Args {
     /// Print JSON.
     #[arg(long)]
     json: bool,
+    /// One line per pane from a tmux format: `#{pane_id} #{pane_current_command}` (see
+    /// `spool display-message --help` for the variables).
+    #[arg(short = 'F', long, value_name = "FORMAT", conflicts_with = "json")]
+    format: Option<String>,
 }
 
 pub fn run(target: &Target, a: Args) -> Exit {
     let mut c = target.connect()?;
-    let Response::Panes(list) = c.request(&Request::ListPanes { target: a.target })? else {
+    if let Some(format) = a.format {
+        let req = Request::ListPanes {
+            target: a.target,
+            format: Some(format),
+        };
+        super::write_text(&mut c, &req, &mut std::io::stdout().lock())?;
+        return Ok(0);
+    }
+    let Response::Panes(list) = c.request(&Request::ListPanes {
+        target: a.target,
+        format: None,
+    })?
+    else {
         bail!("unexpected answer");
     };
     if a.json {

@@ -1,6 +1,7 @@
 //! A real spool server on a temporary socket, driven through the real `spool` binary.
 #![allow(dead_code)]
 
+pub mod outer;
 pub mod pty;
 
 use std::path::PathBuf;

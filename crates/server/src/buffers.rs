@@ -1,0 +1,217 @@
+//! Paste buffers, as tmux's: text copied in scroll mode (or set with `set-buffer`), pasted
+//! with `C-b ]` / `paste-buffer`. Newest first; a buffer set without a name gets an
+//! automatic one (`buffer0`, `buffer1`, …).
+//!
+//! Bounds: at most [`BUFFERS_MAX`] buffers (tmux's `buffer-limit`) and [`BUFFERS_TOTAL_BYTES`]
+//! in all; past either, the oldest buffers are dropped, named or not (tmux keeps named ones
+//! past its count limit and has no byte limit: here every byte held is bounded). One buffer
+//! is at most [`BUFFER_MAX_BYTES`]; a larger one is refused.
+
+use std::collections::VecDeque;
+
+use spool_proto::{BufferInfo, BUFFER_SAMPLE_BYTES};
+
+/// tmux's default `buffer-limit`.
+pub const BUFFERS_MAX: usize = 50;
+
+/// Largest buffer: a copy of many screens of text, or a file loaded to paste; more than a
+/// program can sensibly take as one paste.
+pub const BUFFER_MAX_BYTES: usize = 4 * 1024 * 1024;
+
+/// All buffers together: four of the largest, so a few big copies do not push out every
+/// small one, while the server's memory stays bounded by its configuration.
+pub const BUFFERS_TOTAL_BYTES: usize = 16 * 1024 * 1024;
+
+pub struct Buffer {
+    pub name: String,
+    pub data: Vec<u8>,
+    pub created_unix: u64,
+}
+
+#[derive(Default)]
+pub struct Buffers {
+    /// Newest first.
+    list: VecDeque<Buffer>,
+    next_automatic: u64,
+    bytes: usize,
+}
+
+impl Buffers {
+    /// Store `data` as buffer `name` (replacing it, and making it the newest), as a new
+    /// automatic buffer when `name` is `None`, or at the end of the buffer (`append`: the
+    /// newest when `name` is `None`). Returns the buffer's name.
+    pub fn set(
+        &mut self,
+        name: Option<&str>,
+        data: &[u8],
+        append: bool,
+        now_unix: u64,
+    ) -> Result<String, String> {
+        let at = match name {
+            Some(n) => self.list.iter().position(|b| b.name == n),
+            None if append => (!self.list.is_empty()).then_some(0),
+            None => None,
+        };
+        let mut buf = match at {
+            Some(i) => {
+                let b = self.list.remove(i).expect("index found");
+                self.bytes -= b.data.len();
+                b
+            }
+            None => Buffer {
+                name: match name {
+                    Some(n) => crate::session::clean_name("buffer", n)?,
+                    None => self.automatic_name(),
+                },
+                data: Vec::new(),
+                created_unix: now_unix,
+            },
+        };
+        if append {
+            if buf.data.len() + data.len() > BUFFER_MAX_BYTES {
+                let len = buf.data.len();
+                self.bytes += len;
+                self.list.insert(at.unwrap_or(0).min(self.list.len()), buf);
+                return Err(too_big(len + data.len()));
+            }
+            buf.data.extend_from_slice(data);
+        } else {
+            if data.len() > BUFFER_MAX_BYTES {
+                if at.is_some() {
+                    self.bytes += buf.data.len();
+                    self.list.insert(at.unwrap_or(0).min(self.list.len()), buf);
+                }
+                return Err(too_big(data.len()));
+            }
+            buf.data = data.to_vec();
+            buf.created_unix = now_unix;
+        }
+        let name = buf.name.clone();
+        self.bytes += buf.data.len();
+        self.list.push_front(buf);
+        self.enforce();
+        Ok(name)
+    }
+
+    fn automatic_name(&mut self) -> String {
+        loop {
+            let n = format!("buffer{}", self.next_automatic);
+            self.next_automatic += 1;
+            if !self.list.iter().any(|b| b.name == n) {
+                return n;
+            }
+        }
+    }
+
+    /// Drop the oldest buffers past the bounds (never the newest one).
+    fn enforce(&mut self) {
+        while self.list.len() > BUFFERS_MAX
+            || (self.bytes > BUFFERS_TOTAL_BYTES && self.list.len() > 1)
+        {
+            if let Some(old) = self.list.pop_back() {
+                self.bytes -= old.data.len();
+            }
+        }
+    }
+
+    /// Buffer `name`, or the newest.
+    pub fn get(&self, name: Option<&str>) -> Result<&Buffer, String> {
+        match name {
+            Some(n) => self
+                .list
+                .iter()
+                .find(|b| b.name == n)
+                .ok_or_else(|| format!("no buffer {n}")),
+            None => self.list.front().ok_or_else(|| "no buffers".into()),
+        }
+    }
+
+    pub fn delete(&mut self, name: Option<&str>) -> Result<(), String> {
+        let i = match name {
+            Some(n) => self
+                .list
+                .iter()
+                .position(|b| b.name == n)
+                .ok_or_else(|| format!("no buffer {n}"))?,
+            None if self.list.is_empty() => return Err("no buffers".into()),
+            None => 0,
+        };
+        if let Some(b) = self.list.remove(i) {
+            self.bytes -= b.data.len();
+        }
+        Ok(())
+    }
+
+    pub fn list(&self) -> Vec<BufferInfo> {
+        self.list
+            .iter()
+            .map(|b| {
+                let cut = b.data.len().min(BUFFER_SAMPLE_BYTES);
+                BufferInfo {
+                    name: b.name.clone(),
+                    bytes: b.data.len() as u64,
+                    created_unix: b.created_unix,
+                    sample: String::from_utf8_lossy(&b.data[..cut]).into_owned(),
+                }
+            })
+            .collect()
+    }
+
+    /// Bytes held by all buffers (a `spool stats` gauge).
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+}
+
+fn too_big(n: usize) -> String {
+    format!("buffer too large: {n} bytes, at most {BUFFER_MAX_BYTES}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn past_the_count_the_oldest_buffers_go() {
+        let mut b = Buffers::default();
+        for i in 0..BUFFERS_MAX + 5 {
+            b.set(None, format!("text {i}").as_bytes(), false, 0)
+                .unwrap();
+        }
+        assert_eq!(b.len(), BUFFERS_MAX);
+        assert_eq!(
+            b.get(None).unwrap().data,
+            format!("text {}", BUFFERS_MAX + 4).as_bytes()
+        );
+        assert!(b.get(Some("buffer0")).is_err());
+        assert!(b.get(Some("buffer5")).is_ok());
+    }
+
+    #[test]
+    fn past_the_bytes_the_oldest_buffers_go_and_a_huge_one_is_refused() {
+        let mut b = Buffers::default();
+        let big = vec![b'x'; BUFFER_MAX_BYTES];
+        for _ in 0..6 {
+            b.set(None, &big, false, 0).unwrap();
+        }
+        assert!(b.bytes() <= BUFFERS_TOTAL_BYTES);
+        assert_eq!(b.len(), BUFFERS_TOTAL_BYTES / BUFFER_MAX_BYTES);
+        assert!(b
+            .set(None, &vec![0; BUFFER_MAX_BYTES + 1], false, 0)
+            .is_err());
+        // Appending past the limit is refused and leaves the buffer as it was.
+        let n = b.set(Some("n"), b"abc", false, 0).unwrap();
+        assert!(b.set(Some(&n), &big, true, 0).is_err());
+        assert_eq!(b.get(Some("n")).unwrap().data, b"abc");
+        let before = b.bytes();
+        b.set(Some("n"), b"def", true, 0).unwrap();
+        assert_eq!(b.get(None).unwrap().data, b"abcdef");
+        assert_eq!(b.bytes(), before + 3);
+        b.delete(Some("n")).unwrap();
+        assert_eq!(b.bytes(), before - 3);
+    }
+}

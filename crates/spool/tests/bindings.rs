@@ -1,0 +1,213 @@
+//! The default key bindings in the attach client inside a real outer terminal (tmux): paste
+//! buffers, the command prompt, repeatable resize keys, display-panes, choose-tree,
+//! `list-keys` full screen, confirm-before, and `display-message` on the status line.
+
+mod common;
+
+use std::time::Duration;
+
+use common::outer::{last_line, prompt_shown, Outer};
+use common::TestServer;
+use serde_json::Value;
+
+/// (id, cols, rows, active) of every pane of session `s`.
+fn panes(s: &TestServer, session: &str) -> Vec<(String, u64, u64, bool)> {
+    let v: Value = serde_json::from_str(&s.ok(&["panes", "-t", session, "--json"])).unwrap();
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["id"].as_str().unwrap().to_string(),
+                p["cols"].as_u64().unwrap(),
+                p["rows"].as_u64().unwrap(),
+                p["active"].as_bool().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// A session `name` whose shell starts after printing `first`, attached in tmux.
+fn attached(s: &TestServer, name: &str, first: &str) -> Outer {
+    let cmd = format!("echo {first}; exec sh");
+    s.ok(&["new", "-d", "-s", name, "--", "sh", "-c", &cmd]);
+    let t = Outer::new(s, 80, 24, &format!("attach -t {name}"));
+    t.until("the pane and the status line", |sc| {
+        sc.contains(first) && last_line(sc).contains(name)
+    });
+    t
+}
+
+#[test]
+fn a_copy_in_scroll_mode_becomes_a_buffer_and_prefix_bracket_pastes_it() {
+    let s = TestServer::new();
+    let t = attached(&s, "p", "COPY-ME-42");
+    t.until("the prompt", |sc| {
+        sc.lines()
+            .nth(1)
+            .is_some_and(|l| l.starts_with('#') || l.starts_with('$'))
+    });
+    t.keys(&["C-b", "["]);
+    t.keys(&["g"]);
+    t.keys(&["v", "$", "y"]);
+    t.until("the copy message", |sc| last_line(sc).contains("copied"));
+    assert!(common::TestServer::eventually(
+        &s,
+        Duration::from_secs(10),
+        || s.run(&["show-buffer"]).stdout.starts_with(b"COPY-ME-42")
+    ));
+    t.keys(&["C-b", "]"]);
+    t.until("the text typed at the prompt", |sc| {
+        sc.lines()
+            .any(|l| l.starts_with("# COPY-ME-42") || l.starts_with("$ COPY-ME-42"))
+    });
+}
+
+#[test]
+fn the_command_prompt_runs_verbs_by_tmux_names_with_completion_and_history() {
+    let s = TestServer::new();
+    let t = attached(&s, "cp", "ready");
+    t.keys(&["C-b", ":"]);
+    t.until("the prompt", |sc| last_line(sc).starts_with(':'));
+    t.keys(&["-l", "split-window -h"]);
+    t.keys(&["Enter"]);
+    assert!(s.eventually(Duration::from_secs(10), || panes(&s, "cp").len() == 2));
+    // Tab completes the verb; the line runs for the focused pane.
+    t.keys(&["C-b", ":"]);
+    t.keys(&["-l", "select-l"]);
+    t.keys(&["Tab"]);
+    // (The capture drops the space completion adds.)
+    t.until("the completed verb", |sc| {
+        last_line(sc).starts_with(":select-layout")
+    });
+    t.keys(&["-l", "even-vertical"]);
+    t.keys(&["Enter"]);
+    assert!(s.eventually(Duration::from_secs(10), || {
+        panes(&s, "cp").iter().all(|p| p.1 == 80)
+    }));
+    // Up brings the last line back.
+    t.keys(&["C-b", ":"]);
+    t.keys(&["Up"]);
+    t.until("the line from history", |sc| {
+        last_line(sc).starts_with(":select-layout even-vertical")
+    });
+    t.keys(&["Escape"]);
+    // A failing command says why on the status line.
+    t.keys(&["C-b", ":"]);
+    t.keys(&["-l", "select-pane -t %99"]);
+    t.keys(&["Enter"]);
+    t.until("the error", |sc| last_line(sc).contains("%99"));
+    // A command line that prints several lines opens them full screen; q leaves.
+    t.keys(&["C-b", "?"]);
+    let v = t.until("the bindings", |sc| last_line(sc).contains("[list-keys]"));
+    assert!(v.contains("C-b :           command-prompt"), "{v}");
+    t.keys(&["q"]);
+    t.until("the panes again", |sc| last_line(sc).contains("cp"));
+}
+
+#[test]
+fn resize_keys_repeat_without_the_prefix_within_the_repeat_time() {
+    let s = TestServer::new();
+    let t = attached(&s, "r", "ready");
+    s.ok(&["split", "-t", "%0", "-h"]);
+    let before = panes(&s, "r");
+    assert!(before[1].3, "the new pane is focused");
+    // The prefix once, then three C-Left: the right pane's left border moves 3 columns.
+    t.keys(&["C-b", "C-Left", "C-Left", "C-Left"]);
+    assert!(
+        s.eventually(Duration::from_secs(10), || panes(&s, "r")[1].1
+            == before[1].1 + 3),
+        "{:?}",
+        panes(&s, "r")
+    );
+    // M-arrows move 5; after the repeat time, an arrow is the pane's again.
+    t.keys(&["C-b", "M-Right"]);
+    assert!(s.eventually(Duration::from_secs(10), || panes(&s, "r")[1].1
+        == before[1].1 - 2));
+    std::thread::sleep(Duration::from_millis(800));
+    t.keys(&["C-Right"]);
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(panes(&s, "r")[1].1, before[1].1 - 2);
+}
+
+#[test]
+fn display_panes_then_a_digit_focuses_that_pane() {
+    let s = TestServer::new();
+    let t = attached(&s, "dp", "ready");
+    s.ok(&["split", "-t", "%0", "-h"]);
+    assert!(panes(&s, "dp")[1].3);
+    t.keys(&["C-b", "q"]);
+    // In the middle of each pane (the capture drops the space after the right one's).
+    t.until("the numbers", |sc| {
+        sc.lines()
+            .any(|l| l.contains(" 0 ") && l.trim_end().ends_with(" 1"))
+    });
+    t.keys(&["0"]);
+    assert!(s.eventually(Duration::from_secs(10), || panes(&s, "dp")[0].3));
+}
+
+#[test]
+fn choose_tree_filters_and_switches_sessions() {
+    let s = TestServer::new();
+    let t = attached(&s, "one", "ready");
+    s.ok(&[
+        "new",
+        "-d",
+        "-s",
+        "other",
+        "--",
+        "sh",
+        "-c",
+        "echo OTHER-SCREEN; exec sh",
+    ]);
+    t.keys(&["C-b", "w"]);
+    t.until("the chooser", |sc| last_line(sc).contains("[choose-tree]"));
+    t.keys(&["-l", "other"]);
+    let sc = t.until("the preview of the other session", |sc| {
+        sc.contains("OTHER-SCREEN")
+    });
+    assert!(sc.contains("other: 1 tabs"), "{sc}");
+    t.keys(&["Enter"]);
+    t.until("the other session shown", |sc| {
+        last_line(sc).contains("other") && sc.starts_with("OTHER-SCREEN")
+    });
+}
+
+#[test]
+fn confirm_before_kills_the_tab_only_on_y() {
+    let s = TestServer::new();
+    let t = attached(&s, "k", "ready");
+    s.ok(&["new-tab", "-t", "k", "--", "sleep", "600"]);
+    t.keys(&["C-b", "&"]);
+    t.until("the question", |sc| {
+        last_line(sc).contains("kill this tab? (y/n)")
+    });
+    t.keys(&["n"]);
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(s.ok(&["ls"]).contains("2 tabs"));
+    t.keys(&["C-b", "&"]);
+    t.until("the question", |sc| {
+        last_line(sc).contains("kill this tab? (y/n)")
+    });
+    t.keys(&["y"]);
+    assert!(s.eventually(Duration::from_secs(10), || s.ok(&["ls"]).contains("1 tabs")));
+}
+
+#[test]
+fn display_message_shows_on_the_attached_clients_status_line() {
+    let s = TestServer::new();
+    let t = attached(&s, "m", "ready");
+    t.until("a prompt", |sc| {
+        prompt_shown(&sc[sc.find('\n').map_or(0, |i| i + 1)..])
+    });
+    let out = s.ok(&["display-message", "-t", "m", "hello from #S: #{pane_id}"]);
+    assert_eq!(out, "", "shown, not printed");
+    t.until("the message", |sc| {
+        last_line(sc).contains("hello from m: %0")
+    });
+    // A hostile title cannot reach the outer terminal through a message.
+    s.ok(&["display-message", "-t", "m", "x\x1b]2;PWNED\x07y"]);
+    t.until("the sanitized message", |sc| last_line(sc).contains('x'));
+    let title = t.tmux(&["display-message", "-p", "#{pane_title}"]);
+    assert!(!title.contains("PWNED"), "{title}");
+}
