@@ -43,7 +43,7 @@ fn respawn_pane_restarts_a_dead_pane_in_place_and_keeps_its_history() {
 #[test]
 fn respawn_pane_refuses_a_running_program_unless_told_to_kill_it() {
     let s = TestServer::new();
-    let p = s.pane("k", &["sh", "-c", "echo $$ > pid; exec sleep 600"]);
+    let p = s.pane("k", &["sleep", "600"]);
     let e = s.run(&["respawn-pane", "-t", &p]);
     assert!(!e.status.success());
     assert!(String::from_utf8_lossy(&e.stderr).contains("pane %0 still active"));
