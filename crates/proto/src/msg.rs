@@ -262,6 +262,14 @@ pub enum Request {
         close: bool,
         spawn: Spawn,
     },
+    /// `pipe-pane`: copy the pane's output to `command`'s stdin (closing any pipe it had);
+    /// no command closes it; `only_if_none` (tmux's `-o`) opens one only if the pane had
+    /// none, so the same binding toggles it.
+    PipePane {
+        target: Option<String>,
+        command: Option<String>,
+        only_if_none: bool,
+    },
     /// `clear-history`: forget the pane's history (on disk too), as ED 3 does.
     ClearHistory {
         target: Option<String>,
@@ -392,6 +400,7 @@ impl Request {
             Request::RespawnPane { .. } => "respawn-pane",
             Request::ClearHistory { .. } => "clear-history",
             Request::SetOption { .. } => "set-option",
+            Request::PipePane { .. } => "pipe-pane",
             Request::DisplayPopup { .. } => "display-popup",
             Request::ShowOptions { .. } => "show-options",
             Request::SetBuffer { .. } => "set-buffer",
@@ -590,6 +599,12 @@ pub struct PaneInfo {
     pub tab: u32,
     /// The tab's name as shown (its automatic name if none was set).
     pub tab_name: String,
+    /// Its `pipe-pane` command while one copies its output.
+    #[serde(default)]
+    pub pipe: Option<String>,
+    /// Output bytes a slow `pipe-pane` command missed.
+    #[serde(default)]
+    pub pipe_lost_bytes: u64,
     pub cols: u16,
     pub rows: u16,
     pub command: String,

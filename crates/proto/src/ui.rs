@@ -249,6 +249,8 @@ pub const VERBS: &[&str] = &[
     "showw",
     "display-popup",
     "popup",
+    "pipe-pane",
+    "pipep",
 ];
 
 /// Split a command line into words as a POSIX shell would for simple cases: spaces

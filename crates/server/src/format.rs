@@ -92,6 +92,15 @@ impl Vars {
         v.push(("cursor_x", cursor.0.to_string()));
         v.push(("cursor_y", cursor.1.to_string()));
         v.push(("alternate_on", flag(alt)));
+        let pipe = pane.pipe();
+        v.push((
+            "pane_pipe",
+            flag(pipe.as_ref().is_some_and(|p| p.is_open())),
+        ));
+        v.push((
+            "pipe_lost_bytes",
+            pipe.map_or(0, |p| p.lost_bytes()).to_string(),
+        ));
         v.push(("history_size", (hs.rows + edge).to_string()));
         v.push(("history_bytes", hs.disk_bytes.to_string()));
         v.push(("history_lost", hs.lost_rows.to_string()));

@@ -19,6 +19,7 @@ pub mod keys;
 pub mod layout;
 mod pane;
 mod persist;
+mod pipe;
 mod pty;
 mod server;
 mod session;

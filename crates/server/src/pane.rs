@@ -101,6 +101,8 @@ pub struct Pane {
     /// The child was started by an earlier server binary (adopted at an upgrade): the
     /// reaper waits for it with waitpid.
     pub adopted: bool,
+    /// `pipe-pane`: where a copy of the output goes, if anywhere.
+    pipe: Mutex<Option<Arc<crate::pipe::Pipe>>>,
     /// When output last came, in milliseconds of [`clock_ms`] (for `monitor-silence`).
     last_output_ms: AtomicU64,
     /// The foreground program's name and when it was read (see `current_command`).
@@ -198,6 +200,7 @@ impl Pane {
             adopted,
             current: Mutex::new(None),
             last_output_ms: AtomicU64::new(clock_ms()),
+            pipe: Mutex::new(None),
         }))
     }
 
@@ -477,6 +480,22 @@ impl Pane {
         spool_proto::text::truncate(&title, spool_proto::NAME_MAX_BYTES).to_string()
     }
 
+    /// The pane's `pipe-pane`, if one was opened (it may have ended since).
+    pub fn pipe(&self) -> Option<Arc<crate::pipe::Pipe>> {
+        self.pipe.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Replace the pane's pipe (closing the one it had).
+    pub fn set_pipe(&self, pipe: Option<Arc<crate::pipe::Pipe>>) {
+        let old = std::mem::replace(
+            &mut *self.pipe.lock().unwrap_or_else(|p| p.into_inner()),
+            pipe,
+        );
+        if let Some(old) = old {
+            old.close();
+        }
+    }
+
     /// When output last came (see [`clock_ms`]).
     pub fn last_output_ms(&self) -> u64 {
         self.last_output_ms.load(Ordering::Relaxed)
@@ -491,6 +510,7 @@ impl Pane {
     /// Hang up on the child (SIGHUP to its process group, as closing a terminal does).
     pub fn hangup(&self) {
         self.closed.send_replace(true);
+        self.set_pipe(None);
         if self.exit().is_none() && self.pid > 0 {
             // SAFETY: plain kill(2); the pid is our child, possibly already reaped (harmless).
             unsafe {
@@ -533,6 +553,9 @@ impl Pane {
                 self.bells.store(t.bells(), Ordering::Relaxed);
                 (t.take_replies(), t.take_clipboard())
             });
+            if let Some(p) = self.pipe() {
+                p.offer(&chunk);
+            }
             drop(chunk);
             if !clips.is_empty() {
                 let mut q = self.clipboard.lock().unwrap_or_else(|p| p.into_inner());

@@ -130,6 +130,9 @@ enum Command {
     /// program exits; --toggle: show or hide the tab's scratch popup, C-b P).
     #[command(alias = "popup")]
     DisplayPopup(cmd::display_popup::Args),
+    /// Copy a pane's output to a command (-o: a toggle; no command closes the pipe).
+    #[command(alias = "pipep")]
+    PipePane(cmd::pipe_pane::Args),
     /// Store text as a paste buffer (C-b ] pastes the newest).
     #[command(alias = "setb")]
     SetBuffer(cmd::set_buffer::Args),
@@ -274,6 +277,7 @@ fn run(target: &client::Target, command: Option<Command>) -> cmd::Exit {
         Some(Command::SetOption(a)) => cmd::set_option::run(target, a),
         Some(Command::ShowOptions(a)) => cmd::show_options::run(target, a),
         Some(Command::DisplayPopup(a)) => cmd::display_popup::run(target, a),
+        Some(Command::PipePane(a)) => cmd::pipe_pane::run(target, a),
         Some(Command::SetBuffer(a)) => cmd::set_buffer::run(target, a),
         Some(Command::ShowBuffer(a)) => cmd::show_buffer::run(target, a),
         Some(Command::SaveBuffer(a)) => cmd::save_buffer::run(target, a),

@@ -91,3 +91,81 @@ fn clear_history_forgets_the_history_but_not_the_screen() {
     assert!(all.contains("on-screen"));
     assert_eq!(s.ok(&["display", "-p", "-t", &p, "#{history_size}"]), "0\n");
 }
+
+/// `panes --json` of the pane: (pipe command, lost bytes).
+fn pipe_of(s: &TestServer, pane: &str) -> (Option<String>, u64) {
+    let v: serde_json::Value = serde_json::from_str(&s.ok(&["panes", "--json"])).unwrap();
+    let p = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == pane)
+        .unwrap()
+        .clone();
+    (
+        p["pipe"].as_str().map(str::to_string),
+        p["pipe_lost_bytes"].as_u64().unwrap(),
+    )
+}
+
+#[test]
+fn pipe_pane_copies_output_to_a_command_and_dash_o_toggles_it() {
+    let s = TestServer::new();
+    let p = s.pane("pp", &["sh"]);
+    let log = s.dir.path().join("pane.log");
+    let cmd = format!("cat >> {}", log.display());
+    s.ok(&["pipe-pane", "-t", &p, &cmd]);
+    assert_eq!(pipe_of(&s, &p).0.as_deref(), Some(cmd.as_str()));
+    s.ok(&["send", "-t", &p, "seq -f 'piped-%g' 1 500", "Enter"]);
+    assert!(s.eventually(Duration::from_secs(10), || {
+        std::fs::read_to_string(&log).is_ok_and(|t| t.contains("piped-500"))
+    }));
+    // -o with a pipe open: closed (a toggle); again: open.
+    s.ok(&["pipe-pane", "-o", "-t", &p, &cmd]);
+    assert_eq!(pipe_of(&s, &p).0, None);
+    s.ok(&["pipep", "-o", "-t", &p, &cmd]);
+    assert!(pipe_of(&s, &p).0.is_some());
+    // No command: closed.
+    s.ok(&["pipe-pane", "-t", &p]);
+    assert_eq!(pipe_of(&s, &p).0, None);
+}
+
+#[test]
+fn a_pipe_command_slower_than_the_pane_loses_counted_bytes_and_never_holds_the_pane() {
+    let s = TestServer::new();
+    let p = s.pane("slow", &["sh"]);
+    // A command that never reads: the queue fills, the rest is dropped.
+    s.ok(&["pipe-pane", "-t", &p, "sleep 600"]);
+    // 8 MiB of output.
+    s.ok(&[
+        "send",
+        "-t",
+        &p,
+        "head -c 8388608 /dev/zero | tr '\\0' x; echo; echo done-printing",
+        "Enter",
+    ]);
+    // (Its own line: the command line typed holds the words too.)
+    assert!(s.eventually(Duration::from_secs(30), || common::shows_line(
+        &s.ok(&["capture", "-t", &p]),
+        "done-printing"
+    )));
+    let (_, lost) = pipe_of(&s, &p);
+    // Everything past the 1 MiB queue (and the kernel's pipe buffer) was counted, not kept.
+    assert!(lost >= 6 * 1024 * 1024, "lost {lost}");
+    assert_eq!(
+        s.ok(&["display", "-p", "-t", &p, "#{pipe_lost_bytes}"])
+            .trim(),
+        lost.to_string()
+    );
+    // What the server holds for the pipe is the queue's bound at most.
+    let st = s.stats();
+    let queued = st["gauges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["name"] == "pane_input_queues")
+        .unwrap()["bytes"]
+        .as_u64()
+        .unwrap();
+    assert!(queued <= 1024 * 1024, "queued {queued}");
+}

@@ -85,6 +85,8 @@ pub async fn run(
             session,
             tab,
             tab_name,
+            pipe: p.pipe().filter(|x| x.is_open()).map(|x| x.command.clone()),
+            pipe_lost_bytes: p.pipe().map_or(0, |x| x.lost_bytes()),
             cols,
             rows,
             command: p.command.clone(),

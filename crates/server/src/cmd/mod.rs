@@ -25,6 +25,7 @@ mod list_sessions;
 mod new_session;
 mod new_tab;
 mod paste_buffer;
+mod pipe_pane;
 mod reload;
 mod rename_session;
 mod rename_tab;
@@ -153,6 +154,11 @@ pub async fn dispatch(server: &Arc<Server>, conn: &mut Conn, req: Request) -> Cm
             command,
         } => respawn_pane::run(server, conn, target, kill, cwd, command).await,
         Request::ClearHistory { target } => clear_history::run(server, conn, target).await,
+        Request::PipePane {
+            target,
+            command,
+            only_if_none,
+        } => pipe_pane::run(server, conn, target, command, only_if_none).await,
         Request::DisplayPopup {
             target,
             width,

@@ -34,7 +34,8 @@ pub fn collect(server: &Server) -> ServerStats {
             (t.screen_bytes() as u64, t.memory_bytes() as u64)
         };
         let st = p.store.stats();
-        let queued = p.input_bytes() as u64;
+        // Input waiting for the program, and output waiting for a `pipe-pane` command.
+        let queued = p.input_bytes() as u64 + p.pipe().map_or(0, |x| x.queued_bytes() as u64);
         screens += screen;
         emulator += total.saturating_sub(screen);
         hot += (st.open_bytes + st.pending_bytes) as u64;
@@ -74,6 +75,7 @@ pub fn collect(server: &Server) -> ServerStats {
             bytes: cache.bytes as u64,
         },
         Gauge {
+            // Input queues, and `pipe-pane` queues (at most PIPE_QUEUE_BYTES each).
             name: "pane_input_queues".into(),
             bytes: input,
         },

@@ -15,7 +15,8 @@ FORMAT is text with tmux's format variables:
   #{pane_id} #{pane_index} #{pane_pid} #{pane_title} #{pane_width} #{pane_height}
   #{pane_current_command} #{pane_current_path} #{pane_start_command} #{pane_active}
   #{pane_dead} #{pane_dead_status} #{cursor_x} #{cursor_y} #{alternate_on}
-  #{history_size} #{history_bytes} #{history_lost} #{host} #{host_short} #{pid} #{version}
+  #{history_size} #{history_bytes} #{history_lost} #{pane_pipe} #{pipe_lost_bytes}
+  #{host} #{host_short} #{pid} #{version}
 Short forms: #S session, #I tab index, #P pane index, #W tab name, #T title, #D pane id,
 #H host, #h short host, #F flags (* active, Z zoomed), ## a #.
 #{?VAR,THEN,ELSE} chooses; #{==:A,B} and #{!=:A,B} compare; #{=N:VAR} keeps the first N

@@ -18,6 +18,7 @@ pub mod new;
 pub mod new_tab;
 pub mod panes;
 pub mod paste_buffer;
+pub mod pipe_pane;
 pub mod reload;
 pub mod rename_session;
 pub mod rename_tab;
