@@ -34,6 +34,23 @@ pub struct Buffers {
     list: VecDeque<Buffer>,
     next_automatic: u64,
     bytes: usize,
+    /// Bumped by every change (the saved copy is rewritten when it moved).
+    changes: u64,
+}
+
+/// The saved copy: `STATE/state/buffers`, a header line `SPOOL-BUFFERS 1 <crc32> <length>\n`
+/// then `<length>` bytes of postcard (the buffers, newest first). Written to `tmp.buffers`,
+/// fsynced and renamed; a file that is cut short or fails its checksum is ignored.
+const FILE_MAGIC: &str = "SPOOL-BUFFERS 1";
+
+/// Largest saved copy read: every buffer at its bounds, with room for names and lengths.
+const FILE_MAX_BYTES: u64 = BUFFERS_TOTAL_BYTES as u64 + BUFFERS_MAX as u64 * 1024 + 4096;
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SavedBuffer {
+    name: String,
+    created_unix: u64,
+    data: Vec<u8>,
 }
 
 impl Buffers {
@@ -90,6 +107,7 @@ impl Buffers {
         self.bytes += buf.data.len();
         self.list.push_front(buf);
         self.enforce();
+        self.changes += 1;
         Ok(name)
     }
 
@@ -139,6 +157,7 @@ impl Buffers {
         if let Some(b) = self.list.remove(i) {
             self.bytes -= b.data.len();
         }
+        self.changes += 1;
         Ok(())
     }
 
@@ -155,6 +174,109 @@ impl Buffers {
                 }
             })
             .collect()
+    }
+
+    /// The change counter (see `changes`).
+    pub fn changes(&self) -> u64 {
+        self.changes
+    }
+
+    /// The buffers as the saved file holds them.
+    pub fn encode(&self) -> Vec<u8> {
+        let saved: Vec<SavedBuffer> = self
+            .list
+            .iter()
+            .map(|b| SavedBuffer {
+                name: b.name.clone(),
+                created_unix: b.created_unix,
+                data: b.data.clone(),
+            })
+            .collect();
+        let body = postcard::to_allocvec(&saved).unwrap_or_default();
+        let mut out = format!(
+            "{FILE_MAGIC} {:08x} {}\n",
+            crc32fast::hash(&body),
+            body.len()
+        )
+        .into_bytes();
+        out.extend_from_slice(&body);
+        out
+    }
+
+    /// Buffers from a saved file's bytes, within the same bounds as ever (a file edited to
+    /// hold more keeps the newest that fit).
+    pub fn decode(bytes: &[u8]) -> Result<Buffers, String> {
+        let nl = bytes.iter().position(|&b| b == b'\n').ok_or("no header")?;
+        let header = std::str::from_utf8(&bytes[..nl]).map_err(|_| "bad header")?;
+        let rest = header
+            .strip_prefix(FILE_MAGIC)
+            .ok_or("not a spool buffers file")?;
+        let mut f = rest.split_whitespace();
+        let crc = f
+            .next()
+            .and_then(|v| u32::from_str_radix(v, 16).ok())
+            .ok_or("bad checksum field")?;
+        let len: usize = f.next().and_then(|v| v.parse().ok()).ok_or("bad length")?;
+        let body = &bytes[nl + 1..];
+        if body.len() != len || crc32fast::hash(body) != crc {
+            return Err("cut short or damaged".into());
+        }
+        let saved: Vec<SavedBuffer> =
+            postcard::from_bytes(body).map_err(|e| format!("unreadable: {e}"))?;
+        let mut b = Buffers::default();
+        // Oldest first, so the newest end up in front, each checked as `set` checks it.
+        for s in saved.into_iter().rev() {
+            if let Ok(name) = b.set(Some(&s.name), &s.data, false, s.created_unix) {
+                if let Some(n) = name
+                    .strip_prefix("buffer")
+                    .and_then(|n| n.parse::<u64>().ok())
+                {
+                    b.next_automatic = b.next_automatic.max(n + 1);
+                }
+            }
+        }
+        Ok(b)
+    }
+
+    /// Write a saved copy (`encode`'s bytes) into `dir`, atomically: a crash leaves the old
+    /// one or the new.
+    pub fn write_file(dir: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        spool_proto::paths::private_dir(dir).map_err(std::io::Error::other)?;
+        let tmp = dir.join("tmp.buffers");
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        drop(f);
+        std::fs::rename(&tmp, dir.join("buffers"))?;
+        std::fs::File::open(dir)?.sync_all()
+    }
+
+    /// The saved copy in `dir`, if there is a good one.
+    pub fn load(dir: &std::path::Path) -> Option<Buffers> {
+        use std::io::Read;
+        use std::os::unix::fs::OpenOptionsExt;
+        let f = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(dir.join("buffers"))
+            .ok()?;
+        let mut bytes = Vec::new();
+        f.take(FILE_MAX_BYTES).read_to_end(&mut bytes).ok()?;
+        match Buffers::decode(&bytes) {
+            Ok(b) => Some(b),
+            Err(e) => {
+                tracing::warn!(error = %e, "saved paste buffers not restored");
+                None
+            }
+        }
     }
 
     /// Bytes held by all buffers (a `spool stats` gauge).
@@ -174,6 +296,27 @@ fn too_big(n: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_saved_copy_reads_back_and_a_damaged_one_is_refused() {
+        let mut b = Buffers::default();
+        b.set(None, b"first", false, 10).unwrap();
+        b.set(Some("named"), &[0, 1, 2, 255], false, 20).unwrap();
+        b.set(None, b"third", false, 30).unwrap();
+        let bytes = b.encode();
+        let back = Buffers::decode(&bytes).unwrap();
+        assert_eq!(back.list(), b.list());
+        // Automatic names go on after the restored ones.
+        let mut back = back;
+        assert_eq!(back.set(None, b"x", false, 0).unwrap(), "buffer2");
+        for cut in [0, 1, bytes.len() / 2, bytes.len() - 1] {
+            assert!(Buffers::decode(&bytes[..cut]).is_err(), "cut at {cut}");
+        }
+        let mut bad = bytes.clone();
+        let last = bad.len() - 1;
+        bad[last] ^= 1;
+        assert!(Buffers::decode(&bad).is_err());
+    }
 
     #[test]
     fn past_the_count_the_oldest_buffers_go() {

@@ -81,7 +81,10 @@ pub async fn exec(server: &Arc<Server>, listener: &tokio::net::UnixListener, exe
     *server.stop_reason.lock().unwrap_or_else(|p| p.into_inner()) = "server exited";
     // No checkpoint or state save from here on: the new binary starts from what is written
     // below (a checkpoint written after it would bring the screen back twice).
-    tokio::task::block_in_place(|| server.stop_persisting(true));
+    tokio::task::block_in_place(|| {
+        server.stop_persisting(true);
+        server.save_buffers();
+    });
     let panes: Vec<Arc<crate::pane::Pane>> = server.state().panes.values().cloned().collect();
     for p in &panes {
         if let Err(why) = p.freeze().await {

@@ -116,6 +116,10 @@ pub async fn run(config: ServerConfig, ready: impl FnOnce()) -> Result<(), Serve
     let (server, events) = server::Server::new(config);
     server.set_generation(newest);
     tokio::spawn(server.clone().event_loop(events));
+    // Paste buffers come back with the sessions (an upgrade keeps them whatever `restore`).
+    if handed.is_some() || server.settings().persist.restore {
+        server.load_buffers();
+    }
     match handed {
         Some(h) => {
             let n = tokio::task::block_in_place(|| server.adopt(h));

@@ -687,6 +687,9 @@ impl Server {
                 tracing::warn!(error = %e, "could not save the state");
             }
         }
+        if wanted {
+            self.save_buffers();
+        }
         if prune {
             self.prune_histories();
         }
@@ -707,6 +710,32 @@ impl Server {
         let s = self.snapshot(true);
         if let Err(e) = write(&self.config.state_dir, self.next_generation(), &s) {
             tracing::warn!(error = %e, "could not save the state");
+        }
+        self.save_buffers();
+    }
+
+    /// Bring back the paste buffers the last server saved (at a restart or an upgrade).
+    pub fn load_buffers(&self) {
+        if let Some(b) = crate::buffers::Buffers::load(&dir(&self.config.state_dir)) {
+            self.buffers_saved
+                .store(b.changes(), std::sync::atomic::Ordering::Relaxed);
+            *self.buffers() = b;
+        }
+    }
+
+    /// Write the paste buffers' saved copy if they changed since it was written.
+    pub fn save_buffers(&self) {
+        use std::sync::atomic::Ordering;
+        let (bytes, changes) = {
+            let b = self.buffers();
+            if b.changes() == self.buffers_saved.load(Ordering::Relaxed) {
+                return;
+            }
+            (b.encode(), b.changes())
+        };
+        match crate::buffers::Buffers::write_file(&dir(&self.config.state_dir), &bytes) {
+            Ok(()) => self.buffers_saved.store(changes, Ordering::Relaxed),
+            Err(e) => tracing::warn!(error = %e, "could not save the paste buffers"),
         }
     }
 

@@ -166,6 +166,8 @@ pub struct Server {
     pub open_histories: Mutex<Vec<(PathBuf, std::sync::Weak<spool_store::Store>)>>,
     /// Taken while a closed history is opened (see `Server::source_at`).
     pub history_open: Mutex<()>,
+    /// The paste buffers' change counter when they were last saved.
+    pub buffers_saved: std::sync::atomic::AtomicU64,
     /// Global options set at runtime (`set-option -g`), on top of the config file.
     pub options: Mutex<crate::config::Options>,
     /// Paste buffers (bounded: see `buffers.rs`).
@@ -241,6 +243,7 @@ impl Server {
             history_open: Mutex::new(()),
             buffers: Mutex::new(Default::default()),
             options: Mutex::new(Default::default()),
+            buffers_saved: std::sync::atomic::AtomicU64::new(0),
             messages: Mutex::new(BTreeMap::new()),
             had_sessions: std::sync::atomic::AtomicBool::new(false),
         });

@@ -144,3 +144,35 @@ fn paste_buffer_types_the_text_and_brackets_it_when_the_program_asked() {
     // -d deleted it: the newest is the first one again.
     assert!(s.ok(&["show-buffer"]).starts_with("one"));
 }
+
+#[test]
+fn buffers_survive_a_restart_and_a_killed_server() {
+    let s = TestServer::new();
+    s.pane("b", &["sleep", "600"]);
+    s.ok(&["set-buffer", "-b", "kept", "across restarts"]);
+    s.ok(&["set-buffer", "binary\x01\u{7f}"]);
+    s.ok(&["kill-server"]);
+    s.ok(&["new", "-d", "-s", "probe", "--", "sleep", "600"]);
+    assert_eq!(s.ok(&["show-buffer", "-b", "kept"]), "across restarts");
+    assert_eq!(names(&s), ["buffer0", "kept"]);
+    // A killed server loses at most the last second.
+    s.ok(&["set-buffer", "-b", "late", "written before the kill"]);
+    std::thread::sleep(Duration::from_millis(2500));
+    let pid = s.stats()["pid"].as_u64().unwrap() as i32;
+    // SAFETY: kill(2) of the test's own server.
+    unsafe { libc::kill(pid, libc::SIGKILL) };
+    assert!(s.eventually(Duration::from_secs(10), || s
+        .run(&["new", "-d", "-s", "again", "--", "sleep", "600"])
+        .status
+        .success()));
+    assert_eq!(
+        s.ok(&["show-buffer", "-b", "late"]),
+        "written before the kill"
+    );
+    let mode = std::fs::metadata(s.dir.path().join("state/spool/sock/state/buffers"))
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(mode, 0o600);
+}

@@ -448,6 +448,8 @@ fn an_upgrade_keeps_the_programs_running_and_the_history_whole() {
             .count()
             == 4
     }));
+    // Paste buffers go over too.
+    s.ok(&["set-buffer", "-b", "over", "kept by the upgrade"]);
     let before = panes(&s);
     let pid = server_pid(&s);
     // "The installed binary": a copy of this one.
@@ -474,6 +476,7 @@ fn an_upgrade_keeps_the_programs_running_and_the_history_whole() {
             .collect::<Vec<_>>()
     };
     assert_eq!(pids(&after), pids(&before), "the same programs");
+    assert_eq!(s.ok(&["show-buffer", "-b", "over"]), "kept by the upgrade");
     std::thread::sleep(Duration::from_millis(500));
     let n = numbered(&s, &counter, "n");
     assert!(n.len() > 40, "{}", n.len());
