@@ -843,6 +843,10 @@ pub struct Update {
     pub clipboard: Vec<Clip>,
     /// A message for the status line (`display-message`), sent once.
     pub message: Option<String>,
+    /// The status line's left and right formats with their tmux `#{…}` parts expanded by the
+    /// server for the focused pane (braces in the values doubled, so the client's own
+    /// `{time}`-style placeholders still work); `None` when they have none.
+    pub status: Option<Vec<String>>,
 }
 
 /// Hyperlink URIs an attached client holds (each up to the emulator's 2 KiB): the server

@@ -640,8 +640,9 @@ pub const STATUS_FIELDS: &[&str] = &["session", "title", "host", "time", "date"]
 /// Placeholders a tab format may use.
 pub const TAB_FIELDS: &[&str] = &["index", "name", "flags"];
 
-/// Expand `{name}` placeholders with `value`; `{{` and `}}` are literal braces. Errors name an
-/// unknown placeholder or an unclosed brace.
+/// Expand `{name}` placeholders with `value`; `{{` and `}}` are literal braces, and tmux's
+/// `#{…}` formats are left as they are (the server expands those). Errors name an unknown
+/// placeholder or an unclosed brace.
 pub fn expand(
     fmt: &str,
     known: &[&str],
@@ -659,6 +660,25 @@ pub fn expand(
         }
         if tail.starts_with('}') {
             return Err("a lone '}' (write '}}' for a brace)".into());
+        }
+        if out.ends_with('#') && !out.ends_with("##") {
+            // A tmux format: through its matching brace, as written.
+            let mut depth = 0usize;
+            let end = tail
+                .char_indices()
+                .find(|&(_, c)| {
+                    match c {
+                        '{' => depth += 1,
+                        '}' => depth -= 1,
+                        _ => {}
+                    }
+                    depth == 0
+                })
+                .map(|(i, _)| i)
+                .ok_or("an unclosed '#{'")?;
+            out.push_str(&tail[..=end]);
+            rest = &tail[end + 1..];
+            continue;
         }
         let end = tail.find('}').ok_or("an unclosed '{'")?;
         let name = &tail[1..end];
@@ -876,6 +896,14 @@ mod tests {
             .contains("{session}"));
         assert!(expand("{session", STATUS_FIELDS, v).is_err());
         assert!(expand("a}b", STATUS_FIELDS, v).is_err());
+        // tmux formats pass through whole (the server expands them), nested ones too; `##{`
+        // is a `#` and a placeholder.
+        assert_eq!(
+            expand("#{?pane_active,#{pane_id},x} {session}", STATUS_FIELDS, v).unwrap(),
+            "#{?pane_active,#{pane_id},x} SESSION"
+        );
+        assert!(expand("#{open", STATUS_FIELDS, v).is_err());
+        assert_eq!(expand("##{title}", STATUS_FIELDS, v).unwrap(), "##TITLE");
         assert_eq!(parse_color("green"), Some(0x100_0002));
         assert_eq!(parse_color("bright-red"), Some(0x100_0009));
         assert_eq!(parse_color("colour200"), Some(0x100_00c8));

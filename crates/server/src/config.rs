@@ -26,7 +26,7 @@
 //! [status]
 //! left = "[{session}] "           # {session} {title} {host} {time} {date}
 //! tab = "{index}:{name}{flags} "  # {index} {name} {flags}
-//! right = "{host} {time}"
+//! right = "#{pane_current_command} {time}"  # tmux's #{…} formats too, for the focused pane
 //! fg = "black"                    # a name, bright-NAME, colour0-255, #rrggbb, default
 //! bg = "green"
 //! ```
@@ -664,6 +664,17 @@ pub fn show(c: &Config, options: &Options) -> Vec<(&'static str, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The example config in README.md is a config this server takes.
+    #[test]
+    fn the_readme_example_config_parses() {
+        let readme = include_str!("../../../README.md");
+        let start = readme.find("```toml\n").expect("a toml block") + 8;
+        let len = readme[start..].find("```").expect("its end");
+        let c = parse(&readme[start..start + len]).unwrap();
+        assert_eq!(c.ui.prefix, 1);
+        assert!(c.ui.bindings.iter().any(|b| b.repeat));
+    }
 
     #[test]
     fn settings_and_their_errors() {

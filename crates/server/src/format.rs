@@ -115,6 +115,17 @@ impl Vars {
         Vars(v)
     }
 
+    /// The same variables with `{` and `}` doubled in their values, for a status line whose
+    /// `{placeholders}` the client expands after.
+    pub fn escaped(mut self) -> Vars {
+        for (_, v) in &mut self.0 {
+            if v.contains(['{', '}']) {
+                *v = v.replace('{', "{{").replace('}', "}}");
+            }
+        }
+        self
+    }
+
     fn get(&self, name: &str) -> &str {
         self.0
             .iter()

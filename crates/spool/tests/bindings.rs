@@ -194,6 +194,36 @@ fn confirm_before_kills_the_tab_only_on_y() {
 }
 
 #[test]
+fn tmux_formats_in_the_status_line_follow_the_focused_pane() {
+    let s = TestServer::new();
+    let t = attached(&s, "fm", "ready");
+    s.ok(&[
+        "set-option",
+        "-g",
+        "status-right",
+        "<#{session_name}:#{pane_id}:#{pane_current_command}> {{braces}}",
+    ]);
+    t.until("the expanded formats", |sc| {
+        last_line(sc).contains("<fm:%0:sh> {braces}")
+    });
+    s.ok(&["split", "-t", "%0", "-h", "--", "sleep", "600"]);
+    t.until("the new focused pane", |sc| {
+        last_line(sc).contains("<fm:%1:sleep>")
+    });
+    // A title with braces and escapes shows as text, placeholders in it unexpanded.
+    s.ok(&["set-option", "-g", "status-right", "[#{pane_title}]"]);
+    s.ok(&[
+        "send",
+        "-t",
+        "%0",
+        "printf '\\033]2;{time}\\033[31m\\007'",
+        "Enter",
+    ]);
+    s.ok(&["select-pane", "-t", "%0"]);
+    t.until("the title", |sc| last_line(sc).contains("[{time}"));
+}
+
+#[test]
 fn display_message_shows_on_the_attached_clients_status_line() {
     let s = TestServer::new();
     let t = attached(&s, "m", "ready");

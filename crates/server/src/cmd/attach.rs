@@ -490,6 +490,9 @@ fn act(server: &Arc<Server>, client: u64, a: Action) -> CmdResult {
     Ok(())
 }
 
+/// Longest expanded status-line part: a terminal line.
+const STATUS_PART_MAX_BYTES: usize = 1024;
+
 /// What `compose` copies about a tab under the state lock.
 struct TabFacts {
     /// The name the user set (empty: automatic, from `name_from`).
@@ -742,6 +745,23 @@ fn compose(
         sent.rows.insert(pane.id, (r.w, r.h, hashes));
         panes.push(view);
     }
+    // tmux formats in the status line, expanded for the focused pane (its variables read now,
+    // no lock held: `Vars::of` takes the state lock, then the terminal's).
+    let status = {
+        let ui = server.ui.borrow().clone();
+        let (left, right) = (&ui.status.left, &ui.status.right);
+        match session_panes.iter().find(|p| p.id == active) {
+            Some(p) if left.contains('#') || right.contains('#') => {
+                let vars = crate::format::Vars::of(server, p).escaped();
+                let one = |f: &str| {
+                    let s = spool_proto::text::sanitize(&crate::format::expand(f, &vars));
+                    spool_proto::text::truncate(&s, STATUS_PART_MAX_BYTES).to_string()
+                };
+                Some(vec![one(left), one(right)])
+            }
+            _ => None,
+        }
+    };
     // A message set since the last update (none from before this client attached).
     let message = {
         let m = server.messages.lock().unwrap_or_else(|p| p.into_inner());
@@ -755,6 +775,7 @@ fn compose(
         }
     };
     let update = Update {
+        status,
         message,
         session,
         cols,

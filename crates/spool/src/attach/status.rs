@@ -49,7 +49,12 @@ pub fn draw(g: &mut Grid, y: u16, cols: u16, st: &Status, u: &Update, title: &st
         _ => String::new(),
     };
     // Formats were checked by the server; an error here can only mean an older server.
-    let left = expand(&st.left, STATUS_FIELDS, value).unwrap_or_default();
+    // tmux `#{…}` parts come expanded by the server.
+    let (left_fmt, right_fmt) = match &u.status {
+        Some(v) if v.len() == 2 => (v[0].as_str(), v[1].as_str()),
+        _ => (st.left.as_str(), st.right.as_str()),
+    };
+    let left = expand(left_fmt, STATUS_FIELDS, value).unwrap_or_default();
     let mut x = g.put_str(0, y, &left, pen);
     let mut tabs = Vec::with_capacity(u.tabs.len());
     for (i, t) in u.tabs.iter().enumerate() {
@@ -76,7 +81,7 @@ pub fn draw(g: &mut Grid, y: u16, cols: u16, st: &Status, u: &Update, title: &st
         .unwrap_or_default();
         tabs.push(tab);
     }
-    let right = expand(&st.right, STATUS_FIELDS, value).unwrap_or_default();
+    let right = expand(right_fmt, STATUS_FIELDS, value).unwrap_or_default();
     let rw = spool_store::width::str_width(&right) as u16;
     let width = |t: &String| spool_store::width::str_width(t) as u16;
     let total: u16 = tabs.iter().map(width).sum();
