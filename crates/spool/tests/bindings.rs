@@ -241,3 +241,112 @@ fn display_message_shows_on_the_attached_clients_status_line() {
     let title = t.tmux(&["display-message", "-p", "#{pane_title}"]);
     assert!(!title.contains("PWNED"), "{title}");
 }
+
+/// The pane ids of session `s` in layout order, and the focused one.
+fn order(s: &TestServer, session: &str) -> (Vec<String>, String) {
+    let p = panes(s, session);
+    let active = p
+        .iter()
+        .find(|p| p.3)
+        .map(|p| p.0.clone())
+        .unwrap_or_default();
+    (p.into_iter().map(|p| p.0).collect(), active)
+}
+
+#[test]
+fn tmux_keys_move_focus_swap_break_and_pick_tabs() {
+    let s = TestServer::new();
+    let t = attached(&s, "k", "ready");
+    s.ok(&["split", "-t", "%0", "-h", "--", "sleep", "600"]);
+    s.ok(&["split", "-t", "%1", "-v", "--", "sleep", "600"]);
+    assert_eq!(
+        order(&s, "k"),
+        (vec!["%0".into(), "%1".into(), "%2".into()], "%2".into())
+    );
+    let wait = |want: (Vec<&str>, &str)| {
+        let want = (
+            want.0.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+            want.1.to_string(),
+        );
+        assert!(
+            s.eventually(Duration::from_secs(10), || order(&s, "k") == want),
+            "{:?}, wanted {want:?}",
+            order(&s, "k")
+        );
+    };
+    // o: the next pane (wrapping); ;: the last one.
+    t.keys(&["C-b", "o"]);
+    wait((vec!["%0", "%1", "%2"], "%0"));
+    // (`\\;`: a bare `;` separates tmux commands.)
+    t.keys(&["C-b", "\\;"]);
+    wait((vec!["%0", "%1", "%2"], "%2"));
+    // { and }: swap with the previous / next pane.
+    t.keys(&["C-b", "{"]);
+    wait((vec!["%0", "%2", "%1"], "%2"));
+    t.keys(&["C-b", "}"]);
+    wait((vec!["%0", "%1", "%2"], "%2"));
+    // C-o: rotate.
+    t.keys(&["C-b", "C-o"]);
+    assert!(s.eventually(Duration::from_secs(10), || order(&s, "k").0
+        != ["%0", "%1", "%2"]));
+    // Space: the next preset layout (even-horizontal first): three side by side.
+    t.keys(&["C-b", "Space"]);
+    assert!(s.eventually(Duration::from_secs(10), || panes(&s, "k")
+        .iter()
+        .all(|p| p.2 == 23)));
+    // !: the pane into a tab of its own; l and ' pick tabs.
+    t.keys(&["C-b", "!"]);
+    assert!(s.eventually(Duration::from_secs(10), || s.ok(&["ls"]).contains("2 tabs")));
+    // Which tab the status line marks shown (`N:name*`).
+    let shown = |sc: &str, n: usize| {
+        last_line(sc)
+            .split_whitespace()
+            .any(|w| w.starts_with(&format!("{n}:")) && w.ends_with('*'))
+    };
+    t.until("the new tab shown", |sc| shown(sc, 1));
+    t.keys(&["C-b", "l"]);
+    t.until("tab 0 shown", |sc| shown(sc, 0));
+    t.keys(&["C-b", "'"]);
+    t.until("the tab prompt", |sc| {
+        last_line(sc).starts_with("tab index:")
+    });
+    t.keys(&["1", "Enter"]);
+    t.until("tab 1 shown", |sc| shown(sc, 1));
+    // $: rename the session.
+    t.keys(&["C-b", "$"]);
+    t.until("the rename prompt", |sc| {
+        last_line(sc).starts_with("rename session:")
+    });
+    t.keys(&["-l", "renamed"]);
+    t.keys(&["Enter"]);
+    assert!(s.eventually(Duration::from_secs(10), || s
+        .ok(&["ls"])
+        .starts_with("renamed:")));
+}
+
+#[test]
+fn prefix_equals_chooses_a_buffer_to_paste_and_hash_lists_them() {
+    let s = TestServer::new();
+    let t = attached(&s, "bf", "ready");
+    t.until("the prompt", |sc| {
+        sc.lines()
+            .nth(1)
+            .is_some_and(|l| l.starts_with('#') || l.starts_with('$'))
+    });
+    s.ok(&["set-buffer", "-b", "older", "echo from-the-older-one"]);
+    s.ok(&["set-buffer", "-b", "newer", "echo from-the-newer-one"]);
+    t.keys(&["C-b", "#"]);
+    t.until("the listing", |sc| {
+        sc.contains("newer: 23 bytes") && sc.contains("older: 23 bytes")
+    });
+    t.keys(&["q"]);
+    t.keys(&["C-b", "="]);
+    t.until("the chooser", |sc| {
+        last_line(sc).contains("[choose-buffer]")
+    });
+    t.keys(&["-l", "older"]);
+    t.keys(&["Enter"]);
+    t.until("the older buffer typed", |sc| {
+        sc.contains("echo from-the-older-one")
+    });
+}

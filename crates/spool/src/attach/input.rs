@@ -405,13 +405,26 @@ impl Client {
         }
     }
 
-    /// Start `spool WORDS…` for the focused pane (see `run.rs`).
+    /// Run `spool WORDS…` for the focused pane (see `run.rs`), after the ones before it:
+    /// one runs at a time, so keys pressed in a row act in that order.
     fn spawn_line(&mut self, words: Vec<String>, purpose: Purpose) {
-        if self.running >= run::RUNS_MAX {
-            self.say("too many commands running");
+        if self.queued.len() >= run::RUNS_MAX {
+            self.say("too many commands waiting");
             return;
         }
         let pane = self.update.as_ref().map(|u| u.active_pane);
+        self.queued.push_back((words, purpose, pane));
+        self.start_next_line();
+    }
+
+    /// Start the next queued command line if none is running.
+    fn start_next_line(&mut self) {
+        if self.running {
+            return;
+        }
+        let Some((words, purpose, pane)) = self.queued.pop_front() else {
+            return;
+        };
         match run::spawn(
             self.socket.clone(),
             pane,
@@ -419,14 +432,15 @@ impl Client {
             purpose,
             self.events.clone(),
         ) {
-            Ok(()) => self.running += 1,
+            Ok(()) => self.running = true,
             Err(e) => self.say(format!("can't run spool: {e}")),
         }
     }
 
     /// A command line finished: show what it printed, or open what it listed.
     pub(super) fn ran(&mut self, r: run::Ran) {
-        self.running = self.running.saturating_sub(1);
+        self.running = false;
+        self.start_next_line();
         if !r.ok {
             let msg = r.stderr.lines().next().unwrap_or("failed").to_string();
             let msg = msg.strip_prefix("spool: ").unwrap_or(&msg).to_string();

@@ -147,8 +147,10 @@ struct Client {
     socket: std::path::PathBuf,
     /// Where finished command lines report (see `run.rs`).
     events: mpsc::Sender<Event>,
-    /// Command lines running now (at most `run::RUNS_MAX`).
-    running: usize,
+    /// A command line is running (they run one at a time, in order).
+    running: bool,
+    /// Command lines waiting for it, with the pane each is for (at most `run::RUNS_MAX`).
+    queued: VecDeque<(Vec<String>, run::Purpose, Option<u32>)>,
     /// A repeatable binding ran: until then its keys need no prefix (tmux's `repeat-time`).
     repeat_until: Option<Instant>,
     /// Lines entered at the command prompt, newest last (bounded: see `prompt.rs`).
@@ -284,7 +286,8 @@ pub fn run(target: &Target, a: Args) -> crate::cmd::Exit {
     let mut client = Client {
         socket: target.socket.clone(),
         events,
-        running: 0,
+        running: false,
+        queued: VecDeque::new(),
         repeat_until: None,
         history: VecDeque::new(),
         drag: None,

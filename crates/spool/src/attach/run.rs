@@ -1,8 +1,9 @@
 //! Command lines run from the attach client: key bindings (`Command::Run`), the command
 //! prompt (`C-b :`), the y/n and text prompts. Each runs as `spool -S SOCKET VERB ARGS…`, a
 //! child process with `$SPOOL` naming the focused pane (so `-t` defaults to it, as in a
-//! shell inside that pane), on its own thread: the client never waits for it. Its output
-//! comes back as an event: one line is shown in the status line, more in a full-screen view,
+//! shell inside that pane), on its own thread: the client never waits for it. One runs at
+//! a time, in the order the keys came (the client queues the rest). Its output comes back as
+//! an event: one line is shown in the status line, more in a full-screen view,
 //! a failure's message in the status line.
 
 use std::io::Read;
@@ -19,8 +20,8 @@ pub const RUN_OUTPUT_MAX: usize = 1024 * 1024;
 /// Most error output kept (its first line is what is shown).
 const RUN_ERROR_MAX: usize = 16 * 1024;
 
-/// Command lines running at once; more are refused with a message (each is a process and a
-/// thread, and a key held down would start one per repeat).
+/// Command lines waiting to run (one runs at a time, so keys act in order); more are
+/// refused with a message (a key held down would queue one per repeat).
 pub const RUNS_MAX: usize = 8;
 
 /// What a finished command line is for.
