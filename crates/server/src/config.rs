@@ -15,6 +15,7 @@
 //! restore = "on"                  # save sessions, and bring them back at start ("off": neither)
 //! restore_programs = ["vim", "less"]   # programs started again on restore (default: tmux-resurrect's)
 //! closed_history_days = 7         # how long a closed pane's history is kept
+//! max_panes = 1000                # most panes at once (each costs memory, a PTY, a process)
 //!
 //! [bindings]                      # key after the prefix = command ("none" unbinds)
 //! "|" = "split-right"
@@ -54,6 +55,7 @@ struct File {
     restore: Option<Spanned<String>>,
     restore_programs: Option<Spanned<Vec<String>>>,
     closed_history_days: Option<Spanned<u32>>,
+    max_panes: Option<Spanned<u32>>,
     #[serde(default)]
     bindings: BTreeMap<Spanned<String>, Spanned<String>>,
     #[serde(default)]
@@ -180,7 +182,14 @@ pub struct PaneSettings {
     /// BEL from a pane rings the client's terminal when the pane is shown, and flags its tab
     /// (`!`) when it is not.
     pub monitor_bell: bool,
+    /// Most panes the server runs at once (see [`MAX_PANES_DEFAULT`]).
+    pub max_panes: u32,
 }
+
+/// Default `max_panes`: a pane holds a screen, an open history segment, a PTY and a process
+/// (a few hundred KiB to a few MiB, by its size), so a thousand bound the server to a few GiB
+/// whatever scripts open; far past what a person keeps (tmux has no limit).
+pub const MAX_PANES_DEFAULT: u32 = 1000;
 
 impl Default for PaneSettings {
     fn default() -> Self {
@@ -189,6 +198,7 @@ impl Default for PaneSettings {
             new_pane_cwd: NewPaneCwd::Pane,
             clipboard: true,
             monitor_bell: true,
+            max_panes: MAX_PANES_DEFAULT,
         }
     }
 }
@@ -364,6 +374,12 @@ pub fn parse(text: &str) -> Result<Config, String> {
     if let Some(v) = f.closed_history_days {
         c.persist.closed_history_days = *v.get_ref();
     }
+    if let Some(v) = f.max_panes {
+        if *v.get_ref() == 0 {
+            return Err(at(v.span(), "max_panes", "at least 1".into()));
+        }
+        c.panes.max_panes = *v.get_ref();
+    }
     let mut seen: Vec<(BindKey, String)> = Vec::new();
     for (key, cmd) in &f.bindings {
         let k = BindKey::parse(key.get_ref()).ok_or_else(|| {
@@ -491,6 +507,7 @@ pub const OPTIONS: &[&str] = &[
     "restore",
     "restore-programs",
     "closed-history-days",
+    "max-panes",
     "status-left",
     "status-tab",
     "status-right",
@@ -501,7 +518,7 @@ pub const OPTIONS: &[&str] = &[
 fn option_kind(name: &str) -> Kind {
     match name {
         "monitor-bell" => Kind::Flag,
-        "compression-level" | "closed-history-days" => Kind::Number,
+        "compression-level" | "closed-history-days" | "max-panes" => Kind::Number,
         "history-bytes-per-pane" | "history-bytes-total" => Kind::Size,
         "update-environment" | "restore-programs" => Kind::List,
         _ => Kind::Text,
@@ -523,6 +540,7 @@ fn option_path(name: &str) -> Option<&'static [&'static str]> {
         "restore" => &["restore"],
         "restore-programs" => &["restore_programs"],
         "closed-history-days" => &["closed_history_days"],
+        "max-panes" => &["max_panes"],
         "status-left" => &["status", "left"],
         "status-tab" => &["status", "tab"],
         "status-right" => &["status", "right"],
@@ -647,6 +665,7 @@ pub fn show(c: &Config, options: &Options) -> Vec<(&'static str, String)> {
                 "restore" => onoff(c.persist.restore),
                 "restore-programs" => quoted(&c.persist.restore_programs.join(" ")),
                 "closed-history-days" => c.persist.closed_history_days.to_string(),
+                "max-panes" => c.panes.max_panes.to_string(),
                 "status-left" => quoted(&st.left),
                 "status-tab" => quoted(&st.tab),
                 "status-right" => quoted(&st.right),

@@ -249,8 +249,13 @@ impl Server {
                 Err(e) => return Err(e),
             }
         }
+        let max = self.settings().panes.max_panes as usize;
         let id = {
             let mut st = self.state();
+            // Panes brought back were within the bound when they were made.
+            if revival.is_none() && st.panes.len() >= max {
+                return Err(format!("too many panes: at most {max} (max_panes)"));
+            }
             let id = match &revival {
                 Some(r) => r.id,
                 None => st.next_pane,

@@ -110,3 +110,31 @@ fn synchronized_panes_all_get_what_is_typed_and_a_silent_tab_is_flagged() {
     // The hidden tab printed nothing for a second: `~`.
     t.until("the silence flag", |sc| last_line(sc).contains("1:sleep~"));
 }
+
+#[test]
+fn past_max_panes_new_panes_are_refused_and_the_others_go_on() {
+    let s = TestServer::new();
+    s.pane("m", &["sleep", "600"]);
+    s.ok(&["set-option", "-g", "max-panes", "3"]);
+    s.ok(&["split", "-t", "%0", "--", "sleep", "600"]);
+    s.ok(&["new-tab", "-t", "m", "--", "sleep", "600"]);
+    for args in [
+        &["split", "-t", "%0", "--", "sleep", "600"][..],
+        &["new", "-d", "-s", "more", "--", "sleep", "600"],
+        &["display-popup", "-t", "m", "--", "sleep", "600"],
+    ] {
+        let e = s.run(args);
+        assert!(!e.status.success(), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&e.stderr).contains("too many panes: at most 3"),
+            "{args:?}: {e:?}"
+        );
+    }
+    assert!(s.ok(&["ls"]).contains("2 tabs, 3 panes"));
+    // A pane closed makes room again.
+    s.ok(&["kill", "-t", "%2"]);
+    assert!(s.eventually(Duration::from_secs(5), || s
+        .run(&["split", "-t", "%0", "--", "sleep", "600"])
+        .status
+        .success()));
+}

@@ -11,7 +11,8 @@ pub const OPTIONS_HELP: &str = "\
 Global options (-g; the config file's settings, set at runtime and written nowhere — `spool
 reload` keeps them on top of the file): prefix, status-left, status-tab, status-right,
 status-fg, status-bg, monitor-bell, clipboard, window-size, new-pane-cwd,
-update-environment, restore, restore-programs, closed-history-days, history-bytes-per-pane,
+update-environment, restore, restore-programs, closed-history-days, max-panes,
+history-bytes-per-pane,
 history-bytes-total, compression-level (the history settings apply from the next start).
 Session options: remain-on-exit.
 Tab options: synchronize-panes (typing goes to every pane of the tab), monitor-activity
