@@ -646,7 +646,18 @@ pub const TAB_FIELDS: &[&str] = &["index", "name", "flags"];
 pub fn expand(
     fmt: &str,
     known: &[&str],
+    value: impl FnMut(&str) -> String,
+) -> Result<String, String> {
+    expand_with(fmt, known, value, true)
+}
+
+/// As [`expand`]; with `tmux_formats` false, a `#` before a placeholder is a plain `#` (the
+/// text came from the server with its `#{…}` formats expanded already, `##` made `#`).
+pub fn expand_with(
+    fmt: &str,
+    known: &[&str],
     mut value: impl FnMut(&str) -> String,
+    tmux_formats: bool,
 ) -> Result<String, String> {
     let mut out = String::with_capacity(fmt.len());
     let mut rest = fmt;
@@ -661,7 +672,7 @@ pub fn expand(
         if tail.starts_with('}') {
             return Err("a lone '}' (write '}}' for a brace)".into());
         }
-        if out.ends_with('#') && !out.ends_with("##") {
+        if tmux_formats && out.ends_with('#') && !out.ends_with("##") {
             // A tmux format: through its matching brace, as written.
             let mut depth = 0usize;
             let end = tail

@@ -242,7 +242,8 @@ fn config_sets_prefix_bindings_and_status_and_reload_keeps_it_on_error() {
     t.keys(&["C-a", "|"]);
     until_panes(3);
     // A good file takes effect in the attached client at once: prefix back to C-b, new status.
-    std::fs::write(&file, "[status]\nleft = \"#{session}# \"\n").unwrap();
+    // (`##` is a `#`, as in tmux: `#{…}` alone would be a tmux format.)
+    std::fs::write(&file, "[status]\nleft = \"##{session}# \"\n").unwrap();
     s.ok(&["reload"]);
     t.until("the reloaded status line", |s| {
         last_line(s).starts_with("#cfg# ")

@@ -7,25 +7,7 @@ mod common;
 use std::time::Duration;
 
 use common::outer::{last_line, prompt_shown, Outer};
-use common::TestServer;
-use serde_json::Value;
-
-/// (id, cols, rows, active) of every pane of session `s`.
-fn panes(s: &TestServer, session: &str) -> Vec<(String, u64, u64, bool)> {
-    let v: Value = serde_json::from_str(&s.ok(&["panes", "-t", session, "--json"])).unwrap();
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|p| {
-            (
-                p["id"].as_str().unwrap().to_string(),
-                p["cols"].as_u64().unwrap(),
-                p["rows"].as_u64().unwrap(),
-                p["active"].as_bool().unwrap(),
-            )
-        })
-        .collect()
-}
+use common::{panes_of as panes, TestServer};
 
 /// A session `name` whose shell starts after printing `first`, attached in tmux.
 fn attached(s: &TestServer, name: &str, first: &str) -> Outer {

@@ -6,25 +6,7 @@ mod common;
 use std::time::Duration;
 
 use common::outer::{last_line, Outer};
-use common::TestServer;
-use serde_json::Value;
-
-/// (id, cols, rows, active) of the session's panes, popups included.
-fn panes(s: &TestServer, session: &str) -> Vec<(String, u64, u64, bool)> {
-    let v: Value = serde_json::from_str(&s.ok(&["panes", "-t", session, "--json"])).unwrap();
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|p| {
-            (
-                p["id"].as_str().unwrap().to_string(),
-                p["cols"].as_u64().unwrap(),
-                p["rows"].as_u64().unwrap(),
-                p["active"].as_bool().unwrap(),
-            )
-        })
-        .collect()
-}
+use common::{panes_of as panes, TestServer};
 
 #[test]
 fn a_popup_floats_over_the_tiles_takes_the_keys_and_closes_with_its_program() {

@@ -41,6 +41,10 @@ struct Sent {
     clips: HashMap<u32, u64>,
     /// The serial of the last `display-message` shown (see `Server::messages`).
     message: u64,
+    /// The status formats this client was last sent (in `Attached` or `Ui`): its status
+    /// line's `#{…}` parts are expanded from these, so an update never runs ahead of the
+    /// config the client has.
+    status: (String, String),
 }
 
 fn hash<T: std::hash::Hash>(t: &T) -> u64 {
@@ -106,6 +110,7 @@ fn session_name(server: &Server, sid: u32) -> Option<String> {
 async fn attached(server: &Arc<Server>, conn: &mut Conn, client: u64, name: String) -> CmdResult {
     let mut ui = server.ui.subscribe();
     let first_ui = (**ui.borrow_and_update()).clone();
+    let first_status = (first_ui.status.left.clone(), first_ui.status.right.clone());
     let config_error = server
         .config_error
         .lock()
@@ -131,7 +136,10 @@ async fn attached(server: &Arc<Server>, conn: &mut Conn, client: u64, name: Stri
     });
     let mut changes = server.changes.subscribe();
     let mut shutdown = server.shutdown.subscribe();
-    let mut sent = Sent::default();
+    let mut sent = Sent {
+        status: first_status,
+        ..Default::default()
+    };
     let mut last_frame = Instant::now() - FRAME_INTERVAL;
     let mut wake: Option<Instant> = None;
     // Compose only when something may have changed: typing alone changes nothing until the
@@ -230,7 +238,10 @@ async fn attached(server: &Arc<Server>, conn: &mut Conn, client: u64, name: Stri
             r = ui.changed() => {
                 if r.is_err() { break Ok(()); }
                 let new = (**ui.borrow_and_update()).clone();
+                sent.status = (new.status.left.clone(), new.status.right.clone());
                 conn.send(&Response::Ui(new)).await.map_err(io)?;
+                // The status line's formats may have changed: a frame with them.
+                dirty = true;
             }
             Some(r) = reads.join_next(), if !reads.is_empty() => forward_read(conn, r).await?,
             msg = async { search.rx.as_mut()?.recv().await }, if search.rx.is_some() => {
@@ -748,8 +759,7 @@ fn compose(
     // tmux formats in the status line, expanded for the focused pane (its variables read now,
     // no lock held: `Vars::of` takes the state lock, then the terminal's).
     let status = {
-        let ui = server.ui.borrow().clone();
-        let (left, right) = (&ui.status.left, &ui.status.right);
+        let (left, right) = (&sent.status.0, &sent.status.1);
         match session_panes.iter().find(|p| p.id == active) {
             Some(p) if left.contains('#') || right.contains('#') => {
                 let vars = crate::format::Vars::of(server, p).escaped();

@@ -1,7 +1,7 @@
 //! The status line: `left`, the tabs, `right`, from the server's config ([`Status`]), drawn in
 //! the last row of the client's terminal.
 
-use spool_proto::ui::{expand, Status, STATUS_FIELDS, TAB_FIELDS};
+use spool_proto::ui::{expand, expand_with, Status, STATUS_FIELDS, TAB_FIELDS};
 use spool_proto::{Update, WireRun};
 
 use super::render::{Cell, Grid, Pen};
@@ -50,11 +50,11 @@ pub fn draw(g: &mut Grid, y: u16, cols: u16, st: &Status, u: &Update, title: &st
     };
     // Formats were checked by the server; an error here can only mean an older server.
     // tmux `#{…}` parts come expanded by the server.
-    let (left_fmt, right_fmt) = match &u.status {
-        Some(v) if v.len() == 2 => (v[0].as_str(), v[1].as_str()),
-        _ => (st.left.as_str(), st.right.as_str()),
+    let (left_fmt, right_fmt, tmux) = match &u.status {
+        Some(v) if v.len() == 2 => (v[0].as_str(), v[1].as_str(), false),
+        _ => (st.left.as_str(), st.right.as_str(), true),
     };
-    let left = expand(left_fmt, STATUS_FIELDS, value).unwrap_or_default();
+    let left = expand_with(left_fmt, STATUS_FIELDS, value, tmux).unwrap_or_default();
     let mut x = g.put_str(0, y, &left, pen);
     let mut tabs = Vec::with_capacity(u.tabs.len());
     for (i, t) in u.tabs.iter().enumerate() {
@@ -81,7 +81,7 @@ pub fn draw(g: &mut Grid, y: u16, cols: u16, st: &Status, u: &Update, title: &st
         .unwrap_or_default();
         tabs.push(tab);
     }
-    let right = expand(right_fmt, STATUS_FIELDS, value).unwrap_or_default();
+    let right = expand_with(right_fmt, STATUS_FIELDS, value, tmux).unwrap_or_default();
     let rw = spool_store::width::str_width(&right) as u16;
     let width = |t: &String| spool_store::width::str_width(t) as u16;
     let total: u16 = tabs.iter().map(width).sum();

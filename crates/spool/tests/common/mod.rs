@@ -83,6 +83,24 @@ impl TestServer {
     }
 }
 
+/// (id, cols, rows, active) of every pane of `session` (popups included), in layout order.
+pub fn panes_of(s: &TestServer, session: &str) -> Vec<(String, u64, u64, bool)> {
+    let v: serde_json::Value =
+        serde_json::from_str(&s.ok(&["panes", "-t", session, "--json"])).unwrap();
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["id"].as_str().unwrap().to_string(),
+                p["cols"].as_u64().unwrap(),
+                p["rows"].as_u64().unwrap(),
+                p["active"].as_bool().unwrap(),
+            )
+        })
+        .collect()
+}
+
 /// Whether `screen` shows `text` as a line of a shell's output.
 ///
 /// A command typed before the shell is ready (at startup, or while the previous command runs) is

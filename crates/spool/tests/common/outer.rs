@@ -12,6 +12,18 @@ pub struct Outer {
     pub name: String,
 }
 
+/// The shell command a tmux window runs: `spool ARGS` for the test's server, with its state and
+/// config directories and more `VAR=VALUE` settings, then a pause so its last screen stays.
+fn client_command(s: &TestServer, env: &str, args: &str) -> String {
+    format!(
+        "env -u SPOOL {env} XDG_STATE_HOME={} XDG_CONFIG_HOME={} SHELL=/bin/sh PS1='$ ' {} -S {} {args}; sleep 30",
+        s.dir.path().join("state").display(),
+        s.dir.path().join("config").display(),
+        env!("CARGO_BIN_EXE_spool"),
+        s.socket.display()
+    )
+}
+
 impl Outer {
     pub fn new(s: &TestServer, cols: u16, rows: u16, args: &str) -> Outer {
         Outer::with_env(s, cols, rows, "", args)
@@ -20,13 +32,7 @@ impl Outer {
     /// As `new`, with more `VAR=VALUE` settings for the client (and a server it starts).
     pub fn with_env(s: &TestServer, cols: u16, rows: u16, env: &str, args: &str) -> Outer {
         let name = format!("spool-test-{}-{}", std::process::id(), rand_suffix());
-        let cmd = format!(
-            "env -u SPOOL {env} XDG_STATE_HOME={} XDG_CONFIG_HOME={} SHELL=/bin/sh PS1='$ ' {} -S {} {args}; sleep 30",
-            s.dir.path().join("state").display(),
-            s.dir.path().join("config").display(),
-            env!("CARGO_BIN_EXE_spool"),
-            s.socket.display()
-        );
+        let cmd = client_command(s, env, args);
         let ok = Command::new("tmux")
             .args(["-L", &name, "-f", "/dev/null", "new-session", "-d"])
             .args(["-x", &cols.to_string(), "-y", &rows.to_string(), &cmd])
@@ -39,13 +45,7 @@ impl Outer {
 
     /// Another window (a second terminal) on the same tmux server.
     pub fn window(&self, s: &TestServer, args: &str) -> String {
-        let cmd = format!(
-            "env XDG_STATE_HOME={} XDG_CONFIG_HOME={} {} -S {} {args}; sleep 30",
-            s.dir.path().join("state").display(),
-            s.dir.path().join("config").display(),
-            env!("CARGO_BIN_EXE_spool"),
-            s.socket.display()
-        );
+        let cmd = client_command(s, "", args);
         let out = Command::new("tmux")
             .args([
                 "-L",
@@ -83,13 +83,7 @@ impl Outer {
 
     /// Another window whose client has more `VAR=VALUE` settings.
     pub fn window_env(&self, s: &TestServer, env: &str, args: &str) -> String {
-        let cmd = format!(
-            "env -u SPOOL {env} XDG_STATE_HOME={} XDG_CONFIG_HOME={} SHELL=/bin/sh PS1='$ ' {} -S {} {args}; sleep 30",
-            s.dir.path().join("state").display(),
-            s.dir.path().join("config").display(),
-            env!("CARGO_BIN_EXE_spool"),
-            s.socket.display()
-        );
+        let cmd = client_command(s, env, args);
         self.tmux(&["new-window", "-P", "-F", "#{window_index}", &cmd])
             .trim()
             .to_string()
