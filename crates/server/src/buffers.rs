@@ -38,10 +38,11 @@ pub struct Buffers {
     changes: u64,
 }
 
-/// The saved copy: `STATE/state/buffers`, a header line `SPOOL-BUFFERS 1 <crc32> <length>\n`
-/// then `<length>` bytes of postcard (the buffers, newest first). Written to `tmp.buffers`,
-/// fsynced and renamed; a file that is cut short or fails its checksum is ignored.
-const FILE_MAGIC: &str = "SPOOL-BUFFERS 1";
+/// The saved copy: `STATE/state/buffers`, framed (`framed.rs`: `SPOOL-BUFFERS 1 <crc32>
+/// <length>`) around postcard (the buffers, newest first). Written to `tmp.buffers`, fsynced
+/// and renamed; a file that is cut short or fails its checksum is ignored.
+const FILE_MAGIC: &str = "SPOOL-BUFFERS";
+const FILE_VERSION: u32 = 1;
 
 /// Largest saved copy read: every buffer at its bounds, with room for names and lengths.
 const FILE_MAX_BYTES: u64 = BUFFERS_TOTAL_BYTES as u64 + BUFFERS_MAX as u64 * 1024 + 4096;
@@ -193,33 +194,15 @@ impl Buffers {
             })
             .collect();
         let body = postcard::to_allocvec(&saved).unwrap_or_default();
-        let mut out = format!(
-            "{FILE_MAGIC} {:08x} {}\n",
-            crc32fast::hash(&body),
-            body.len()
-        )
-        .into_bytes();
-        out.extend_from_slice(&body);
-        out
+        crate::framed::frame(FILE_MAGIC, FILE_VERSION, &body)
     }
 
     /// Buffers from a saved file's bytes, within the same bounds as ever (a file edited to
     /// hold more keeps the newest that fit).
     pub fn decode(bytes: &[u8]) -> Result<Buffers, String> {
-        let nl = bytes.iter().position(|&b| b == b'\n').ok_or("no header")?;
-        let header = std::str::from_utf8(&bytes[..nl]).map_err(|_| "bad header")?;
-        let rest = header
-            .strip_prefix(FILE_MAGIC)
-            .ok_or("not a spool buffers file")?;
-        let mut f = rest.split_whitespace();
-        let crc = f
-            .next()
-            .and_then(|v| u32::from_str_radix(v, 16).ok())
-            .ok_or("bad checksum field")?;
-        let len: usize = f.next().and_then(|v| v.parse().ok()).ok_or("bad length")?;
-        let body = &bytes[nl + 1..];
-        if body.len() != len || crc32fast::hash(body) != crc {
-            return Err("cut short or damaged".into());
+        let (version, body) = crate::framed::unframe(FILE_MAGIC, bytes)?;
+        if version != FILE_VERSION {
+            return Err(format!("buffers file version {version}"));
         }
         let saved: Vec<SavedBuffer> =
             postcard::from_bytes(body).map_err(|e| format!("unreadable: {e}"))?;

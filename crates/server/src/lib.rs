@@ -13,6 +13,7 @@ mod cmd;
 pub mod config;
 mod conn;
 mod format;
+mod framed;
 mod handover;
 mod histories;
 pub mod keys;
