@@ -65,6 +65,11 @@ impl Buffers {
         append: bool,
         now_unix: u64,
     ) -> Result<String, String> {
+        // Looked up as it is stored: `a.b` is the buffer `a_b`.
+        let cleaned = name
+            .map(|n| crate::session::clean_name("buffer", n))
+            .transpose()?;
+        let name = cleaned.as_deref();
         let at = match name {
             Some(n) => self.list.iter().position(|b| b.name == n),
             None if append => (!self.list.is_empty()).then_some(0),
@@ -78,7 +83,7 @@ impl Buffers {
             }
             None => Buffer {
                 name: match name {
-                    Some(n) => crate::session::clean_name("buffer", n)?,
+                    Some(n) => n.to_string(),
                     None => self.automatic_name(),
                 },
                 data: Vec::new(),
@@ -136,22 +141,26 @@ impl Buffers {
     /// Buffer `name`, or the newest.
     pub fn get(&self, name: Option<&str>) -> Result<&Buffer, String> {
         match name {
-            Some(n) => self
-                .list
-                .iter()
-                .find(|b| b.name == n)
-                .ok_or_else(|| format!("no buffer {n}")),
+            Some(n) => {
+                let clean = crate::session::clean_name("buffer", n).unwrap_or_default();
+                self.list
+                    .iter()
+                    .find(|b| b.name == clean)
+                    .ok_or_else(|| format!("no buffer {n}"))
+            }
             None => self.list.front().ok_or_else(|| "no buffers".into()),
         }
     }
 
     pub fn delete(&mut self, name: Option<&str>) -> Result<(), String> {
         let i = match name {
-            Some(n) => self
-                .list
-                .iter()
-                .position(|b| b.name == n)
-                .ok_or_else(|| format!("no buffer {n}"))?,
+            Some(n) => {
+                let clean = crate::session::clean_name("buffer", n).unwrap_or_default();
+                self.list
+                    .iter()
+                    .position(|b| b.name == clean)
+                    .ok_or_else(|| format!("no buffer {n}"))?
+            }
             None if self.list.is_empty() => return Err("no buffers".into()),
             None => 0,
         };
@@ -299,6 +308,17 @@ mod tests {
         let last = bad.len() - 1;
         bad[last] ^= 1;
         assert!(Buffers::decode(&bad).is_err());
+    }
+
+    #[test]
+    fn a_name_is_found_as_it_is_stored() {
+        let mut b = Buffers::default();
+        assert_eq!(b.set(Some("a.b"), b"one", false, 0).unwrap(), "a_b");
+        b.set(Some("a.b"), b" two", true, 0).unwrap();
+        assert_eq!(b.len(), 1);
+        assert_eq!(b.get(Some("a.b")).unwrap().data, b"one two");
+        b.delete(Some("a.b")).unwrap();
+        assert_eq!(b.len(), 0);
     }
 
     #[test]

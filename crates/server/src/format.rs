@@ -38,20 +38,16 @@ impl Vars {
                 v.push(("session_attached", attached.to_string()));
                 v.push(("session_width", s.cols.to_string()));
                 v.push(("session_height", s.rows.to_string()));
-                if let Some((ti, t)) = s
-                    .tabs
-                    .iter()
-                    .enumerate()
-                    .find(|(_, t)| t.root.panes().contains(&pane.id))
+                if let Some((ti, t)) = s.tabs.iter().enumerate().find(|(_, t)| t.contains(pane.id))
                 {
-                    let ids = t.root.panes();
+                    let ids = t.all_panes();
                     let index = ids.iter().position(|&id| id == pane.id).unwrap_or(0);
                     v.push(("window_index", ti.to_string()));
                     v.push(("window_panes", ids.len().to_string()));
                     v.push(("window_active", flag(ti == s.active_tab)));
                     v.push(("window_zoomed_flag", flag(t.zoomed)));
                     v.push(("pane_index", index.to_string()));
-                    v.push(("pane_active", flag(t.active == pane.id)));
+                    v.push(("pane_active", flag(t.focused() == pane.id)));
                     v.push(("pane_synchronized", flag(t.synchronized)));
                     v.push(("window_name", t.name.clone()));
                 }

@@ -16,10 +16,15 @@ use tokio::sync::Notify;
 /// pauses for a moment, small enough that a stuck one costs little.
 pub const PIPE_QUEUE_BYTES: usize = 1024 * 1024;
 
+/// How long a closed pipe's command has to exit after end of input before it is killed.
+const CLOSE_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
+
 pub struct Pipe {
     pub command: String,
     queue: Mutex<(VecDeque<Vec<u8>>, usize)>,
     ready: Notify,
+    /// Wakes a write stuck on a command that stopped reading, when the pipe is closed.
+    stop: Notify,
     closed: AtomicBool,
     lost: AtomicU64,
 }
@@ -47,6 +52,7 @@ impl Pipe {
             command: spool_proto::text::truncate(command, 4096).to_string(),
             queue: Mutex::new((VecDeque::new(), 0)),
             ready: Notify::new(),
+            stop: Notify::new(),
             closed: AtomicBool::new(false),
             lost: AtomicU64::new(0),
         });
@@ -63,8 +69,12 @@ impl Pipe {
                 };
                 match next {
                     Some(chunk) => {
-                        if stdin.write_all(&chunk).await.is_err() {
-                            break; // the command went away
+                        tokio::select! {
+                            r = stdin.write_all(&chunk) => if r.is_err() {
+                                break; // the command went away
+                            },
+                            // Closed while the command reads nothing: stop now.
+                            _ = p.stop.notified() => break,
                         }
                     }
                     None if p.closed.load(Ordering::Acquire) => break,
@@ -73,9 +83,15 @@ impl Pipe {
             }
             p.closed.store(true, Ordering::Release);
             p.clear();
-            // End of input: the command finishes what it has, then exits.
+            // End of input: the command finishes what it has, then exits; one that does not
+            // is killed, so a closed pipe never leaves a process behind.
             drop(stdin);
-            let _ = child.wait().await;
+            if tokio::time::timeout(CLOSE_GRACE, child.wait())
+                .await
+                .is_err()
+            {
+                let _ = child.kill().await;
+            }
         });
         Ok(pipe)
     }
@@ -104,6 +120,7 @@ impl Pipe {
     pub fn close(&self) {
         self.closed.store(true, Ordering::Release);
         self.ready.notify_one();
+        self.stop.notify_one();
     }
 
     fn clear(&self) {

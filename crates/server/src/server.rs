@@ -166,6 +166,8 @@ pub struct Server {
     pub open_histories: Mutex<Vec<(PathBuf, std::sync::Weak<spool_store::Store>)>>,
     /// Taken while a closed history is opened (see `Server::source_at`).
     pub history_open: Mutex<()>,
+    /// The last `display-message` serial given.
+    message_serial: std::sync::atomic::AtomicU64,
     /// The paste buffers' change counter when they were last saved.
     pub buffers_saved: std::sync::atomic::AtomicU64,
     /// Global options set at runtime (`set-option -g`), on top of the config file.
@@ -244,6 +246,7 @@ impl Server {
             buffers: Mutex::new(Default::default()),
             options: Mutex::new(Default::default()),
             buffers_saved: std::sync::atomic::AtomicU64::new(0),
+            message_serial: std::sync::atomic::AtomicU64::new(0),
             messages: Mutex::new(BTreeMap::new()),
             had_sessions: std::sync::atomic::AtomicBool::new(false),
         });
@@ -522,6 +525,7 @@ impl Server {
     /// included) stays on disk for `closed_history_days`, marked closed.
     pub fn remove_pane(&self, id: u32) {
         let session;
+        let mut orphan = None;
         let pane = {
             let mut st = self.state();
             let Some(pane) = st.panes.remove(&id) else {
@@ -538,6 +542,14 @@ impl Server {
             let si = Self::session_index_of(&st, id);
             session = si.map(|si| st.sessions[si].name.clone());
             if let Some(si) = si {
+                // The tab's last tile: its popup goes with the tab.
+                if let Some(t) = st.sessions[si]
+                    .tabs
+                    .iter()
+                    .find(|t| t.root == crate::layout::Node::Pane(id))
+                {
+                    orphan = t.popup.as_ref().map(|p| p.pane);
+                }
                 st.sessions[si].remove_pane(id);
                 if st.sessions[si].tabs.is_empty() {
                     let sid = st.sessions[si].id;
@@ -551,6 +563,9 @@ impl Server {
         };
         self.bump();
         pane.hangup();
+        if let Some(popup) = orphan {
+            self.remove_pane(popup);
+        }
         let session = session.unwrap_or_default();
         tokio::task::spawn_blocking(move || {
             pane.retire();
@@ -577,7 +592,8 @@ impl Server {
         let mut m = self.messages.lock().unwrap_or_else(|p| p.into_inner());
         // One per live session: those of ended sessions go.
         m.retain(|id, _| live.contains(id));
-        let serial = m.values().map(|(n, _)| *n).max().unwrap_or(0) + 1;
+        // Serials only grow, whatever was dropped (a client compares with the last it saw).
+        let serial = self.message_serial.fetch_add(1, Ordering::Relaxed) + 1;
         m.insert(sid, (serial, text));
         drop(m);
         self.bump();

@@ -26,6 +26,24 @@ pub struct Place {
     pub pane: u32,
 }
 
+impl Place {
+    /// This pane is a tile of its tab's layout, not its popup: what layout commands (split,
+    /// swap, break, join, resize) need.
+    pub fn tile(self, st: &State) -> Result<Place, String> {
+        if st.sessions[self.session].tabs[self.tab]
+            .root
+            .contains(self.pane)
+        {
+            Ok(self)
+        } else {
+            Err(format!(
+                "%{} is a popup, not in the layout (display-popup -C closes it)",
+                self.pane
+            ))
+        }
+    }
+}
+
 /// The pane id `target` names, given the pane the command runs in.
 pub fn resolve(st: &State, target: Option<&str>, here: Option<u32>) -> Result<u32, String> {
     if let Some(n) = target.and_then(|t| t.strip_prefix('%')) {

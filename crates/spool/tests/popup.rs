@@ -88,6 +88,32 @@ fn prefix_p_toggles_a_scratch_shell_that_keeps_running_while_hidden() {
 }
 
 #[test]
+fn layout_commands_refuse_a_popup_and_a_closed_tab_takes_its_popup_along() {
+    let s = TestServer::new();
+    s.ok(&["new", "-d", "-s", "l", "--", "sleep", "600"]);
+    s.ok(&["new-tab", "-t", "l", "--", "sleep", "600"]);
+    s.ok(&["display-popup", "-t", "l:1", "--", "sleep", "600"]);
+    let popup = panes(&s, "l")[2].0.clone();
+    for args in [
+        vec!["split", "-t", popup.as_str()],
+        vec!["break-pane", "-s", popup.as_str()],
+        vec!["swap-pane", "-s", popup.as_str(), "-t", "%0"],
+        vec!["join-pane", "-s", popup.as_str(), "-t", "%0"],
+        vec!["resize", "-t", popup.as_str(), "-x", "10"],
+    ] {
+        let e = s.run(&args);
+        assert!(
+            String::from_utf8_lossy(&e.stderr).contains("is a popup"),
+            "{args:?}: {e:?}"
+        );
+    }
+    assert_eq!(panes(&s, "l").len(), 3);
+    // The tab's only tile closes: the tab goes, and its popup with it.
+    s.ok(&["kill", "-t", "%1"]);
+    assert!(s.eventually(Duration::from_secs(10), || panes(&s, "l").len() == 1));
+}
+
+#[test]
 fn popup_sizes_are_checked_and_kept_inside_the_session() {
     let s = TestServer::new();
     s.ok(&[

@@ -19,7 +19,7 @@ pub async fn run(
     let here = conn.here;
     let name = name.map(|n| clean_name("tab", &n)).transpose()?;
     arrange(server, |st| {
-        let p = crate::target::place(st, source.as_deref(), here)?;
+        let p = crate::target::place(st, source.as_deref(), here)?.tile(st)?;
         let s = &mut st.sessions[p.session];
         if s.tabs[p.tab].root.panes().len() == 1 {
             return Err("can't break with only one pane".into());

@@ -66,15 +66,21 @@ pub async fn run(
     let r = popup.rect(area);
     // Without -E the popup stays once its program ends, showing how it ended.
     spawn.remain_on_exit = !(close_on_exit || toggle);
+    // A popup another command opened meanwhile is replaced (one per tab).
+    let mut replaced = None;
     let (_, pane) = server.spawn_in_session(anchor, spawn, Some((r.w, r.h)), |st, si, pane| {
         let s = &mut st.sessions[si];
         if let Some(ti) = s.tab_of(anchor) {
-            s.tabs[ti].popup = Some(Popup {
+            let new = Popup {
                 pane: pane.id,
                 ..popup
-            });
+            };
+            replaced = s.tabs[ti].popup.replace(new).map(|p| p.pane);
         }
     })?;
+    if let Some(old) = replaced {
+        server.remove_pane(old);
+    }
     // The session may have been resized meanwhile: fit it now.
     {
         let mut st = server.state();

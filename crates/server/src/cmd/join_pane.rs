@@ -32,8 +32,8 @@ pub async fn run(
         return Err(format!("bad percentage: {percent} (1-99)"));
     }
     arrange(server, |st| {
-        let src = place(st, Some(&source), here)?;
-        let dst = place(st, target.as_deref(), here)?;
+        let src = place(st, Some(&source), here)?.tile(st)?;
+        let dst = place(st, target.as_deref(), here)?.tile(st)?;
         if src.pane == dst.pane {
             return Err("source and target panes must be different".into());
         }

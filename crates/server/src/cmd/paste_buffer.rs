@@ -19,7 +19,13 @@ pub async fn run(
     raw: bool,
 ) -> CmdResult {
     let pane = server.resolve_pane(target.as_deref(), conn.here)?;
-    let data = server.buffers().get(name.as_deref())?.data.clone();
+    // The buffer by its name now: a copy made while this paste streams is not the one `-d`
+    // deletes.
+    let (name, data) = {
+        let b = server.buffers();
+        let buf = b.get(name.as_deref())?;
+        (buf.name.clone(), buf.data.clone())
+    };
     let mut text: Vec<u8> = if raw {
         data
     } else {
@@ -38,7 +44,7 @@ pub async fn run(
         super::send::queue(&pane, conn, piece).await?;
     }
     if delete {
-        let _ = server.buffers().delete(name.as_deref());
+        let _ = server.buffers().delete(Some(&name));
     }
     done(conn).await
 }

@@ -25,7 +25,7 @@ pub async fn run(
     }
     let here = conn.here;
     arrange(server, |st| {
-        let p = crate::target::place(st, target.as_deref(), here)?;
+        let p = crate::target::place(st, target.as_deref(), here)?.tile(st)?;
         let s = &mut st.sessions[p.session];
         let area = s.area();
         let (session_cols, session_rows) = (s.cols, s.rows);

@@ -114,19 +114,21 @@ pub async fn run(
         return done(conn).await;
     }
     let opt = config::option_name(&name)?;
-    let mut options = server
-        .options
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .clone();
-    if unset {
-        options.remove(opt);
-    } else {
-        let v = config::option_value(opt, value.as_deref(), &server.settings())?;
-        options.insert(opt, v);
-    }
-    let config = config::load_with(&options)?;
-    *server.options.lock().unwrap_or_else(|p| p.into_inner()) = options;
+    let current = server.settings();
+    // Held from the read to the write, so two `set -g` at once both count.
+    let config = {
+        let mut held = server.options.lock().unwrap_or_else(|p| p.into_inner());
+        let mut options = held.clone();
+        if unset {
+            options.remove(opt);
+        } else {
+            let v = config::option_value(opt, value.as_deref(), &current)?;
+            options.insert(opt, v);
+        }
+        let config = config::load_with(&options)?;
+        *held = options;
+        config
+    };
     let note = server.apply_settings(config);
     conn.send(&Response::Reloaded { note }).await.map_err(io)
 }

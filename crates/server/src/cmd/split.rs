@@ -39,6 +39,11 @@ pub fn create(
     if !(1..=99).contains(&percent) {
         return Err(format!("bad percentage: {percent} (1-99)"));
     }
+    {
+        let st = server.state();
+        let p = crate::target::place_of(&st, old.id).ok_or("pane has no session")?;
+        p.tile(&st)?;
+    }
     let (cols, rows) = old.size();
     let along = if horizontal { cols } else { rows };
     if along < 3 {

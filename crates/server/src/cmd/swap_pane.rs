@@ -19,9 +19,9 @@ pub async fn run(
 ) -> CmdResult {
     let here = conn.here;
     arrange(server, |st| {
-        let dst = place(st, target.as_deref(), here)?;
+        let dst = place(st, target.as_deref(), here)?.tile(st)?;
         let src = match source {
-            Some(s) => place(st, Some(&s), here)?,
+            Some(s) => place(st, Some(&s), here)?.tile(st)?,
             None if step != 0 => {
                 let panes = st.sessions[dst.session].tabs[dst.tab].root.panes();
                 let at = panes.iter().position(|id| *id == dst.pane).unwrap_or(0) as i64;

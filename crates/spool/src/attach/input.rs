@@ -130,6 +130,10 @@ impl Client {
                         Outcome::Picked(pick) => self.pick(pick),
                     }
                 }
+                // The numbers' time is over: the key is the pane's, as in normal mode.
+                Mode::DisplayPanes(until) if Instant::now() >= until => {
+                    i += self.normal_input(rest, &mut pass)
+                }
                 Mode::DisplayPanes(until) => {
                     let (len, key) = key_at(rest);
                     i += len;
@@ -677,27 +681,33 @@ impl Client {
             return false;
         }
         let area = (u.cols, u.rows);
-        let border = u.panes.iter().filter(|p| !p.floating).find_map(|p| {
-            let right = p.x + p.w;
-            let below = p.y + p.h;
-            if ev.x == right && right < area.0 && ev.y >= p.y && ev.y < below {
-                Some((p.id, true))
-            } else if ev.y == below && below < area.1 && ev.x >= p.x && ev.x < right {
-                Some((p.id, false))
-            } else {
-                None
-            }
-        });
-        if let Some((pane, vertical)) = border {
-            self.drag = Some(Drag::Border { pane, vertical });
-            return true;
-        }
-        let inside = u
+        let topmost = u
             .panes
             .iter()
             .rev()
             .find(|p| ev.x >= p.x && ev.x < p.x + p.w && ev.y >= p.y && ev.y < p.y + p.h);
-        if let Some(p) = inside.filter(|p| p.modes.mouse == 0) {
+        // Inside a popup, the tiles' borders underneath are not there.
+        let in_popup = topmost.is_some_and(|p| p.floating);
+        let border = u
+            .panes
+            .iter()
+            .filter(|p| !p.floating && !in_popup)
+            .find_map(|p| {
+                let right = p.x + p.w;
+                let below = p.y + p.h;
+                if ev.x == right && right < area.0 && ev.y >= p.y && ev.y < below {
+                    Some((p.id, true))
+                } else if ev.y == below && below < area.1 && ev.x >= p.x && ev.x < right {
+                    Some((p.id, false))
+                } else {
+                    None
+                }
+            });
+        if let Some((pane, vertical)) = border {
+            self.drag = Some(Drag::Border { pane, vertical });
+            return true;
+        }
+        if let Some(p) = topmost.filter(|p| p.modes.mouse == 0) {
             // Perhaps a selection: it starts when the mouse moves with the button held.
             self.drag = Some(Drag::Select {
                 pane: p.id,

@@ -24,7 +24,8 @@ impl View {
 
     /// Handle a key; false when the view is closed.
     pub fn key(&mut self, key: Key, height: u16) -> bool {
-        let page = height.saturating_sub(1).max(1) as usize;
+        // `draw` shows `height` lines: the last page ends at the last line.
+        let page = (height as usize).max(1);
         let last = self.lines.len().saturating_sub(page);
         match key {
             Key::Byte(b'q') | Key::Escape | Key::Byte(0x03) => return false,
