@@ -710,22 +710,38 @@ pub fn expand_with(
     Ok(out)
 }
 
+/// The eight color names, by palette index.
+const COLOR_NAMES: [&str; 8] = [
+    "black", "red", "green", "yellow", "blue", "magenta", "cyan", "white",
+];
+
+/// A color's name as [`parse_color`] reads it (`green`, `bright-red`, `colour123`,
+/// `#rrggbb`, `default`).
+pub fn color_name(c: u32) -> String {
+    match c >> 24 {
+        1 => match (c & 0xff) as usize {
+            i @ 0..=7 => COLOR_NAMES[i].to_string(),
+            i @ 8..=15 => format!("bright-{}", COLOR_NAMES[i - 8]),
+            i => format!("colour{i}"),
+        },
+        2 => format!("#{:06x}", c & 0xff_ffff),
+        _ => "default".into(),
+    }
+}
+
 /// A color by name (`black` … `white`, `bright-red`, …), `colour123`/`color123`, `#rrggbb`, or
 /// `default`, in the wire encoding.
 pub fn parse_color(s: &str) -> Option<u32> {
-    const NAMES: [&str; 8] = [
-        "black", "red", "green", "yellow", "blue", "magenta", "cyan", "white",
-    ];
     if s == "default" {
         return Some(0);
     }
-    if let Some(i) = NAMES.iter().position(|n| *n == s) {
+    if let Some(i) = COLOR_NAMES.iter().position(|n| *n == s) {
         return Some(0x100_0000 | i as u32);
     }
     if let Some(i) = s
         .strip_prefix("bright-")
         .or_else(|| s.strip_prefix("bright"))
-        .and_then(|n| NAMES.iter().position(|x| *x == n))
+        .and_then(|n| COLOR_NAMES.iter().position(|x| *x == n))
     {
         return Some(0x100_0000 | (i as u32 + 8));
     }
@@ -916,6 +932,9 @@ mod tests {
         assert!(expand("#{open", STATUS_FIELDS, v).is_err());
         assert_eq!(expand("##{title}", STATUS_FIELDS, v).unwrap(), "##TITLE");
         assert_eq!(parse_color("green"), Some(0x100_0002));
+        for name in ["green", "bright-red", "colour200", "#12ab34", "default"] {
+            assert_eq!(color_name(parse_color(name).unwrap()), name);
+        }
         assert_eq!(parse_color("bright-red"), Some(0x100_0009));
         assert_eq!(parse_color("colour200"), Some(0x100_00c8));
         assert_eq!(parse_color("#ff8000"), Some(0x2ff_8000));

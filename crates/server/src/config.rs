@@ -634,7 +634,7 @@ pub fn option_value(
 }
 
 /// Every global option's value in effect, as `show-options -g` prints it (`name value`).
-pub fn show(c: &Config, options: &Options) -> Vec<(&'static str, String)> {
+pub fn show(c: &Config) -> Vec<(&'static str, String)> {
     let onoff = |b: bool| if b { "on" } else { "off" }.to_string();
     let quoted = |s: &str| {
         if s.is_empty() || s.contains([' ', '"', '#', '\\']) {
@@ -669,11 +669,8 @@ pub fn show(c: &Config, options: &Options) -> Vec<(&'static str, String)> {
                 "status-left" => quoted(&st.left),
                 "status-tab" => quoted(&st.tab),
                 "status-right" => quoted(&st.right),
-                // Colors as set (they are stored as numbers).
-                _ => match options.get(name) {
-                    Some(toml::Value::String(s)) => s.clone(),
-                    _ => "default".into(),
-                },
+                "status-fg" => ui::color_name(st.fg),
+                _ => ui::color_name(st.bg),
             };
             (name, v)
         })

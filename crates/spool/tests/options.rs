@@ -24,6 +24,8 @@ fn global_options_change_at_runtime_are_checked_and_never_written() {
     let all = s.ok(&["show-options", "-g"]);
     assert!(all.contains("prefix C-a\n"), "{all}");
     assert!(all.contains("compression-level 3\n"), "{all}");
+    s.ok(&["set", "-g", "status-bg", "colour33"]);
+    assert_eq!(s.ok(&["show", "-gv", "status-bg"]), "colour33\n");
     // Bad values are refused with the reason, and change nothing.
     let e = s.run(&["set", "-g", "compression-level", "40"]);
     assert!(

@@ -41,12 +41,7 @@ pub async fn run(
     };
     let mut lines: Vec<(String, String)> = Vec::new();
     if scope == 0 {
-        let options = server
-            .options
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
-        for (n, v) in config::show(&server.settings(), &options) {
+        for (n, v) in config::show(&server.settings()) {
             lines.push((n.to_string(), v));
         }
     } else {
