@@ -93,6 +93,28 @@ pub fn json_safe(json: &str) -> String {
     out
 }
 
+/// `YYYY-MM-DD HH:MM:SS UTC` from Unix seconds (the civil calendar from days since the
+/// epoch), or without the seconds (`YYYY-MM-DD HH:MM UTC`).
+pub fn utc(secs: u64, with_seconds: bool) -> String {
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    let (h, min) = (rem / 3600, (rem / 60) % 60);
+    if with_seconds {
+        format!("{y:04}-{m:02}-{d:02} {h:02}:{min:02}:{:02} UTC", rem % 60)
+    } else {
+        format!("{y:04}-{m:02}-{d:02} {h:02}:{min:02} UTC")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
