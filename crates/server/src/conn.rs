@@ -82,6 +82,9 @@ pub struct Conn {
     /// fails or the client goes before the last piece, the paste is closed for it (a
     /// program left in paste mode takes every key as pasted text).
     pub paste_open: Option<(Arc<crate::pane::Pane>, bool)>,
+    /// The paste buffer this connection last set: an unnamed append goes on its end (the
+    /// later pieces of a long `load-buffer` or copy), not on whatever is newest by then.
+    pub last_buffer: Option<String>,
     /// The pane the client runs in (said in its hello): where targets default to.
     pub here: Option<u32>,
 }
@@ -203,6 +206,7 @@ pub async fn serve(server: Arc<Server>, stream: UnixStream) {
         server: server.clone(),
         buffered: 0,
         paste_open: None,
+        last_buffer: None,
         here: None,
     };
     if peer != Some(me) {

@@ -19,8 +19,15 @@ pub async fn run(
             spool_proto::REQUEST_DATA_BYTES
         ));
     }
-    server
+    // An unnamed append continues the buffer this connection last set (made again under
+    // its name if it went meanwhile), not whatever is newest by now.
+    let name = match name {
+        None if append => conn.last_buffer.clone(),
+        n => n,
+    };
+    let set = server
         .buffers()
         .set(name.as_deref(), &data, append, now_unix())?;
+    conn.last_buffer = Some(set);
     done(conn).await
 }
