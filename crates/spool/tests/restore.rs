@@ -385,22 +385,30 @@ fn closed_panes_keep_their_history_and_it_can_be_read_and_removed() {
     assert!(!s.ok(&["history", "ls"]).contains(&id));
 }
 
+/// The test server's state directory, made ahead of the server as it would make it (every
+/// level private), for tests that put files there first.
+fn state_dir(s: &TestServer) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = s.dir.path().join("state/spool/sock/state");
+    std::fs::create_dir_all(&dir).unwrap();
+    for d in [
+        "state",
+        "state/spool",
+        "state/spool/sock",
+        "state/spool/sock/state",
+    ] {
+        let d = s.dir.path().join(d);
+        std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o700)).unwrap();
+    }
+    dir
+}
+
 #[test]
 fn a_state_written_by_this_version_is_restored() {
     // tests/fixtures/state-v1: the format of this version, kept so that every later version
     // is tested against it.
     let s = TestServer::new();
-    let dir = s.dir.path().join("state/spool/sock/state");
-    std::fs::create_dir_all(&dir).unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    for d in [
-        s.dir.path().join("state"),
-        s.dir.path().join("state/spool"),
-        s.dir.path().join("state/spool/sock"),
-        dir.clone(),
-    ] {
-        std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o700)).unwrap();
-    }
+    let dir = state_dir(&s);
     let fixture = std::fs::read(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/fixtures/state-v1"
@@ -534,17 +542,7 @@ fn a_clean_stop_leaves_its_sessions_as_the_newest_state() {
 #[test]
 fn state_generations_go_on_from_the_newest_file_even_when_it_is_not_restored() {
     let s = TestServer::new();
-    let dir = s.dir.path().join("state/spool/sock/state");
-    std::fs::create_dir_all(&dir).unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    for d in [
-        s.dir.path().join("state"),
-        s.dir.path().join("state/spool"),
-        s.dir.path().join("state/spool/sock"),
-        dir.clone(),
-    ] {
-        std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o700)).unwrap();
-    }
+    let dir = state_dir(&s);
     // A file from a later version: skipped, so nothing is restored, and never overwritten.
     let future = b"SPOOL-STATE 99 00000000 2\n{}".to_vec();
     std::fs::write(dir.join("state.00000000000000000050"), &future).unwrap();
