@@ -26,13 +26,15 @@ fn main() {
         Request::Hello {
             protocol: spool_proto::PROTOCOL_VERSION,
             client: "seed".into(),
-            pane: None,
+            pane: Some(3),
+            for_client: Some(1),
         },
         Request::NewSession(NewSession {
             name: Some("work".into()),
             cols: Some(80),
             rows: Some(24),
             spawn: spawn.clone(),
+            client_env: vec![("DISPLAY".into(), ":0".into())],
         }),
         Request::Split {
             target: Some("%1".into()),
@@ -56,16 +58,19 @@ fn main() {
             end: Some(Line::At(-3)),
             escapes: true,
             join: true,
+            history: None,
         }),
         Request::Search {
             target: None,
             pattern: "err.*".into(),
             newest_first: true,
+            history: None,
         },
         Request::Attach {
             target: None,
             cols: 120,
             rows: 40,
+            env: vec![("SSH_AUTH_SOCK".into(), "/tmp/agent".into())],
         },
         Request::Act(Action::RenameTab("x".into())),
         Request::History {

@@ -14,6 +14,12 @@ pub enum Request {
         /// The pane the client runs in, when it runs inside one of this server's panes
         /// (from `$SPOOL`): the default target of its commands, as `$TMUX_PANE` is tmux's.
         pane: Option<u32>,
+        /// The attached client whose key binding or prompt runs this command (from
+        /// `$SPOOL_CLIENT`, set by that client): a command without `-t` then acts on the
+        /// pane that client has focused when the request arrives, as a tmux binding does —
+        /// not on the pane focused when the key was pressed, which an earlier key may have
+        /// changed. `pane` is the fallback once that client is gone.
+        for_client: Option<u64>,
     },
     NewSession(NewSession),
     NewTab {
@@ -542,6 +548,8 @@ pub enum Response {
     Stats(ServerStats),
     Attached {
         session: String,
+        /// This client's id: command lines it runs say it in their hello (`for_client`).
+        client: u64,
         /// Keys, bindings and status line from the server's config.
         ui: crate::ui::UiConfig,
         /// What is wrong with the config file, if it could not be used (the server runs with

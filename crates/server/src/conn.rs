@@ -85,8 +85,15 @@ pub struct Conn {
     /// The paste buffer this connection last set: an unnamed append goes on its end (the
     /// later pieces of a long `load-buffer` or copy), not on whatever is newest by then.
     pub last_buffer: Option<String>,
-    /// The pane the client runs in (said in its hello): where targets default to.
+    /// The pane the client runs in (said in its hello): where targets default to. For a
+    /// command run by an attached client's binding (`for_client`), set again before each
+    /// request to that client's focused pane.
     pub here: Option<u32>,
+    /// The pane said in the hello.
+    hello_pane: Option<u32>,
+    /// The attached client this connection runs a binding or prompt line for (its hello's
+    /// `for_client`).
+    for_client: Option<u64>,
 }
 
 impl Conn {
@@ -208,6 +215,8 @@ pub async fn serve(server: Arc<Server>, stream: UnixStream) {
         paste_open: None,
         last_buffer: None,
         here: None,
+        hello_pane: None,
+        for_client: None,
     };
     if peer != Some(me) {
         tracing::warn!(uid = ?peer, "refused a client of another user");
@@ -268,8 +277,15 @@ async fn session(server: &Arc<Server>, conn: &mut Conn, hello: Incoming) -> Resu
     let Incoming { req, _held: held } = hello;
     drop(held);
     match req {
-        Request::Hello { protocol, pane, .. } if protocol == PROTOCOL_VERSION => {
+        Request::Hello {
+            protocol,
+            pane,
+            for_client,
+            ..
+        } if protocol == PROTOCOL_VERSION => {
             conn.here = pane;
+            conn.hello_pane = pane;
+            conn.for_client = for_client;
             conn.send(&Response::Welcome {
                 protocol: PROTOCOL_VERSION,
                 server: env!("CARGO_PKG_VERSION").into(),
@@ -300,6 +316,9 @@ async fn session(server: &Arc<Server>, conn: &mut Conn, hello: Incoming) -> Resu
         // An attach is handled for as long as the client stays attached: its frame's budget
         // goes back at once (what it carries is copied into the session).
         let held = (!matches!(req, Request::Attach { .. })).then_some(held);
+        if let Some(client) = conn.for_client {
+            conn.here = server.focused_pane_of(client).or(conn.hello_pane);
+        }
         handle(server, conn, req).await?;
         drop(held);
     }

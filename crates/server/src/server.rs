@@ -474,6 +474,18 @@ impl Server {
             .ok_or_else(|| format!("can't find pane: %{id}"))
     }
 
+    /// The session (by index) attached client `client` shows, and the pane it has focused.
+    pub fn client_focus(st: &State, client: u64) -> Option<(usize, u32)> {
+        let sid = st.clients.get(&client)?.session;
+        let si = st.sessions.iter().position(|s| s.id == sid)?;
+        Some((si, st.sessions[si].active_pane()?))
+    }
+
+    /// The pane attached client `client` has focused now (takes the state lock).
+    pub fn focused_pane_of(&self, client: u64) -> Option<u32> {
+        Self::client_focus(&self.state(), client).map(|(_, id)| id)
+    }
+
     /// The session holding pane `id`, by index.
     pub fn session_index_of(st: &State, id: u32) -> Option<usize> {
         st.sessions.iter().position(|s| s.tab_of(id).is_some())

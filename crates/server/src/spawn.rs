@@ -18,13 +18,14 @@ pub const COMMAND_SHOWN_MAX_BYTES: usize = 4096;
 
 /// Variables a pane never inherits from whoever started the server: they describe that
 /// process's terminal or multiplexer, not the pane's (a pane's `TERM`, `COLORTERM` and `SPOOL`
-/// are set for it).
+/// are set for it; `SPOOL_CLIENT` names the attach client that ran a command line).
 pub const BLOCKED_ENV: &[&str] = &[
     "TMUX",
     "TMUX_PANE",
     "TERM_PROGRAM",
     "TERM_PROGRAM_VERSION",
     "SPOOL",
+    "SPOOL_CLIENT",
     "TERM",
     "COLORTERM",
     "STY",

@@ -30,7 +30,16 @@ pub struct Target {
     /// The pane (`%N` in `$SPOOL`) this command runs in, when it runs in a pane of this
     /// server: the server makes it the default target of commands, as `$TMUX_PANE` is tmux's.
     pub here: Option<u32>,
+    /// The attached client whose binding or prompt runs this command (`$SPOOL_CLIENT`, set
+    /// with `$SPOOL` by that client): the server then targets that client's focused pane at
+    /// request time. Only with `here` (the same server).
+    pub for_client: Option<u64>,
 }
+
+/// Set in the environment of command lines an attach client runs (its bindings, its
+/// prompt): that client's id, so their default target is the pane it has focused when
+/// each request arrives (see `Request::Hello::for_client`).
+pub const CLIENT_ENV: &str = "SPOOL_CLIENT";
 
 /// `$SPOOL` as the server sets it in every pane: `SOCKET,%N`.
 pub fn spool_env() -> Option<(PathBuf, u32)> {
@@ -56,7 +65,14 @@ impl Target {
             let sock = std::path::absolute(&sock).unwrap_or(sock);
             (sock == socket).then_some(pane)
         });
-        Ok(Target { socket, here })
+        let for_client = here
+            .and(std::env::var(CLIENT_ENV).ok())
+            .and_then(|v| v.parse().ok());
+        Ok(Target {
+            socket,
+            here,
+            for_client,
+        })
     }
 
     /// Connect, starting a server in the background if none answers (`new`, `attach`).
@@ -153,6 +169,7 @@ impl Target {
             protocol: PROTOCOL_VERSION,
             client: env!("CARGO_PKG_VERSION").into(),
             pane: self.here,
+            for_client: self.for_client,
         };
         let answer = match frame::write(&mut c.stream, &hello)
             .and_then(|()| frame::read::<Response>(&mut c.stream))
@@ -196,7 +213,7 @@ impl Target {
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::piped());
         // A panic backtrace in a server started on demand costs ~90 MB of debug tables.
-        cmd.env_remove("RUST_BACKTRACE");
+        cmd.env_remove("RUST_BACKTRACE").env_remove(CLIENT_ENV);
         // SAFETY: setsid is async-signal-safe; it detaches the server from our terminal.
         unsafe {
             cmd.pre_exec(|| {

@@ -307,6 +307,40 @@ fn tmux_keys_move_focus_swap_break_and_pick_tabs() {
 }
 
 #[test]
+fn keys_pressed_in_a_row_act_on_the_pane_the_key_before_focused() {
+    let s = TestServer::new();
+    let t = attached(&s, "row", "ready");
+    s.ok(&["split", "-t", "%0", "-h", "--", "sleep", "600"]);
+    s.ok(&["split", "-t", "%1", "-v", "--", "sleep", "600"]);
+    t.until("three panes drawn", |sc| sc.matches('│').count() >= 20);
+    // Both keys at once: `}` must swap the pane `o` went to (%0, with the next one), not
+    // the one focused when the keys were pressed (%2), whatever this client has drawn yet.
+    t.keys(&["C-b", "o", "C-b", "}"]);
+    let want = (
+        vec!["%1".to_string(), "%0".into(), "%2".into()],
+        "%0".to_string(),
+    );
+    assert!(
+        s.eventually(Duration::from_secs(10), || order(&s, "row") == want),
+        "{:?}, wanted {want:?}",
+        order(&s, "row")
+    );
+    // A command line run from the prompt also acts on the pane focused when it runs.
+    t.keys(&["C-b", "o", "C-b", ":"]);
+    t.keys(&["-l", "swap-pane -D"]);
+    t.keys(&["Enter"]);
+    let want = (
+        vec!["%2".to_string(), "%0".into(), "%1".into()],
+        "%2".to_string(),
+    );
+    assert!(
+        s.eventually(Duration::from_secs(10), || order(&s, "row") == want),
+        "{:?}, wanted {want:?}",
+        order(&s, "row")
+    );
+}
+
+#[test]
 fn prefix_equals_chooses_a_buffer_to_paste_and_hash_lists_them() {
     let s = TestServer::new();
     let t = attached(&s, "bf", "ready");

@@ -194,6 +194,7 @@ fn hello(s: &TestServer) -> UnixStream {
         protocol: spool_proto::PROTOCOL_VERSION,
         client: "test".into(),
         pane: None,
+        for_client: None,
     })
     .unwrap();
     c.write_all(&frame).unwrap();

@@ -125,6 +125,7 @@ fn hello() -> Vec<u8> {
         protocol: spool_proto::PROTOCOL_VERSION,
         client: "test".into(),
         pane: None,
+        for_client: None,
     })
     .unwrap()
 }

@@ -118,6 +118,7 @@ async fn attached(server: &Arc<Server>, conn: &mut Conn, client: u64, name: Stri
         .clone();
     conn.send(&Response::Attached {
         session: name,
+        client,
         ui: first_ui,
         config_error,
     })
@@ -377,10 +378,8 @@ fn key_spawn(server: &Server, focused: &Pane) -> spool_proto::Spawn {
 /// The focused pane of the client's session.
 fn active_pane(server: &Server, client: u64) -> Option<(u32, usize, Arc<Pane>)> {
     let st = server.state();
-    let sid = st.clients.get(&client)?.session;
-    let si = st.sessions.iter().position(|s| s.id == sid)?;
-    let id = st.sessions[si].active_pane()?;
-    Some((sid, si, st.panes.get(&id)?.clone()))
+    let (si, id) = Server::client_focus(&st, client)?;
+    Some((st.sessions[si].id, si, st.panes.get(&id)?.clone()))
 }
 
 async fn handle(server: &Arc<Server>, conn: &mut Conn, client: u64, req: Request) -> CmdResult {

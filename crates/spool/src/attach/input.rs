@@ -416,8 +416,7 @@ impl Client {
             self.say("too many commands waiting");
             return;
         }
-        let pane = self.update.as_ref().map(|u| u.active_pane);
-        self.queued.push_back((words, purpose, pane));
+        self.queued.push_back((words, purpose));
         self.start_next_line();
     }
 
@@ -426,12 +425,15 @@ impl Client {
         if self.running {
             return;
         }
-        let Some((words, purpose, pane)) = self.queued.pop_front() else {
+        let Some((words, purpose)) = self.queued.pop_front() else {
             return;
         };
+        // The server targets the pane this client has focused when the request arrives
+        // (`$SPOOL_CLIENT`); this one, as this client last saw it, is only the fallback.
+        let pane = self.update.as_ref().map(|u| u.active_pane);
         match run::spawn(
             self.socket.clone(),
-            pane,
+            (self.id, pane),
             words,
             purpose,
             self.events.clone(),

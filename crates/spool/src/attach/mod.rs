@@ -145,12 +145,15 @@ struct Client {
     failed: Option<String>,
     /// The server's socket, for command lines run as `spool -S SOCKET …`.
     socket: std::path::PathBuf,
+    /// This client's id at the server: command lines it runs say it (`$SPOOL_CLIENT`), so
+    /// they act on the pane focused when they run.
+    id: u64,
     /// Where finished command lines report (see `run.rs`).
     events: mpsc::Sender<Event>,
     /// A command line is running (they run one at a time, in order).
     running: bool,
-    /// Command lines waiting for it, with the pane each is for (at most `run::RUNS_MAX`).
-    queued: VecDeque<(Vec<String>, run::Purpose, Option<u32>)>,
+    /// Command lines waiting for it (at most `run::RUNS_MAX`).
+    queued: VecDeque<(Vec<String>, run::Purpose)>,
     /// A repeatable binding ran: until then its keys need no prefix (tmux's `repeat-time`).
     repeat_until: Option<Instant>,
     /// Lines entered at the command prompt, newest last (bounded: see `prompt.rs`).
@@ -189,7 +192,7 @@ pub fn run(target: &Target, a: Args) -> crate::cmd::Exit {
     }
     let mut c = target.connect_or_start()?;
     let (cols, rows) = tty::size(1);
-    let (session, ui, config_error) = match c.request(&Request::Attach {
+    let (session, client_id, ui, config_error) = match c.request(&Request::Attach {
         target: a.target,
         cols,
         rows,
@@ -197,9 +200,10 @@ pub fn run(target: &Target, a: Args) -> crate::cmd::Exit {
     })? {
         Response::Attached {
             session,
+            client,
             ui,
             config_error,
-        } => (session, ui, config_error),
+        } => (session, client, ui, config_error),
         other => bail!("unexpected answer: {other:?}"),
     };
     let sock = c.into_stream();
@@ -285,6 +289,7 @@ pub fn run(target: &Target, a: Args) -> crate::cmd::Exit {
     let raw = tty::RawMode::enter(0)?;
     let mut client = Client {
         socket: target.socket.clone(),
+        id: client_id,
         events,
         running: false,
         queued: VecDeque::new(),

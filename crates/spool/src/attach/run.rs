@@ -1,7 +1,10 @@
 //! Command lines run from the attach client: key bindings (`Command::Run`), the command
 //! prompt (`C-b :`), the y/n and text prompts. Each runs as `spool -S SOCKET VERB ARGS…`, a
-//! child process with `$SPOOL` naming the focused pane (so `-t` defaults to it, as in a
-//! shell inside that pane), on its own thread: the client never waits for it. One runs at
+//! child process with `$SPOOL` naming the focused pane and `$SPOOL_CLIENT` this client, so
+//! `-t` defaults to the pane this client has focused when the server takes the request (as
+//! a tmux binding's does), not when the key was pressed: `C-b ;` then `C-b {` pressed
+//! quickly swap the pane `;` went to. It runs on its own thread: the client never waits
+//! for it. One runs at
 //! a time, in the order the keys came (the client queues the rest). Its output comes back as
 //! an event: one line is shown in the status line, more in a full-screen view,
 //! a failure's message in the status line.
@@ -45,11 +48,12 @@ pub struct Ran {
     pub stderr: String,
 }
 
-/// Run `words` (a spool verb and its arguments) against the server at `socket`, for pane
-/// `pane`; the result arrives on `tx` as [`Event::Ran`].
+/// Run `words` (a spool verb and its arguments) against the server at `socket`, for
+/// attached client `client` (and its focused pane as it last saw it, `pane`); the result
+/// arrives on `tx` as [`Event::Ran`].
 pub fn spawn(
     socket: PathBuf,
-    pane: Option<u32>,
+    (client, pane): (u64, Option<u32>),
     words: Vec<String>,
     purpose: Purpose,
     tx: mpsc::Sender<Event>,
@@ -58,8 +62,12 @@ pub fn spawn(
     let mut cmd = Command::new(exe);
     cmd.arg("-S").arg(&socket).args(&words);
     match pane {
-        Some(p) => cmd.env("SPOOL", format!("{},%{p}", socket.display())),
-        None => cmd.env_remove("SPOOL"),
+        Some(p) => cmd
+            .env("SPOOL", format!("{},%{p}", socket.display()))
+            .env(crate::client::CLIENT_ENV, client.to_string()),
+        None => cmd
+            .env_remove("SPOOL")
+            .env_remove(crate::client::CLIENT_ENV),
     };
     cmd.env_remove("RUST_BACKTRACE")
         .stdin(Stdio::null())
