@@ -621,6 +621,9 @@ pub struct PaneInfo {
     pub title: String,
     pub history_rows: u64,
     pub active: bool,
+    /// It floats over its tab (`display-popup`) rather than being one of its tiles.
+    #[serde(default)]
+    pub popup: bool,
     /// Exit status once the process has exited (panes kept by remain-on-exit).
     pub exit_status: Option<i32>,
     /// History rows lost because they could not be written (a full disk); reads show each

@@ -100,6 +100,23 @@ pub struct SavedTab {
     /// `monitor-silence`, seconds (0 off).
     #[serde(default)]
     pub monitor_silence: u32,
+    /// Its popup, shown or hidden (`display-popup`, the `C-b P` scratch shell).
+    #[serde(default)]
+    pub popup: Option<SavedPopup>,
+}
+
+/// A tab's popup: its pane (listed in [`Saved::panes`] like a tile) and where it floats.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SavedPopup {
+    pub pane: u32,
+    pub width: spool_proto::PopupSize,
+    pub height: spool_proto::PopupSize,
+    #[serde(default)]
+    pub x: Option<u16>,
+    #[serde(default)]
+    pub y: Option<u16>,
+    #[serde(default)]
+    pub shown: bool,
 }
 
 fn yes() -> bool {
@@ -283,6 +300,14 @@ impl Server {
                             layout: t.layout.map(|l| l.name().to_string()),
                             monitor_activity: t.monitor_activity,
                             monitor_silence: t.monitor_silence,
+                            popup: t.popup.as_ref().map(|p| SavedPopup {
+                                pane: p.pane,
+                                width: p.width,
+                                height: p.height,
+                                x: p.x,
+                                y: p.y,
+                                shown: p.shown,
+                            }),
                         })
                         .collect(),
                 })
@@ -296,7 +321,7 @@ impl Server {
             let in_layout: Vec<Arc<Pane>> = st
                 .sessions
                 .iter()
-                .flat_map(|s| s.tabs.iter().flat_map(|t| t.root.panes()))
+                .flat_map(|s| s.tabs.iter().flat_map(|t| t.all_panes()))
                 .filter_map(|id| st.panes.get(&id).cloned())
                 .collect();
             (
@@ -394,31 +419,50 @@ impl Server {
                 sid
             };
             let mut tabs = Vec::new();
+            // Bring back pane `id` of this session; false if it is not listed (or listed
+            // twice) or could not come back, which is said.
+            let mut bring = |id: u32| -> bool {
+                let sp = saved.panes.iter().find(|p| p.id == id);
+                let Some(sp) = sp.filter(|_| seen.insert(id)) else {
+                    return false;
+                };
+                let revived =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| revive(self, ss, sp)));
+                match revived {
+                    Ok(Ok(())) => {
+                        restored += 1;
+                        return true;
+                    }
+                    Ok(Err(e)) => {
+                        let msg = format!("pane %{id} of {} not restored: {e}", ss.name);
+                        tracing::error!("{msg}");
+                        self.restore_error(msg);
+                    }
+                    Err(_) => self.restore_error(format!("pane %{id}: restoring it panicked")),
+                }
+                false
+            };
             for t in &ss.tabs {
                 let mut root = Some(t.root.clone());
                 for id in t.root.panes() {
-                    let sp = saved.panes.iter().find(|p| p.id == id);
-                    let Some(sp) = sp.filter(|_| seen.insert(id)) else {
+                    if !bring(id) {
                         root = root.and_then(|r| without(r, id));
-                        continue;
-                    };
-                    let revived = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        revive(self, ss, sp)
-                    }));
-                    match revived {
-                        Ok(Ok(())) => restored += 1,
-                        Ok(Err(e)) => {
-                            let msg = format!("pane %{id} of {} not restored: {e}", ss.name);
-                            tracing::error!("{msg}");
-                            self.restore_error(msg);
-                            root = root.and_then(|r| without(r, id));
-                        }
-                        Err(_) => {
-                            self.restore_error(format!("pane %{id}: restoring it panicked"));
-                            root = root.and_then(|r| without(r, id));
-                        }
                     }
                 }
+                // A popup whose tab has no tile left goes too (it floats over the tiles).
+                let popup = t
+                    .popup
+                    .as_ref()
+                    .filter(|_| root.is_some())
+                    .filter(|p| bring(p.pane))
+                    .map(|p| crate::session::Popup {
+                        pane: p.pane,
+                        width: p.width,
+                        height: p.height,
+                        x: p.x,
+                        y: p.y,
+                        shown: p.shown,
+                    });
                 if let Some(root) = root {
                     let active = if root.contains(t.active) {
                         t.active
@@ -432,6 +476,7 @@ impl Server {
                     tab.monitor_activity = t.monitor_activity;
                     tab.monitor_silence = t.monitor_silence;
                     tab.layout = t.layout.as_deref().and_then(crate::layout::Layout::parse);
+                    tab.popup = popup;
                     tabs.push(tab);
                 }
             }
@@ -737,6 +782,7 @@ mod tests {
                     layout: Some("tiled".into()),
                     monitor_activity: true,
                     monitor_silence: 0,
+                    popup: None,
                 }],
                 ..Default::default()
             }],

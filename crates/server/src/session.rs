@@ -145,8 +145,8 @@ impl Tab {
     }
 }
 
-/// A pane floating over a tab's tiles (tmux's `display-popup`). Popups are not saved: a
-/// restarted server brings back the tiles only.
+/// A pane floating over a tab's tiles (tmux's `display-popup`). Saved with its tab, and
+/// handed over by an upgrade, like the tiles.
 #[derive(Clone, Debug)]
 pub struct Popup {
     pub pane: u32,

@@ -456,8 +456,9 @@ fn an_upgrade_keeps_the_programs_running_and_the_history_whole() {
             .count()
             == 4
     }));
-    // Paste buffers go over too.
+    // Paste buffers go over too, and popups.
     s.ok(&["set-buffer", "-b", "over", "kept by the upgrade"]);
+    s.ok(&["display-popup", "-t", "up", "--", "sleep", "1000"]);
     let before = panes(&s);
     let pid = server_pid(&s);
     // "The installed binary": a copy of this one.
@@ -484,6 +485,16 @@ fn an_upgrade_keeps_the_programs_running_and_the_history_whole() {
             .collect::<Vec<_>>()
     };
     assert_eq!(pids(&after), pids(&before), "the same programs");
+    let popups = |v: &serde_json::Value| {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["popup"] == true)
+            .map(|p| p["id"].clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(popups(&after), popups(&before), "the popup still floats");
+    assert_eq!(popups(&after).len(), 1);
     assert_eq!(s.ok(&["show-buffer", "-b", "over"]), "kept by the upgrade");
     std::thread::sleep(Duration::from_millis(500));
     let n = numbered(&s, &counter, "n");
@@ -581,4 +592,56 @@ fn a_second_server_on_the_same_state_directory_is_refused() {
         "{err}"
     );
     assert!(s.ok(&["ls"]).contains("first:"));
+}
+
+#[test]
+fn a_popup_comes_back_over_its_tab_hidden_or_shown_with_its_history() {
+    let s = TestServer::new();
+    s.ok(&["new", "-d", "-s", "pop", "--", "sleep", "600"]);
+    s.ok(&[
+        "display-popup",
+        "-t",
+        "pop",
+        "-w",
+        "30",
+        "-h",
+        "8",
+        "--",
+        "sh",
+        "-c",
+        "echo in-the-popup; exec sh",
+    ]);
+    let popup = || {
+        panes(&s)
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["popup"] == true)
+            .cloned()
+    };
+    let p = popup().expect("a popup listed");
+    let id = p["id"].as_str().unwrap().to_string();
+    assert!(s.eventually(Duration::from_secs(10), || s
+        .ok(&["capture", "-t", &id])
+        .contains("in-the-popup")));
+    // Hidden (`C-b P`'s toggle): it keeps running, and comes back hidden.
+    s.ok(&["display-popup", "--toggle", "-t", "pop"]);
+    assert_eq!(popup().unwrap()["active"], false);
+    std::thread::sleep(Duration::from_millis(2500));
+    kill9(&s);
+    restart(&s);
+    let back = popup().expect("the popup came back");
+    assert_eq!(back["id"], id.as_str());
+    assert_eq!(back["session"], "pop");
+    assert_eq!(
+        (back["cols"].as_u64(), back["rows"].as_u64()),
+        (Some(30), Some(8))
+    );
+    assert_eq!(back["active"], false, "still hidden");
+    let all = s.ok(&["capture", "-t", &id, "-S", "-"]);
+    assert!(all.contains("in-the-popup"), "{all}");
+    assert!(all.contains("restored"), "{all}");
+    // Shown again, it takes the keys.
+    s.ok(&["display-popup", "--toggle", "-t", "pop"]);
+    assert_eq!(popup().unwrap()["active"], true);
 }

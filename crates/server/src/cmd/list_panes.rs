@@ -26,7 +26,9 @@ pub async fn run(
         None => None,
     };
     let mut out = Vec::new();
-    let rows: Vec<(_, u32, Arc<crate::pane::Pane>, bool)> = {
+    // (session and tab names, tab index, pane, focused, a popup)
+    type Row = ((String, String), u32, Arc<crate::pane::Pane>, bool, bool);
+    let rows: Vec<Row> = {
         let st = server.state();
         st.sessions
             .iter()
@@ -40,18 +42,21 @@ pub async fn run(
                             ti as u32,
                             id,
                             tab.focused() == id && s.active_tab == ti,
+                            !tab.root.contains(id),
                         )
                     })
                 })
             })
-            .filter_map(|(sname, ti, id, active)| {
-                st.panes.get(&id).map(|p| (sname, ti, p.clone(), active))
+            .filter_map(|(sname, ti, id, active, popup)| {
+                st.panes
+                    .get(&id)
+                    .map(|p| (sname, ti, p.clone(), active, popup))
             })
             .collect()
     };
     if let Some(format) = format {
         let mut text = String::new();
-        for (_, _, p, _) in &rows {
+        for (_, _, p, _, _) in &rows {
             let vars = crate::format::Vars::of(server, p);
             let line = crate::format::expand(&format, &vars);
             text.push_str(&spool_proto::text::sanitize(&line));
@@ -67,7 +72,7 @@ pub async fn run(
             .map_err(io)?;
         return conn.send(&Response::End).await.map_err(io);
     }
-    for ((session, tab_name), tab, p, active) in rows {
+    for ((session, tab_name), tab, p, active, popup) in rows {
         let tab_name = if tab_name.is_empty() {
             p.automatic_name()
         } else {
@@ -95,6 +100,7 @@ pub async fn run(
             title,
             history_rows: hs.rows + edge,
             active,
+            popup,
             exit_status: p.exit().map(|e| e.status),
             history_lost_rows: hs.lost_rows,
             history_error: hs.last_error,

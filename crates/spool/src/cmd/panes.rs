@@ -46,7 +46,7 @@ pub fn run(target: &Target, a: Args) -> Exit {
             .exit_status
             .map_or_else(String::new, |s| format!(" (exited {s})"));
         println!(
-            "{} {}:{} {}x{} pid={} rows={} cwd={} cmd={:?} title={:?}{}{}",
+            "{} {}:{} {}x{} pid={} rows={} cwd={} cmd={:?} title={:?}{}{}{}",
             super::safe(&p.id),
             super::safe(&p.session),
             p.tab,
@@ -57,6 +57,7 @@ pub fn run(target: &Target, a: Args) -> Exit {
             super::safe(&p.cwd),
             p.command,
             p.title,
+            if p.popup { " (popup)" } else { "" },
             if p.active { " (active)" } else { "" },
             exit
         );
