@@ -710,6 +710,30 @@ pub fn expand_with(
     Ok(out)
 }
 
+/// The longest start of `s` within `max` bytes that [`expand_with`] reads as `s` would be
+/// read: it never ends inside a `{{`, a `}}` or a `{name}` (a status part cut there would
+/// be refused as a lone brace, and shown blank), nor inside a character.
+pub fn cut_placeholders(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let b = s.as_bytes();
+    let (mut i, mut safe) = (0usize, 0usize);
+    while i < b.len() {
+        let next = match b[i] {
+            b'{' | b'}' if b.get(i + 1) == Some(&b[i]) => i + 2,
+            b'{' => s[i..].find('}').map_or(b.len(), |e| i + e + 1),
+            _ => i + s[i..].chars().next().map_or(1, char::len_utf8),
+        };
+        if next > max {
+            break;
+        }
+        safe = next;
+        i = next;
+    }
+    &s[..safe]
+}
+
 /// The eight color names, by palette index.
 const COLOR_NAMES: [&str; 8] = [
     "black", "red", "green", "yellow", "blue", "magenta", "cyan", "white",
@@ -909,6 +933,26 @@ mod tests {
                 .any(|l| l.starts_with("C-b C-Up") && l.ends_with("-r resize-pane -U")),
             "{list:?}"
         );
+    }
+
+    #[test]
+    fn a_status_part_is_cut_only_between_whole_placeholders_and_braces() {
+        let v = |k: &str| k.to_uppercase();
+        let s = "ab{{cd}}{time}é";
+        for max in 0..=s.len() {
+            let cut = cut_placeholders(s, max);
+            assert!(cut.len() <= max, "{max}");
+            assert!(
+                expand_with(cut, STATUS_FIELDS, v, false).is_ok(),
+                "{max}: {cut:?}"
+            );
+        }
+        assert_eq!(cut_placeholders(s, 3), "ab");
+        assert_eq!(cut_placeholders(s, 9), "ab{{cd}}");
+        assert_eq!(cut_placeholders(s, 13), "ab{{cd}}");
+        assert_eq!(cut_placeholders(s, 14), "ab{{cd}}{time}");
+        assert_eq!(cut_placeholders(s, 15), "ab{{cd}}{time}");
+        assert_eq!(cut_placeholders(s, 16), s);
     }
 
     #[test]

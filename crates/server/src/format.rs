@@ -111,17 +111,6 @@ impl Vars {
         Vars(v)
     }
 
-    /// The same variables with `{` and `}` doubled in their values, for a status line whose
-    /// `{placeholders}` the client expands after.
-    pub fn escaped(mut self) -> Vars {
-        for (_, v) in &mut self.0 {
-            if v.contains(['{', '}']) {
-                *v = v.replace('{', "{{").replace('}', "}}");
-            }
-        }
-        self
-    }
-
     fn get(&self, name: &str) -> &str {
         self.0
             .iter()
@@ -157,15 +146,41 @@ fn short(c: char) -> Option<&'static str> {
 
 /// Expand `format` with `vars`; at most [`FORMAT_OUT_MAX`] bytes come out.
 pub fn expand(format: &str, vars: &Vars) -> String {
+    expand_as(format, vars, false)
+}
+
+/// Expand `format` for a status line, whose `{placeholders}` the client expands after:
+/// `{` and `}` in the values that come out are doubled, so a title cannot become a
+/// placeholder. Values are doubled as they are written out, after any `#{=N:…}` cut or
+/// `#{==:…}` comparison, which see them as they are.
+pub fn expand_for_status(format: &str, vars: &Vars) -> String {
+    expand_as(format, vars, true)
+}
+
+fn expand_as(format: &str, vars: &Vars, escape: bool) -> String {
     let mut out = String::new();
-    expand_into(format, vars, 0, &mut out);
+    expand_into(format, vars, 0, escape, &mut out);
     if out.len() > FORMAT_OUT_MAX {
-        out = spool_proto::text::truncate(&out, FORMAT_OUT_MAX).to_string();
+        out = if escape {
+            spool_proto::ui::cut_placeholders(&out, FORMAT_OUT_MAX)
+        } else {
+            spool_proto::text::truncate(&out, FORMAT_OUT_MAX)
+        }
+        .to_string();
     }
     out
 }
 
-fn expand_into(format: &str, vars: &Vars, depth: usize, out: &mut String) {
+/// Write a variable's `value` out (doubling braces when `escape`).
+fn put(out: &mut String, value: &str, escape: bool) {
+    if escape && value.contains(['{', '}']) {
+        out.push_str(&value.replace('{', "{{").replace('}', "}}"));
+    } else {
+        out.push_str(value);
+    }
+}
+
+fn expand_into(format: &str, vars: &Vars, depth: usize, escape: bool, out: &mut String) {
     let mut rest = format;
     while let Some(i) = rest.find('#') {
         if out.len() > FORMAT_OUT_MAX {
@@ -183,7 +198,7 @@ fn expand_into(format: &str, vars: &Vars, depth: usize, out: &mut String) {
                 Some(end) => {
                     let inner = &after[1..1 + end];
                     if depth < DEPTH_MAX {
-                        item(inner, vars, depth + 1, out);
+                        item(inner, vars, depth + 1, escape, out);
                     }
                     rest = &after[1 + end + 1..];
                 }
@@ -204,7 +219,7 @@ fn expand_into(format: &str, vars: &Vars, depth: usize, out: &mut String) {
                 rest = &after[1..];
             }
             Some(c) if short(c).is_some() => {
-                out.push_str(vars.get(short(c).unwrap_or("")));
+                put(out, vars.get(short(c).unwrap_or("")), escape);
                 rest = &after[c.len_utf8()..];
             }
             _ => {
@@ -249,17 +264,18 @@ fn top_level_commas(s: &str) -> Vec<&str> {
     parts
 }
 
-/// One `#{…}` body.
-fn item(inner: &str, vars: &Vars, depth: usize, out: &mut String) {
-    let sub = |s: &str| {
+/// One `#{…}` body, written out (values escaped when `escape`; what is compared or cut is
+/// expanded without).
+fn item(inner: &str, vars: &Vars, depth: usize, escape: bool, out: &mut String) {
+    let sub = |s: &str, escape: bool| {
         let mut o = String::new();
-        expand_into(s, vars, depth, &mut o);
+        expand_into(s, vars, depth, escape, &mut o);
         o
     };
-    // A variable name, or a format of its own (`#{?#{pane_active},…}`).
+    // A variable name, or a format of its own (`#{?#{pane_active},…}`), as it is.
     let value = |s: &str| {
         if s.contains('#') {
-            sub(s)
+            sub(s, false)
         } else {
             vars.get(s).to_string()
         }
@@ -269,14 +285,14 @@ fn item(inner: &str, vars: &Vars, depth: usize, out: &mut String) {
         let cond = value(parts[0]);
         let yes = !cond.is_empty() && cond != "0";
         let pick = if yes { parts.get(1) } else { parts.get(2) };
-        out.push_str(&sub(pick.copied().unwrap_or("")));
+        out.push_str(&sub(pick.copied().unwrap_or(""), escape));
         return;
     }
     for (op, want) in [("==:", true), ("!=:", false)] {
         if let Some(args) = inner.strip_prefix(op) {
             let parts = top_level_commas(args);
-            let a = sub(parts[0]);
-            let b = sub(parts.get(1).copied().unwrap_or(""));
+            let a = sub(parts[0], false);
+            let b = sub(parts.get(1).copied().unwrap_or(""), false);
             out.push_str(if (a == b) == want { "1" } else { "0" });
             return;
         }
@@ -292,12 +308,12 @@ fn item(inner: &str, vars: &Vars, depth: usize, out: &mut String) {
                 } else {
                     v.chars().skip(count.saturating_sub(keep)).collect()
                 };
-                out.push_str(&s);
+                put(out, &s, escape);
                 return;
             }
         }
     }
-    out.push_str(&value(inner));
+    put(out, &value(inner), escape);
 }
 
 #[cfg(test)]
@@ -341,6 +357,27 @@ mod tests {
             expand("#{=2:session_name}|#{=-2:session_name}", &v),
             "wo|rk"
         );
+    }
+
+    #[test]
+    fn status_values_have_their_braces_doubled_after_cuts_and_comparisons() {
+        let mut v = vars();
+        v.0.push(("pane_title", "{x}y".into()));
+        // Cut as the title is (3 characters), then doubled: no brace is split.
+        assert_eq!(expand_for_status("#{=3:pane_title}", &v), "{{x}}");
+        assert_eq!(expand_for_status("#{=-2:pane_title}", &v), "}}y");
+        // Compared as it is.
+        assert_eq!(expand_for_status("#{==:#{pane_title},{x}y}", &v), "1");
+        assert_eq!(
+            expand_for_status("#{?pane_active,#{pane_title},-} {time}", &v),
+            "{{x}}y {time}"
+        );
+        assert_eq!(expand("#{=3:pane_title}", &v), "{x}");
+        // A long status is cut between whole doubled braces.
+        let wide = "#{pane_title}".repeat(FORMAT_OUT_MAX / 4);
+        let out = expand_for_status(&wide, &v);
+        assert!(out.len() <= FORMAT_OUT_MAX);
+        assert!(spool_proto::ui::expand_with(&out, &[], |_| String::new(), false).is_ok());
     }
 
     #[test]

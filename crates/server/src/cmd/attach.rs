@@ -761,10 +761,11 @@ fn compose(
         let (left, right) = (&sent.status.0, &sent.status.1);
         match session_panes.iter().find(|p| p.id == active) {
             Some(p) if left.contains('#') || right.contains('#') => {
-                let vars = crate::format::Vars::of(server, p).escaped();
+                let vars = crate::format::Vars::of(server, p);
                 let one = |f: &str| {
-                    let s = spool_proto::text::sanitize(&crate::format::expand(f, &vars));
-                    spool_proto::text::truncate(&s, STATUS_PART_MAX_BYTES).to_string()
+                    let s = crate::format::expand_for_status(f, &vars);
+                    let s = spool_proto::text::sanitize(&s);
+                    spool_proto::ui::cut_placeholders(&s, STATUS_PART_MAX_BYTES).to_string()
                 };
                 Some(vec![one(left), one(right)])
             }
