@@ -74,6 +74,57 @@ fn respawn_pane_refuses_a_running_program_unless_told_to_kill_it() {
 }
 
 #[test]
+fn respawns_of_one_pane_at_once_leave_it_one_program_and_one_history() {
+    let s = TestServer::new();
+    let p = s.pane("race", &["sleep", "600"]);
+    // Eight at once: each is refused, or replaces the program before it; never two
+    // programs in one pane (the loser's would write into the same history, unseen).
+    let tag = format!("respawn-race-{}", std::process::id());
+    let script = format!("exec -a {tag} sleep 600");
+    let runs: Vec<_> = (0..8)
+        .map(|_| {
+            s.cmd()
+                .args(["respawn-pane", "-k", "-t", &p, "--", "bash", "-c", &script])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut ok = 0;
+    for r in runs {
+        let out = r.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        if out.status.success() {
+            ok += 1;
+        } else {
+            assert!(
+                err.contains("is being respawned") || err.contains("can't find pane"),
+                "{err}"
+            );
+        }
+    }
+    assert!(ok >= 1);
+    let running = || {
+        std::fs::read_dir("/proc")
+            .unwrap()
+            .flatten()
+            .filter(|e| {
+                std::fs::read(e.path().join("cmdline")).is_ok_and(|c| c.starts_with(tag.as_bytes()))
+            })
+            .count()
+    };
+    assert!(
+        s.eventually(Duration::from_secs(10), || running() == 1),
+        "{} programs run for one pane",
+        running()
+    );
+    assert!(s.ok(&["ls"]).contains("1 tabs, 1 panes"));
+    let all = s.ok(&["capture", "-t", &p, "-S", "-"]);
+    assert_eq!(all.matches("── respawned").count(), ok, "{all}");
+}
+
+#[test]
 fn clear_history_forgets_the_history_but_not_the_screen() {
     let s = TestServer::new();
     let p = s.pane(

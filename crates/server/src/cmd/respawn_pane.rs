@@ -5,7 +5,9 @@
 //!
 //! The old pane leaves the pane map before it is killed, so its exit does not close the pane
 //! in the layout; its history is flushed and made durable before the new program's store
-//! reopens the same directory (one writer at a time).
+//! reopens the same directory (one writer at a time). Taking it out of the map is what
+//! claims the respawn: of two respawns of one pane at once, the one that finds it gone (or
+//! another pane in its place) is refused, so two programs never share one history.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -34,6 +36,9 @@ pub async fn run(
         let mut st = server.state();
         let si = Server::session_index_of(&st, id).ok_or("pane has no session")?;
         let env = st.sessions[si].env.clone();
+        if !st.panes.get(&id).is_some_and(|p| Arc::ptr_eq(p, &old)) {
+            return Err(format!("pane {} is being respawned", old.name()));
+        }
         st.panes.remove(&id);
         (env, old.remain_on_exit)
     };
