@@ -307,6 +307,75 @@ fn tmux_keys_move_focus_swap_break_and_pick_tabs() {
 }
 
 #[test]
+fn ctrl_hjkl_move_focus_meta_digits_pick_layouts_and_meta_o_rotates_down() {
+    let s = TestServer::new();
+    let t = attached(&s, "mk", "ready");
+    s.ok(&["split", "-t", "%0", "-h", "--", "sleep", "600"]);
+    s.ok(&["split", "-t", "%1", "-v", "--", "sleep", "600"]);
+    // [%0 | %1 over %2], %2 focused.
+    let focus = |want: &str| {
+        assert!(
+            s.eventually(Duration::from_secs(10), || order(&s, "mk").1 == want),
+            "{:?}, wanted {want} focused",
+            order(&s, "mk")
+        );
+    };
+    t.keys(&["C-b", "C-h"]);
+    focus("%0");
+    t.keys(&["C-b", "C-l"]);
+    assert!(s.eventually(Duration::from_secs(10), || order(&s, "mk").1 != "%0"));
+    t.keys(&["C-b", "C-k"]);
+    focus("%1");
+    t.keys(&["C-b", "C-j"]);
+    focus("%2");
+    // The sizes each preset gives (80x23 of panes, one-cell borders).
+    type Sizes = [(String, u64, u64, bool)];
+    let sizes = |want: &dyn Fn(&Sizes) -> bool, what: &str| {
+        assert!(
+            s.eventually(Duration::from_secs(10), || want(&panes(&s, "mk"))),
+            "{what}: {:?}",
+            panes(&s, "mk")
+        );
+    };
+    t.keys(&["C-b", "M-1"]);
+    sizes(
+        &|p| {
+            let w: Vec<u64> = p.iter().map(|p| p.1).collect();
+            p.iter().all(|p| p.2 == 23) && w.iter().max().unwrap() - w.iter().min().unwrap() <= 1
+        },
+        "even-horizontal",
+    );
+    t.keys(&["C-b", "M-2"]);
+    sizes(&|p| p.iter().all(|p| p.1 == 80), "even-vertical");
+    t.keys(&["C-b", "M-3"]);
+    sizes(
+        &|p| p[0].1 == 80 && p[1..].iter().all(|p| p.1 < 80),
+        "main-horizontal",
+    );
+    t.keys(&["C-b", "M-4"]);
+    sizes(
+        &|p| p[0].2 == 23 && p[1..].iter().all(|p| p.2 < 23),
+        "main-vertical",
+    );
+    t.keys(&["C-b", "M-5"]);
+    // Two rows of two cells; the last row's one pane fills its width, as in tmux.
+    sizes(
+        &|p| p.iter().all(|p| p.2 == 11) && p[0].1 + p[1].1 == 79 && p[2].1 == 80,
+        "tiled",
+    );
+    // M-o: every pane one place down the layout order (the last first).
+    let before = order(&s, "mk").0;
+    t.keys(&["C-b", "M-o"]);
+    let mut want = before.clone();
+    want.rotate_right(1);
+    assert!(
+        s.eventually(Duration::from_secs(10), || order(&s, "mk").0 == want),
+        "{:?}, wanted {want:?}",
+        order(&s, "mk")
+    );
+}
+
+#[test]
 fn keys_pressed_in_a_row_act_on_the_pane_the_key_before_focused() {
     let s = TestServer::new();
     let t = attached(&s, "row", "ready");
