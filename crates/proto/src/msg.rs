@@ -142,6 +142,16 @@ pub enum Request {
         from_bottom: u64,
         count: u16,
     },
+    /// Attached: scroll mode's search number `id` over pane `pane`'s history, replacing the
+    /// one before (an empty pattern only stops it). Answered by [`Response::ScrollFound`]s
+    /// carrying `id`, so the client knows a late answer of a search it replaced by its id.
+    /// `newest_first`: the scan goes from the newest row (what `?` shows first).
+    ScrollSearch {
+        id: u32,
+        pane: u32,
+        pattern: String,
+        newest_first: bool,
+    },
     /// Where stored history row `row` shows at `width`: answered by [`Response::Located`].
     Locate {
         pane: u32,
@@ -390,6 +400,7 @@ impl Request {
             Request::Act(_) => "action",
             Request::History { .. } => "history",
             Request::Locate { .. } => "locate",
+            Request::ScrollSearch { .. } => "scroll-search",
             Request::JumpPrompt { .. } => "jump-prompt",
             Request::Detach => "detach",
             Request::Reload => "reload",
@@ -572,6 +583,11 @@ pub enum Response {
         from_bottom: u64,
         total: u64,
         rows: Vec<WireRow>,
+    },
+    /// Attached: news of scroll-mode search `id` (see [`Request::ScrollSearch`]).
+    ScrollFound {
+        id: u32,
+        news: ScrollNews,
     },
     /// The first display row of the line holding `row` is `from_bottom` rows above the
     /// newest history row, at `width`.
@@ -824,6 +840,23 @@ pub struct Clip {
 
 /// Clipboard writes one update carries, at most (the emulator keeps as many per pane).
 pub const UPDATE_CLIPS_MAX: usize = 4;
+
+/// What a scroll-mode search has to say ([`Response::ScrollFound`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ScrollNews {
+    /// A history row with a match: each row once; the scan's in any order, then the rows
+    /// output adds, oldest first.
+    Row(u64),
+    /// The scan has covered `done` of `total` rows.
+    Progress { done: u64, total: u64 },
+    /// The scan has covered the history there was when the search started. From now on
+    /// the rows new output adds are searched as they come (`Row`s after this are newer
+    /// than any before it), until the search is replaced or stopped.
+    CaughtUp,
+    /// The search ended: it found more than [`ATTACHED_SEARCH_MATCHES_MAX`] rows (that many
+    /// and one were sent), or failed with `error`.
+    Stopped { error: Option<String> },
+}
 
 /// Most matches of one scroll-mode search an attached client is sent (it remembers this many;
 /// one more tells it there were more). The search stops there, so neither side queues the

@@ -122,6 +122,48 @@ fn scroll_to_the_first_of_120k_lines() {
 }
 
 #[test]
+fn the_search_counter_keeps_up_with_output_that_streams_in() {
+    let s = TestServer::new();
+    let t = Outer::new(&s, 80, 24, "");
+    t.until("the status line and a prompt", |s| {
+        last_line(s).starts_with("[0] 0:") && prompt_shown(s)
+    });
+    let go = s.dir.path().join("go");
+    t.keys(&["seq -f 'tick %g' 1 60", "Enter"]);
+    t.until("the first ticks", |s| s.contains("tick 60\n"));
+    // 30 more ticks, once the search has caught up (a file says when).
+    let go_s = go.display().to_string();
+    t.keys(&[
+        &format!(
+            "until [ -e {go_s} ]; do sleep 0.05; done; \
+             for i in $(seq 61 90); do echo tick $i; sleep 0.05; done"
+        ),
+        "Enter",
+    ]);
+    t.keys(&["C-b", "["]);
+    t.keys(&["?"]);
+    t.keys(&["^tick", "Enter"]);
+    t.until("the ticks so far counted", |s| {
+        s.lines().next().unwrap().contains("?^tick 1/60 ")
+    });
+    std::fs::write(&go, "").unwrap();
+    // Each new tick counted once, whether it was on the screen when the search started
+    // and scrolled into history since, or came after.
+    t.until("every tick counted", |s| {
+        s.lines().next().unwrap().contains("/90 ")
+    });
+    std::thread::sleep(std::time::Duration::from_millis(800));
+    let top = t.screen_of("0");
+    assert!(top.lines().next().unwrap().contains("/90 "), "{top}");
+    // `n` goes on to older matches from the one shown, as before.
+    t.keys(&["n"]);
+    t.until("the next older match", |s| {
+        s.lines().next().unwrap().contains("/90 ") && !s.lines().next().unwrap().contains(" 1/90 ")
+    });
+    t.keys(&["q"]);
+}
+
+#[test]
 fn two_clients_see_the_same_session() {
     let s = TestServer::new();
     let t = Outer::new(&s, 90, 25, "new -s shared");

@@ -147,7 +147,9 @@ async fn attached(server: &Arc<Server>, conn: &mut Conn, client: u64, name: Stri
     // program echoes, and a frame sent for it would delay the echo's frame by FRAME_INTERVAL.
     let mut dirty = true;
     // Scroll mode's search, running beside the frames; and its page reads.
-    let mut search = ClientSearch::default();
+    let mut search = super::scroll_search::ScrollSearch::default();
+    let mut follow = tokio::time::interval(super::scroll_search::FOLLOW_EVERY);
+    follow.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut reads = tokio::task::JoinSet::new();
     let result = loop {
         if dirty {
@@ -189,8 +191,8 @@ async fn attached(server: &Arc<Server>, conn: &mut Conn, client: u64, name: Stri
                     let _ = conn.send(&Response::Detached { reason: "detached".into() }).await;
                     break Ok(());
                 }
-                Some(Request::Search { target, pattern, newest_first, .. }) => {
-                    for msg in search.start(server, target, pattern, newest_first) {
+                Some(Request::ScrollSearch { id, pane, pattern, newest_first }) => {
+                    for msg in search.start(server, id, pane, pattern, newest_first) {
                         conn.send(&msg).await.map_err(io)?;
                     }
                 }
@@ -245,8 +247,14 @@ async fn attached(server: &Arc<Server>, conn: &mut Conn, client: u64, name: Stri
                 dirty = true;
             }
             Some(r) = reads.join_next(), if !reads.is_empty() => forward_read(conn, r).await?,
-            msg = async { search.rx.as_mut()?.recv().await }, if search.rx.is_some() => {
-                for msg in search.filter(msg.map(|f| f.msg)) {
+            msg = search.scanned(), if search.scanning() => {
+                for msg in search.on_scan(msg) {
+                    conn.send(&msg).await.map_err(io)?;
+                }
+            }
+            _ = follow.tick(), if search.following() => {
+                // Store reads of the rows output added (few, at most FOLLOW_ROWS_MAX).
+                for msg in tokio::task::block_in_place(|| search.follow()) {
                     conn.send(&msg).await.map_err(io)?;
                 }
             }
@@ -277,82 +285,6 @@ async fn forward_read(
         }
     };
     conn.send(&resp).await.map_err(io)
-}
-
-/// An attached client's scroll-mode search: one at a time, and exactly one `End` for every
-/// search it asked for — a replaced or cancelled search (an empty pattern cancels) gets its
-/// `End` when it is dropped, so the client can tell a late message of an old search from the
-/// new one's. The client keeps one match per row and needs only the row number, so that is
-/// all it is sent, at most `ATTACHED_SEARCH_MATCHES_MAX` + 1 rows: the stream is small and
-/// bounded whatever the pattern and the history.
-#[derive(Default)]
-struct ClientSearch {
-    rx: Option<tokio::sync::mpsc::Receiver<super::search::Found>>,
-    rows: usize,
-    last: Option<u64>,
-}
-
-impl ClientSearch {
-    fn start(
-        &mut self,
-        server: &Arc<Server>,
-        target: Option<String>,
-        pattern: String,
-        newest_first: bool,
-    ) -> Vec<Response> {
-        let mut out = Vec::new();
-        if self.rx.take().is_some() {
-            out.push(Response::End);
-        }
-        self.rows = 0;
-        self.last = None;
-        if pattern.is_empty() {
-            return out;
-        }
-        match super::search::spawn(server, target, None, pattern, newest_first, true, None) {
-            Ok(rx) => self.rx = Some(rx),
-            Err(message) => {
-                out.push(Response::Error { message });
-                out.push(Response::End);
-            }
-        }
-        out
-    }
-
-    /// What to forward of a message from the search task (`None`: it ended without one).
-    fn filter(&mut self, msg: Option<Response>) -> Vec<Response> {
-        match msg {
-            Some(Response::SearchMatch(h)) => {
-                let Some(row) = h.row.filter(|r| Some(*r) != self.last) else {
-                    return Vec::new(); // a screen match, or the same row again
-                };
-                self.last = Some(row);
-                self.rows += 1;
-                let hit = Response::SearchMatch(spool_proto::SearchHit {
-                    row: Some(row),
-                    line: h.line,
-                    col: 0,
-                    text: String::new(),
-                    history: None,
-                });
-                if self.rows > spool_proto::ATTACHED_SEARCH_MATCHES_MAX {
-                    // One past what the client keeps tells it there were more; stop the scan.
-                    self.rx = None;
-                    return vec![hit, Response::End];
-                }
-                vec![hit]
-            }
-            Some(Response::Error { message }) => {
-                self.rx = None;
-                vec![Response::Error { message }, Response::End]
-            }
-            Some(Response::End) | None => {
-                self.rx = None;
-                vec![Response::End]
-            }
-            Some(other) => vec![other],
-        }
-    }
 }
 
 /// How a pane opened by a key starts: the user's shell, in the directory `new_pane_cwd`

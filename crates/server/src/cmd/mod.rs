@@ -32,6 +32,7 @@ mod rename_tab;
 mod resize;
 mod respawn_pane;
 mod rotate;
+mod scroll_search;
 mod search;
 mod select_layout;
 mod select_pane;
@@ -271,6 +272,7 @@ pub async fn dispatch(server: &Arc<Server>, conn: &mut Conn, req: Request) -> Cm
         | Request::ClientSize { .. }
         | Request::ClientColors { .. }
         | Request::Act(_)
+        | Request::ScrollSearch { .. }
         | Request::Detach => Err("not attached".into()),
     }
 }

@@ -240,7 +240,7 @@ fn search_source(
 /// Matches on the screen, each handed to `f` as it is found (a pattern matching everywhere
 /// yields a hit per position; they are streamed, never collected): logical lines joined
 /// across soft wraps, like history.
-fn screen_hits(
+pub(super) fn screen_hits(
     screen: &[spool_store::Row],
     re: &regex::bytes::Regex,
     mut f: impl FnMut(SearchHit) -> ControlFlow<()>,

@@ -123,9 +123,6 @@ struct Client {
     out: Vec<u8>,
     detached: Option<String>,
     pending: PendingUpdate,
-    /// `End`s still to come for searches that were replaced or cancelled: until they arrive,
-    /// search results are an old search's and are dropped.
-    stale_search_ends: u32,
     /// Whether the outer terminal speaks the kitty keyboard protocol (asked at attach with
     /// `CSI ? u`, followed by a DA1 query every terminal answers).
     kitty: Probe,
@@ -309,7 +306,6 @@ pub fn run(target: &Target, a: Args) -> crate::cmd::Exit {
         out: Vec::new(),
         detached: None,
         pending,
-        stale_search_ends: 0,
         kitty: Probe::Pending,
         awaiting_da1: true,
         probe_until: Instant::now() + PROBE_TIME,
@@ -456,21 +452,14 @@ impl Client {
             for req in s.take_requests() {
                 let _ = frame::write(&mut self.sock, &req);
             }
-            self.stale_search_ends += std::mem::take(&mut s.superseded);
         }
     }
 
-    /// Scroll mode ends: a search still running is cancelled (its `End` is still to come).
+    /// Scroll mode ends: a search still scanning or following is stopped (its late answers
+    /// carry an id no search has any more).
     fn leave_scroll(&mut self, s: &scroll::Scroll) {
-        self.stale_search_ends += s.superseded;
-        if s.search_running() {
-            self.send(&Request::Search {
-                target: Some(format!("%{}", s.pane)),
-                pattern: String::new(),
-                newest_first: false,
-                history: None,
-            });
-            self.stale_search_ends += 1;
+        if let Some(stop) = s.stop_search() {
+            self.send(&stop);
         }
     }
 
@@ -504,25 +493,13 @@ impl Client {
                     s.receive(pane, width, from_bottom, total, rows);
                 }
             }
-            Response::SearchMatch(_) | Response::SearchProgress { .. }
-                if self.stale_search_ends > 0 => {}
-            Response::End if self.stale_search_ends > 0 => self.stale_search_ends -= 1,
-            Response::SearchMatch(hit) => {
-                if let Mode::Scroll(s) = &mut self.mode {
-                    s.search_hit(hit.row);
-                }
-            }
-            Response::SearchProgress {
-                rows_done,
-                rows_total,
-            } => {
-                if let Mode::Scroll(s) = &mut self.mode {
-                    s.search_progress(rows_done, rows_total);
-                }
-            }
-            Response::End => {
-                if let Mode::Scroll(s) = &mut self.mode {
-                    s.search_done();
+            Response::ScrollFound { id, news } => {
+                let error = match &mut self.mode {
+                    Mode::Scroll(s) => s.search_news(id, news),
+                    _ => None,
+                };
+                if let Some(e) = error {
+                    self.say(spool_proto::text::sanitize(&e));
                 }
             }
             Response::Located {
@@ -600,6 +577,7 @@ impl Client {
         if let Mode::Scroll(s) = &mut self.mode {
             if let Some(p) = self.panes.get(&s.pane) {
                 s.resize(p.view.w, p.view.h);
+                s.screen_changed(&p.rows);
             }
         }
         self.mirror_modes();

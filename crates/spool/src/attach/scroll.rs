@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use spool_proto::{Request, WireRow};
+use spool_proto::{Request, ScrollNews, WireRow};
 
 use super::motion::{self, Find};
 use super::Key;
@@ -38,18 +38,32 @@ pub const CACHE_ROWS: usize = 4096;
 /// later matches are dropped and the label says so. (The server sends one more at most.)
 pub const MAX_MATCHES: usize = spool_proto::ATTACHED_SEARCH_MATCHES_MAX;
 
-/// A search in scroll mode: matches come from the server's history search; the pattern also
-/// highlights them in the rows shown.
+/// Scroll-mode search ids, unique for this client: the server's answers carry the id of the
+/// search they belong to, so a replaced search's late answers are known and dropped.
+static SEARCH_IDS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
+
+fn next_search_id() -> u32 {
+    SEARCH_IDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
+/// A search in scroll mode: matches come from the server's history search, then from the
+/// output that comes while it is shown (the counter keeps up); the pattern also highlights
+/// them in the rows shown.
 pub struct Search {
+    /// Its id at the server (`Request::ScrollSearch`).
+    id: u32,
     pub pattern: String,
     pub re: regex::Regex,
     /// Stored history rows with a match, oldest first.
     matches: Vec<u64>,
-    /// Rows of the live screen with a match when the search started, top first: after every
+    /// Rows of the live screen with a match, top first, as of the last update: after every
     /// history match (they are newer). Positions index `matches` then these.
     screen: Vec<u16>,
     truncated: bool,
+    /// The scan has caught up: matches after this come from new output.
     done: bool,
+    /// The server stopped it (too many matches, an error): nothing more comes.
+    stopped: bool,
     /// `?` (toward older rows; the first match shown is the newest) rather than `/` (toward
     /// newer; starting from the bottom it wraps, as vi does, to the oldest match). `n` repeats
     /// the direction, `N` reverses it.
@@ -58,6 +72,78 @@ pub struct Search {
     progress: u8,
     /// Index of the match shown: into `matches`, then `screen` past its end.
     current: Option<usize>,
+}
+
+/// One match of a search: a history row, or a row of the screen as it was at the start.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Match {
+    Row(u64),
+    Screen(u16),
+}
+
+impl Search {
+    fn at(&self, i: usize) -> Option<Match> {
+        match i.checked_sub(self.matches.len()) {
+            None => Some(Match::Row(self.matches[i])),
+            Some(j) => self.screen.get(j).map(|&y| Match::Screen(y)),
+        }
+    }
+
+    /// Where match `m` is now; a screen row that no longer matches (output scrolled it) is
+    /// replaced by the nearest match.
+    fn index_of(&self, m: Match, was: usize) -> Option<usize> {
+        let n = self.matches.len() + self.screen.len();
+        let found = match m {
+            Match::Row(r) => self.matches.binary_search(&r).ok(),
+            Match::Screen(y) => self
+                .screen
+                .iter()
+                .position(|&s| s == y)
+                .map(|j| self.matches.len() + j),
+        };
+        found.or((n > 0).then(|| was.min(n - 1)))
+    }
+
+    /// Keep the match shown the one shown while the lists change under it.
+    fn keeping_current(&mut self, change: impl FnOnce(&mut Search)) {
+        let shown = self.current.and_then(|c| Some((self.at(c)?, c)));
+        change(self);
+        self.current = shown.and_then(|(m, was)| self.index_of(m, was));
+    }
+
+    /// A match in output that came after the scan caught up (newer than every match
+    /// before).
+    fn follow_row(&mut self, row: u64) {
+        if self.matches.binary_search(&row).is_ok() {
+            return;
+        }
+        if self.matches.len() >= MAX_MATCHES {
+            self.truncated = true;
+            return;
+        }
+        self.keeping_current(|s| {
+            let at = s.matches.partition_point(|&r| r < row);
+            s.matches.insert(at, row);
+        });
+    }
+
+    /// The live screen changed: its matching rows, again.
+    fn screen_changed(&mut self, screen: &[WireRow]) {
+        let now = matching_rows(&self.re, screen);
+        if now != self.screen {
+            self.keeping_current(|s| s.screen = now);
+        }
+    }
+}
+
+/// The rows of `screen` with a match, top first.
+fn matching_rows(re: &regex::Regex, screen: &[WireRow]) -> Vec<u16> {
+    screen
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| re.is_match(&r.text))
+        .map(|(y, _)| y as u16)
+        .collect()
 }
 
 /// What the scroll-mode prompt does when Enter is pressed.
@@ -107,9 +193,6 @@ pub struct Scroll {
     jump_top: bool,
     /// `y`/Enter asked to copy the selection (the client reads it and leaves scroll mode).
     pub want_copy: bool,
-    /// Searches this scroll mode replaced or cancelled before they ended: the client counts
-    /// their `End`s, still to come, so late results are not taken for the new search's.
-    pub superseded: u32,
     /// After a width change: where the view was, as a fraction of history, to restore once the
     /// new total is known.
     offset_hint: Option<f64>,
@@ -145,7 +228,6 @@ impl Scroll {
             jump_top: false,
             want_copy: false,
             offset_hint: None,
-            superseded: 0,
             sel: SelKind::Chars,
             count: 0,
             finding: None,
@@ -536,74 +618,94 @@ impl Scroll {
         }
     }
 
-    /// A search has been asked for and has not ended.
-    pub fn search_running(&self) -> bool {
-        self.search.as_ref().is_some_and(|s| !s.done)
+    /// The search the server still runs for this scroll mode (scanning or following), as the
+    /// request that stops it.
+    pub fn stop_search(&self) -> Option<Request> {
+        self.search
+            .as_ref()
+            .filter(|s| !s.stopped)
+            .map(|_| Request::ScrollSearch {
+                id: next_search_id(),
+                pane: self.pane,
+                pattern: String::new(),
+                newest_first: false,
+            })
     }
 
     fn start_search(&mut self, pattern: String, backward: bool, screen: &[WireRow]) {
         let re = regex::Regex::new(&pattern)
             .ok()
             .filter(|_| !pattern.is_empty());
-        if self.search_running() {
-            self.superseded += 1;
-            if re.is_none() {
-                // No new search to replace it: cancel it (an empty pattern).
-                self.outbox.push(Request::Search {
-                    target: Some(format!("%{}", self.pane)),
-                    pattern: String::new(),
-                    newest_first: false,
-                    history: None,
-                });
-            }
-        }
         let Some(re) = re else {
+            // No new search to replace it: stop the old one.
+            self.outbox.extend(self.stop_search());
             self.search = None;
             return;
         };
         // `?` scans newest first, so that with more matching rows than the client keeps, the
-        // ones kept are the newest (those `?` shows first).
-        self.outbox.push(Request::Search {
-            target: Some(format!("%{}", self.pane)),
+        // ones kept are the newest (those `?` shows first). A new id replaces the search
+        // before.
+        let id = next_search_id();
+        self.outbox.push(Request::ScrollSearch {
+            id,
+            pane: self.pane,
             pattern: pattern.clone(),
             newest_first: backward,
-            history: None,
         });
-        let on_screen = screen
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| re.is_match(&r.text))
-            .map(|(y, _)| y as u16)
-            .collect();
+        let on_screen = matching_rows(&re, screen);
         self.search = Some(Search {
+            id,
             pattern,
             re,
             screen: on_screen,
             matches: Vec::new(),
             truncated: false,
             done: false,
+            stopped: false,
             backward,
             progress: 0,
             current: None,
         });
     }
 
-    /// A match from the server's search (history rows only; the screen is below the view).
-    pub fn search_hit(&mut self, row: Option<u64>) {
-        let Some(s) = &mut self.search else { return };
-        let Some(row) = row else { return };
-        if s.matches.last() == Some(&row) {
-            return;
+    /// The pane's live screen changed (an update came): the search counts what it shows.
+    pub fn screen_changed(&mut self, screen: &[WireRow]) {
+        if let Some(s) = &mut self.search {
+            s.screen_changed(screen);
         }
-        if s.matches.len() >= MAX_MATCHES {
-            s.truncated = true;
-            return;
-        }
-        s.matches.push(row);
     }
 
-    /// The search finished: show the newest match.
-    pub fn search_done(&mut self) {
+    /// News of search `id` from the server; an error to show, if it failed. News of a search
+    /// this one replaced is dropped.
+    pub fn search_news(&mut self, id: u32, news: ScrollNews) -> Option<String> {
+        let s = self.search.as_mut().filter(|s| s.id == id)?;
+        match news {
+            ScrollNews::Row(row) if s.done => s.follow_row(row),
+            ScrollNews::Row(row) => {
+                if s.matches.last() == Some(&row) {
+                    return None;
+                }
+                if s.matches.len() >= MAX_MATCHES {
+                    s.truncated = true;
+                    return None;
+                }
+                s.matches.push(row);
+            }
+            ScrollNews::Progress { done, total } => {
+                s.progress = (done.saturating_mul(100) / total.max(1)).min(100) as u8;
+            }
+            ScrollNews::CaughtUp => self.search_done(),
+            ScrollNews::Stopped { error } => {
+                s.stopped = true;
+                self.search_done();
+                return error;
+            }
+        }
+        None
+    }
+
+    /// The scan has caught up: show the newest match.
+    fn search_done(&mut self) {
         let Some(s) = &mut self.search else { return };
         if s.done {
             return;
@@ -616,13 +718,6 @@ impl Scroll {
         if n > 0 {
             s.current = Some(if s.backward { n - 1 } else { 0 });
             self.jump();
-        }
-    }
-
-    /// The server's scan has covered `done` of `total` rows.
-    pub fn search_progress(&mut self, done: u64, total: u64) {
-        if let Some(s) = &mut self.search {
-            s.progress = (done.saturating_mul(100) / total.max(1)).min(100) as u8;
         }
     }
 
