@@ -22,12 +22,20 @@ pub trait HistorySink {
     fn push_row(&mut self, row: RowRef<'_>);
     /// ED 3: the program asked to erase the scrollback.
     fn clear_history(&mut self);
+    /// The number the next row pushed gets (shell marks say rows by it); 0 for sinks that
+    /// do not number rows.
+    fn next_row(&self) -> u64 {
+        0
+    }
 }
 
 /// Unbounded in-memory history, for tests and tools that replay bounded input.
 impl HistorySink for Vec<Row> {
     fn push_row(&mut self, row: RowRef<'_>) {
         self.push(row.to_row());
+    }
+    fn next_row(&self) -> u64 {
+        self.len() as u64
     }
     fn clear_history(&mut self) {
         self.clear();
@@ -53,6 +61,9 @@ impl HistorySink for spool_store::Store {
             store_failed(&e, "history row not stored");
         }
     }
+    fn next_row(&self) -> u64 {
+        spool_store::Store::next_row(self)
+    }
     fn clear_history(&mut self) {
         if let Err(e) = self.clear() {
             store_failed(&e, "history not cleared");
@@ -66,6 +77,9 @@ impl HistorySink for std::sync::Arc<spool_store::Store> {
         if let Err(e) = self.push(row) {
             store_failed(&e, "history row not stored");
         }
+    }
+    fn next_row(&self) -> u64 {
+        spool_store::Store::next_row(self)
     }
     fn clear_history(&mut self) {
         if let Err(e) = self.clear() {

@@ -10,6 +10,7 @@ use spool_store::RowFlags;
 
 use crate::history::HistorySink;
 use crate::links::LINK_URI_MAX;
+use crate::marks::{MarkKind, ShellMark};
 use crate::palette::{format_spec, parse_spec, Rgb};
 use crate::screen::{ClipboardSet, Screen, CLIPBOARD_MAX, CWD_MAX, TITLE_MAX};
 
@@ -130,17 +131,33 @@ impl<S: HistorySink> Screen<S> {
                 *self.dynamic_slot(which) = None;
                 self.damage.mark_all();
             }
-            b"133" => {
-                let mark = match params.get(1).and_then(|p| p.first()) {
-                    Some(b'A') => RowFlags::PROMPT,
-                    Some(b'B') => RowFlags::COMMAND,
-                    Some(b'C') => RowFlags::OUTPUT,
-                    Some(b'D') => RowFlags::COMMAND_END,
-                    _ => return,
+            b"133" | b"633" => {
+                let Some(kind) = crate::marks::parse(cmd, &params[1..]) else {
+                    return;
                 };
                 let y = self.cursor.y;
-                self.grid.lines[y].flags.set(mark, true);
-                self.damage.mark(y);
+                let flag = match kind {
+                    MarkKind::Prompt => Some(RowFlags::PROMPT),
+                    MarkKind::Input => Some(RowFlags::COMMAND),
+                    MarkKind::Output => Some(RowFlags::OUTPUT),
+                    MarkKind::End(_) => Some(RowFlags::COMMAND_END),
+                    MarkKind::CommandLine(_) => None,
+                };
+                if let Some(flag) = flag {
+                    self.grid.lines[y].flags.set(flag, true);
+                    self.damage.mark(y);
+                }
+                // The number this row has in history: the store's next, after the edge.
+                let row = (!self.alt_active)
+                    .then(|| self.sink.next_row() + self.edge.len() as u64 + y as u64);
+                if self.marks.len() == crate::marks::MARKS_MAX {
+                    self.marks.pop_front();
+                }
+                self.marks.push_back(ShellMark {
+                    kind,
+                    row,
+                    col: self.cursor.x.min(u16::MAX as usize) as u16,
+                });
             }
             b"1337" => {
                 // iTerm2 inline images (`File=`) and other iTerm2 extensions: consumed.

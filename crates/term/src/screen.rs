@@ -99,6 +99,8 @@ pub struct Screen<S> {
     pub(crate) icon_title: String,
     pub(crate) cwd: String,
     pub(crate) clipboard: VecDeque<ClipboardSet>,
+    /// Shell integration marks not taken yet (at most `marks::MARKS_MAX`).
+    pub(crate) marks: VecDeque<crate::marks::ShellMark>,
     pub(crate) palette: Box<Palette>,
     pub(crate) replies: Replies,
     pub(crate) damage: Damage,
@@ -180,6 +182,7 @@ impl<S: HistorySink> Screen<S> {
             icon_title: String::new(),
             cwd: String::new(),
             clipboard: VecDeque::new(),
+            marks: VecDeque::new(),
             palette: Box::default(),
             replies: Replies::default(),
             damage: Damage::new(rows),

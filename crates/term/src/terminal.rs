@@ -343,6 +343,10 @@ impl<S: HistorySink> Terminal<S> {
     pub fn take_replies(&mut self) -> Vec<u8> {
         self.screen.replies.take()
     }
+    /// Shell integration marks (OSC 133/633) since the last call, oldest first.
+    pub fn take_marks(&mut self) -> Vec<crate::marks::ShellMark> {
+        self.screen.marks.drain(..).collect()
+    }
     /// OSC 52 clipboard writes since the last call, oldest first.
     pub fn take_clipboard(&mut self) -> Vec<ClipboardSet> {
         self.screen.clipboard.drain(..).collect()
