@@ -70,6 +70,20 @@ pub enum Request {
         keys: Vec<String>,
     },
     Capture(Capture),
+    /// `spool commands`: the pane's command log (from shell integration), oldest first; the
+    /// newest `count` if given. Answered [`Response::Commands`].
+    Commands {
+        target: Option<String>,
+        count: Option<u32>,
+    },
+    /// `spool run`: type `command` and Enter into the pane's shell at its prompt, wait until
+    /// it finishes (at most `timeout_ms`), and answer [`Response::Ran`] with its command
+    /// log entry; its output is then read with `capture --command N`.
+    Run {
+        target: Option<String>,
+        command: String,
+        timeout_ms: u64,
+    },
     Search {
         target: Option<String>,
         pattern: String,
@@ -386,6 +400,8 @@ impl Request {
             Request::ListPanes { .. } => "panes",
             Request::SendText { .. } | Request::SendKeys { .. } => "send",
             Request::Capture(_) => "capture",
+            Request::Commands { .. } => "commands",
+            Request::Run { .. } => "run",
             Request::Search { .. } => "search",
             Request::HistoryList | Request::HistoryRm { .. } => "history",
             Request::Wait { .. } => "wait",
@@ -474,7 +490,7 @@ pub enum Line {
     At(i64),
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Capture {
     pub target: Option<String>,
     /// Default: 0 (top of the screen).
@@ -487,6 +503,40 @@ pub struct Capture {
     pub join: bool,
     /// Read this history (an id from `spool history ls`) instead of a live pane.
     pub history: Option<String>,
+    /// Only one command's output, from the pane's command log: `N` > 0 is command number N,
+    /// `-1` the newest, `-2` the one before it…; its rows exactly, soft wraps joined.
+    #[serde(default)]
+    pub command: Option<i64>,
+}
+
+/// One command of a pane's command log (shell integration's OSC 133/633 marks). The server
+/// keeps and stores these as they are.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CommandInfo {
+    /// Its number in this pane, from 1.
+    pub n: u64,
+    /// The command line, as the shell said it (empty if it did not).
+    pub text: String,
+    /// The directory it ran in.
+    pub cwd: Option<String>,
+    /// Unix time in milliseconds when its output started, and when it ended.
+    pub started_ms: u64,
+    pub ended_ms: Option<u64>,
+    /// Its exit status (`None` while it runs, or if the shell did not say).
+    pub status: Option<i32>,
+    /// History rows: where its prompt starts, where its command line is typed, where its
+    /// output starts, and one past its output's last row (`None` while it runs).
+    pub prompt_row: Option<u64>,
+    pub input_row: Option<u64>,
+    pub output_row: u64,
+    pub end_row: Option<u64>,
+}
+
+impl CommandInfo {
+    pub fn running(&self) -> bool {
+        self.ended_ms.is_none()
+    }
 }
 
 /// Which histories a search reads besides (instead of) a live pane.
@@ -542,6 +592,13 @@ pub enum Response {
     /// Histories deleted, by id.
     Removed(Vec<String>),
     Panes(Vec<PaneInfo>),
+    Commands(Vec<CommandInfo>),
+    /// `spool run`'s command finished (or `timed_out` while it still runs).
+    Ran {
+        pane: String,
+        command: CommandInfo,
+        timed_out: bool,
+    },
     Buffers(Vec<BufferInfo>),
     /// A piece of a capture; more follow until [`Response::End`].
     Text(Vec<u8>),

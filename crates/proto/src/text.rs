@@ -115,6 +115,18 @@ pub fn utc(secs: u64, with_seconds: bool) -> String {
     }
 }
 
+/// `a` quoted for a POSIX shell (fish reads it the same): bare when it is made of safe
+/// characters only, else in single quotes.
+pub fn shell_quote(a: &str) -> String {
+    if !a.is_empty()
+        && a.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./=:,+@%".contains(&b))
+    {
+        return a.to_string();
+    }
+    format!("'{}'", a.replace('\'', "'\\''"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,6 +10,7 @@
 mod buffers;
 mod catch;
 mod cmd;
+mod commands;
 pub mod config;
 mod conn;
 mod format;

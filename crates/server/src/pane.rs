@@ -107,6 +107,13 @@ pub struct Pane {
     last_output_ms: AtomicU64,
     /// The foreground program's name and when it was read (see `current_command`).
     current: Mutex<Option<(std::time::Instant, String, bool)>>,
+    /// What ran in it (shell integration), stored with its history. Never locked while the
+    /// terminal's lock is held, nor the other way round.
+    pub commands: Mutex<crate::commands::Log>,
+    /// Bumped when the command log changes (`spool run`, `wait --command` wait on it).
+    pub commands_changed: watch::Sender<u64>,
+    /// When this server started it (or took it over).
+    pub created: std::time::Instant,
 }
 
 /// How long a read of the foreground program's name is reused: tab names are composed for
@@ -170,6 +177,7 @@ impl Pane {
         // registered with the reactor and nothing else closes or reuses it.
         let master = unsafe { AsyncFd::register(master)? };
         store.set_width_hint(cols);
+        let commands = crate::commands::Log::open(&history_dir);
         Ok(Arc::new(Pane {
             id,
             pid,
@@ -197,6 +205,9 @@ impl Pane {
             changes,
             frozen: watch::channel(false).0,
             read_stopped: watch::channel(false).0,
+            commands: Mutex::new(commands),
+            commands_changed: watch::channel(0).0,
+            created: std::time::Instant::now(),
             adopted,
             current: Mutex::new(None),
             last_output_ms: AtomicU64::new(clock_ms()),
@@ -538,6 +549,21 @@ impl Pane {
         self.finish_if_done();
     }
 
+    /// Apply shell marks to the command log (its file is written here: a few records per
+    /// command) and tell whoever waits on it.
+    fn log_marks(&self, marks: Vec<spool_term::ShellMark>) {
+        // The directory first: it takes the terminal lock, never held with the log's.
+        let cwd = self.cwd();
+        let changes = self
+            .commands
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .apply(marks, || cwd.clone());
+        let _ = changes;
+        self.commands_changed
+            .send_modify(|v| *v = v.wrapping_add(1));
+    }
+
     /// Read the PTY until EOF, feeding the emulator. Returns when all output is processed.
     ///
     /// Reading and parsing overlap: a reader task fills chunks while this one feeds the
@@ -547,12 +573,15 @@ impl Pane {
         let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<u8>>(READ_AHEAD);
         let reader = tokio::spawn(self.clone().read_chunks(tx));
         while let Some(chunk) = rx.recv().await {
-            let (replies, clips) = tokio::task::block_in_place(|| {
+            let (replies, clips, marks) = tokio::task::block_in_place(|| {
                 let mut t = self.term();
                 t.feed(&chunk);
                 self.bells.store(t.bells(), Ordering::Relaxed);
-                (t.take_replies(), t.take_clipboard())
+                (t.take_replies(), t.take_clipboard(), t.take_marks())
             });
+            if !marks.is_empty() {
+                tokio::task::block_in_place(|| self.log_marks(marks));
+            }
             if let Some(p) = self.pipe() {
                 p.offer(&chunk);
             }

@@ -545,7 +545,7 @@ impl Server {
             let line = sp
                 .foreground
                 .iter()
-                .map(|a| shell_quote(a))
+                .map(|a| spool_proto::text::shell_quote(a))
                 .collect::<Vec<_>>()
                 .join(" ");
             (Vec::new(), Some(format!("{line}\r").into_bytes()))
@@ -596,17 +596,6 @@ pub(crate) fn safe_relative(p: &str) -> Option<PathBuf> {
             .components()
             .all(|c| matches!(c, std::path::Component::Normal(_)));
     ok.then(|| path.to_path_buf())
-}
-
-/// `a` quoted for a POSIX shell.
-fn shell_quote(a: &str) -> String {
-    if !a.is_empty()
-        && a.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_./=:,+@%".contains(&b))
-    {
-        return a.to_string();
-    }
-    format!("'{}'", a.replace('\'', "'\\''"))
 }
 
 /// `YYYY-MM-DD HH:MM UTC`.
@@ -816,6 +805,7 @@ mod tests {
 
     #[test]
     fn quoting_and_paths() {
+        use spool_proto::text::shell_quote;
         assert_eq!(shell_quote("less"), "less");
         assert_eq!(shell_quote("my file"), "'my file'");
         assert_eq!(shell_quote("it's"), "'it'\\''s'");

@@ -179,6 +179,26 @@ enum Command {
     /// Wait until a pane's process has exited and all its output was processed; exit with its
     /// status.
     Wait(cmd::wait::Args),
+    /// What ran in a pane: each command's line, directory, times, exit status and rows.
+    ///
+    /// From the shell's OSC 133/633 marks (`spool shell-init`), kept with the pane's history
+    /// and restored with it. Print one command's output with `capture --command N`.
+    Commands(cmd::commands::Args),
+    /// Run a command in a pane's shell, as if typed there: wait for it, print its output and
+    /// exit with its status.
+    ///
+    /// Needs shell integration in that pane (`spool shell-init`); without it, it fails at
+    /// once saying how to turn it on. The shell must be at its prompt. The command's output
+    /// is exactly the rows between its OSC 133 C and D marks.
+    Run(cmd::run::Args),
+    /// Print the shell integration snippet for bash, zsh or fish.
+    ///
+    /// bash: `eval "$(spool shell-init bash)"` in ~/.bashrc; zsh: the same with zsh in
+    /// ~/.zshrc; fish: `spool shell-init fish | source` in ~/.config/fish/config.fish. It
+    /// marks prompts and commands (OSC 133 A/B/C/D with the exit status, the command line in
+    /// OSC 633;E, the directory in OSC 7), does nothing outside spool, can be sourced twice,
+    /// and keeps PROMPT_COMMAND, precmd and preexec hooks working.
+    ShellInit(cmd::shell_init::Args),
     /// Kill a pane, or every pane of a session.
     #[command(alias = "kill-pane", alias = "kill-session")]
     Kill(cmd::kill::Args),
@@ -291,6 +311,9 @@ fn run(target: &client::Target, command: Option<Command>) -> cmd::Exit {
         Some(Command::Capture(a)) => cmd::capture::run(target, a),
         Some(Command::Search(a)) => cmd::search::run(target, a),
         Some(Command::Wait(a)) => cmd::wait::run(target, a),
+        Some(Command::Commands(a)) => cmd::commands::run(target, a),
+        Some(Command::Run(a)) => cmd::run::run(target, a),
+        Some(Command::ShellInit(a)) => cmd::shell_init::run(a),
         Some(Command::Kill(a)) => cmd::kill::run(target, a),
         Some(Command::KillServer) => cmd::kill::server(target),
         Some(Command::Upgrade(a)) => cmd::upgrade::run(target, a),

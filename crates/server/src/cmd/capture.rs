@@ -53,6 +53,36 @@ pub async fn run(server: &Arc<Server>, conn: &mut Conn, c: Capture) -> CmdResult
         None | Some(Line::Edge) => last,
         Some(Line::At(n)) => clamp(n),
     };
+    // One command's output instead: its rows exactly, as lines from the screen's top (row
+    // numbers go on through the store, the edge and the screen), soft wraps joined.
+    let base = (hist_end + edge.len() as u64) as i64;
+    let (start, end, join) = match (c.command, &pane) {
+        (None, _) => (start, end, c.join),
+        (Some(which), crate::histories::Source::Pane(p)) => {
+            let cmd = command_of(p, which)?;
+            // A running command: its output so far (the cursor's row if it has printed on it).
+            let to = match cmd.end_row {
+                Some(r) => r as i64,
+                None => {
+                    let at = p.term().cursor();
+                    base + at.y as i64 + i64::from(at.x > 0)
+                }
+            };
+            let from = cmd.output_row as i64 - base;
+            if from < -hist_len {
+                return Err(format!(
+                    "command {}'s output is older than the history kept",
+                    cmd.n
+                ));
+            }
+            if to - base - 1 < from {
+                // It printed nothing.
+                return conn.send(&Response::End).await.map_err(io);
+            }
+            (from, (to - base - 1).min(last), true)
+        }
+        (Some(_), _) => return Err("a closed history's commands cannot be read yet".into()),
+    };
     let mut out = String::with_capacity(CHUNK_BYTES + 4096);
     let emit = |out: &mut String, row: &Row, last_line: bool| {
         if c.escapes {
@@ -60,7 +90,7 @@ pub async fn run(server: &Arc<Server>, conn: &mut Conn, c: Capture) -> CmdResult
         } else {
             out.push_str(&row.text);
         }
-        if !(c.join && row.wrapped() && !last_line) {
+        if !(join && row.wrapped() && !last_line) {
             out.push('\n');
         }
     };
@@ -111,6 +141,27 @@ pub async fn run(server: &Arc<Server>, conn: &mut Conn, c: Capture) -> CmdResult
             .map_err(io)?;
     }
     conn.send(&Response::End).await.map_err(io)
+}
+
+/// Command `which` of the pane's log: `N` > 0 by number, `-1` the newest, `-2` the one before…
+fn command_of(p: &crate::pane::Pane, which: i64) -> Result<spool_proto::CommandInfo, String> {
+    let log = p.commands.lock().unwrap_or_else(|p| p.into_inner());
+    if !log.integrated && log.entries().len() == 0 {
+        return Err(format!(
+            "pane {} has no command log (it needs shell integration: see spool shell-init --help)",
+            p.name()
+        ));
+    }
+    let found = if which > 0 {
+        log.entries().find(|c| c.n == which as u64)
+    } else if which < 0 {
+        log.entries().rev().nth((-which - 1) as usize)
+    } else {
+        None
+    };
+    found
+        .cloned()
+        .ok_or_else(|| format!("pane {} has no command {which}", p.name()))
 }
 
 /// History rows from `from` (before `to`): at most [`BATCH_ROWS`], stopping once they hold

@@ -11,6 +11,7 @@ mod attach;
 mod break_pane;
 mod capture;
 mod clear_history;
+mod commands;
 mod delete_buffer;
 mod display_message;
 mod display_popup;
@@ -32,6 +33,7 @@ mod rename_tab;
 mod resize;
 mod respawn_pane;
 mod rotate;
+mod run;
 mod scroll_search;
 mod search;
 mod select_layout;
@@ -253,6 +255,12 @@ pub async fn dispatch(server: &Arc<Server>, conn: &mut Conn, req: Request) -> Cm
                 .map_err(io)
         }
         Request::Wait { target } => wait::run(server, conn, target).await,
+        Request::Commands { target, count } => commands::run(server, conn, target, count).await,
+        Request::Run {
+            target,
+            command,
+            timeout_ms,
+        } => run::run(server, conn, target, command, timeout_ms).await,
         Request::Kill { target } => kill::run(server, conn, target).await,
         Request::KillServer => kill::server(server, conn).await,
         Request::Upgrade { exe } => upgrade::run(server, conn, exe).await,

@@ -1,4 +1,4 @@
-//! `spool capture [-t PANE] [-S START] [-E END] [-e] [-J]`
+//! `spool capture [-t PANE] [-S START] [-E END] [-e] [-J] [--command last|N|-K]`
 
 use std::io::Write;
 
@@ -29,6 +29,27 @@ pub struct Args {
     /// or one from before a restart), as history lines (there is no screen).
     #[arg(long, value_name = "ID", conflicts_with = "target")]
     history: Option<String>,
+    /// Only one command's output, from the pane's command log (`spool commands`; it needs
+    /// shell integration): `last`, a command's number N, or -K for the K-th newest (-1 is
+    /// `last`). Exactly its rows, soft wraps joined, from disk where they are old.
+    #[arg(
+        long,
+        value_name = "WHICH",
+        allow_hyphen_values = true,
+        conflicts_with_all = ["start", "end", "history"]
+    )]
+    command: Option<String>,
+}
+
+/// `--command`'s value: `last` is -1.
+pub fn which_command(s: &str) -> anyhow::Result<i64> {
+    match s {
+        "last" => Ok(-1),
+        n => match n.parse::<i64>() {
+            Ok(0) | Err(_) => bail!("--command takes last, a command number or -K, not {n:?}"),
+            Ok(n) => Ok(n),
+        },
+    }
 }
 
 fn line(s: Option<String>) -> anyhow::Result<Option<Line>> {
@@ -49,9 +70,16 @@ pub fn run(target: &Target, a: Args) -> Exit {
         escapes: a.escapes,
         join: a.join,
         history: a.history,
+        command: a.command.as_deref().map(which_command).transpose()?,
     });
     let mut c = target.connect()?;
-    c.send(&req)?;
+    print_capture(&mut c, &req)?;
+    Ok(0)
+}
+
+/// Send capture request `req` and copy the text it streams to stdout.
+pub fn print_capture(c: &mut crate::client::Client, req: &Request) -> anyhow::Result<()> {
+    c.send(req)?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     loop {
@@ -63,5 +91,5 @@ pub fn run(target: &Target, a: Args) -> Exit {
         }
     }
     out.flush()?;
-    Ok(0)
+    Ok(())
 }

@@ -1,0 +1,196 @@
+//! Commands as data: the shell integration snippets (real bash, zsh and fish), the per-pane
+//! command log, `capture --command` and `spool run`.
+
+mod common;
+
+use std::time::Duration;
+
+use common::TestServer;
+
+/// A pane running `shell` with spool's snippet loaded as a user's rc file would (prompt `$ `).
+fn integrated(s: &TestServer, name: &str, shell: &str) -> String {
+    let snippet = s.ok(&["shell-init", shell]);
+    let dir = s.dir.path().join(format!("rc-{name}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let argv: Vec<String> = match shell {
+        "bash" => {
+            let rc = dir.join("bashrc");
+            std::fs::write(&rc, format!("PS1='$ '\n{snippet}")).unwrap();
+            vec![
+                "bash".into(),
+                "--rcfile".into(),
+                rc.display().to_string(),
+                "-i".into(),
+            ]
+        }
+        "zsh" => {
+            std::fs::write(dir.join(".zshrc"), format!("PS1='$ '\n{snippet}")).unwrap();
+            vec![
+                "env".into(),
+                format!("ZDOTDIR={}", dir.display()),
+                "zsh".into(),
+                "-i".into(),
+            ]
+        }
+        _ => {
+            let rc = dir.join("init.fish");
+            std::fs::write(
+                &rc,
+                format!("function fish_prompt; echo -n '$ '; end\n{snippet}"),
+            )
+            .unwrap();
+            vec![
+                "fish".into(),
+                "--no-config".into(),
+                "--init-command".into(),
+                format!("source {}", rc.display()),
+            ]
+        }
+    };
+    let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+    let p = s.pane(name, &argv);
+    assert!(
+        s.eventually(Duration::from_secs(10), || s
+            .ok(&["capture", "-t", &p])
+            .lines()
+            .any(|l| l.starts_with('$'))),
+        "no prompt: {}",
+        s.ok(&["capture", "-t", &p])
+    );
+    p
+}
+
+fn commands(s: &TestServer, p: &str) -> Vec<serde_json::Value> {
+    let v: serde_json::Value =
+        serde_json::from_str(&s.ok(&["commands", "-t", p, "--json"])).unwrap();
+    v.as_array().unwrap().clone()
+}
+
+/// Type `line` and Enter, and wait until the log has `n` finished commands.
+fn typed(s: &TestServer, p: &str, line: &str, n: usize) {
+    s.ok(&["send", "-t", p, line, "Enter"]);
+    assert!(
+        s.eventually(Duration::from_secs(20), || {
+            let c = commands(s, p);
+            c.len() == n && c.iter().all(|c| !c["ended_ms"].is_null())
+        }),
+        "{line}: {:?}",
+        commands(s, p)
+    );
+}
+
+fn log_and_output_hold_for(shell: &str) {
+    let s = TestServer::new();
+    let p = integrated(&s, "sh", shell);
+    typed(&s, &p, "true", 1);
+    typed(&s, &p, "false", 2);
+    typed(&s, &p, "seq 1 100000", 3);
+    let c = commands(&s, &p);
+    let statuses: Vec<_> = c.iter().map(|c| c["status"].as_i64()).collect();
+    assert_eq!(statuses, [Some(0), Some(1), Some(0)], "{c:?}");
+    assert_eq!(c[2]["text"], "seq 1 100000", "{c:?}");
+    assert!(c[2]["cwd"].as_str().is_some_and(|d| !d.is_empty()), "{c:?}");
+    let out = s.ok(&["capture", "-t", &p, "--command", "last"]);
+    let want: String = (1..=100_000).map(|i| format!("{i}\n")).collect();
+    assert!(
+        out == want,
+        "{} lines, first {:?}",
+        out.lines().count(),
+        out.lines().next()
+    );
+    // By number and from the end, the same command.
+    assert_eq!(s.ok(&["capture", "-t", &p, "--command", "3"]), want);
+    assert_eq!(s.ok(&["capture", "-t", &p, "--command", "-3"]), "");
+    let e = s.run(&["capture", "-t", &p, "--command", "9"]);
+    assert!(String::from_utf8_lossy(&e.stderr).contains("no command 9"));
+}
+
+#[test]
+fn bash_logs_each_command_with_its_status_and_exactly_its_output() {
+    log_and_output_hold_for("bash");
+}
+
+#[test]
+fn zsh_logs_each_command_with_its_status_and_exactly_its_output() {
+    log_and_output_hold_for("zsh");
+}
+
+#[test]
+fn fish_logs_each_command_with_its_status_and_exactly_its_output() {
+    log_and_output_hold_for("fish");
+}
+
+#[test]
+fn run_prints_the_output_and_exits_with_the_status() {
+    let s = TestServer::new();
+    let p = integrated(&s, "r", "bash");
+    let out = s.run(&["run", "-t", &p, "--", "sh", "-c", "echo hi; exit 3"]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "hi\n");
+    assert_eq!(out.status.code(), Some(3));
+    // One word is the shell's to read: a pipeline.
+    let out = s.run(&["run", "-t", &p, "--", "seq 1 5 | tail -n 2"]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "4\n5\n");
+    assert_eq!(out.status.code(), Some(0));
+    // Still running at the timeout: what it printed, and 124.
+    let out = s.run(&[
+        "run",
+        "-t",
+        &p,
+        "--timeout",
+        "1",
+        "--",
+        "echo started; sleep 3",
+    ]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "started\n");
+    assert_eq!(out.status.code(), Some(124));
+    // The shell is busy with it: another run is refused, not typed into it.
+    let out = s.run(&["run", "-t", &p, "--", "true"]);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("running a command"),
+        "{out:?}"
+    );
+}
+
+#[test]
+fn run_without_shell_integration_fails_saying_how_to_turn_it_on() {
+    let s = TestServer::new();
+    let p = s.pane("plain", &["sh"]);
+    let t = std::time::Instant::now();
+    let out = s.run(&["run", "-t", &p, "--", "true"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no shell integration") && err.contains("shell-init"),
+        "{err}"
+    );
+    // A new pane's shell gets a few seconds to show an integrated prompt, no more.
+    assert!(t.elapsed() < Duration::from_secs(8));
+    assert_eq!(
+        s.ok(&["capture", "-t", &p]).matches("true").count(),
+        0,
+        "nothing typed"
+    );
+}
+
+#[test]
+fn the_command_log_survives_a_kill_9_restart() {
+    let s = TestServer::new();
+    let p = integrated(&s, "k", "bash");
+    typed(&s, &p, "echo one", 1);
+    typed(&s, &p, "false", 2);
+    let pid = s.stats()["pid"].as_i64().unwrap() as i32;
+    std::thread::sleep(Duration::from_millis(1500));
+    // SAFETY: kill(2) on the server this test started.
+    unsafe {
+        libc::kill(pid, libc::SIGKILL);
+    }
+    assert!(s.eventually(Duration::from_secs(10), || {
+        std::fs::read_to_string(format!("/proc/{pid}/stat")).map_or(true, |st| st.contains(") Z "))
+    }));
+    s.ok(&["new", "-d", "-s", "probe", "--", "sleep", "60"]);
+    let c = commands(&s, &p);
+    let texts: Vec<_> = c.iter().map(|c| c["text"].as_str().unwrap_or("")).collect();
+    assert_eq!(texts, ["echo one", "false"], "{c:?}");
+    assert_eq!(c[1]["status"], 1);
+    assert_eq!(s.ok(&["capture", "-t", &p, "--command", "1"]), "one\n");
+}
