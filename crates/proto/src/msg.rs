@@ -76,6 +76,13 @@ pub enum Request {
         target: Option<String>,
         count: Option<u32>,
     },
+    /// `spool events`: the event stream, of the target pane or session (or everything),
+    /// with pane output if `output`. Answered by [`Response::Events`] batches until the
+    /// client goes.
+    Events {
+        target: Option<String>,
+        output: bool,
+    },
     /// `spool run`: type `command` and Enter into the pane's shell at its prompt, wait until
     /// it finishes (at most `timeout_ms`), and answer [`Response::Ran`] with its command
     /// log entry; its output is then read with `capture --command N`.
@@ -402,6 +409,7 @@ impl Request {
             Request::Capture(_) => "capture",
             Request::Commands { .. } => "commands",
             Request::Run { .. } => "run",
+            Request::Events { .. } => "events",
             Request::Search { .. } => "search",
             Request::HistoryList | Request::HistoryRm { .. } => "history",
             Request::Wait { .. } => "wait",
@@ -509,6 +517,31 @@ pub struct Capture {
     pub command: Option<i64>,
 }
 
+/// One event of the event stream (`spool events`). Fields that do not apply are empty.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EventInfo {
+    /// What happened: `pane-created`, `pane-exited`, `pane-closed`, `title-changed`,
+    /// `cwd-changed`, `bell`, `command-started`, `command-finished`, `output`,
+    /// `session-created`, `session-renamed`, `session-closed`, `client-attached`,
+    /// `client-detached`, or `lagged` (the reader was too slow: `missed` events were dropped).
+    pub event: String,
+    /// Unix time in milliseconds.
+    pub time_ms: u64,
+    pub pane: Option<String>,
+    pub session: Option<String>,
+    pub tab: Option<u32>,
+    /// An exit status (`pane-exited`, `command-finished`).
+    pub status: Option<i32>,
+    /// A title, a directory, a command line, a new name, or output text.
+    pub text: Option<String>,
+    /// The command's number in its pane's log.
+    pub command: Option<u64>,
+    pub duration_ms: Option<u64>,
+    /// Events dropped before this `lagged` one.
+    pub missed: Option<u64>,
+}
+
 /// One command of a pane's command log (shell integration's OSC 133/633 marks). The server
 /// keeps and stores these as they are.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -593,6 +626,7 @@ pub enum Response {
     Removed(Vec<String>),
     Panes(Vec<PaneInfo>),
     Commands(Vec<CommandInfo>),
+    Events(Vec<EventInfo>),
     /// `spool run`'s command finished (or `timed_out` while it still runs).
     Ran {
         pane: String,

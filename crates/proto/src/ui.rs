@@ -205,6 +205,7 @@ pub const VERBS: &[&str] = &[
     "search",
     "wait",
     "commands",
+    "events",
     "run",
     "shell-init",
     "kill",

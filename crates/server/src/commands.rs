@@ -71,11 +71,7 @@ struct Pending {
     text: Option<String>,
 }
 
-fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
-}
+use crate::server::now_ms;
 
 impl Log {
     /// The log of the history in `dir`: what its `commands` file holds (a command that was

@@ -8,6 +8,7 @@
 //!   connection; `cmd/`: one file per command; `keys.rs`: key names to bytes; `wire.rs`: rows to their wire form.
 
 mod buffers;
+mod bus;
 mod catch;
 mod cmd;
 mod commands;

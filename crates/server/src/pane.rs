@@ -114,6 +114,17 @@ pub struct Pane {
     pub commands_changed: watch::Sender<u64>,
     /// When this server started it (or took it over).
     pub created: std::time::Instant,
+    /// Where its events go (`spool events`).
+    bus: Arc<crate::bus::Bus>,
+    /// The title, directory and bell count last published, to tell what changed.
+    seen: Mutex<Seen>,
+}
+
+#[derive(Default)]
+struct Seen {
+    title: String,
+    cwd: String,
+    bells: u64,
 }
 
 /// How long a read of the foreground program's name is reused: tab names are composed for
@@ -151,6 +162,7 @@ pub struct PaneParts {
     pub cols: u16,
     pub rows: u16,
     pub changes: Arc<watch::Sender<u64>>,
+    pub bus: Arc<crate::bus::Bus>,
     pub adopted: bool,
 }
 
@@ -171,6 +183,7 @@ impl Pane {
             cols,
             rows,
             changes,
+            bus,
             adopted,
         } = parts;
         // SAFETY: the AsyncFd owns the OwnedFd, so the fd stays open exactly as long as it is
@@ -208,6 +221,8 @@ impl Pane {
             commands: Mutex::new(commands),
             commands_changed: watch::channel(0).0,
             created: std::time::Instant::now(),
+            bus,
+            seen: Mutex::new(Seen::default()),
             adopted,
             current: Mutex::new(None),
             last_output_ms: AtomicU64::new(clock_ms()),
@@ -559,9 +574,88 @@ impl Pane {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .apply(marks, || cwd.clone());
-        let _ = changes;
         self.commands_changed
             .send_modify(|v| *v = v.wrapping_add(1));
+        if !self.bus.listened() {
+            return;
+        }
+        for c in changes.started {
+            self.publish(spool_proto::EventInfo {
+                event: "command-started".into(),
+                command: Some(c.n),
+                text: Some(c.text),
+                ..Default::default()
+            });
+        }
+        for c in changes.finished {
+            self.publish(spool_proto::EventInfo {
+                event: "command-finished".into(),
+                command: Some(c.n),
+                status: c.status,
+                duration_ms: c.ended_ms.map(|e| e.saturating_sub(c.started_ms)),
+                text: Some(c.text),
+                ..Default::default()
+            });
+        }
+    }
+
+    /// Publish an event of this pane.
+    pub fn publish(&self, mut e: spool_proto::EventInfo) {
+        e.time_ms = crate::server::now_ms();
+        e.pane = Some(self.name());
+        let origin = crate::bus::Origin {
+            pane: Some(self.id),
+            session: None,
+        };
+        self.bus.publish(e, origin);
+    }
+
+    /// After a chunk of output: its text (if someone wants output), and a new title,
+    /// directory or bell.
+    fn publish_changes(&self, chunk: &[u8]) {
+        if self.bus.wants_output() {
+            let text = String::from_utf8_lossy(chunk);
+            let mut rest: &str = &text;
+            while !rest.is_empty() {
+                let mut piece = spool_proto::text::truncate(rest, crate::bus::OUTPUT_EVENT_MAX);
+                if piece.is_empty() {
+                    piece = rest;
+                }
+                self.publish(spool_proto::EventInfo {
+                    event: "output".into(),
+                    text: Some(piece.to_string()),
+                    ..Default::default()
+                });
+                rest = &rest[piece.len()..];
+            }
+        }
+        let (title, cwd) = {
+            let t = self.term();
+            (t.title().to_string(), t.cwd().to_string())
+        };
+        let bells = self.bells.load(Ordering::Relaxed);
+        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        let mut out = Vec::new();
+        if title != seen.title {
+            seen.title = title.clone();
+            out.push(("title-changed", Some(title)));
+        }
+        if cwd != seen.cwd {
+            seen.cwd = cwd.clone();
+            out.push(("cwd-changed", Some(cwd)));
+        }
+        if bells != seen.bells {
+            seen.bells = bells;
+            out.push(("bell", None));
+        }
+        drop(seen);
+        for (event, text) in out {
+            self.publish(spool_proto::EventInfo {
+                event: event.into(),
+                text,
+                ..Default::default()
+            });
+        }
     }
 
     /// Read the PTY until EOF, feeding the emulator. Returns when all output is processed.
@@ -581,6 +675,9 @@ impl Pane {
             });
             if !marks.is_empty() {
                 tokio::task::block_in_place(|| self.log_marks(marks));
+            }
+            if self.bus.listened() {
+                self.publish_changes(&chunk);
             }
             if let Some(p) = self.pipe() {
                 p.offer(&chunk);

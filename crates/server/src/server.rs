@@ -138,6 +138,8 @@ pub struct Server {
     pub maybe_empty: tokio::sync::Notify,
     /// Bumped on any change an attached client may need to show (pane output, layout).
     pub changes: Arc<watch::Sender<u64>>,
+    /// The event stream's subscribers (`spool events`, see `bus.rs`).
+    pub bus: Arc<crate::bus::Bus>,
     /// The config in effect (its history settings are those the server started with).
     pub settings: Mutex<crate::config::Config>,
     /// What is wrong with the config file, if the last read of it failed (shown to clients
@@ -193,6 +195,13 @@ pub(crate) fn now_unix() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
+/// Unix time in milliseconds (command logs, events).
+pub(crate) fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
 impl Server {
     pub fn new(config: ServerConfig) -> (Arc<Server>, mpsc::Receiver<Event>) {
         let (tx, rx) = mpsc::channel(64);
@@ -235,6 +244,7 @@ impl Server {
                 .filter(|(k, _)| !BLOCKED_ENV.contains(&k.as_str()))
                 .collect(),
             outer_colors: Mutex::new(None),
+            bus: Default::default(),
             restore_errors: Mutex::new(Vec::new()),
             stop_reason: Mutex::new("server exited"),
             upgrade_tx,
@@ -323,6 +333,9 @@ impl Server {
         st.next_client += 1;
         st.activity += 1;
         let active = st.activity;
+        if let Some(s) = st.sessions.iter().find(|s| s.id == sid) {
+            self.announce("client-attached", None, Some((sid, &s.name)), |_| {});
+        }
         st.clients.insert(
             id,
             ClientInfo {
@@ -418,6 +431,9 @@ impl Server {
     pub fn detach_client(&self, id: u64) {
         let mut st = self.state();
         if let Some(c) = st.clients.remove(&id) {
+            if let Some(s) = st.sessions.iter().find(|s| s.id == c.session) {
+                self.announce("client-detached", None, Some((s.id, &s.name)), |_| {});
+            }
             Self::fit_session(&mut st, c.session);
         }
     }
@@ -553,6 +569,10 @@ impl Server {
             }
             let si = Self::session_index_of(&st, id);
             session = si.map(|si| st.sessions[si].name.clone());
+            let s = si.map(|si| (st.sessions[si].id, st.sessions[si].name.as_str()));
+            self.announce("pane-closed", Some(id), s, |e| {
+                e.status = pane.exit().map(|x| x.status)
+            });
             if let Some(si) = si {
                 // The tab's last tile: its popup goes with the tab.
                 if let Some(t) = st.sessions[si]
@@ -565,6 +585,12 @@ impl Server {
                 st.sessions[si].remove_pane(id);
                 if st.sessions[si].tabs.is_empty() {
                     let sid = st.sessions[si].id;
+                    self.announce(
+                        "session-closed",
+                        None,
+                        Some((sid, &st.sessions[si].name)),
+                        |_| {},
+                    );
                     st.sessions.remove(si);
                     st.recent_sessions.retain(|s| *s != sid);
                 } else {
@@ -591,6 +617,34 @@ impl Server {
         if self.state().sessions.is_empty() {
             self.maybe_empty.notify_one();
         }
+    }
+
+    /// Publish a server event (`spool events`): about pane `pane` (`%N`) and session `sid`
+    /// named `session`, as known to the caller. Takes no lock of the state: callers may
+    /// hold it.
+    pub fn announce(
+        &self,
+        event: &str,
+        pane: Option<u32>,
+        session: Option<(u32, &str)>,
+        fill: impl FnOnce(&mut spool_proto::EventInfo),
+    ) {
+        if !self.bus.listened() {
+            return;
+        }
+        let mut e = spool_proto::EventInfo {
+            event: event.into(),
+            time_ms: now_ms(),
+            pane: pane.map(|p| format!("%{p}")),
+            session: session.map(|s| s.1.to_string()),
+            ..Default::default()
+        };
+        fill(&mut e);
+        let origin = crate::bus::Origin {
+            pane,
+            session: session.map(|s| s.0),
+        };
+        self.bus.publish(e, origin);
     }
 
     /// The paste buffers.
@@ -639,6 +693,14 @@ impl Server {
             match ev {
                 Event::PaneDone(id) => {
                     let Some(p) = self.pane(id) else { continue };
+                    p.publish(spool_proto::EventInfo {
+                        event: "pane-exited".into(),
+                        status: p
+                            .exit()
+                            .or(p.child_exit().map(|s| crate::pane::Exit { status: s }))
+                            .map(|x| x.status),
+                        ..Default::default()
+                    });
                     if p.exit().is_some() && !p.remain_on_exit {
                         self.remove_pane(id);
                     }

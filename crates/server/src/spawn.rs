@@ -102,6 +102,7 @@ impl Server {
             cols,
             rows,
             changes: self.changes.clone(),
+            bus: self.bus.clone(),
             adopted: true,
         })
         .map_err(|e| format!("cannot watch the PTY: {e}"))?;
@@ -359,6 +360,7 @@ impl Server {
             cols,
             rows,
             changes: self.changes.clone(),
+            bus: self.bus.clone(),
             adopted: false,
         })
         .map_err(|e| format!("cannot watch the PTY: {e}"))?;
@@ -416,6 +418,10 @@ impl Server {
                 return Err("the session closed meanwhile".into());
             };
             place(&mut st, si, &pane);
+            let s = &st.sessions[si];
+            self.announce("pane-created", Some(pane.id), Some((s.id, &s.name)), |e| {
+                e.tab = s.tab_of(pane.id).map(|t| t as u32)
+            });
             st.sessions[si].name.clone()
         };
         self.bump();
@@ -500,6 +506,10 @@ impl Server {
         });
         Self::touch_session(&mut st, sid);
         drop(st);
+        self.announce("session-created", None, Some((sid, &name)), |_| {});
+        self.announce("pane-created", Some(pane.id), Some((sid, &name)), |e| {
+            e.tab = Some(0)
+        });
         // From now on this run's state is worth saving (see `persist.rs`).
         self.mark_had_sessions();
         Ok((name, pane))

@@ -191,6 +191,15 @@ enum Command {
     /// once saying how to turn it on. The shell must be at its prompt. The command's output
     /// is exactly the rows between its OSC 133 C and D marks.
     Run(cmd::run::Args),
+    /// Print events as they happen, one line each, until interrupted: panes created, exited
+    /// and closed, titles and directories changed, bells, commands started and finished
+    /// (with status and duration), sessions created, renamed and closed, clients attached
+    /// and detached; with --output, pane output.
+    ///
+    /// Nothing polls: the server pushes each event. A reader slower than the events misses
+    /// some (its queue at the server is bounded in bytes) and is told so by one `lagged`
+    /// event with the number missed; a pane never waits for a reader.
+    Events(cmd::events::Args),
     /// Print the shell integration snippet for bash, zsh or fish.
     ///
     /// bash: `eval "$(spool shell-init bash)"` in ~/.bashrc; zsh: the same with zsh in
@@ -312,6 +321,7 @@ fn run(target: &client::Target, command: Option<Command>) -> cmd::Exit {
         Some(Command::Search(a)) => cmd::search::run(target, a),
         Some(Command::Wait(a)) => cmd::wait::run(target, a),
         Some(Command::Commands(a)) => cmd::commands::run(target, a),
+        Some(Command::Events(a)) => cmd::events::run(target, a),
         Some(Command::Run(a)) => cmd::run::run(target, a),
         Some(Command::ShellInit(a)) => cmd::shell_init::run(a),
         Some(Command::Kill(a)) => cmd::kill::run(target, a),

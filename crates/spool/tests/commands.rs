@@ -194,3 +194,158 @@ fn the_command_log_survives_a_kill_9_restart() {
     assert_eq!(c[1]["status"], 1);
     assert_eq!(s.ok(&["capture", "-t", &p, "--command", "1"]), "one\n");
 }
+
+/// `spool events ARGS…` running, its lines arriving on the receiver.
+fn events(
+    s: &TestServer,
+    args: &[&str],
+) -> (std::process::Child, std::sync::mpsc::Receiver<String>) {
+    use std::io::BufRead;
+    let mut child = s
+        .cmd()
+        .arg("events")
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(out).lines() {
+            if tx.send(line.unwrap_or_default()).is_err() {
+                break;
+            }
+        }
+    });
+    (child, rx)
+}
+
+/// Lines until one satisfies `f` (all of them, that one last).
+fn until_line(rx: &std::sync::mpsc::Receiver<String>, f: impl Fn(&str) -> bool) -> Vec<String> {
+    let mut seen = Vec::new();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
+        match rx.recv_timeout(left) {
+            Ok(l) => {
+                let done = f(&l);
+                seen.push(l);
+                if done {
+                    return seen;
+                }
+            }
+            Err(_) => break,
+        }
+    }
+    panic!("never saw the line; saw {seen:?}");
+}
+
+#[test]
+fn events_show_a_pane_created_its_commands_and_its_exit_in_order() {
+    let s = TestServer::new();
+    s.ok(&["new", "-d", "-s", "keep", "--", "sleep", "600"]);
+    let (mut child, rx) = events(&s, &["--json"]);
+    // Subscribed once a session made now is seen.
+    let mut n = 0;
+    loop {
+        n += 1;
+        s.ok(&[
+            "new",
+            "-d",
+            "-s",
+            &format!("probe{n}"),
+            "--",
+            "sleep",
+            "600",
+        ]);
+        if rx.recv_timeout(Duration::from_millis(500)).is_ok() {
+            break;
+        }
+        assert!(n < 20, "no events");
+    }
+    let p = integrated(&s, "ev", "bash");
+    let out = s.run(&["run", "-t", &p, "--", "sh", "-c", "exit 4"]);
+    assert_eq!(out.status.code(), Some(4));
+    s.ok(&["send", "-t", &p, "exit", "Enter"]);
+    let pane = format!("\"pane\":\"{p}\"");
+    let lines = until_line(&rx, |l| l.contains("pane-exited") && l.contains(&pane));
+    let mine: Vec<serde_json::Value> = lines
+        .iter()
+        .filter(|l| l.contains(&pane))
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let kinds: Vec<&str> = mine.iter().map(|e| e["event"].as_str().unwrap()).collect();
+    let pos = |k: &str| {
+        kinds
+            .iter()
+            .position(|x| *x == k)
+            .unwrap_or_else(|| panic!("{k}: {kinds:?}"))
+    };
+    assert!(pos("pane-created") < pos("command-started"), "{kinds:?}");
+    assert!(
+        pos("command-started") < pos("command-finished"),
+        "{kinds:?}"
+    );
+    assert!(pos("command-finished") < pos("pane-exited"), "{kinds:?}");
+    let fin = &mine[pos("command-finished")];
+    assert_eq!(fin["status"], 4);
+    assert_eq!(fin["session"], "ev");
+    assert!(fin["duration_ms"].is_u64());
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[test]
+fn a_subscriber_that_stops_reading_costs_a_bounded_queue_and_is_told_it_lagged() {
+    let s = TestServer::new();
+    s.ok(&["new", "-d", "-s", "idle", "--", "sleep", "600"]);
+    let base_rss = s.rss();
+    // Its output is piped to us, and we do not read: the pipe fills, then its socket, then
+    // its queue at the server.
+    let mut child = s
+        .cmd()
+        .args(["events", "--output"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let panes: Vec<String> = (0..4)
+        .map(|i| {
+            s.pane(
+                &format!("flood{i}"),
+                &["sh", "-c", "yes 0123456789abcdef0123456789abcdef | head -c 64000000; echo done-flooding; exec sleep 600"],
+            )
+        })
+        .collect();
+    for p in &panes {
+        assert!(
+            s.eventually(Duration::from_secs(60), || s
+                .ok(&["capture", "-t", p])
+                .contains("done-flooding")),
+            "{p} never finished"
+        );
+    }
+    let grown = s.rss().saturating_sub(base_rss);
+    // One full queue (1 MiB) and the socket's buffers, not the 256 MB printed.
+    assert!(grown < 48 * 1024 * 1024, "server RSS grew by {grown} bytes");
+    // Reading again: it is told how much it missed.
+    use std::io::Read;
+    let mut out = child.stdout.take().unwrap();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut text = Vec::new();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while std::time::Instant::now() < deadline {
+        let n = out.read(&mut buf).unwrap();
+        text.extend_from_slice(&buf[..n]);
+        if text.windows(7).any(|w| w == b" lagged") {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let text = String::from_utf8_lossy(&text);
+    let lagged = text
+        .lines()
+        .find(|l| l.contains(" lagged "))
+        .expect("a lagged event");
+    assert!(lagged.contains("missed="), "{lagged}");
+}

@@ -15,6 +15,7 @@ mod commands;
 mod delete_buffer;
 mod display_message;
 mod display_popup;
+mod events;
 mod history;
 mod join_pane;
 mod kill;
@@ -256,6 +257,7 @@ pub async fn dispatch(server: &Arc<Server>, conn: &mut Conn, req: Request) -> Cm
         }
         Request::Wait { target } => wait::run(server, conn, target).await,
         Request::Commands { target, count } => commands::run(server, conn, target, count).await,
+        Request::Events { target, output } => events::run(server, conn, target, output).await,
         Request::Run {
             target,
             command,

@@ -26,7 +26,11 @@ pub async fn run(
         {
             return Err(format!("duplicate session: {name}"));
         }
-        st.sessions[p.session].name = name;
+        let old = std::mem::replace(&mut st.sessions[p.session].name, name.clone());
+        let sid = st.sessions[p.session].id;
+        server.announce("session-renamed", None, Some((sid, &name)), |e| {
+            e.text = Some(old)
+        });
         Ok(Vec::new())
     })?;
     done(conn).await

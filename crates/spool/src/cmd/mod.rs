@@ -7,6 +7,7 @@ pub mod debug;
 pub mod delete_buffer;
 pub mod display_message;
 pub mod display_popup;
+pub mod events;
 pub mod history;
 pub mod join_pane;
 pub mod kill;
