@@ -59,7 +59,21 @@ fn main() {
             escapes: true,
             join: true,
             history: None,
+            command: Some(-1),
         }),
+        Request::Run {
+            target: Some("%0".into()),
+            command: "make test".into(),
+            timeout_ms: 1000,
+        },
+        Request::Events {
+            target: None,
+            output: true,
+        },
+        Request::Wait {
+            target: None,
+            until: spool_proto::WaitFor::Match("done".into()),
+        },
         Request::Search {
             target: None,
             pattern: "err.*".into(),

@@ -109,8 +109,11 @@ pub enum Request {
         older_than_secs: Option<u64>,
     },
     /// Block until the pane's process exited and all its output was processed.
+    /// `spool wait`: until the pane's process exited (answered `Exited`), or as `until` says.
     Wait {
         target: Option<String>,
+        #[serde(default)]
+        until: WaitFor,
     },
     Kill {
         target: Option<String>,
@@ -515,6 +518,21 @@ pub struct Capture {
     /// `-1` the newest, `-2` the one before it…; its rows exactly, soft wraps joined.
     #[serde(default)]
     pub command: Option<i64>,
+}
+
+/// What `spool wait` waits for.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum WaitFor {
+    /// The pane's process exited and all its output was processed: `Exited`.
+    #[default]
+    Exit,
+    /// No output for this many milliseconds: `Done`.
+    Idle(u64),
+    /// A line of the screen, or of output that comes, matches: `Text` (the line), `End`.
+    Match(String),
+    /// The command the shell runs now finished (at once if none runs): `Exited` with its
+    /// status (shell integration).
+    Command,
 }
 
 /// One event of the event stream (`spool events`). Fields that do not apply are empty.

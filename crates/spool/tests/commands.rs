@@ -349,3 +349,48 @@ fn a_subscriber_that_stops_reading_costs_a_bounded_queue_and_is_told_it_lagged()
         .expect("a lagged event");
     assert!(lagged.contains("missed="), "{lagged}");
 }
+
+#[test]
+fn wait_returns_when_the_pane_is_idle_when_output_matches_and_when_the_command_ends() {
+    let s = TestServer::new();
+    let p = integrated(&s, "w", "bash");
+    // --match: a line that comes later (the command line typed does not match).
+    s.ok(&[
+        "send",
+        "-t",
+        &p,
+        "sleep 1; echo build-$((6*7))-done",
+        "Enter",
+    ]);
+    let t = std::time::Instant::now();
+    let out = s.ok(&["wait", "-t", &p, "--match", "build-[0-9]+-done"]);
+    assert_eq!(out.trim(), "build-42-done");
+    assert!(
+        t.elapsed() >= Duration::from_millis(500),
+        "it waited for the line"
+    );
+    // --command: until the running one ends, with its status.
+    s.ok(&["send", "-t", &p, "sleep 1; (exit 7)", "Enter"]);
+    assert!(s.eventually(Duration::from_secs(10), || commands(&s, &p)
+        .last()
+        .is_some_and(|c| c["ended_ms"].is_null())));
+    let out = s.run(&["wait", "-t", &p, "--command"]);
+    assert_eq!(out.status.code(), Some(7), "{out:?}");
+    // --idle: not while it prints, then once it is quiet.
+    s.ok(&[
+        "send",
+        "-t",
+        &p,
+        "for i in 1 2 3 4 5 6; do echo tick; sleep 0.2; done",
+        "Enter",
+    ]);
+    let t = std::time::Instant::now();
+    s.ok(&["wait", "-t", &p, "--idle", "600ms"]);
+    assert!(
+        t.elapsed() >= Duration::from_millis(1000),
+        "{:?}",
+        t.elapsed()
+    );
+    let e = s.run(&["wait", "-t", &p, "--match", "("]);
+    assert!(!e.status.success());
+}

@@ -255,7 +255,7 @@ pub async fn dispatch(server: &Arc<Server>, conn: &mut Conn, req: Request) -> Cm
                 .await
                 .map_err(io)
         }
-        Request::Wait { target } => wait::run(server, conn, target).await,
+        Request::Wait { target, until } => wait::run(server, conn, target, until).await,
         Request::Commands { target, count } => commands::run(server, conn, target, count).await,
         Request::Events { target, output } => events::run(server, conn, target, output).await,
         Request::Run {

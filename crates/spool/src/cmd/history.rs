@@ -2,7 +2,7 @@
 //! histories on disk, live ones and those of closed panes and earlier servers (kept for
 //! `closed_history_days`). `capture --history ID` and `search --history ID | --all` read them.
 
-use anyhow::{bail, Context};
+use anyhow::bail;
 use spool_proto::{Request, Response};
 
 use super::Exit;
@@ -28,18 +28,7 @@ pub enum HistoryCommand {
 
 /// `7d`, `12h`, `30m`, `45s` (or plain seconds) in seconds.
 fn age(s: &str) -> anyhow::Result<u64> {
-    let s = s.trim();
-    let (num, mul) = match s.chars().last() {
-        Some('d') => (&s[..s.len() - 1], 86_400),
-        Some('h') => (&s[..s.len() - 1], 3600),
-        Some('m') => (&s[..s.len() - 1], 60),
-        Some('s') => (&s[..s.len() - 1], 1),
-        _ => (s, 1),
-    };
-    let n: u64 = num
-        .parse()
-        .with_context(|| format!("not an age: {s:?} (e.g. 7d, 12h)"))?;
-    Ok(n.saturating_mul(mul))
+    Ok(super::duration_ms(s)? / 1000)
 }
 
 pub fn run(target: &Target, c: HistoryCommand) -> Exit {

@@ -82,6 +82,29 @@ pub fn json<T: serde::Serialize>(v: &T) -> anyhow::Result<String> {
     )?))
 }
 
+/// A duration as people write it: `500ms`, `2s`, `1.5m`, `12h`, `7d` (a bare number is
+/// seconds), in milliseconds.
+pub fn duration_ms(s: &str) -> anyhow::Result<u64> {
+    let s = s.trim();
+    let split = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let mul = match unit {
+        "ms" => 1.0,
+        "" | "s" => 1e3,
+        "m" => 60e3,
+        "h" => 3600e3,
+        "d" => 86_400e3,
+        _ => anyhow::bail!("not a duration: {s:?} (e.g. 500ms, 2s, 7d)"),
+    };
+    let n: f64 = num
+        .parse()
+        .map_err(|_| anyhow::anyhow!("not a duration: {s:?} (e.g. 500ms, 2s, 7d)"))?;
+    anyhow::ensure!(n.is_finite() && n >= 0.0, "not a duration: {s:?}");
+    Ok((n * mul).min(u64::MAX as f64) as u64)
+}
+
 /// Untrusted text (names, titles, paths) made safe for a terminal.
 pub fn safe(s: &str) -> String {
     spool_proto::text::sanitize(s)
