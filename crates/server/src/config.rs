@@ -16,6 +16,8 @@
 //! restore_programs = ["vim", "less"]   # programs started again on restore (default: tmux-resurrect's)
 //! closed_history_days = 7         # how long a closed pane's history is kept
 //! max_panes = 1000                # most panes at once (each costs memory, a PTY, a process)
+//! shell_integration = true        # new shells (bash, zsh, fish) mark prompts and commands for
+//!                                 # `spool run`/`commands`, your rc files untouched (default off)
 //!
 //! [bindings]                      # key after the prefix = command ("none" unbinds)
 //! "|" = "split-right"
@@ -56,6 +58,7 @@ struct File {
     restore_programs: Option<Spanned<Vec<String>>>,
     closed_history_days: Option<Spanned<u32>>,
     max_panes: Option<Spanned<u32>>,
+    shell_integration: Option<bool>,
     #[serde(default)]
     bindings: BTreeMap<Spanned<String>, Spanned<String>>,
     #[serde(default)]
@@ -184,6 +187,8 @@ pub struct PaneSettings {
     pub monitor_bell: bool,
     /// Most panes the server runs at once (see [`MAX_PANES_DEFAULT`]).
     pub max_panes: u32,
+    /// Panes that run the user's shell get spool's shell integration (`shell.rs`).
+    pub shell_integration: bool,
 }
 
 /// Default `max_panes`: a pane holds a screen, an open history segment, a PTY and a process
@@ -198,6 +203,7 @@ impl Default for PaneSettings {
             new_pane_cwd: NewPaneCwd::Pane,
             clipboard: true,
             monitor_bell: true,
+            shell_integration: false,
             max_panes: MAX_PANES_DEFAULT,
         }
     }
@@ -344,6 +350,9 @@ pub fn parse(text: &str) -> Result<Config, String> {
                 ))
             }
         };
+    }
+    if let Some(b) = f.shell_integration {
+        c.panes.shell_integration = b;
     }
     if let Some(b) = f.monitor_bell {
         c.panes.monitor_bell = b;
@@ -508,6 +517,7 @@ pub const OPTIONS: &[&str] = &[
     "restore-programs",
     "closed-history-days",
     "max-panes",
+    "shell-integration",
     "status-left",
     "status-tab",
     "status-right",
@@ -517,7 +527,7 @@ pub const OPTIONS: &[&str] = &[
 
 fn option_kind(name: &str) -> Kind {
     match name {
-        "monitor-bell" => Kind::Flag,
+        "monitor-bell" | "shell-integration" => Kind::Flag,
         "compression-level" | "closed-history-days" | "max-panes" => Kind::Number,
         "history-bytes-per-pane" | "history-bytes-total" => Kind::Size,
         "update-environment" | "restore-programs" => Kind::List,
@@ -541,6 +551,7 @@ fn option_path(name: &str) -> Option<&'static [&'static str]> {
         "restore-programs" => &["restore_programs"],
         "closed-history-days" => &["closed_history_days"],
         "max-panes" => &["max_panes"],
+        "shell-integration" => &["shell_integration"],
         "status-left" => &["status", "left"],
         "status-tab" => &["status", "tab"],
         "status-right" => &["status", "right"],
@@ -586,7 +597,13 @@ pub fn option_value(
 ) -> Result<toml::Value, String> {
     let kind = option_kind(name);
     let value = match (value, kind) {
-        (None, Kind::Flag) => return Ok(toml::Value::Boolean(!current.panes.monitor_bell)),
+        (None, Kind::Flag) => {
+            let now = match name {
+                "shell-integration" => current.panes.shell_integration,
+                _ => current.panes.monitor_bell,
+            };
+            return Ok(toml::Value::Boolean(!now));
+        }
         (None, _) => return Err(format!("{name}: give a value")),
         (Some(v), _) => v,
     };
@@ -666,6 +683,7 @@ pub fn show(c: &Config) -> Vec<(&'static str, String)> {
                 "restore-programs" => quoted(&c.persist.restore_programs.join(" ")),
                 "closed-history-days" => c.persist.closed_history_days.to_string(),
                 "max-panes" => c.panes.max_panes.to_string(),
+                "shell-integration" => onoff(c.panes.shell_integration),
                 "status-left" => quoted(&st.left),
                 "status-tab" => quoted(&st.tab),
                 "status-right" => quoted(&st.right),

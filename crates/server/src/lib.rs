@@ -26,6 +26,7 @@ mod pipe;
 mod pty;
 mod server;
 mod session;
+pub mod shell;
 pub mod size;
 mod spawn;
 mod target;

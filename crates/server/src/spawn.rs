@@ -316,12 +316,25 @@ impl Server {
             .clone()
             .or_else(|| env_of("HOME"))
             .unwrap_or_else(|| "/".into());
-        let program = crate::pty::Program {
+        let mut program = crate::pty::Program {
             argv: spawn.command.clone(),
             shell: shell.clone(),
             cwd: PathBuf::from(&cwd),
             env,
         };
+        if spawn.command.is_empty() && self.settings().panes.shell_integration {
+            match crate::shell::inject(&shell, &program.env, &self.config.state_dir) {
+                Ok(Some((argv, extra))) => {
+                    program.argv = argv;
+                    program
+                        .env
+                        .retain(|(k, _)| !extra.iter().any(|(e, _)| e == k));
+                    program.env.extend(extra);
+                }
+                Ok(None) => {}
+                Err(e) => tracing::warn!(error = %e, "shell integration not set up"),
+            }
+        }
         let mut child = crate::pty::spawn(&program, &slave).map_err(|e| {
             let what = spawn.command.first().unwrap_or(&shell);
             format!("cannot run {what}: {e}")

@@ -394,3 +394,100 @@ fn wait_returns_when_the_pane_is_idle_when_output_matches_and_when_the_command_e
     let e = s.run(&["wait", "-t", &p, "--match", "("]);
     assert!(!e.status.success());
 }
+
+#[test]
+fn shell_integration_in_the_config_injects_the_snippet_and_the_users_rc_files_still_run() {
+    let s = TestServer::new();
+    let conf = s.dir.path().join("config/spool");
+    std::fs::create_dir_all(&conf).unwrap();
+    std::fs::write(conf.join("config.toml"), "shell_integration = true\n").unwrap();
+    let home = s.dir.path().join("home");
+    // fish reads $XDG_CONFIG_HOME/fish, which the test server's panes have set.
+    std::fs::create_dir_all(&home).unwrap();
+    let fish_conf = s.dir.path().join("config/fish");
+    std::fs::create_dir_all(&fish_conf).unwrap();
+    std::fs::write(
+        home.join(".bash_profile"),
+        "export FROM_RC=bash-profile\nPS1='$ '\n",
+    )
+    .unwrap();
+    std::fs::write(home.join(".zshrc"), "export FROM_RC=zshrc\nPS1='$ '\n").unwrap();
+    std::fs::write(
+        fish_conf.join("config.fish"),
+        "set -gx FROM_RC fish-config\nfunction fish_prompt; echo -n '$ '; end\n",
+    )
+    .unwrap();
+    let h = home.display().to_string();
+    for (shell, want) in [
+        ("/bin/bash", "bash-profile"),
+        ("/usr/bin/zsh", "zshrc"),
+        ("/usr/bin/fish", "fish-config"),
+    ] {
+        let name = shell.rsplit('/').next().unwrap();
+        s.ok(&[
+            "new",
+            "-d",
+            "-s",
+            name,
+            "-e",
+            &format!("SHELL={shell}"),
+            "-e",
+            &format!("HOME={h}"),
+        ]);
+        let p = format!("{name}:0.0");
+        let out = s.run(&["run", "-t", &p, "--", "echo \"$FROM_RC\""]);
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            format!("{want}\n"),
+            "{shell}: {out:?}"
+        );
+        assert_eq!(out.status.code(), Some(0));
+    }
+    // zsh gets its ZDOTDIR back: the user's (here $HOME), not spool's.
+    let out = s.run(&["run", "-t", "zsh:0.0", "--", "echo \"${ZDOTDIR:-unset}\""]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), h);
+    // Nothing was written into the user's files.
+    assert_eq!(
+        std::fs::read_to_string(home.join(".bash_profile")).unwrap(),
+        "export FROM_RC=bash-profile\nPS1='$ '\n"
+    );
+}
+
+#[test]
+fn the_bash_snippet_is_idempotent_keeps_prompt_command_and_does_nothing_outside_spool() {
+    let s = TestServer::new();
+    let snippet = s.ok(&["shell-init", "bash"]);
+    let dir = s.dir.path().join("rc-twice");
+    std::fs::create_dir_all(&dir).unwrap();
+    let ran = dir.join("prompt-command-ran");
+    let rc = dir.join("bashrc");
+    std::fs::write(
+        &rc,
+        format!(
+            "PS1='$ '\nPROMPT_COMMAND='echo x >> {}'\n{snippet}\n{snippet}\n",
+            ran.display()
+        ),
+    )
+    .unwrap();
+    let p = s.pane("twice", &["bash", "--rcfile", rc.to_str().unwrap(), "-i"]);
+    for (i, word) in ["one", "two"].iter().enumerate() {
+        let out = s.run(&["run", "-t", &p, "--", &format!("echo {word}")]);
+        assert_eq!(String::from_utf8_lossy(&out.stdout), format!("{word}\n"));
+        assert_eq!(commands(&s, &p).len(), i + 1, "each command once");
+    }
+    let lines = std::fs::read_to_string(&ran)
+        .unwrap_or_default()
+        .lines()
+        .count();
+    assert!(lines >= 2, "the user's PROMPT_COMMAND ran {lines} times");
+    // Outside spool: nothing defined, nothing printed.
+    let out = std::process::Command::new("bash")
+        .args([
+            "-ic",
+            &format!("{snippet}\ndeclare -F __spool_precmd || echo none"),
+        ])
+        .env_remove("SPOOL")
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "none");
+}

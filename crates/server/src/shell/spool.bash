@@ -16,12 +16,18 @@ if [ -n "${SPOOL-}" ] && [ -z "${__spool_si-}" ] && [ -n "${BASH_VERSION-}" ] &&
     s=${s//$'\e'/\\x1b}
     printf '%s' "$s"
   }
+  # First in PROMPT_COMMAND (it sees the command's status), and last: the prompt follows.
   __spool_precmd() {
     local s=$?
+    __spool_at_prompt=
     if [ -n "$__spool_ran" ]; then
       printf '\e]133;D;%s\a' "$s"
       __spool_ran=
     fi
+    return $s
+  }
+  __spool_prompt() {
+    local s=$?
     printf '\e]7;file://%s%s\a\e]133;A\a' "${HOSTNAME-}" "$PWD"
     [[ $PS1 == *'133;B'* ]] || PS1="$PS1"'\[\e]133;B\a\]'
     __spool_at_prompt=1
@@ -30,7 +36,7 @@ if [ -n "${SPOOL-}" ] && [ -z "${__spool_si-}" ] && [ -n "${BASH_VERSION-}" ] &&
   __spool_preexec() {
     [ -n "$__spool_at_prompt" ] || return 0
     [ -n "${COMP_LINE-}" ] && return 0
-    case $BASH_COMMAND in __spool_precmd*) return 0 ;; esac
+    case $BASH_COMMAND in __spool_precmd* | __spool_prompt*) return 0 ;; esac
     __spool_at_prompt=
     __spool_ran=1
     local line
@@ -39,9 +45,9 @@ if [ -n "${SPOOL-}" ] && [ -z "${__spool_si-}" ] && [ -n "${BASH_VERSION-}" ] &&
     printf '\e]633;E;%s\a\e]133;C\a' "$(__spool_esc "$line")"
   }
   if [[ "$(declare -p PROMPT_COMMAND 2>/dev/null)" == "declare -a"* ]]; then
-    PROMPT_COMMAND=(__spool_precmd "${PROMPT_COMMAND[@]}")
+    PROMPT_COMMAND=(__spool_precmd "${PROMPT_COMMAND[@]}" __spool_prompt)
   else
-    PROMPT_COMMAND="__spool_precmd${PROMPT_COMMAND:+;$PROMPT_COMMAND}"
+    PROMPT_COMMAND="__spool_precmd${PROMPT_COMMAND:+;$PROMPT_COMMAND};__spool_prompt"
   fi
   __spool_trap=$(trap -p DEBUG)
   __spool_trap=${__spool_trap#"trap -- '"}
