@@ -4,6 +4,7 @@
 //! per scenario on stdout (progress on stderr); `all` also writes
 //! `bench/results/<date>.json`, `<date>.md` and PNG plots.
 
+mod agents;
 mod attach;
 mod data;
 mod plot;
@@ -34,10 +35,11 @@ const SCENARIOS: &[(&str, Scenario)] = &[
     ("idle", scenarios::idle),
     ("attach", attach::attach),
     ("restore", restore::restore),
+    ("agents", agents::agents),
 ];
 
 const USAGE: &str =
-    "usage: spool-bench <all|flat-memory|ingest|bytes-per-row|search|burst|hostile|idle|attach|restore> \
+    "usage: spool-bench <all|flat-memory|ingest|bytes-per-row|search|burst|hostile|idle|attach|restore|agents> \
 [--quick] [--spool PATH] [--out DIR] [--keep-data]";
 
 /// Removes the temp dir (data sets, sockets, history) on every exit path.
