@@ -937,6 +937,9 @@ pub struct TabView {
     pub bell: bool,
     /// No output for its `monitor-silence` seconds.
     pub silent: bool,
+    /// A command in one of its panes failed (shell integration: a non-zero status) since
+    /// the tab was last shown.
+    pub failed: bool,
 }
 
 /// An OSC 52 clipboard write by a program, for the client's terminal: selection letters and

@@ -98,6 +98,20 @@ impl Vars {
             pipe.map_or(0, |p| p.lost_bytes()).to_string(),
         ));
         v.push(("history_size", (hs.rows + edge).to_string()));
+        // Shell integration: the newest finished command (its status empty if unknown).
+        let (last_cmd, last_status) = {
+            let log = pane.commands.lock().unwrap_or_else(|p| p.into_inner());
+            let last = log.entries().rev().find(|c| !c.running());
+            last.map(|c| {
+                (
+                    c.text.clone(),
+                    c.status.map_or(String::new(), |s| s.to_string()),
+                )
+            })
+            .unwrap_or_default()
+        };
+        v.push(("pane_last_command", last_cmd));
+        v.push(("pane_last_exit_status", last_status));
         v.push(("history_bytes", hs.disk_bytes.to_string()));
         v.push(("history_lost", hs.lost_rows.to_string()));
         let host = hostname();

@@ -112,6 +112,8 @@ pub struct Pane {
     pub commands: Mutex<crate::commands::Log>,
     /// Bumped when the command log changes (`spool run`, `wait --command` wait on it).
     pub commands_changed: watch::Sender<u64>,
+    /// Commands that finished with a non-zero status (a tab's failure mark).
+    pub failures: AtomicU64,
     /// When this server started it (or took it over).
     pub created: std::time::Instant,
     /// Where its events go (`spool events`).
@@ -220,6 +222,7 @@ impl Pane {
             read_stopped: watch::channel(false).0,
             commands: Mutex::new(commands),
             commands_changed: watch::channel(0).0,
+            failures: AtomicU64::new(0),
             created: std::time::Instant::now(),
             bus,
             seen: Mutex::new(Seen::default()),
@@ -576,6 +579,15 @@ impl Pane {
             .apply(marks, || cwd.clone());
         self.commands_changed
             .send_modify(|v| *v = v.wrapping_add(1));
+        let failed = changes
+            .finished
+            .iter()
+            .filter(|c| c.status.is_some_and(|s| s != 0))
+            .count();
+        if failed > 0 {
+            self.failures.fetch_add(failed as u64, Ordering::Relaxed);
+            self.changes.send_modify(|v| *v = v.wrapping_add(1));
+        }
         if !self.bus.listened() {
             return;
         }

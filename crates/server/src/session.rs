@@ -49,6 +49,8 @@ pub struct Tab {
     pub seen_output: u64,
     /// Bells of the tab's panes when it was last shown (for the bell mark).
     pub seen_bells: u64,
+    /// Failed commands of the tab's panes when it was last shown (for the failure mark).
+    pub seen_failures: u64,
 }
 
 impl Tab {
@@ -67,6 +69,7 @@ impl Tab {
             monitor_silence: 0,
             seen_output: 0,
             seen_bells: 0,
+            seen_failures: 0,
         }
     }
 

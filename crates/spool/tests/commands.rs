@@ -491,3 +491,35 @@ fn the_bash_snippet_is_idempotent_keeps_prompt_command_and_does_nothing_outside_
         .unwrap();
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "none");
 }
+
+#[test]
+fn the_last_exit_status_is_a_format_and_a_failed_command_flags_its_hidden_tab() {
+    let s = TestServer::new();
+    let p = integrated(&s, "f", "bash");
+    let out = s.run(&["run", "-t", &p, "--", "sh -c 'exit 5'"]);
+    assert_eq!(out.status.code(), Some(5));
+    let shown = s.ok(&[
+        "display-message",
+        "-p",
+        "-t",
+        &p,
+        "#{pane_last_exit_status} #{pane_last_command}",
+    ]);
+    assert_eq!(shown.trim(), "5 sh -c 'exit 5'");
+    // A second tab shown by a client inside tmux; a command failing in the first flags it.
+    let t = common::outer::Outer::new(&s, 80, 24, "attach -t f");
+    s.ok(&["new-tab", "-t", "f", "--", "sleep", "600"]);
+    t.until("tab 1 shown", |sc| {
+        common::outer::last_line(sc).contains("1:sleep*")
+    });
+    s.ok(&["send", "-t", &p, "false", "Enter"]);
+    let last = t.until("tab 0 flagged E", |sc| {
+        common::outer::last_line(sc)
+            .split_whitespace()
+            .any(|w| w.starts_with("0:") && w.ends_with('E'))
+    });
+    assert!(
+        !common::outer::last_line(&last).contains("1:sleepE"),
+        "{last}"
+    );
+}

@@ -443,6 +443,7 @@ struct TabFacts {
     active: bool,
     activity: bool,
     bell: bool,
+    failed: bool,
     /// When (`clock_ms`) the tab counts as silent (`monitor-silence`), if it is watched.
     silence_at: Option<u64>,
 }
@@ -486,6 +487,7 @@ fn compose(
         };
         let output = |p: &Pane| p.output_batches.load(Relaxed) as u64;
         let bells = |p: &Pane| p.bells.load(Relaxed);
+        let failures = |p: &Pane| p.failures.load(Relaxed);
         let last_output = |t: &crate::session::Tab| {
             t.root
                 .panes()
@@ -508,6 +510,7 @@ fn compose(
                     active: !hidden,
                     activity: hidden && t.monitor_activity && sum(t, &output) != t.seen_output,
                     bell: hidden && monitor_bell && sum(t, &bells) != t.seen_bells,
+                    failed: hidden && sum(t, &failures) != t.seen_failures,
                     silence_at: (hidden && t.monitor_silence > 0)
                         .then(|| last_output(t) + t.monitor_silence as u64 * 1000),
                 }
@@ -519,11 +522,13 @@ fn compose(
             .filter_map(|id| st.panes.get(id).cloned())
             .collect();
         let (seen, seen_bells) = (sum(tab, &output), sum(tab, &bells));
+        let seen_failures = sum(tab, &failures);
         let (name, cols, rows, active_tab) = (s.name.clone(), s.cols, s.rows, s.active_tab);
         let (active, zoomed) = (tab.focused(), tab.zoomed);
         let t = &mut st.sessions[si].tabs[active_tab];
         t.seen_output = seen;
         t.seen_bells = seen_bells;
+        t.seen_failures = seen_failures;
         (
             name,
             cols,
@@ -553,6 +558,7 @@ fn compose(
                 activity: f.activity,
                 bell: f.bell,
                 silent,
+                failed: f.failed,
             }
         })
         .collect();

@@ -59,9 +59,12 @@ pub fn draw(g: &mut Grid, y: u16, cols: u16, st: &Status, u: &Update, title: &st
     let mut tabs = Vec::with_capacity(u.tabs.len());
     for (i, t) in u.tabs.iter().enumerate() {
         let mut flags = String::new();
-        // tmux's window flags: * current, ! bell, # activity, ~ silence, Z zoomed.
+        // tmux's window flags: * current, ! bell, # activity, ~ silence, Z zoomed; and spool's
+        // E: a command failed there (shell integration), which tmux cannot know.
         if t.active {
             flags.push('*');
+        } else if t.failed {
+            flags.push('E');
         } else if t.bell {
             flags.push('!');
         } else if t.activity {

@@ -17,6 +17,8 @@ FORMAT is text with tmux's format variables:
   #{pane_dead} #{pane_dead_status} #{cursor_x} #{cursor_y} #{alternate_on}
   #{history_size} #{history_bytes} #{history_lost} #{pane_pipe} #{pipe_lost_bytes}
   #{host} #{host_short} #{pid} #{version}
+  #{pane_last_command} #{pane_last_exit_status} (shell integration: the newest finished
+  command and its status, e.g. status-right = '[#{pane_last_exit_status}] {time}')
 Short forms: #S session, #I tab index, #P pane index, #W tab name, #T title, #D pane id,
 #H host, #h short host, #F flags (* active, Z zoomed), ## a #.
 #{?VAR,THEN,ELSE} chooses; #{==:A,B} and #{!=:A,B} compare; #{=N:VAR} keeps the first N
