@@ -176,6 +176,15 @@ pub enum Request {
         pattern: String,
         newest_first: bool,
     },
+    /// Attached: the command (from the pane's command log) whose prompt, command line or
+    /// output holds the row at scroll-mode position `at` (display rows above the live bottom
+    /// at `width`, ≥ 0 history; < 0 the screen's row `-at - 1`). Answered by
+    /// [`Response::Commands`] with it, or with none.
+    CommandAt {
+        pane: u32,
+        width: u16,
+        at: i64,
+    },
     /// Where stored history row `row` shows at `width`: answered by [`Response::Located`].
     Locate {
         pane: u32,
@@ -428,6 +437,7 @@ impl Request {
             Request::History { .. } => "history",
             Request::Locate { .. } => "locate",
             Request::ScrollSearch { .. } => "scroll-search",
+            Request::CommandAt { .. } => "command-at",
             Request::JumpPrompt { .. } => "jump-prompt",
             Request::Detach => "detach",
             Request::Reload => "reload",

@@ -523,3 +523,31 @@ fn the_last_exit_status_is_a_format_and_a_failed_command_flags_its_hidden_tab() 
         "{last}"
     );
 }
+
+#[test]
+fn shift_o_in_scroll_mode_copies_the_output_of_the_command_under_the_cursor() {
+    let s = TestServer::new();
+    let p = integrated(&s, "o", "bash");
+    typed(&s, &p, "seq -f 'out-%g' 1 5", 1);
+    typed(&s, &p, "echo after", 2);
+    let t = common::outer::Outer::new(&s, 80, 24, "attach -t o");
+    t.until("the output", |sc| {
+        sc.contains("out-5") && sc.contains("after")
+    });
+    t.keys(&["C-b", "["]);
+    // From the prompt, up onto `out-3`: past `after`, its command line and out-5, out-4.
+    t.keys(&["k", "k", "k", "k", "k"]);
+    t.keys(&["O"]);
+    assert!(
+        s.eventually(Duration::from_secs(10), || s
+            .run(&["show-buffer"])
+            .stdout
+            .starts_with(b"out-1")),
+        "{:?}",
+        s.run(&["show-buffer"])
+    );
+    assert_eq!(
+        s.ok(&["show-buffer"]),
+        "out-1\nout-2\nout-3\nout-4\nout-5\n"
+    );
+}

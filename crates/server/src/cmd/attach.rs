@@ -198,6 +198,7 @@ async fn attached(server: &Arc<Server>, conn: &mut Conn, client: u64, name: Stri
                 }
                 Some(req @ (Request::History { .. }
                     | Request::Locate { .. }
+                    | Request::CommandAt { .. }
                     | Request::JumpPrompt { .. })) => {
                     // Off this task, so frames go on while a page is read (or a whole
                     // history's geometry counted at a new width).

@@ -251,6 +251,37 @@ fn edge_rows(p: &crate::pane::Pane, width: u16) -> Vec<Row> {
     rows
 }
 
+/// Answer [`spool_proto::Request::CommandAt`]: the row at `at` as a history row number, then
+/// the newest command of the log that starts at or before it.
+fn command_at_answer(server: &Server, pane: u32, width: u16, at: i64) -> Result<Response, String> {
+    let p = server
+        .pane(pane)
+        .ok_or_else(|| format!("can't find pane: %{pane}"))?;
+    let width = width.max(1);
+    let snap = p.snapshot(false);
+    let row = if at < 0 {
+        snap.hist_end + snap.edge.len() as u64 + (-at - 1) as u64
+    } else {
+        let e = edge_rows(&p, width).len() as u64;
+        match (at as u64).checked_sub(e) {
+            Some(fb) => p
+                .store
+                .display_row_from_bottom(fb, width)
+                .map_err(|e| format!("history: {e}"))?
+                .map_or(p.store.first_row(), |pos| pos.line_start),
+            // At the edge: its first row, near enough for a command's start.
+            None => snap.hist_end,
+        }
+    };
+    let log = p.commands.lock().unwrap_or_else(|p| p.into_inner());
+    let found = log
+        .entries()
+        .rev()
+        .find(|c| c.prompt_row.unwrap_or(c.output_row) <= row)
+        .cloned();
+    Ok(Response::Commands(found.into_iter().collect()))
+}
+
 /// Answer a scroll-mode read (`History`, `Locate` or `JumpPrompt`). It reads history (from
 /// disk, maybe a geometry scan at a new width), so callers run it off their async task: an
 /// attached client's on a blocking thread beside its frames, `spool`'s CLI in place.
@@ -263,6 +294,7 @@ pub fn answer(server: &Server, req: Request) -> Result<Response, String> {
             count,
         } => rows_answer(server, pane, width, from_bottom, count),
         Request::Locate { pane, row, width } => locate_answer(server, pane, row, width),
+        Request::CommandAt { pane, width, at } => command_at_answer(server, pane, width, at),
         Request::JumpPrompt {
             pane,
             width,

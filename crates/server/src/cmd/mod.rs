@@ -274,9 +274,10 @@ pub async fn dispatch(server: &Arc<Server>, conn: &mut Conn, req: Request) -> Cm
             rows,
             env,
         } => attach::run(server, conn, target, cols, rows, env).await,
-        req @ (Request::History { .. } | Request::Locate { .. } | Request::JumpPrompt { .. }) => {
-            history::run(server, conn, req).await
-        }
+        req @ (Request::History { .. }
+        | Request::Locate { .. }
+        | Request::CommandAt { .. }
+        | Request::JumpPrompt { .. }) => history::run(server, conn, req).await,
         Request::Input(_)
         | Request::PaneInput { .. }
         | Request::ClientSize { .. }

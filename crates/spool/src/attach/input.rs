@@ -411,7 +411,7 @@ impl Client {
 
     /// Run `spool WORDS…` for the focused pane (see `run.rs`), after the ones before it:
     /// one runs at a time, so keys pressed in a row act in that order.
-    fn spawn_line(&mut self, words: Vec<String>, purpose: Purpose) {
+    pub(super) fn spawn_line(&mut self, words: Vec<String>, purpose: Purpose) {
         if self.queued.len() >= run::RUNS_MAX {
             self.say("too many commands waiting");
             return;
@@ -495,6 +495,14 @@ impl Client {
                     }
                     Ok(_) => {}
                     Err(e) => self.say(format!("choose-tree: {e}")),
+                }
+            }
+            Purpose::CopyOutput => {
+                let text = spool_proto::text::truncate(&r.stdout, OSC52_MAX).to_string();
+                self.copy(&text);
+                self.store_buffer(&text);
+                if let Mode::Scroll(s) = std::mem::replace(&mut self.mode, Mode::Normal) {
+                    self.leave_scroll(&s);
                 }
             }
             Purpose::Buffers => {

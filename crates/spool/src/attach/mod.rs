@@ -493,6 +493,26 @@ impl Client {
                     s.receive(pane, width, from_bottom, total, rows);
                 }
             }
+            Response::Commands(list) => {
+                let asked = match &mut self.mode {
+                    Mode::Scroll(s) => std::mem::take(&mut s.want_command).then_some(s.pane),
+                    _ => None,
+                };
+                match (asked, list.first()) {
+                    (Some(pane), Some(c)) => self.spawn_line(
+                        vec![
+                            "capture".into(),
+                            "-t".into(),
+                            format!("%{pane}"),
+                            "--command".into(),
+                            c.n.to_string(),
+                        ],
+                        run::Purpose::CopyOutput,
+                    ),
+                    (Some(_), None) => self.say("no command here (it needs shell integration)"),
+                    _ => {}
+                }
+            }
             Response::ScrollFound { id, news } => {
                 let error = match &mut self.mode {
                     Mode::Scroll(s) => s.search_news(id, news),

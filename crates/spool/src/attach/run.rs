@@ -38,6 +38,8 @@ pub enum Purpose {
     Tree { sessions_only: bool },
     /// `list-buffers --json`, for `choose-buffer`.
     Buffers,
+    /// `capture --command N`: copied (OSC 52 and a paste buffer), as scroll mode's `O`.
+    CopyOutput,
 }
 
 /// A finished command line.

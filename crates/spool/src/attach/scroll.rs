@@ -193,6 +193,8 @@ pub struct Scroll {
     jump_top: bool,
     /// `y`/Enter asked to copy the selection (the client reads it and leaves scroll mode).
     pub want_copy: bool,
+    /// `O` asked which command is under the cursor, to copy its output.
+    pub want_command: bool,
     /// After a width change: where the view was, as a fraction of history, to restore once the
     /// new total is known.
     offset_hint: Option<f64>,
@@ -227,6 +229,7 @@ impl Scroll {
             anchor: None,
             jump_top: false,
             want_copy: false,
+            want_command: false,
             offset_hint: None,
             sel: SelKind::Chars,
             count: 0,
@@ -477,6 +480,16 @@ impl Scroll {
             Key::Escape if self.anchor.is_some() => self.anchor = None,
             Key::Byte(b'y') | Key::Byte(b'\r') if self.anchor.is_some() => {
                 self.want_copy = true;
+            }
+            // The output of the command under the cursor, copied (shell integration): the
+            // server names the command, `capture --command` reads it whole.
+            Key::Byte(b'O') => {
+                self.want_command = true;
+                self.outbox.push(Request::CommandAt {
+                    pane: self.pane,
+                    width: self.width,
+                    at: self.abs(self.cy),
+                });
             }
             Key::Byte(b'[') | Key::Byte(b']') => {
                 self.jump_top = true;
