@@ -550,9 +550,11 @@ pub enum WaitFor {
 #[serde(default)]
 pub struct EventInfo {
     /// What happened: `pane-created`, `pane-exited`, `pane-closed`, `title-changed`,
-    /// `cwd-changed`, `bell`, `command-started`, `command-finished`, `output`,
-    /// `session-created`, `session-renamed`, `session-closed`, `client-attached`,
-    /// `client-detached`, or `lagged` (the reader was too slow: `missed` events were dropped).
+    /// `cwd-changed`, `bell`, `command-started`, `command-finished`, `output`, `silence`
+    /// (no output for 10 s), `activity` (output after a silence), `session-created`,
+    /// `session-renamed`, `session-closed`, `tab-created`, `tab-renamed`, `tab-closed`,
+    /// `client-attached`, `client-detached`, or `lagged` (the reader was too slow: `missed`
+    /// events were dropped).
     pub event: String,
     /// Unix time in milliseconds.
     pub time_ms: u64,

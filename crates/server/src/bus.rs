@@ -21,6 +21,11 @@ pub const SUBSCRIBER_QUEUE_BYTES: usize = 1024 * 1024;
 /// Subscribers at once (each may hold a full queue).
 pub const SUBSCRIBERS_MAX: usize = 64;
 
+/// A pane that printed nothing for this long gets a `silence` event (and its next output an
+/// `activity` one): long enough that a build pausing between steps is not silent, short
+/// enough for an agent waiting on a stuck program. (A tab's `monitor-silence` is its flag's.)
+pub const QUIET_AFTER: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Longest text in one output event: a chunk of output is cut into events of this size.
 pub const OUTPUT_EVENT_MAX: usize = 16 * 1024;
 
@@ -155,6 +160,12 @@ impl Bus {
             .unwrap_or_else(|p| p.into_inner())
             .iter()
             .any(|s| matches!(s.filter, Filter::Session(_)))
+    }
+
+    /// Bytes queued for all subscribers (a gauge).
+    pub fn queued_bytes(&self) -> usize {
+        let subs = self.subs.lock().unwrap_or_else(|p| p.into_inner());
+        subs.iter().map(|s| s.queued_bytes()).sum()
     }
 
     /// Does anyone want pane output?

@@ -127,6 +127,8 @@ struct Seen {
     title: String,
     cwd: String,
     bells: u64,
+    /// A `silence` event was published, and no output came since.
+    quiet: bool,
 }
 
 /// How long a read of the foreground program's name is reused: tab names are composed for
@@ -611,6 +613,25 @@ impl Pane {
         }
     }
 
+    /// A `silence` event once the pane printed nothing for `bus::QUIET_AFTER` (called every
+    /// second while someone listens).
+    pub fn check_quiet(&self) {
+        let quiet_for = clock_ms().saturating_sub(self.last_output_ms());
+        if self.last_output_ms() == 0 || quiet_for < crate::bus::QUIET_AFTER.as_millis() as u64 {
+            return;
+        }
+        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        if !seen.quiet {
+            seen.quiet = true;
+            drop(seen);
+            self.publish(spool_proto::EventInfo {
+                event: "silence".into(),
+                duration_ms: Some(quiet_for),
+                ..Default::default()
+            });
+        }
+    }
+
     /// Publish an event of this pane.
     pub fn publish(&self, mut e: spool_proto::EventInfo) {
         e.time_ms = crate::server::now_ms();
@@ -659,6 +680,9 @@ impl Pane {
         if bells != seen.bells {
             seen.bells = bells;
             out.push(("bell", None));
+        }
+        if std::mem::take(&mut seen.quiet) {
+            out.push(("activity", None));
         }
         drop(seen);
         for (event, text) in out {

@@ -623,6 +623,12 @@ pub async fn run(server: Arc<Server>) {
     loop {
         tick.tick().await;
         since_prune += SAVE_EVERY;
+        if server.bus.listened() {
+            let panes: Vec<Arc<Pane>> = server.state().panes.values().cloned().collect();
+            for p in panes {
+                p.check_quiet();
+            }
+        }
         let srv = server.clone();
         let prune = since_prune >= PRUNE_EVERY;
         if prune {

@@ -582,7 +582,14 @@ impl Server {
                 {
                     orphan = t.popup.as_ref().map(|p| p.pane);
                 }
+                let (tabs, tab) = (st.sessions[si].tabs.len(), st.sessions[si].tab_of(id));
                 st.sessions[si].remove_pane(id);
+                if st.sessions[si].tabs.len() < tabs {
+                    let s = &st.sessions[si];
+                    self.announce("tab-closed", None, Some((s.id, &s.name)), |e| {
+                        e.tab = tab.map(|t| t as u32)
+                    });
+                }
                 if st.sessions[si].tabs.is_empty() {
                     let sid = st.sessions[si].id;
                     self.announce(

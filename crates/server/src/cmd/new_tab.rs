@@ -39,6 +39,10 @@ pub fn create(
         let s = &mut st.sessions[si];
         s.push_tab(Tab::new(Node::Pane(pane.id), pane.id), detached);
         let sid = s.id;
+        let tab = s.tab_of(pane.id).map(|t| t as u32);
+        server.announce("tab-created", Some(pane.id), Some((sid, &s.name)), |e| {
+            e.tab = tab
+        });
         Server::touch_session(st, sid);
     })
 }

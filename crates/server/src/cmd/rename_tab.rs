@@ -22,7 +22,12 @@ pub async fn run(
     };
     arrange(server, |st| {
         let (si, ti) = crate::target::resolve_tab(st, target.as_deref(), here)?;
-        st.sessions[si].tabs[ti].name = name;
+        st.sessions[si].tabs[ti].name = name.clone();
+        let s = &st.sessions[si];
+        server.announce("tab-renamed", None, Some((s.id, &s.name)), |e| {
+            e.tab = Some(ti as u32);
+            e.text = Some(name);
+        });
         Ok(Vec::new())
     })?;
     done(conn).await

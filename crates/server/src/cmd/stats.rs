@@ -27,6 +27,7 @@ pub fn rss_bytes() -> u64 {
 pub fn collect(server: &Server) -> ServerStats {
     let panes: Vec<_> = server.state().panes.values().cloned().collect();
     let (mut screens, mut emulator, mut hot, mut index, mut input) = (0u64, 0u64, 0u64, 0u64, 0u64);
+    let mut command_logs = 0u64;
     let mut per_pane = Vec::with_capacity(panes.len());
     for p in &panes {
         let (screen, total) = {
@@ -41,6 +42,7 @@ pub fn collect(server: &Server) -> ServerStats {
         hot += (st.open_bytes + st.pending_bytes) as u64;
         index += st.index_bytes as u64;
         input += queued;
+        command_logs += p.commands.lock().unwrap_or_else(|p| p.into_inner()).bytes() as u64;
         per_pane.push(PaneStats {
             id: p.name(),
             history_rows: st.rows,
@@ -86,6 +88,16 @@ pub fn collect(server: &Server) -> ServerStats {
         Gauge {
             name: "paste_buffers".into(),
             bytes: server.buffers().bytes() as u64,
+        },
+        Gauge {
+            // Per pane at most commands::LOG_BYTES.
+            name: "command_logs".into(),
+            bytes: command_logs,
+        },
+        Gauge {
+            // Per `spool events` reader at most bus::SUBSCRIBER_QUEUE_BYTES.
+            name: "event_queues".into(),
+            bytes: server.bus.queued_bytes() as u64,
         },
         Gauge {
             name: "images".into(),
