@@ -20,6 +20,7 @@
 
 use std::collections::VecDeque;
 use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use spool_term::{MarkKind, ShellMark};
@@ -74,23 +75,43 @@ struct Pending {
 use crate::server::now_ms;
 
 impl Log {
-    /// The log of the history in `dir`: what its `commands` file holds (a command that was
-    /// running when it was written is ended, status unknown: its shell is gone).
-    pub fn open(dir: &Path) -> Log {
+    /// The log of the history in `dir`: what its `commands` file holds. A damaged tail is cut
+    /// off the file (new records go after the last whole one). `same_shell`: the pane's
+    /// shell is the one that wrote it (an upgrade handed the pane over), so a running command
+    /// goes on running; otherwise it is ended, status unknown: its shell is gone.
+    pub fn open(dir: &Path, same_shell: bool) -> Log {
         let path = dir.join("commands");
         let mut log = Log {
             next_n: 1,
             ..Default::default()
         };
         if let Ok(bytes) = std::fs::read(&path) {
-            log.file_bytes = bytes.len() as u64;
-            for c in read_records(&bytes) {
+            let (records, whole) = read_records(&bytes);
+            if whole < bytes.len() {
+                let cut = std::fs::OpenOptions::new()
+                    .write(true)
+                    .custom_flags(libc::O_NOFOLLOW)
+                    .open(&path)
+                    .and_then(|f| f.set_len(whole as u64));
+                if let Err(e) = cut {
+                    tracing::warn!(file = %path.display(), error = %e, "damaged command log kept");
+                }
+            }
+            log.file_bytes = whole as u64;
+            for c in records {
                 log.put(c);
             }
-            let ended = log.entries.back().map_or(0, |c| c.started_ms);
-            for c in log.entries.iter_mut().filter(|c| c.running()) {
-                c.ended_ms = Some(ended);
-                c.end_row = Some(c.output_row);
+            if same_shell {
+                log.integrated = !log.entries.is_empty();
+                if log.running().is_none() {
+                    log.at_prompt = log.entries.back().and_then(|c| c.end_row);
+                }
+            } else {
+                let ended = log.entries.back().map_or(0, |c| c.started_ms);
+                for c in log.entries.iter_mut().filter(|c| c.running()) {
+                    c.ended_ms = Some(ended);
+                    c.end_row = Some(c.output_row);
+                }
             }
         }
         log.next_n = log.entries.back().map_or(1, |c| c.n + 1);
@@ -228,7 +249,6 @@ impl Log {
 }
 
 fn open_private(path: &Path, truncate: bool) -> std::io::Result<std::fs::File> {
-    use std::os::unix::fs::OpenOptionsExt;
     std::fs::OpenOptions::new()
         .create(true)
         .write(true)
@@ -251,8 +271,10 @@ fn record(c: &Command) -> Vec<u8> {
     out
 }
 
-/// The whole records of a `commands` file, up to the first damaged one.
-fn read_records(mut bytes: &[u8]) -> Vec<Command> {
+/// The whole records of a `commands` file, up to the first damaged one, and the bytes
+/// they take.
+fn read_records(all: &[u8]) -> (Vec<Command>, usize) {
+    let mut bytes = all;
     let mut out = Vec::new();
     while let Some(nl) = bytes.iter().position(|&b| b == b'\n').filter(|&i| i <= 32) {
         let header = std::str::from_utf8(&bytes[..nl]).unwrap_or("");
@@ -276,7 +298,7 @@ fn read_records(mut bytes: &[u8]) -> Vec<Command> {
         }
         bytes = &rest[len + 1..];
     }
-    out
+    (out, all.len() - bytes.len())
 }
 
 #[cfg(test)]
@@ -348,7 +370,7 @@ mod tests {
     fn the_file_comes_back_cut_at_a_damaged_record_and_stays_bounded() {
         let dir = tempfile::tempdir().unwrap();
         {
-            let mut log = Log::open(dir.path());
+            let mut log = Log::open(dir.path(), false);
             run(&mut log, "one", 0, 1, 0);
             run(&mut log, "two", 3, 1, 2);
             // A third, still running when the server died.
@@ -357,7 +379,7 @@ mod tests {
                 || None,
             );
         }
-        let back = Log::open(dir.path());
+        let back = Log::open(dir.path(), false);
         let v: Vec<_> = back.entries().cloned().collect();
         assert_eq!(v.len(), 3);
         assert_eq!(v[1].status, Some(2));
@@ -367,9 +389,16 @@ mod tests {
         let mut bytes = std::fs::read(&path).unwrap();
         bytes.truncate(bytes.len() - 5);
         std::fs::write(&path, &bytes).unwrap();
-        assert_eq!(Log::open(dir.path()).entries().len(), 2);
+        assert_eq!(Log::open(dir.path(), false).entries().len(), 2);
+        // The torn record was cut off: records written now are read back.
+        let mut log = Log::open(dir.path(), false);
+        run(&mut log, "after the cut", 50, 1, 0);
+        assert_eq!(
+            Log::open(dir.path(), false).entries().last().unwrap().text,
+            "after the cut"
+        );
         // Many commands: the file is rewritten, never past its bound.
-        let mut log = Log::open(dir.path());
+        let mut log = Log::open(dir.path(), false);
         let long = "y".repeat(3000);
         for i in 0..2000 {
             run(&mut log, &long, 100 + i * 2, 1, 0);
@@ -379,7 +408,7 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
-        let back = Log::open(dir.path());
+        let back = Log::open(dir.path(), false);
         assert_eq!(
             back.entries().last().unwrap().n,
             log.entries().last().unwrap().n

@@ -116,6 +116,10 @@ pub struct Pane {
     pub failures: AtomicU64,
     /// When this server started it (or took it over).
     pub created: std::time::Instant,
+    /// Held by the `spool run` typing into this pane and waiting for its command.
+    pub run_turn: tokio::sync::Mutex<()>,
+    /// The start of a character the last chunk of output ended inside (`output` events).
+    output_tail: Mutex<Vec<u8>>,
     /// Where its events go (`spool events`).
     bus: Arc<crate::bus::Bus>,
     /// The title, directory and bell count last published, to tell what changed.
@@ -129,6 +133,25 @@ struct Seen {
     bells: u64,
     /// A `silence` event was published, and no output came since.
     quiet: bool,
+}
+
+/// How many bytes at the end of `b` start a UTF-8 character that is not complete yet (at
+/// most 3).
+fn incomplete_tail(b: &[u8]) -> usize {
+    for back in 1..=3.min(b.len()) {
+        let c = b[b.len() - back];
+        if c & 0xC0 == 0x80 {
+            continue; // a continuation byte: look further back
+        }
+        let need = match c {
+            0xC0..=0xDF => 2,
+            0xE0..=0xEF => 3,
+            0xF0..=0xF7 => 4,
+            _ => 1,
+        };
+        return if need > back { back } else { 0 };
+    }
+    0
 }
 
 /// How long a read of the foreground program's name is reused: tab names are composed for
@@ -194,7 +217,8 @@ impl Pane {
         // registered with the reactor and nothing else closes or reuses it.
         let master = unsafe { AsyncFd::register(master)? };
         store.set_width_hint(cols);
-        let commands = crate::commands::Log::open(&history_dir);
+        // An adopted pane's shell wrote its log and goes on: its running command runs on.
+        let commands = crate::commands::Log::open(&history_dir, adopted);
         Ok(Arc::new(Pane {
             id,
             pid,
@@ -226,6 +250,8 @@ impl Pane {
             commands_changed: watch::channel(0).0,
             failures: AtomicU64::new(0),
             created: std::time::Instant::now(),
+            run_turn: tokio::sync::Mutex::new(()),
+            output_tail: Mutex::new(Vec::new()),
             bus,
             seen: Mutex::new(Seen::default()),
             adopted,
@@ -647,7 +673,14 @@ impl Pane {
     /// directory or bell.
     fn publish_changes(&self, chunk: &[u8]) {
         if self.bus.wants_output() {
-            let text = String::from_utf8_lossy(chunk);
+            // A character cut between two chunks goes out whole, with the next.
+            let mut bytes =
+                std::mem::take(&mut *self.output_tail.lock().unwrap_or_else(|p| p.into_inner()));
+            bytes.extend_from_slice(chunk);
+            let cut = incomplete_tail(&bytes);
+            let tail = bytes.split_off(bytes.len() - cut);
+            *self.output_tail.lock().unwrap_or_else(|p| p.into_inner()) = tail;
+            let text = String::from_utf8_lossy(&bytes);
             let mut rest: &str = &text;
             while !rest.is_empty() {
                 let mut piece = spool_proto::text::truncate(rest, crate::bus::OUTPUT_EVENT_MAX);
@@ -912,6 +945,20 @@ fn percent_decode(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_character_cut_between_chunks_is_held_for_the_next() {
+        use super::incomplete_tail;
+        let e = "é".as_bytes(); // 2 bytes
+        let euro = "€".as_bytes(); // 3 bytes
+        assert_eq!(incomplete_tail(b"abc"), 0);
+        assert_eq!(incomplete_tail(&[b'a', e[0]]), 1);
+        assert_eq!(incomplete_tail(&[b'a', e[0], e[1]]), 0);
+        assert_eq!(incomplete_tail(&[euro[0], euro[1]]), 2);
+        assert_eq!(incomplete_tail(euro), 0);
+        assert_eq!(incomplete_tail(&[0xff]), 0);
+        assert_eq!(incomplete_tail(&[]), 0);
+    }
+
     #[test]
     fn osc7_paths_are_percent_decoded() {
         assert_eq!(

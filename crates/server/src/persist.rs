@@ -100,23 +100,10 @@ pub struct SavedTab {
     /// `monitor-silence`, seconds (0 off).
     #[serde(default)]
     pub monitor_silence: u32,
-    /// Its popup, shown or hidden (`display-popup`, the `C-b P` scratch shell).
+    /// Its popup, shown or hidden (`display-popup`, the `C-b P` scratch shell); its pane is
+    /// listed in [`Saved::panes`] like a tile.
     #[serde(default)]
-    pub popup: Option<SavedPopup>,
-}
-
-/// A tab's popup: its pane (listed in [`Saved::panes`] like a tile) and where it floats.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct SavedPopup {
-    pub pane: u32,
-    pub width: spool_proto::PopupSize,
-    pub height: spool_proto::PopupSize,
-    #[serde(default)]
-    pub x: Option<u16>,
-    #[serde(default)]
-    pub y: Option<u16>,
-    #[serde(default)]
-    pub shown: bool,
+    pub popup: Option<crate::session::Popup>,
 }
 
 fn yes() -> bool {
@@ -300,14 +287,7 @@ impl Server {
                             layout: t.layout.map(|l| l.name().to_string()),
                             monitor_activity: t.monitor_activity,
                             monitor_silence: t.monitor_silence,
-                            popup: t.popup.as_ref().map(|p| SavedPopup {
-                                pane: p.pane,
-                                width: p.width,
-                                height: p.height,
-                                x: p.x,
-                                y: p.y,
-                                shown: p.shown,
-                            }),
+                            popup: t.popup.clone(),
                         })
                         .collect(),
                 })
@@ -455,14 +435,7 @@ impl Server {
                     .as_ref()
                     .filter(|_| root.is_some())
                     .filter(|p| bring(p.pane))
-                    .map(|p| crate::session::Popup {
-                        pane: p.pane,
-                        width: p.width,
-                        height: p.height,
-                        x: p.x,
-                        y: p.y,
-                        shown: p.shown,
-                    });
+                    .cloned();
                 if let Some(root) = root {
                     let active = if root.contains(t.active) {
                         t.active

@@ -148,17 +148,20 @@ impl Tab {
     }
 }
 
-/// A pane floating over a tab's tiles (tmux's `display-popup`). Saved with its tab, and
-/// handed over by an upgrade, like the tiles.
-#[derive(Clone, Debug)]
+/// A pane floating over a tab's tiles (tmux's `display-popup`). Saved with its tab (as it
+/// is), and handed over by an upgrade, like the tiles.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Popup {
     pub pane: u32,
     pub width: spool_proto::PopupSize,
     pub height: spool_proto::PopupSize,
     /// Its left and top column (centered when `None`).
+    #[serde(default)]
     pub x: Option<u16>,
+    #[serde(default)]
     pub y: Option<u16>,
     /// Drawn and focused (a hidden one keeps running: `display-popup --toggle`).
+    #[serde(default)]
     pub shown: bool,
 }
 

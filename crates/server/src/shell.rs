@@ -160,8 +160,10 @@ fn write(dir: &Path, name: &str, text: &str) -> std::io::Result<PathBuf> {
     if std::fs::read(&path).is_ok_and(|b| b == text.as_bytes()) {
         return Ok(path);
     }
-    let tmp = dir.join(format!(".{name}.tmp"));
-    let _ = std::fs::remove_file(&tmp);
+    // Its own temporary name: two panes starting at once never write one file.
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = dir.join(format!(".{name}.{}.{n}.tmp", std::process::id()));
     {
         use std::io::Write;
         let mut f = std::fs::OpenOptions::new()

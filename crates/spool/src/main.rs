@@ -176,8 +176,9 @@ enum Command {
     /// screen row, negative numbers are history (-1 the newest history row). Exits 1 if nothing
     /// matched. A progress bar goes to stderr when it is a terminal.
     Search(cmd::search::Args),
-    /// Wait until a pane's process has exited and all its output was processed; exit with its
-    /// status.
+    /// Wait until a pane's process has exited and all its output was processed, and exit with
+    /// its status; or with --idle, --match or --command until the pane is quiet, a line
+    /// matches, or its shell's command finished.
     Wait(cmd::wait::Args),
     /// What ran in a pane: each command's line, directory, times, exit status and rows.
     ///

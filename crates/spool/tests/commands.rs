@@ -178,15 +178,8 @@ fn the_command_log_survives_a_kill_9_restart() {
     let p = integrated(&s, "k", "bash");
     typed(&s, &p, "echo one", 1);
     typed(&s, &p, "false", 2);
-    let pid = s.stats()["pid"].as_i64().unwrap() as i32;
     std::thread::sleep(Duration::from_millis(1500));
-    // SAFETY: kill(2) on the server this test started.
-    unsafe {
-        libc::kill(pid, libc::SIGKILL);
-    }
-    assert!(s.eventually(Duration::from_secs(10), || {
-        std::fs::read_to_string(format!("/proc/{pid}/stat")).map_or(true, |st| st.contains(") Z "))
-    }));
+    s.kill9();
     s.ok(&["new", "-d", "-s", "probe", "--", "sleep", "60"]);
     let c = commands(&s, &p);
     let texts: Vec<_> = c.iter().map(|c| c["text"].as_str().unwrap_or("")).collect();
@@ -473,7 +466,7 @@ fn the_bash_snippet_is_idempotent_keeps_prompt_command_and_does_nothing_outside_
     std::fs::write(
         &rc,
         format!(
-            "PS1='$ '\nPROMPT_COMMAND='echo x >> {}'\n{snippet}\n{snippet}\n",
+            "PS1='$ '\nPROMPT_COMMAND='echo x >> {}; '\n{snippet}\n{snippet}\n",
             ran.display()
         ),
     )
@@ -559,4 +552,60 @@ fn shift_o_in_scroll_mode_copies_the_output_of_the_command_under_the_cursor() {
         s.ok(&["show-buffer"]),
         "out-1\nout-2\nout-3\nout-4\nout-5\n"
     );
+}
+
+#[test]
+fn runs_back_to_back_and_at_once_each_get_their_own_command() {
+    let s = TestServer::new();
+    let p = integrated(&s, "b2b", "bash");
+    // Back to back: the next starts while the shell is between its D and its next prompt.
+    for i in 0..10 {
+        let out = s.run(&["run", "-t", &p, "--", &format!("echo n{i}")]);
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            format!("n{i}\n"),
+            "{out:?}"
+        );
+    }
+    // Four at once on one pane: they take turns, each with its own output.
+    let runs: Vec<_> = (0..4)
+        .map(|i| {
+            s.cmd()
+                .args(["run", "-t", &p, "--", &format!("echo at-once-{i}")])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for (i, r) in runs.into_iter().enumerate() {
+        let out = r.wait_with_output().unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            format!("at-once-{i}\n"),
+            "{out:?}"
+        );
+    }
+    // Control characters would edit the line instead of being typed: refused.
+    let e = s.run(&["run", "-t", &p, "--", "echo a\tb"]);
+    assert!(String::from_utf8_lossy(&e.stderr).contains("control characters"));
+}
+
+#[test]
+fn after_an_upgrade_the_same_shell_keeps_its_log_and_runs_commands() {
+    let s = TestServer::new();
+    let p = integrated(&s, "up", "bash");
+    let out = s.run(&["run", "-t", &p, "--", "echo before"]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "before\n");
+    let exe = s.dir.path().join("spool-new");
+    std::fs::copy(env!("CARGO_BIN_EXE_spool"), &exe).unwrap();
+    let out = s.run(&["upgrade", "--exe", exe.to_str().unwrap()]);
+    assert!(out.status.success(), "{out:?}");
+    let out = s.run(&["run", "-t", &p, "--", "echo after"]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "after\n", "{out:?}");
+    let texts: Vec<String> = commands(&s, &p)
+        .iter()
+        .map(|c| c["text"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(texts, ["echo before", "echo after"]);
 }

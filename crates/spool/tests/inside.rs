@@ -220,17 +220,17 @@ fn send_mixes_text_and_key_names_as_tmux_does() {
     let s = TestServer::new();
     let p = s.pane("k", &["sh"]);
     s.ok(&["send", "-t", &p, "echo mixed-", "'ok'", "Enter"]);
-    assert!(s.eventually(Duration::from_secs(10), || s
-        .ok(&["capture", "-t", &p])
-        .lines()
-        .any(|l| l.trim_start_matches("$ ") == "mixed-ok")));
+    assert!(s.eventually(Duration::from_secs(10), || common::shows_line(
+        &s.ok(&["capture", "-t", &p]),
+        "mixed-ok"
+    )));
     // -l: the word Enter is text.
     s.ok(&["send", "-t", &p, "-l", "echo lit", "Enter"]);
     s.ok(&["send", "-t", &p, "Enter"]);
-    assert!(s.eventually(Duration::from_secs(10), || s
-        .ok(&["capture", "-t", &p])
-        .lines()
-        .any(|l| l.trim_start_matches("$ ") == "litEnter")));
+    assert!(s.eventually(Duration::from_secs(10), || common::shows_line(
+        &s.ok(&["capture", "-t", &p]),
+        "litEnter"
+    )));
     // --keys still works.
     s.ok(&["send", "-t", &p, "--keys", "C-c"]);
 }

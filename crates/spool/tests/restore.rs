@@ -15,20 +15,6 @@ fn server_pid(s: &TestServer) -> i32 {
     s.stats()["pid"].as_i64().unwrap() as i32
 }
 
-/// Kill the server as the OOM killer would, and wait until it is gone.
-fn kill9(s: &TestServer) {
-    let pid = server_pid(s);
-    // SAFETY: kill(2) on the server we started.
-    unsafe {
-        libc::kill(pid, libc::SIGKILL);
-    }
-    assert!(s.eventually(Duration::from_secs(10), || {
-        !std::path::Path::new(&format!("/proc/{pid}")).exists()
-            || std::fs::read_to_string(format!("/proc/{pid}/stat"))
-                .is_ok_and(|st| st.contains(") Z "))
-    }));
-}
-
 /// Start a server again (it restores) with a session of its own; panics with the log if it
 /// cannot.
 fn restart(s: &TestServer) {
@@ -128,7 +114,7 @@ fn a_killed_server_comes_back_with_every_session_and_every_line() {
     let before = layout(&s);
     let ticks_before = numbered(&s, &t, "t");
     std::thread::sleep(Duration::from_millis(1200));
-    kill9(&s);
+    s.kill9();
     let at_kill = ticks_before.last().copied().unwrap() + 24; // ~1.2 s more were printed
                                                               // The next command starts a server, which restores.
     let out = s.run(&["new", "-d", "-s", "probe", "--", "sleep", "60"]);
@@ -227,7 +213,7 @@ fn a_damaged_state_file_falls_back_to_the_one_before() {
         std::thread::sleep(Duration::from_millis(1500));
         s.pane("two", &["sh"]);
         std::thread::sleep(Duration::from_millis(1500));
-        kill9(&s);
+        s.kill9();
         let files = state_files(&s);
         assert!(files.len() >= 2, "{files:?}");
         let newest = &files[0];
@@ -316,7 +302,7 @@ fn programs_on_the_list_come_back_and_others_become_a_shell() {
         .ok(&["capture", "-t", &l])
         .contains("line one")));
     std::thread::sleep(Duration::from_millis(1500));
-    kill9(&s);
+    s.kill9();
     restart(&s);
     let p = panes(&s);
     let cmd = |id: &str| {
@@ -628,7 +614,7 @@ fn a_popup_comes_back_over_its_tab_hidden_or_shown_with_its_history() {
     s.ok(&["display-popup", "--toggle", "-t", "pop"]);
     assert_eq!(popup().unwrap()["active"], false);
     std::thread::sleep(Duration::from_millis(2500));
-    kill9(&s);
+    s.kill9();
     restart(&s);
     let back = popup().expect("the popup came back");
     assert_eq!(back["id"], id.as_str());

@@ -155,7 +155,9 @@ fn command_of(p: &crate::pane::Pane, which: i64) -> Result<spool_proto::CommandI
     let found = if which > 0 {
         log.entries().find(|c| c.n == which as u64)
     } else if which < 0 {
-        log.entries().rev().nth((-which - 1) as usize)
+        log.entries()
+            .rev()
+            .nth(which.unsigned_abs().saturating_sub(1) as usize)
     } else {
         None
     };

@@ -260,7 +260,7 @@ fn command_at_answer(server: &Server, pane: u32, width: u16, at: i64) -> Result<
     let width = width.max(1);
     let snap = p.snapshot(false);
     let row = if at < 0 {
-        snap.hist_end + snap.edge.len() as u64 + (-at - 1) as u64
+        snap.hist_end + snap.edge.len() as u64 + at.unsigned_abs().saturating_sub(1)
     } else {
         let e = edge_rows(&p, width).len() as u64;
         match (at as u64).checked_sub(e) {

@@ -44,13 +44,23 @@ pub async fn run(
     if command.contains(['\n', '\r']) {
         return Err("one command line, without newlines (join commands with ;)".into());
     }
+    if command.chars().any(|c| c.is_control()) {
+        // A tab completes, ^C or ^U edit the line, ESC starts a key: typed, they would not be
+        // the command given.
+        return Err("a command line without control characters".into());
+    }
     let pane = server.resolve_pane(target.as_deref(), conn.here)?;
+    // One run at a time per pane: each waits for its own command, typed at a prompt.
+    let _turn = pane.run_turn.lock().await;
     let mut changed = pane.commands_changed.subscribe();
+    // (integrated, at a prompt, between a command's end and the next prompt, newest number)
     let state = |p: &crate::pane::Pane| {
         let log = p.commands.lock().unwrap_or_else(|p| p.into_inner());
+        let idle = log.running().is_none();
         (
             log.integrated,
-            log.at_prompt.is_some() && log.running().is_none(),
+            log.at_prompt.is_some() && idle,
+            log.at_prompt.is_none() && idle,
             log.entries().last().map_or(0, |c| c.n),
         )
     };
@@ -58,10 +68,16 @@ pub async fn run(
     let deadline = tokio::time::Instant::now()
         + PROMPT_WAIT.saturating_sub(pane.created.elapsed())
         + Duration::from_millis(10);
+    // A command just ended: its shell's prompt (the next mark) is a moment away.
+    let prompt_by = tokio::time::Instant::now() + PROMPT_WAIT;
     loop {
-        let (integrated, ready, _) = state(&pane);
+        let (integrated, ready, between, _) = state(&pane);
         if ready {
             break;
+        }
+        if integrated && between && tokio::time::Instant::now() < prompt_by {
+            let _ = tokio::time::timeout_at(prompt_by, changed.changed()).await;
+            continue;
         }
         let young = pane.created.elapsed() < PROMPT_WAIT;
         if !integrated && !young {
@@ -81,7 +97,7 @@ pub async fn run(
         // Marks, or the pane is not young any more (then it is said why above).
         let _ = tokio::time::timeout_at(deadline, changed.changed()).await;
     }
-    let before = state(&pane).2;
+    let before = state(&pane).3;
     let mut line = command.into_bytes();
     line.push(b'\r');
     pane.write_input(&line)

@@ -176,7 +176,8 @@ async fn command(conn: &mut Conn, pane: &Pane) -> CmdResult {
             let c = log.entries().rev().find(|c| Some(c.n) == n);
             match c {
                 Some(c) if c.running() => None,
-                Some(c) => Some(c.status.unwrap_or(0)),
+                // Unknown (the shell did not say): not a success, as `spool run` says.
+                Some(c) => Some(c.status.unwrap_or(1)),
                 None => Some(0),
             }
         };

@@ -36,6 +36,8 @@ if [ -n "${SPOOL-}" ] && [ -z "${__spool_si-}" ] && [ -n "${BASH_VERSION-}" ] &&
   __spool_preexec() {
     [ -n "$__spool_at_prompt" ] || return 0
     [ -n "${COMP_LINE-}" ] && return 0
+    # A key bound with bind -x (fzf's) runs at the prompt: not a command line.
+    [ -n "${READLINE_LINE+x}" ] && return 0
     case $BASH_COMMAND in __spool_precmd* | __spool_prompt*) return 0 ;; esac
     __spool_at_prompt=
     __spool_ran=1
@@ -47,7 +49,9 @@ if [ -n "${SPOOL-}" ] && [ -z "${__spool_si-}" ] && [ -n "${BASH_VERSION-}" ] &&
   if [[ "$(declare -p PROMPT_COMMAND 2>/dev/null)" == "declare -a"* ]]; then
     PROMPT_COMMAND=(__spool_precmd "${PROMPT_COMMAND[@]}" __spool_prompt)
   else
-    PROMPT_COMMAND="__spool_precmd${PROMPT_COMMAND:+;$PROMPT_COMMAND};__spool_prompt"
+    # Lines, not `;`: a PROMPT_COMMAND ending in `;` stays valid.
+    __spool_nl=$'\n'
+    PROMPT_COMMAND="__spool_precmd$__spool_nl${PROMPT_COMMAND:+$PROMPT_COMMAND$__spool_nl}__spool_prompt"
   fi
   __spool_trap=$(trap -p DEBUG)
   __spool_trap=${__spool_trap#"trap -- '"}

@@ -70,6 +70,20 @@ impl TestServer {
         self.stats()["rss_bytes"].as_u64().unwrap()
     }
 
+    /// Kill the server as the OOM killer would, and wait until it is gone.
+    pub fn kill9(&self) {
+        let pid = self.stats()["pid"].as_i64().unwrap() as i32;
+        // SAFETY: kill(2) on the server this test started.
+        unsafe {
+            libc::kill(pid, libc::SIGKILL);
+        }
+        assert!(self.eventually(Duration::from_secs(10), || {
+            !std::path::Path::new(&format!("/proc/{pid}")).exists()
+                || std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                    .is_ok_and(|st| st.contains(") Z "))
+        }));
+    }
+
     /// Poll until `f` holds or `timeout` passes.
     pub fn eventually(&self, timeout: Duration, mut f: impl FnMut() -> bool) -> bool {
         let end = Instant::now() + timeout;
@@ -105,12 +119,17 @@ pub fn panes_of(s: &TestServer, session: &str) -> Vec<(String, u64, u64, bool)> 
 ///
 /// A command typed before the shell is ready (at startup, or while the previous command runs) is
 /// echoed early by the tty, so the shell prints its output after the next prompt: `$ hello`.
-/// The prompt of the tests' `/bin/sh` is `$ `; it is ignored at the start of a line.
+/// The prompt of the tests' `/bin/sh` is `$ `, or `# ` when the tests run as root (CI does);
+/// it is ignored at the start of a line.
 #[allow(dead_code)]
 pub fn shows_line(screen: &str, text: &str) -> bool {
-    screen
-        .lines()
-        .any(|l| l.trim_start_matches("$ ").trim_end() == text)
+    screen.lines().any(|l| {
+        let l = l
+            .strip_prefix("$ ")
+            .or_else(|| l.strip_prefix("# "))
+            .unwrap_or(l);
+        l.trim_end() == text
+    })
 }
 
 impl Drop for TestServer {
