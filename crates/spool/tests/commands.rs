@@ -127,6 +127,9 @@ fn run_prints_the_output_and_exits_with_the_status() {
     let out = s.run(&["run", "-t", &p, "--", "sh", "-c", "echo hi; exit 3"]);
     assert_eq!(String::from_utf8_lossy(&out.stdout), "hi\n");
     assert_eq!(out.status.code(), Some(3));
+    // A command that clears the screen first: its rows are still its own.
+    let out = s.run(&["run", "-t", &p, "--", "clear; echo after-clear"]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "after-clear\n");
     // One word is the shell's to read: a pipeline.
     let out = s.run(&["run", "-t", &p, "--", "seq 1 5 | tail -n 2"]);
     assert_eq!(String::from_utf8_lossy(&out.stdout), "4\n5\n");

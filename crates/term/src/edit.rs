@@ -62,6 +62,22 @@ impl<S: HistorySink> Screen<S> {
                 self.erase_cells(y, 0, x + 1, selective);
             }
             2 => {
+                // As tmux's `scroll-on-clear`: what the primary screen showed goes to history
+                // first (its rows through the last one written), so `clear` loses nothing, and
+                // rows keep the history numbers shell marks were given for them.
+                if !self.alt_active && !selective && self.sink.wants_rows() {
+                    let shown = (0..self.rows)
+                        .rev()
+                        .find(|&yy| {
+                            let l = &self.grid.lines[yy];
+                            l.used_len() > 0 || l.flags.0 != 0
+                        })
+                        .map_or(0, |yy| yy + 1);
+                    for yy in 0..shown {
+                        self.leave_top(yy);
+                    }
+                    self.flush_edge();
+                }
                 for yy in 0..self.rows {
                     self.erase_cells(yy, 0, self.cols, selective);
                 }

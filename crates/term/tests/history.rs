@@ -216,3 +216,23 @@ fn wrapped_rows_keep_trailing_spaces_but_not_wide_padding() {
     t.resize(20, 3);
     assert_eq!(t.row_text(0), "aaaaaaaaa bbbb");
 }
+
+#[test]
+fn clearing_the_screen_keeps_what_it_showed_in_history_and_marks_their_numbers() {
+    let mut t = Terminal::new(10, 4, Vec::new());
+    // A prompt mark, a command's output, then `clear` (ED 2 from the top).
+    t.feed(b"\x1b]133;A\x07$ \x1b]133;C\x07\r\none\r\ntwo\r\n\x1b[H\x1b[2Jthree");
+    assert_eq!(
+        texts(t.sink()),
+        ["$", "one", "two"],
+        "to history, blank rows not"
+    );
+    assert!(t.sink()[0].flags.contains(RowFlags::PROMPT));
+    assert_eq!(t.row_text(0), "three");
+    // The marks said the rows by the numbers they got.
+    let rows: Vec<Option<u64>> = t.take_marks().iter().map(|m| m.row).collect();
+    assert_eq!(rows, [Some(0), Some(0)]);
+    // The alternate screen's clear keeps nothing.
+    t.feed(b"\x1b[?1049hfull\x1b[2J\x1b[?1049l");
+    assert_eq!(t.sink().len(), 3);
+}

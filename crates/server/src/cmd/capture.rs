@@ -68,8 +68,9 @@ pub async fn run(server: &Arc<Server>, conn: &mut Conn, c: Capture) -> CmdResult
                     base + at.y as i64 + i64::from(at.x > 0)
                 }
             };
-            let from = cmd.output_row as i64 - base;
-            if from < -hist_len {
+            // Rows erased from history (ED 3, `clear`; or pruned) are left out.
+            let from = (cmd.output_row as i64 - base).max(-hist_len);
+            if to - base <= -hist_len && to > cmd.output_row as i64 {
                 return Err(format!(
                     "command {}'s output is older than the history kept",
                     cmd.n
