@@ -173,6 +173,25 @@ impl Bus {
         self.output.load(Ordering::Relaxed) > 0
     }
 
+    /// Does an output subscriber have room for `bytes` of output now? If none has, the
+    /// output is counted as missed by each of them here, and need not be made into events
+    /// at all: a reader that stopped costs the pane nothing.
+    pub fn output_room(&self, bytes: usize) -> bool {
+        let subs = self.subs.lock().unwrap_or_else(|p| p.into_inner());
+        let outs = || subs.iter().filter(|s| s.output);
+        let room = outs().any(|s| {
+            let q = s.queue.lock().unwrap_or_else(|p| p.into_inner());
+            q.bytes + 160 + bytes.min(OUTPUT_EVENT_MAX) <= SUBSCRIBER_QUEUE_BYTES
+        });
+        if !room {
+            let events = bytes.div_ceil(OUTPUT_EVENT_MAX).max(1) as u64;
+            for s in outs() {
+                s.queue.lock().unwrap_or_else(|p| p.into_inner()).missed += events;
+            }
+        }
+        room
+    }
+
     /// Give `e` to every subscriber that wants it; never waits.
     pub fn publish(&self, e: EventInfo, origin: Origin) {
         let output = e.event == "output";

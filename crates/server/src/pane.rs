@@ -672,7 +672,13 @@ impl Pane {
     /// After a chunk of output: its text (if someone wants output), and a new title,
     /// directory or bell.
     fn publish_changes(&self, chunk: &[u8]) {
-        if self.bus.wants_output() {
+        if self.bus.wants_output() && !self.bus.output_room(chunk.len()) {
+            // Nobody has room: missed (and counted); what was held of a character goes too.
+            self.output_tail
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clear();
+        } else if self.bus.wants_output() {
             // A character cut between two chunks goes out whole, with the next.
             let mut bytes =
                 std::mem::take(&mut *self.output_tail.lock().unwrap_or_else(|p| p.into_inner()));
