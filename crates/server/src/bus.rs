@@ -71,9 +71,9 @@ impl Subscriber {
         match self.filter {
             Filter::All => true,
             Filter::Pane(p) => o.pane == Some(p),
-            // A pane's own events do not say its session (a pane does not know it): the
-            // subscriber's connection looks it up as it sends them (`cmd/events.rs`).
-            Filter::Session(s) => o.session.is_none_or(|x| x == s),
+            // A pane's events are given their session before they are published
+            // (`Bus::publish_pane`).
+            Filter::Session(s) => o.session == Some(s),
         }
     }
 
@@ -109,11 +109,15 @@ impl Subscriber {
     }
 }
 
+/// Which session pane N is in (the server's state, asked outside every bus lock).
+pub type SessionOf = Box<dyn Fn(u32) -> Option<u32> + Send + Sync>;
+
 #[derive(Default)]
 pub struct Bus {
     subs: Mutex<Vec<Arc<Subscriber>>>,
     /// Subscribers that asked for pane output.
     output: AtomicUsize,
+    session_of: std::sync::OnceLock<SessionOf>,
 }
 
 impl Bus {
@@ -190,6 +194,30 @@ impl Bus {
             }
         }
         room
+    }
+
+    /// Tell the bus how to find a pane's session (set once, by the server).
+    pub fn set_sessions(&self, f: SessionOf) {
+        let _ = self.session_of.set(f);
+    }
+
+    /// Give a pane's own event (its session unknown to it) to every subscriber that wants
+    /// it: its session is looked up first when a subscriber filters by session, so that
+    /// subscriber's queue holds only its session's events. The caller holds no lock of the
+    /// server's state.
+    pub fn publish_pane(&self, e: EventInfo, pane: u32) {
+        let session = if self.by_session() {
+            self.session_of.get().and_then(|f| f(pane))
+        } else {
+            None
+        };
+        self.publish(
+            e,
+            Origin {
+                pane: Some(pane),
+                session,
+            },
+        );
     }
 
     /// Give `e` to every subscriber that wants it; never waits.

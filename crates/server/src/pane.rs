@@ -662,11 +662,7 @@ impl Pane {
     pub fn publish(&self, mut e: spool_proto::EventInfo) {
         e.time_ms = crate::server::now_ms();
         e.pane = Some(self.name());
-        let origin = crate::bus::Origin {
-            pane: Some(self.id),
-            session: None,
-        };
-        self.bus.publish(e, origin);
+        self.bus.publish_pane(e, self.id);
     }
 
     /// After a chunk of output: its text (if someone wants output), and a new title,

@@ -260,6 +260,13 @@ impl Server {
             messages: Mutex::new(BTreeMap::new()),
             had_sessions: std::sync::atomic::AtomicBool::new(false),
         });
+        // The bus asks which session a pane is in (for session-filtered subscribers).
+        let weak = Arc::downgrade(&server);
+        server.bus.set_sessions(Box::new(move |pane| {
+            let server = weak.upgrade()?;
+            let st = server.state();
+            Self::session_index_of(&st, pane).map(|si| st.sessions[si].id)
+        }));
         (server, rx)
     }
 

@@ -103,6 +103,13 @@ fn log_and_output_hold_for(shell: &str) {
     assert_eq!(s.ok(&["capture", "-t", &p, "--command", "-3"]), "");
     let e = s.run(&["capture", "-t", &p, "--command", "9"]);
     assert!(String::from_utf8_lossy(&e.stderr).contains("no command 9"));
+    // The directory, through OSC 7 as a URL: a `%20` in a name stays itself.
+    let dir = s.dir.path().join("a%20b c-é");
+    std::fs::create_dir_all(&dir).unwrap();
+    typed(&s, &p, &format!("cd '{}'", dir.display()), 4);
+    typed(&s, &p, "true", 5);
+    let c = commands(&s, &p);
+    assert_eq!(c[4]["cwd"].as_str(), Some(dir.to_str().unwrap()), "{shell}");
 }
 
 #[test]
@@ -611,4 +618,34 @@ fn after_an_upgrade_the_same_shell_keeps_its_log_and_runs_commands() {
         .map(|c| c["text"].as_str().unwrap_or("").to_string())
         .collect();
     assert_eq!(texts, ["echo before", "echo after"]);
+}
+
+#[test]
+fn a_session_filtered_subscriber_is_not_flooded_by_other_sessions() {
+    let s = TestServer::new();
+    let mine = s.pane("mine", &["sh"]);
+    s.ok(&["new", "-d", "-s", "noisy", "--", "sleep", "600"]);
+    let (mut child, rx) = events(&s, &["-t", "mine", "--output"]);
+    std::thread::sleep(Duration::from_millis(500));
+    // Another session prints 32 MB while this reader is slow to start reading.
+    let noisy = s.pane(
+        "noisy2",
+        &[
+            "sh",
+            "-c",
+            "yes 0123456789abcdef | head -c 32000000; echo flood-done; exec sleep 600",
+        ],
+    );
+    assert!(s.eventually(Duration::from_secs(60), || s
+        .ok(&["capture", "-t", &noisy])
+        .contains("flood-done")));
+    s.ok(&["send", "-t", &mine, "echo mine-$((40+2))", "Enter"]);
+    let lines = until_line(&rx, |l| l.contains("mine-42"));
+    assert!(!lines.iter().any(|l| l.contains(" lagged ")), "{lines:?}");
+    assert!(
+        !lines.iter().any(|l| l.contains("0123456789abcdef")),
+        "only its session's output"
+    );
+    let _ = child.kill();
+    let _ = child.wait();
 }

@@ -17,6 +17,18 @@ if [ -n "${SPOOL-}" ] && [ -z "${__spool_si-}" ] && [ -n "${BASH_VERSION-}" ] &&
     printf '%s' "$s"
   }
   # First in PROMPT_COMMAND (it sees the command's status), and last: the prompt follows.
+  # OSC 7 takes a URL: bytes outside the safe set are percent-encoded.
+  __spool_url() {
+    local LC_ALL=C s=$1 out= c i
+    for ((i = 0; i < ${#s}; i++)); do
+      c=${s:i:1}
+      case $c in
+        [a-zA-Z0-9/._~-]) out+=$c ;;
+        *) printf -v c '%%%02X' "'$c"; out+=$c ;;
+      esac
+    done
+    printf '%s' "$out"
+  }
   __spool_precmd() {
     local s=$?
     __spool_at_prompt=
@@ -28,7 +40,7 @@ if [ -n "${SPOOL-}" ] && [ -z "${__spool_si-}" ] && [ -n "${BASH_VERSION-}" ] &&
   }
   __spool_prompt() {
     local s=$?
-    printf '\e]7;file://%s%s\a\e]133;A\a' "${HOSTNAME-}" "$PWD"
+    printf '\e]7;file://%s%s\a\e]133;A\a' "${HOSTNAME-}" "$(__spool_url "$PWD")"
     [[ $PS1 == *'133;B'* ]] || PS1="$PS1"'\[\e]133;B\a\]'
     __spool_at_prompt=1
     return $s

@@ -8,7 +8,7 @@ if set -q SPOOL; and not set -q __spool_si; and status is-interactive
         string replace -a '\\' '\\\\' -- $argv[1] | string replace -a ';' '\\x3b' | string replace -a \n '\\x0a' | string replace -a \e '\\x1b' | string replace -a \a '\\x07' | string join '\\x0a'
     end
     function __spool_prompt --on-event fish_prompt
-        printf '\e]7;file://%s%s\a\e]133;A\a' (hostname) "$PWD"
+        printf '\e]7;file://%s%s\a\e]133;A\a' $hostname (string escape --style=url -- $PWD)
     end
     function __spool_preexec --on-event fish_preexec
         printf '\e]633;E;%s\a\e]133;C\a' (__spool_esc "$argv[1]")

@@ -13,13 +13,25 @@ if [[ -n "${SPOOL-}" && -z "${__spool_si-}" && -o interactive ]]; then
     s=${s//$'\e'/\\x1b}
     print -rn -- "$s"
   }
+  # OSC 7 takes a URL: bytes outside the safe set are percent-encoded.
+  __spool_url() {
+    local LC_ALL=C s=$1 out= c i
+    for ((i = 1; i <= ${#s}; i++)); do
+      c=${s[i]}
+      case $c in
+        [a-zA-Z0-9/._~-]) out+=$c ;;
+        *) out+=$(printf '%%%02X' "'$c") ;;
+      esac
+    done
+    print -rn -- "$out"
+  }
   __spool_precmd() {
     local s=$?
     if [[ -n $__spool_ran ]]; then
       printf '\e]133;D;%s\a' "$s"
       __spool_ran=
     fi
-    printf '\e]7;file://%s%s\a\e]133;A\a' "${HOST-}" "$PWD"
+    printf '\e]7;file://%s%s\a\e]133;A\a' "${HOST-}" "$(__spool_url "$PWD")"
     [[ $PS1 == *'133;B'* ]] || PS1="$PS1"$'%{\e]133;B\a%}'
   }
   __spool_preexec() {
