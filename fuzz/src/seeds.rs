@@ -63,7 +63,7 @@ fn main() {
         }),
         Request::Run {
             target: Some("%0".into()),
-            command: "make test".into(),
+            command: vec!["make".into(), "test".into()],
             timeout_ms: 1000,
         },
         Request::Events {

@@ -88,7 +88,9 @@ pub enum Request {
     /// log entry; its output is then read with `capture --command N`.
     Run {
         target: Option<String>,
-        command: String,
+        /// One word is typed as it is (the shell reads it); several are quoted each, for
+        /// the shell at the prompt (fish quotes differently from POSIX shells).
+        command: Vec<String>,
         timeout_ms: u64,
     },
     Search {

@@ -115,13 +115,25 @@ pub fn utc(secs: u64, with_seconds: bool) -> String {
     }
 }
 
-/// `a` quoted for a POSIX shell (fish reads it the same): bare when it is made of safe
-/// characters only, else in single quotes.
-pub fn shell_quote(a: &str) -> String {
-    if !a.is_empty()
+/// `a` quoted for fish: bare when it is made of safe characters only, else in single quotes,
+/// inside which fish reads `\\` and `\'` as escapes.
+pub fn fish_quote(a: &str) -> String {
+    if is_bare(a) {
+        return a.to_string();
+    }
+    format!("'{}'", a.replace('\\', "\\\\").replace('\'', "\\'"))
+}
+
+fn is_bare(a: &str) -> bool {
+    !a.is_empty()
         && a.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"-_./=:,+@%".contains(&b))
-    {
+}
+
+/// `a` quoted for a POSIX shell: bare when it is made of safe characters only, else in
+/// single quotes.
+pub fn shell_quote(a: &str) -> String {
+    if is_bare(a) {
         return a.to_string();
     }
     format!("'{}'", a.replace('\'', "'\\''"))

@@ -110,6 +110,23 @@ fn log_and_output_hold_for(shell: &str) {
     typed(&s, &p, "true", 5);
     let c = commands(&s, &p);
     assert_eq!(c[4]["cwd"].as_str(), Some(dir.to_str().unwrap()), "{shell}");
+    // Words reach this shell as they are: quoted for it (fish reads \\ in quotes).
+    let out = s.run(&[
+        "run",
+        "-t",
+        &p,
+        "--",
+        "printf",
+        "%s|\\n",
+        "a\\\\b",
+        "it's",
+        "two words",
+    ]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "a\\\\b|\nit's|\ntwo words|\n",
+        "{shell}: {out:?}"
+    );
 }
 
 #[test]

@@ -32,9 +32,11 @@ pub async fn run(
     server: &Arc<Server>,
     conn: &mut Conn,
     target: Option<String>,
-    command: String,
+    words: Vec<String>,
     timeout_ms: u64,
 ) -> CmdResult {
+    let pane = server.resolve_pane(target.as_deref(), conn.here)?;
+    let command = command_line(&pane, words);
     if command.len() > RUN_COMMAND_MAX {
         return Err(format!(
             "command line of {} bytes; at most {RUN_COMMAND_MAX}",
@@ -49,7 +51,6 @@ pub async fn run(
         // the command given.
         return Err("a command line without control characters".into());
     }
-    let pane = server.resolve_pane(target.as_deref(), conn.here)?;
     // One run at a time per pane: each waits for its own command, typed at a prompt.
     let _turn = pane.run_turn.lock().await;
     let mut changed = pane.commands_changed.subscribe();
@@ -153,6 +154,18 @@ pub async fn run(
             _ = tokio::time::sleep_until(wake) => {}
         }
     }
+}
+
+/// The line to type: one word as it is, several quoted for the shell in the foreground.
+fn command_line(pane: &crate::pane::Pane, words: Vec<String>) -> String {
+    if words.len() == 1 {
+        return words.into_iter().next().unwrap_or_default();
+    }
+    let quote = match pane.current_command().as_str() {
+        "fish" => spool_proto::text::fish_quote,
+        _ => spool_proto::text::shell_quote,
+    };
+    words.iter().map(|w| quote(w)).collect::<Vec<_>>().join(" ")
 }
 
 fn newest_is_none(pane: &crate::pane::Pane, before: u64) -> bool {

@@ -20,7 +20,8 @@ pub struct Args {
     #[arg(long, value_name = "SECONDS", default_value_t = 600.0)]
     timeout: f64,
     /// The command line. One word is typed as it is, so `'make && make test'` is the shell's
-    /// to read; several are quoted each (`sh -c 'echo hi; exit 3'` runs sh).
+    /// to read; several are quoted each, for the shell at the pane's prompt (POSIX or fish),
+    /// so `sh -c 'echo hi; exit 3'` runs sh with those words.
     #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
     command: Vec<String>,
 }
@@ -29,19 +30,10 @@ pub fn run(target: &Target, a: Args) -> Exit {
     if !(a.timeout > 0.0 && a.timeout.is_finite()) {
         bail!("--timeout takes a number of seconds above 0");
     }
-    let line = if a.command.len() == 1 {
-        a.command[0].clone()
-    } else {
-        a.command
-            .iter()
-            .map(|w| spool_proto::text::shell_quote(w))
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
     let mut c = target.connect()?;
     let (pane, cmd, timed_out) = match c.request(&Request::Run {
         target: a.target,
-        command: line,
+        command: a.command,
         timeout_ms: (a.timeout * 1000.0) as u64,
     })? {
         Response::Ran {
