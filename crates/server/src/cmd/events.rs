@@ -1,6 +1,6 @@
 //! `spool events [-t PANE|SESSION] [--output]`: the event stream (see `bus.rs`), sent in
 //! batches as events come, until the client goes. A pane's events are given their session's
-//! name here, and a session filter applied to them.
+//! name here (the bus filtered them by session already).
 
 use std::sync::Arc;
 
@@ -49,7 +49,7 @@ pub async fn run(
     loop {
         tokio::select! {
             batch = s.sub.next() => {
-                let batch = with_sessions(server, filter, batch);
+                let batch = with_sessions(server, batch);
                 if !batch.is_empty() {
                     conn.send(&Response::Events(batch)).await.map_err(io)?;
                 }
@@ -60,32 +60,21 @@ pub async fn run(
     }
 }
 
-/// Name the session of each pane event, and keep only `filter`'s session's.
+/// Name the session of each pane event.
 fn with_sessions(
     server: &Server,
-    filter: Filter,
     mut batch: Vec<spool_proto::EventInfo>,
 ) -> Vec<spool_proto::EventInfo> {
     let st = server.state();
-    batch.retain_mut(|e| {
-        if e.session.is_some() {
-            return true;
-        }
-        let Some(id) = e
+    for e in batch.iter_mut().filter(|e| e.session.is_none()) {
+        let id = e
             .pane
             .as_deref()
-            .and_then(|p| p.strip_prefix('%')?.parse().ok())
-        else {
-            return true; // `lagged`
-        };
-        let si = Server::session_index_of(&st, id);
-        if let Some(si) = si {
+            .and_then(|p| p.strip_prefix('%')?.parse().ok());
+        // (`lagged` has no pane.)
+        if let Some(si) = id.and_then(|id| Server::session_index_of(&st, id)) {
             e.session = Some(st.sessions[si].name.clone());
         }
-        match filter {
-            Filter::Session(sid) => si.is_some_and(|si| st.sessions[si].id == sid),
-            _ => true,
-        }
-    });
+    }
     batch
 }

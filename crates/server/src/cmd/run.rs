@@ -113,6 +113,12 @@ pub async fn run(
             let log = pane.commands.lock().unwrap_or_else(|p| p.into_inner());
             log.entries().last().filter(|c| c.n > before).cloned()
         };
+        // Not started yet: the start's deadline wakes the wait too.
+        let wake = if newest.is_none() {
+            start_by.min(end_by)
+        } else {
+            end_by
+        };
         match newest {
             Some(c) if !c.running() => {
                 let r = Response::Ran {
@@ -141,11 +147,6 @@ pub async fn run(
         if pane.exit().is_some() {
             return Err(format!("pane {} exited", pane.name()));
         }
-        let wake = if newest_is_none(&pane, before) {
-            start_by.min(end_by)
-        } else {
-            end_by
-        };
         tokio::select! {
             r = changed.changed() => if r.is_err() {
                 return Err(format!("pane {} closed", pane.name()));
@@ -166,9 +167,4 @@ fn command_line(pane: &crate::pane::Pane, words: Vec<String>) -> String {
         _ => spool_proto::text::shell_quote,
     };
     words.iter().map(|w| quote(w)).collect::<Vec<_>>().join(" ")
-}
-
-fn newest_is_none(pane: &crate::pane::Pane, before: u64) -> bool {
-    let log = pane.commands.lock().unwrap_or_else(|p| p.into_inner());
-    log.entries().last().is_none_or(|c| c.n <= before)
 }
