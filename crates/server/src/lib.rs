@@ -18,6 +18,7 @@ mod format;
 mod framed;
 mod handover;
 mod histories;
+mod inbox;
 pub mod keys;
 pub mod layout;
 mod pane;
@@ -40,7 +41,8 @@ pub use cmd::collect_stats;
 pub use conn::{
     FRAME_IDLE_TIMEOUT, HANDSHAKE_TIMEOUT, MAX_HANDSHAKING, MAX_REQUEST_BYTES, REQUEST_BUDGET_BYTES,
 };
-pub use pane::{INPUT_MAX, READ_CHUNK};
+pub use inbox::INBOX_BYTES;
+pub use pane::INPUT_MAX;
 pub use persist::{GENERATIONS_KEPT, SAVE_EVERY, STATE_VERSION};
 pub use server::{ServerConfig, MAX_CLIENTS, RECENT_EXITS_MAX};
 

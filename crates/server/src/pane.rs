@@ -1,13 +1,13 @@
 //! A pane: a child process on a PTY, the emulator that reads its output, and its history.
 //!
 //! ```text
-//!  child ──PTY──► reader task: chunks ≤ READ_CHUNK ─(≤ READ_AHEAD)─► Terminal::feed ─► Store
+//!  child ──PTY──► reader task ──► Inbox (≤ INBOX_BYTES) ──► parser thread: Terminal::feed ─► Store
 //!        ◄─────── writer task ◄── input queue (≤ INPUT_MAX bytes: keys, pastes, replies)
 //! ```
 //!
-//! Output is read at most a chunk or two ahead of the emulator (so reading and parsing
-//! overlap), never further: the kernel's PTY buffer is the back-pressure, and a program that
-//! prints faster than the emulator parses is simply slowed down, as on a real terminal.
+//! Output is read at most an inbox ahead of the emulator (so reading and parsing overlap),
+//! never further: the kernel's PTY buffer is the back-pressure, and a program that prints
+//! faster than the emulator parses is simply slowed down, as on a real terminal.
 
 use std::collections::VecDeque;
 use std::os::fd::{AsRawFd, OwnedFd};
@@ -19,15 +19,6 @@ use spool_store::Store;
 use spool_term::Terminal;
 use tokio::io::unix::AsyncFd;
 use tokio::sync::{watch, Notify};
-
-/// Bytes read from the PTY per emulator call. 64 KiB is what Linux PTYs hand over at once
-/// under load; larger reads would only hold the terminal lock longer.
-pub const READ_CHUNK: usize = 64 * 1024;
-
-/// Chunks read ahead of the emulator: one is read while the one before is parsed. Enough to
-/// keep the program writing while a chunk is parsed; more would only hold memory. A busy pane
-/// thus holds at most `(READ_AHEAD + 1) × READ_CHUNK` = 128 KiB of output; an idle one none.
-pub const READ_AHEAD: usize = 1;
 
 /// Most input bytes waiting for a program that does not read its terminal. A paste larger than
 /// this is refused with an error rather than queued without bound.
@@ -213,9 +204,12 @@ impl Pane {
             bus,
             adopted,
         } = parts;
+        // Registered for writing only: the reader thread polls for output itself, and a
+        // reactor woken by every 4 KiB of it would only spin.
         // SAFETY: the AsyncFd owns the OwnedFd, so the fd stays open exactly as long as it is
         // registered with the reactor and nothing else closes or reuses it.
-        let master = unsafe { AsyncFd::register(master)? };
+        let master =
+            unsafe { AsyncFd::register_with_interest(master, tokio::io::Interest::WRITABLE)? };
         store.set_width_hint(cols);
         // An adopted pane's shell wrote its log and goes on: its running command runs on.
         let commands = crate::commands::Log::open(&history_dir, adopted);
@@ -731,49 +725,76 @@ impl Pane {
 
     /// Read the PTY until EOF, feeding the emulator. Returns when all output is processed.
     ///
-    /// Reading and parsing overlap: a reader task fills chunks while this one feeds the
-    /// previous chunk to the emulator, so the program is not stalled on a full PTY buffer for
-    /// the whole time a chunk is being parsed. At most [`READ_AHEAD`] chunks wait between them.
+    /// Reading and parsing overlap: the pane's reader thread fills its
+    /// [`Inbox`](crate::inbox::Inbox) while its parser thread applies what waits there, a
+    /// batch at a time (see `inbox.rs`). Both are threads of their own, off the runtime: the
+    /// reader sleeps in the kernel like any terminal's (no reactor round trip per 4 KiB read),
+    /// and a batch that waits for the terminal lock or a compression slot stalls nothing else.
     pub async fn read_loop(self: &Arc<Self>) {
-        let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<u8>>(READ_AHEAD);
-        let reader = tokio::spawn(self.clone().read_chunks(tx));
-        while let Some(chunk) = rx.recv().await {
-            let (replies, clips, marks) = tokio::task::block_in_place(|| {
-                let mut t = self.term();
-                t.feed(&chunk);
-                self.bells.store(t.bells(), Ordering::Relaxed);
-                (t.take_replies(), t.take_clipboard(), t.take_marks())
-            });
-            if !marks.is_empty() {
-                tokio::task::block_in_place(|| self.log_marks(marks));
+        let inbox = Arc::new(crate::inbox::Inbox::default());
+        let wake = match crate::inbox::Wake::new() {
+            Ok(w) => Arc::new(w),
+            Err(e) => {
+                tracing::error!(pane = self.id, error = %e, "cannot make the reader's eventfd");
+                return;
             }
-            if self.bus.listened() {
-                self.publish_changes(&chunk);
-            }
-            if let Some(p) = self.pipe() {
-                p.offer(&chunk);
-            }
-            drop(chunk);
-            if !clips.is_empty() {
-                let mut q = self.clipboard.lock().unwrap_or_else(|p| p.into_inner());
-                for c in clips {
-                    q.0 += 1;
-                    let n = q.0;
-                    q.1.push_back((n, c));
-                    while q.1.len() > spool_term::CLIPBOARD_MAX {
-                        q.1.pop_front();
+        };
+        // Closed or frozen: wake the reader out of its poll.
+        let watcher = {
+            let (mut closed, mut frozen) = (self.closed.subscribe(), self.frozen.subscribe());
+            let wake = wake.clone();
+            tokio::spawn(async move {
+                tokio::select! {
+                    _ = closed.wait_for(|c| *c) => {}
+                    _ = frozen.wait_for(|f| *f) => {}
+                }
+                wake.signal();
+            })
+        };
+        let (done_tx, done_rx) = tokio::sync::oneshot::channel::<()>();
+        let spawned = {
+            let (me, ib, wake) = (self.clone(), inbox.clone(), wake.clone());
+            std::thread::Builder::new()
+                .name(format!("pane-{}-read", self.id))
+                .spawn(move || {
+                    me.read_pty(&ib, &wake);
+                    ib.close();
+                    let _ = done_tx.send(());
+                })
+        };
+        if let Err(e) = spawned {
+            tracing::error!(pane = self.id, error = %e, "cannot start the pane's reader");
+            inbox.close();
+        }
+        let (me, ib) = (self.clone(), inbox.clone());
+        let (parsed_tx, parsed_rx) = tokio::sync::oneshot::channel::<()>();
+        let spawned = std::thread::Builder::new()
+            .name(format!("pane-{}-parse", self.id))
+            .spawn(move || {
+                // Closed however the parser ends (a panic too), so the reader never waits for
+                // room nobody will make.
+                struct CloseOnDrop(Arc<crate::inbox::Inbox>);
+                impl Drop for CloseOnDrop {
+                    fn drop(&mut self) {
+                        self.0.close();
                     }
                 }
-            }
-            if !replies.is_empty() {
-                // Replies are small and bounded by the emulator; drop if input is full.
-                let _ = self.write_input(&replies);
-            }
-            self.output_batches.fetch_add(1, Ordering::Relaxed);
-            self.last_output_ms.store(clock_ms(), Ordering::Relaxed);
-            self.changes.send_modify(|v| *v = v.wrapping_add(1));
+                let ib = CloseOnDrop(ib);
+                while let Some(batch) = ib.0.take() {
+                    me.apply(&batch);
+                }
+                let _ = parsed_tx.send(());
+            });
+        if let Err(e) = spawned {
+            tracing::error!(pane = self.id, error = %e, "cannot start the pane's parser");
+            inbox.close();
+            wake.signal();
         }
-        let _ = reader.await;
+        let _ = done_rx.await;
+        if parsed_rx.await.is_err() {
+            tracing::error!(pane = self.id, "pane parser ended abnormally");
+        }
+        watcher.abort();
         if *self.frozen.borrow() {
             // Handed over (`spool upgrade`): the program is not gone, the reader just stopped.
             self.read_stopped.send_replace(true);
@@ -787,53 +808,104 @@ impl Pane {
         self.changes.send_modify(|v| *v = v.wrapping_add(1));
     }
 
-    /// Read the PTY in chunks of up to [`READ_CHUNK`] until EOF (or the pane is closed), handing
-    /// each to `read_loop`. A chunk is allocated only when there is output, so an idle pane holds
-    /// no read buffer.
-    async fn read_chunks(self: Arc<Self>, tx: tokio::sync::mpsc::Sender<Vec<u8>>) {
-        let mut closed = self.closed.subscribe();
-        let mut frozen = self.frozen.subscribe();
-        loop {
-            // A slot first: no chunk is read while READ_AHEAD chunks wait to be parsed.
-            let permit = tokio::select! {
-                p = tx.reserve() => match p {
-                    Ok(p) => p,
-                    Err(_) => break,
-                },
-                _ = closed.wait_for(|c| *c) => break,
-                _ = frozen.wait_for(|f| *f) => return,
-            };
-            let ready = tokio::select! {
-                r = self.master.readable() => r,
-                _ = closed.wait_for(|c| *c) => break,
-                _ = frozen.wait_for(|f| *f) => return,
-            };
-            let mut guard = match ready {
-                Ok(g) => g,
-                Err(e) => {
-                    tracing::warn!(pane = self.id, error = %e, "PTY poll failed");
-                    break;
+    /// Apply one batch of output: the emulator, then what follows from it (replies, marks,
+    /// events, `pipe-pane`, clipboard, activity). Runs on the pane's parser thread.
+    fn apply(&self, batch: &[u8]) {
+        let (replies, clips, marks) = {
+            let mut t = self.term();
+            t.feed(batch);
+            self.bells.store(t.bells(), Ordering::Relaxed);
+            (t.take_replies(), t.take_clipboard(), t.take_marks())
+        };
+        if !marks.is_empty() {
+            self.log_marks(marks);
+        }
+        if self.bus.listened() {
+            self.publish_changes(batch);
+        }
+        if let Some(p) = self.pipe() {
+            p.offer(batch);
+        }
+        if !clips.is_empty() {
+            let mut q = self.clipboard.lock().unwrap_or_else(|p| p.into_inner());
+            for c in clips {
+                q.0 += 1;
+                let n = q.0;
+                q.1.push_back((n, c));
+                while q.1.len() > spool_term::CLIPBOARD_MAX {
+                    q.1.pop_front();
                 }
-            };
-            let mut buf: Vec<u8> = Vec::new();
+            }
+        }
+        if !replies.is_empty() {
+            // Replies are small and bounded by the emulator; drop if input is full.
+            let _ = self.write_input(&replies);
+        }
+        self.output_batches.fetch_add(1, Ordering::Relaxed);
+        self.last_output_ms.store(clock_ms(), Ordering::Relaxed);
+        self.changes.send_modify(|v| *v = v.wrapping_add(1));
+    }
+
+    /// The reader thread: read the PTY into the inbox until EOF, or until the pane is closed
+    /// or frozen (`wake`). The inbox's buffer is allocated only when there is output, so an
+    /// idle pane holds no read buffer.
+    fn read_pty(&self, inbox: &crate::inbox::Inbox, wake: &crate::inbox::Wake) {
+        let master = self.master.get_ref().as_raw_fd();
+        loop {
+            // Room first: nothing is read while the parser is a full inbox behind.
+            if !inbox.wait_room() {
+                return;
+            }
+            let mut fds = [
+                libc::pollfd {
+                    fd: master,
+                    events: libc::POLLIN,
+                    revents: 0,
+                },
+                libc::pollfd {
+                    fd: wake.fd(),
+                    events: libc::POLLIN,
+                    revents: 0,
+                },
+            ];
+            // SAFETY: `fds` is a valid array of two pollfds for the duration of the call.
+            let n = unsafe { libc::poll(fds.as_mut_ptr(), 2, -1) };
+            if n < 0 {
+                let e = std::io::Error::last_os_error();
+                if e.kind() == std::io::ErrorKind::Interrupted {
+                    continue;
+                }
+                tracing::warn!(pane = self.id, error = %e, "PTY poll failed");
+                return;
+            }
+            // Closed or frozen: nothing more is read (for a freeze, what the kernel holds
+            // waits there for the next server).
+            if fds[1].revents != 0 || self.is_closed() || *self.frozen.borrow() {
+                return;
+            }
+            if fds[0].revents == 0 {
+                continue;
+            }
             // A PTY master hands over at most one line-discipline buffer (4 KiB) per read:
-            // gather reads until the chunk is nearly full or the PTY is empty, then hand the
-            // chunk over once, so the emulator's per-call costs are paid per 64 KiB.
-            let res = guard.try_io(|fd| {
-                buf.reserve_exact(READ_CHUNK);
+            // read until the inbox is nearly full or the PTY is empty.
+            let res = inbox.fill(|buf, room| {
+                let start = buf.len();
                 let mut filled = 0usize;
-                while READ_CHUNK - filled >= 4096 {
-                    // SAFETY: read into the unfilled, reserved part of our buffer from a valid
-                    // fd; `set_len` below covers only the bytes the kernel wrote.
+                while room - filled >= crate::inbox::READ_MIN_ROOM {
+                    // SAFETY: read into the spare capacity of `buf` (the inbox reserved
+                    // INBOX_BYTES, and `room` is what is left of it) from a valid fd;
+                    // `set_len` below covers only the bytes the kernel wrote.
                     let n = unsafe {
                         libc::read(
-                            fd.as_raw_fd(),
-                            buf.as_mut_ptr().add(filled).cast(),
-                            READ_CHUNK - filled,
+                            master,
+                            buf.as_mut_ptr().add(start + filled).cast(),
+                            room - filled,
                         )
                     };
                     if n > 0 {
                         filled += n as usize;
+                        // SAFETY: the kernel initialized these `n` bytes.
+                        unsafe { buf.set_len(start + filled) };
                         continue;
                     }
                     let err = std::io::Error::last_os_error();
@@ -850,25 +922,19 @@ impl Pane {
                 Ok(filled)
             });
             match res {
-                Err(_would_block) => continue,
-                Ok(Ok(0)) => break,
-                Ok(Ok(n)) => {
-                    // SAFETY: the kernel initialized the first `n` bytes (see above).
-                    unsafe { buf.set_len(n) };
-                    permit.send(buf);
-                }
+                Ok(0) => return,
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
                 // EIO: every holder of the slave side closed it.
-                Ok(Err(e)) if e.raw_os_error() == Some(libc::EIO) => break,
-                Ok(Err(e)) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Ok(Err(e)) => {
+                Err(e) if e.raw_os_error() == Some(libc::EIO) => return,
+                Err(e) => {
                     tracing::warn!(pane = self.id, error = %e, "PTY read failed");
-                    break;
+                    return;
                 }
             }
         }
     }
 
-    /// Write queued input to the PTY as the program accepts it.
     pub async fn write_loop(self: &Arc<Self>) {
         let mut closed = self.closed.subscribe();
         loop {

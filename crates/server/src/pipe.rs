@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use tokio::io::AsyncWriteExt;
 use tokio::sync::Notify;
 
-/// Output waiting for a pipe's command: a few READ_CHUNKs, enough to ride out a command that
+/// Output waiting for a pipe's command: a few inboxes' worth (`INBOX_BYTES`), enough to ride out a command that
 /// pauses for a moment, small enough that a stuck one costs little.
 pub const PIPE_QUEUE_BYTES: usize = 1024 * 1024;
 

@@ -1,0 +1,168 @@
+//! A pane's inbox: the bytes read from its PTY that the emulator has not applied yet.
+//!
+//! ```text
+//!  reader thread ──fill──► Inbox (≤ INBOX_BYTES) ──take──► parser thread
+//! ```
+//!
+//! The reader appends whatever the PTY hands over; the parser takes *everything* waiting at
+//! once. So while the parser is busy with one batch, the next one grows, and a program that
+//! prints flat out is parsed in batches of up to [`INBOX_BYTES`] however small the kernel's
+//! reads are (a PTY hands over at most 4 KiB per read). An idle pane's parser takes each read
+//! as it comes, so an echo is never delayed. The inbox is the only place output waits: when it
+//! is full the reader stops reading, and the kernel's PTY buffer slows the program down, as on
+//! a real terminal.
+
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::sync::{Condvar, Mutex, MutexGuard};
+
+/// Most bytes waiting for the parser. 64 KiB is what Linux PTYs hold at once under load, and
+/// it keeps a batch's emulator time (under the terminal lock) near half a millisecond. With the
+/// batch being parsed, a busy pane holds at most 2 × 64 KiB of output; an idle one none.
+pub const INBOX_BYTES: usize = 64 * 1024;
+
+/// The reader waits for at least this much room before reading: one PTY read's worth.
+pub const READ_MIN_ROOM: usize = 4096;
+
+#[derive(Default)]
+struct State {
+    bytes: Vec<u8>,
+    /// No more bytes will come (the reader ended), or nobody will take them (the parser ended).
+    closed: bool,
+}
+
+/// See the module docs.
+#[derive(Default)]
+pub struct Inbox {
+    state: Mutex<State>,
+    /// The parser waits here for bytes.
+    filled: Condvar,
+    /// The reader waits here for room.
+    room: Condvar,
+}
+
+impl Inbox {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Wait until at least [`READ_MIN_ROOM`] bytes are free. False once the inbox is closed.
+    pub fn wait_room(&self) -> bool {
+        let mut st = self.lock();
+        loop {
+            if st.closed {
+                return false;
+            }
+            if st.bytes.len() + READ_MIN_ROOM <= INBOX_BYTES {
+                return true;
+            }
+            st = self.room.wait(st).unwrap_or_else(|p| p.into_inner());
+        }
+    }
+
+    /// Append up to the room left: `read(buf, room)` appends at most `room` bytes to `buf`
+    /// and returns what it returns. Wakes the parser if it was waiting. The lock is held
+    /// meanwhile, so `read` must not block (the PTY is non-blocking).
+    pub fn fill<R>(&self, read: impl FnOnce(&mut Vec<u8>, usize) -> R) -> R {
+        let mut st = self.lock();
+        let was_empty = st.bytes.is_empty();
+        let room = INBOX_BYTES.saturating_sub(st.bytes.len());
+        if st.bytes.capacity() == 0 {
+            st.bytes.reserve_exact(INBOX_BYTES);
+        }
+        let before = st.bytes.len();
+        let r = read(&mut st.bytes, room);
+        debug_assert!(st.bytes.len() <= INBOX_BYTES);
+        if was_empty && st.bytes.len() > before {
+            self.filled.notify_one();
+        }
+        r
+    }
+
+    /// The parser: everything waiting, blocking until there is some. `None` once the inbox is
+    /// closed and empty.
+    pub fn take(&self) -> Option<Vec<u8>> {
+        let mut st = self.lock();
+        while st.bytes.is_empty() && !st.closed {
+            st = self.filled.wait(st).unwrap_or_else(|p| p.into_inner());
+        }
+        if st.bytes.is_empty() {
+            return None;
+        }
+        let batch = std::mem::take(&mut st.bytes);
+        drop(st);
+        self.room.notify_one();
+        Some(batch)
+    }
+
+    /// No more bytes: the parser takes what is left and ends; a waiting reader stops.
+    pub fn close(&self) {
+        self.lock().closed = true;
+        self.filled.notify_all();
+        self.room.notify_all();
+    }
+
+    /// Bytes waiting.
+    #[cfg(test)]
+    pub fn len(&self) -> usize {
+        self.lock().bytes.len()
+    }
+}
+
+/// An eventfd: how the runtime wakes a thread blocked in `poll` (a pane's reader, when the
+/// pane is closed or frozen).
+pub struct Wake(OwnedFd);
+
+impl Wake {
+    pub fn new() -> std::io::Result<Wake> {
+        // SAFETY: eventfd has no memory preconditions; the fd is checked before it is owned.
+        let fd = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) };
+        if fd < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        // SAFETY: `fd` is a fresh descriptor nothing else owns.
+        Ok(Wake(unsafe { OwnedFd::from_raw_fd(fd) }))
+    }
+
+    /// Make the fd readable (it stays so: a woken reader looks at why and stops).
+    pub fn signal(&self) {
+        let one = 1u64;
+        // SAFETY: writes 8 bytes from a valid u64 to our own eventfd.
+        unsafe { libc::write(self.0.as_raw_fd(), (&one as *const u64).cast(), 8) };
+    }
+
+    pub fn fd(&self) -> RawFd {
+        self.0.as_raw_fd()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_inbox_makes_the_reader_wait_until_the_parser_takes_the_batch() {
+        let inbox = std::sync::Arc::new(Inbox::default());
+        inbox.fill(|b, room| b.resize(b.len() + room, b'x'));
+        assert_eq!(inbox.len(), INBOX_BYTES);
+        let waiting = {
+            let i = inbox.clone();
+            std::thread::spawn(move || i.wait_room())
+        };
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        assert!(!waiting.is_finished(), "no room yet");
+        assert_eq!(inbox.take().map(|b| b.len()), Some(INBOX_BYTES));
+        assert!(waiting.join().unwrap());
+    }
+
+    #[test]
+    fn the_parser_gets_everything_read_while_it_was_busy_as_one_batch() {
+        let inbox = Inbox::default();
+        for _ in 0..5 {
+            inbox.fill(|b, _| b.extend_from_slice(&[b'a'; 4096]));
+        }
+        assert_eq!(inbox.take().map(|b| b.len()), Some(5 * 4096));
+        inbox.close();
+        assert_eq!(inbox.take(), None);
+        assert!(!inbox.wait_room(), "closed");
+    }
+}
