@@ -813,8 +813,13 @@ pub struct ServerStats {
     pub pid: u32,
     pub rss_bytes: u64,
     pub gauges: Vec<Gauge>,
-    /// RSS the gauges do not explain (code, allocator, runtime, stacks).
+    /// RSS the gauges do not explain: resident heap pages no account names (allocator
+    /// metadata and free pages, the runtime, connections).
     pub unexplained_bytes: u64,
+    /// The allocators' own counters (jemalloc's `allocated`, `active`, `metadata`,
+    /// `resident`, `retained`; glibc's heap in use and free). Not summed with the gauges:
+    /// they count reserved pages whether or not they are resident.
+    pub allocator: Vec<Gauge>,
     pub panes: Vec<PaneStats>,
     pub cache_hits: u64,
     pub cache_misses: u64,

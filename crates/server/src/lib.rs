@@ -21,6 +21,7 @@ mod histories;
 mod inbox;
 pub mod keys;
 pub mod layout;
+mod memory;
 mod pane;
 mod persist;
 mod pipe;

@@ -15,11 +15,13 @@ static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 /// jemalloc options, read before `main`: purge unused pages after a second, from a background
 /// thread, so an idle server gives memory back without waiting for its next allocation; two
-/// arenas, since the server has a handful of threads and each arena keeps its own free pages.
+/// arenas, since the server has a handful of threads and each arena keeps its own free pages;
+/// no thread caches, since every pane has two threads of its own and each cache held ~90 KiB
+/// (13 idle shells: 2.8 of 4.3 MiB allocated were caches; ingest speed is the same without).
 #[allow(non_upper_case_globals)]
 #[export_name = "_rjem_malloc_conf"]
-pub static malloc_conf: &[u8; 73] =
-    b"background_thread:true,narenas:2,dirty_decay_ms:1000,muzzy_decay_ms:1000\0";
+pub static malloc_conf: &[u8; 86] =
+    b"background_thread:true,narenas:2,tcache:false,dirty_decay_ms:1000,muzzy_decay_ms:1000\0";
 
 /// A terminal multiplexer whose scrollback lives on disk, compressed, so the server's memory is
 /// bounded by configuration and never by how much the panes print.
@@ -221,6 +223,12 @@ enum Command {
     #[command(subcommand)]
     History(cmd::history::HistoryCommand),
     /// Memory accounts, RSS and per-pane history of the server.
+    ///
+    /// The accounts name the heap by purpose (screens, history, caches, queues, compression
+    /// workers), then what the kernel sees: mapped code and files, thread stacks, and freed
+    /// pages the allocator has not purged yet. What they leave is shown as "not explained".
+    /// The allocators' own counters (jemalloc, glibc) follow, not summed: they count reserved
+    /// pages whether or not they are resident.
     Stats(cmd::stats::Args),
     /// Re-read the config file ($XDG_CONFIG_HOME/spool/config.toml).
     ///

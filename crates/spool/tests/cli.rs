@@ -222,3 +222,41 @@ fn history_survives_the_server() {
     assert_eq!(store.get(29_999).unwrap().unwrap().text, "30000");
     drop(store);
 }
+
+#[test]
+fn stats_names_where_at_least_nine_tenths_of_the_server_s_rss_goes() {
+    let s = TestServer::new();
+    for i in 0..4 {
+        s.pane(&format!("idle{i}"), &["sh"]);
+    }
+    let p = s.pane("busy", &["sh", "-c", "seq 1 200000"]);
+    s.ok(&["wait", "-t", &p]);
+    let st = s.stats();
+    let rss = st["rss_bytes"].as_u64().unwrap();
+    let unexplained = st["unexplained_bytes"].as_u64().unwrap();
+    let names: Vec<&str> = st["gauges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|g| g["name"].as_str())
+        .collect();
+    for want in [
+        "mapped_code_and_files",
+        "thread_stacks",
+        "screens",
+        "hot_history",
+    ] {
+        assert!(names.contains(&want), "no {want} account in {names:?}");
+    }
+    let allocator: Vec<&str> = st["allocator"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|g| g["name"].as_str())
+        .collect();
+    assert!(allocator.contains(&"jemalloc_allocated"), "{allocator:?}");
+    assert!(
+        unexplained * 10 <= rss,
+        "{unexplained} of {rss} bytes of RSS not explained: {st}"
+    );
+}

@@ -1,7 +1,7 @@
 //! What the stores of one server share: configuration, the segment cache, the compression
 //! workers and the total disk budget.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Condvar, Mutex, Weak};
 
@@ -19,6 +19,8 @@ pub(crate) struct EnvInner {
     /// Sealed segments not yet written (see `store::in_flight_max`), and its wake-up.
     in_flight: Mutex<usize>,
     slot_freed: Condvar,
+    /// Heap the compression workers keep between jobs: scratch buffers and zstd contexts.
+    worker_bytes: Arc<AtomicUsize>,
 }
 
 /// Shared state for all panes' stores. Cheap to clone.
@@ -41,12 +43,13 @@ impl Env {
         let config = config.clamped();
         let (tx, rx) = sync_channel::<Job>(COMPRESS_QUEUE_DEPTH);
         let rx = Arc::new(Mutex::new(rx));
+        let worker_bytes = Arc::new(AtomicUsize::new(0));
         for i in 0..config.compress_threads {
-            let rx = rx.clone();
+            let (rx, bytes) = (rx.clone(), worker_bytes.clone());
             let level = config.zstd_level;
             std::thread::Builder::new()
                 .name(format!("spool-zstd-{i}"))
-                .spawn(move || worker(rx, level))
+                .spawn(move || worker(rx, level, &bytes))
                 .expect("spawning a compression thread");
         }
         Env {
@@ -59,8 +62,15 @@ impl Env {
                 stores: Mutex::new(Vec::new()),
                 in_flight: Mutex::new(0),
                 slot_freed: Condvar::new(),
+                worker_bytes,
             }),
         }
+    }
+
+    /// Heap the compression workers keep between jobs (each at most two maximal segments of
+    /// scratch and one zstd context), for the memory accounts.
+    pub fn worker_bytes(&self) -> usize {
+        self.inner.worker_bytes.load(Ordering::Relaxed)
     }
 
     pub fn config(&self) -> &StoreConfig {
@@ -146,9 +156,10 @@ impl EnvInner {
     }
 }
 
-fn worker(rx: Arc<Mutex<Receiver<Job>>>, level: i32) {
+fn worker(rx: Arc<Mutex<Receiver<Job>>>, level: i32, bytes: &AtomicUsize) {
     let mut z = zstd::bulk::Compressor::new(level).ok();
     let mut scratch = Scratch::default();
+    let mut mine = 0;
     loop {
         let job = {
             let rx = rx.lock().unwrap_or_else(|p| p.into_inner());
@@ -156,7 +167,12 @@ fn worker(rx: Arc<Mutex<Receiver<Job>>>, level: i32) {
         };
         match job {
             Ok(job) => job.run(z.as_mut(), &mut scratch),
-            Err(_) => return,
+            Err(_) => break,
         }
+        let now = scratch.bytes() + z.as_mut().map_or(0, |z| z.context_mut().sizeof());
+        bytes.fetch_add(now, Ordering::Relaxed);
+        bytes.fetch_sub(mine, Ordering::Relaxed);
+        mine = now;
     }
+    bytes.fetch_sub(mine, Ordering::Relaxed);
 }

@@ -259,6 +259,12 @@ pub(crate) struct Scratch {
     out: Vec<u8>,
 }
 
+impl Scratch {
+    pub(crate) fn bytes(&self) -> usize {
+        self.raw.capacity() + self.out.capacity()
+    }
+}
+
 /// Counters of one store. Memory is split by category for the gauges.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct StoreStats {

@@ -23,8 +23,9 @@ pub fn rss_bytes() -> u64 {
     pages * page
 }
 
-/// Gather every gauge now.
+/// Gather every gauge now. The C heap is trimmed first, so its free pages are not resident.
 pub fn collect(server: &Server) -> ServerStats {
+    crate::memory::trim_c_heap();
     let panes: Vec<_> = server.state().panes.values().cloned().collect();
     let (mut screens, mut emulator, mut hot, mut index, mut input) = (0u64, 0u64, 0u64, 0u64, 0u64);
     let mut command_logs = 0u64;
@@ -55,7 +56,7 @@ pub fn collect(server: &Server) -> ServerStats {
         });
     }
     let cache = server.env.cache().stats();
-    let gauges = vec![
+    let mut gauges = vec![
         Gauge {
             name: "screens".into(),
             bytes: screens,
@@ -71,6 +72,12 @@ pub fn collect(server: &Server) -> ServerStats {
         Gauge {
             name: "history_index".into(),
             bytes: index,
+        },
+        Gauge {
+            // Scratch buffers and zstd contexts (at most compress_threads × (2 segments +
+            // one context)).
+            name: "compression_workers".into(),
+            bytes: server.env.worker_bytes() as u64,
         },
         Gauge {
             name: "segment_cache".into(),
@@ -104,6 +111,7 @@ pub fn collect(server: &Server) -> ServerStats {
             bytes: 0,
         },
     ];
+    gauges.extend(process_gauges());
     let rss = rss_bytes();
     let explained: u64 = gauges.iter().map(|g| g.bytes).sum();
     ServerStats {
@@ -111,6 +119,7 @@ pub fn collect(server: &Server) -> ServerStats {
         rss_bytes: rss,
         unexplained_bytes: rss.saturating_sub(explained),
         gauges,
+        allocator: allocator_view(),
         panes: per_pane,
         cache_hits: cache.hits,
         cache_misses: cache.misses,
@@ -121,6 +130,48 @@ pub fn collect(server: &Server) -> ServerStats {
             .unwrap_or_else(|p| p.into_inner())
             .clone(),
     }
+}
+
+/// The kernel's accounts of what is not heap (see `memory.rs`): mapped files (code) and
+/// thread stacks.
+fn process_gauges() -> Vec<Gauge> {
+    let m = crate::memory::mapped();
+    vec![
+        Gauge {
+            // Freed heap pages jemalloc has not purged yet (its decay takes about a second).
+            name: "allocator_free_pages".into(),
+            bytes: crate::memory::jemalloc().free_pages,
+        },
+        Gauge {
+            name: "mapped_code_and_files".into(),
+            bytes: m.files,
+        },
+        Gauge {
+            name: "thread_stacks".into(),
+            bytes: m.stacks,
+        },
+    ]
+}
+
+/// The allocators' counters, for `ServerStats::allocator`.
+fn allocator_view() -> Vec<Gauge> {
+    let j = crate::memory::jemalloc();
+    let (c_used, c_free) = crate::memory::c_heap();
+    [
+        ("jemalloc_allocated", j.allocated),
+        ("jemalloc_active", j.active),
+        ("jemalloc_metadata", j.metadata),
+        ("jemalloc_resident", j.resident),
+        ("jemalloc_retained", j.retained),
+        ("c_heap_in_use", c_used),
+        ("c_heap_free", c_free),
+    ]
+    .into_iter()
+    .map(|(name, bytes)| Gauge {
+        name: name.into(),
+        bytes,
+    })
+    .collect()
 }
 
 pub async fn run(server: &Arc<Server>, conn: &mut Conn) -> CmdResult {
@@ -146,6 +197,12 @@ pub fn log_report(server: &Server) {
         history_rows_on_disk = rows - rows_mem,
         unexplained = s.unexplained_bytes,
         gauges = %gauges.join(" "),
+        allocator = %s
+            .allocator
+            .iter()
+            .map(|g| format!("{}={}", g.name, g.bytes))
+            .collect::<Vec<_>>()
+            .join(" "),
         "memory report"
     );
 }

@@ -30,13 +30,19 @@ pub fn run(target: &Target, a: Args) -> Exit {
         mib(s.rss_bytes)
     );
     for g in &s.gauges {
-        println!("  {:<40} {:>10.2} MiB", g.name, mib(g.bytes));
+        println!("  {:<40} {:>10.2} MiB", super::safe(&g.name), mib(g.bytes));
     }
     println!(
         "  {:<40} {:>10.2} MiB",
         "(not explained by the above)",
         mib(s.unexplained_bytes)
     );
+    let view: Vec<String> = s
+        .allocator
+        .iter()
+        .map(|g| format!("{} {:.2}", super::safe(&g.name), mib(g.bytes)))
+        .collect();
+    println!("  allocators (MiB, not summed): {}", view.join(", "));
     println!(
         "  segment cache hits/misses: {}/{}",
         s.cache_hits, s.cache_misses
