@@ -40,6 +40,7 @@ pub(crate) fn encode_frame(first_row: u64, seg: &SegmentBuf) -> Result<Vec<u8>, 
         comp_len: comp.len() as u32,
         carry_in: 0,
         crc: crc32fast::hash(&comp),
+        filter_log2: 0,
     };
     let mut frame = Vec::with_capacity(HEADER_LEN + comp.len());
     frame.extend_from_slice(&header.encode());
@@ -97,7 +98,7 @@ pub(crate) fn recover(dir: &Path, next_row: u64) -> Vec<Row> {
             tracing::warn!(dir = %dir.display(), at = off, "checkpoint damaged; recovered up to it");
             break;
         };
-        off += HEADER_LEN + h.comp_len as usize;
+        off += h.frame_len() as usize;
         let end = h.first_row + h.row_count as u64;
         if end <= expect {
             continue; // already in history

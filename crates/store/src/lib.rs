@@ -25,6 +25,7 @@ pub mod checkpoint;
 mod codec;
 mod config;
 mod env;
+pub mod filter;
 mod geometry;
 mod row;
 mod search;
@@ -53,7 +54,8 @@ pub use store::{
 pub use style::{Attrs, Color, Style, Underline};
 
 /// On-disk format version written in every segment header.
-pub const FORMAT_VERSION: u16 = 1;
+/// Version 2 added the text filter after each payload (`filter.rs`); version 1 is still read.
+pub const FORMAT_VERSION: u16 = 2;
 
 /// Largest uncompressed segment payload any version writes or any reader accepts: twice the
 /// largest seal threshold (a segment may run past the threshold to keep a line whole) plus one
@@ -131,6 +133,7 @@ pub mod fuzzing {
                     comp_len: comp.len() as u32,
                     carry_in: 0,
                     crc: crc32fast::hash(&comp),
+                    filter_log2: 0,
                 };
                 let mut frame = header.encode().to_vec();
                 frame.extend_from_slice(&comp);

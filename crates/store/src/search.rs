@@ -219,6 +219,10 @@ impl Store {
         // this thread runs the regex: decompression, the bulk of the work, uses both cores.
         // At most four segments are in flight.
         let starts = self.segment_starts(start..end);
+        // What every match contains, if the pattern says: segments whose filters lack it
+        // are skipped unread (`filter.rs`).
+        let needles = crate::filter::required(re.as_str());
+        let needles = needles.as_deref();
         std::thread::scope(|scope| {
             type Item = Result<Option<crate::store::SegRef>, StoreError>;
             let mut rxs = Vec::new();
@@ -228,6 +232,13 @@ impl Store {
                 let starts = &starts;
                 scope.spawn(move || {
                     for &row in starts.iter().skip(k).step_by(SCAN_THREADS) {
+                        if needles.is_some_and(|n| self.segment_excluded(row, n)) {
+                            // Read as if pruned: nothing of it to search.
+                            if tx.send(Ok(None)).is_err() {
+                                return;
+                            }
+                            continue;
+                        }
                         let item = self.segment_for_scan(row);
                         let stop = item.is_err();
                         if tx.send(item).is_err() || stop {

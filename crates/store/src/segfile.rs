@@ -18,8 +18,14 @@
 //! | 28..32 | compressed payload length |
 //! | 32..36 | carry-in cells: width of the unfinished logical line the previous segments left |
 //! | 36..40 | CRC-32 of the compressed payload |
-//! | 40..44 | reserved, zero |
+//! | 40     | log2 of the text filter's bits, 0 for none (version 2; zero in version 1) |
+//! | 41..44 | reserved, zero |
 //! | 44..48 | CRC-32 of bytes 0..44 |
+//!
+//! The frame is the header, the compressed payload, then the segment's text filter
+//! (`filter.rs`, [`crate::filter::filter_len`] bytes, with its own CRC), which search reads
+//! alone to skip a segment that cannot match. Version 1 segments (no filter) are read as
+//! they are.
 //!
 //! A segment is written with one `write` at the end of the file. Recovery walks the headers from
 //! the live start; the first header that is torn, fails its CRC, breaks row continuity, or runs
@@ -48,9 +54,16 @@ pub struct Header {
     pub comp_len: u32,
     pub carry_in: u32,
     pub crc: u32,
+    /// log2 of the text filter's bits after the payload (0: none).
+    pub filter_log2: u8,
 }
 
 impl Header {
+    /// Bytes of the whole frame: header, payload and filter.
+    pub fn frame_len(&self) -> u64 {
+        (HEADER_LEN + self.comp_len as usize + crate::filter::filter_len(self.filter_log2)) as u64
+    }
+
     pub fn encode(&self) -> [u8; HEADER_LEN] {
         let mut b = [0u8; HEADER_LEN];
         b[0..8].copy_from_slice(MAGIC);
@@ -61,6 +74,7 @@ impl Header {
         b[28..32].copy_from_slice(&self.comp_len.to_le_bytes());
         b[32..36].copy_from_slice(&self.carry_in.to_le_bytes());
         b[36..40].copy_from_slice(&self.crc.to_le_bytes());
+        b[40] = self.filter_log2;
         let hcrc = crc32fast::hash(&b[0..44]);
         b[44..48].copy_from_slice(&hcrc.to_le_bytes());
         b
@@ -79,8 +93,12 @@ impl Header {
             return Err("header checksum mismatch");
         }
         let version = u16::from_le_bytes([b[8], b[9]]);
-        if version != FORMAT_VERSION {
+        if version != FORMAT_VERSION && version != 1 {
             return Err("unknown format version");
+        }
+        let filter_log2 = b[40];
+        if !crate::filter::valid_log2(filter_log2) || (version == 1 && filter_log2 != 0) {
+            return Err("bad filter size");
         }
         let h = Header {
             row_count: u32_at(12),
@@ -89,6 +107,7 @@ impl Header {
             comp_len: u32_at(28),
             carry_in: u32_at(32),
             crc: u32_at(36),
+            filter_log2,
         };
         if h.raw_len as usize > MAX_SEGMENT_RAW_BYTES
             || h.comp_len as usize > zstd::zstd_safe::compress_bound(MAX_SEGMENT_RAW_BYTES)
@@ -239,7 +258,7 @@ impl SegFile {
                 Ok(()) => match Header::decode(&hbuf) {
                     Err(why) => Some(why),
                     Ok(h) => {
-                        let end = off + HEADER_LEN as u64 + h.comp_len as u64;
+                        let end = off + h.frame_len();
                         if end > len {
                             Some("torn payload")
                         } else if !rec.segments.is_empty() && h.first_row != rec.next_row {
@@ -297,7 +316,7 @@ impl SegFile {
     }
 
     /// Append one frame: `frame` is [`HEADER_LEN`] bytes of space for `header`, then the
-    /// compressed payload. Returns its offset. The caller decides when to fsync.
+    /// compressed payload and the filter. Returns its offset. The caller decides when to fsync.
     pub fn append(&mut self, header: &Header, frame: &mut [u8]) -> Result<u64, StoreError> {
         let off = self.end;
         frame[..HEADER_LEN].copy_from_slice(&header.encode());
@@ -320,6 +339,14 @@ impl SegFile {
         let mut buf = vec![0u8; HEADER_LEN + comp_len as usize];
         file.read_exact_at(&mut buf, offset)?;
         Ok(buf)
+    }
+
+    /// Read the text filter of the segment at `offset` (its header says where and how long).
+    pub fn read_filter(file: &File, offset: u64, comp_len: u32, log2: u8) -> Option<Vec<u8>> {
+        let mut buf = vec![0u8; crate::filter::filter_len(log2)];
+        let at = offset + HEADER_LEN as u64 + comp_len as u64;
+        file.read_exact_at(&mut buf, at).ok()?;
+        Some(buf)
     }
 
     /// Read the compressed payload of the segment at `offset`.
@@ -427,7 +454,7 @@ fn find_next_header(file: &File, mut from: u64, len: u64) -> Option<u64> {
             let mut hb = [0u8; HEADER_LEN];
             if file.read_exact_at(&mut hb, at).is_ok() {
                 if let Ok(h) = Header::decode(&hb) {
-                    if at + HEADER_LEN as u64 + h.comp_len as u64 <= len {
+                    if at + h.frame_len() <= len {
                         return Some(at);
                     }
                 }

@@ -109,6 +109,8 @@ pub(crate) struct Entry {
     pub geo_rows: u32,
     pub row_count: u16,
     pub geo_width: u16,
+    /// log2 of its text filter's bits (0: none; see `filter.rs`).
+    pub filter_log2: u8,
 }
 
 impl Entry {
@@ -119,7 +121,8 @@ impl Entry {
         if self.offset == LOST {
             0
         } else {
-            HEADER_LEN as u64 + self.comp_len as u64
+            (HEADER_LEN + self.comp_len as usize + crate::filter::filter_len(self.filter_log2))
+                as u64
         }
     }
 }
@@ -134,8 +137,10 @@ struct Pending {
 
 /// A segment compressed by a worker (or the error that stopped it).
 pub(crate) struct Compressed {
-    /// Header space (filled in when written) followed by the compressed payload.
+    /// Header space (filled in when written), the compressed payload, the text filter.
     frame: Vec<u8>,
+    comp_len: u32,
+    filter_log2: u8,
     raw_len: u32,
     /// `(width, display rows)` of the lines ending in the segment, at the job's `geo_width`.
     geo: Option<(u16, u32)>,
@@ -231,11 +236,15 @@ impl Job {
             ),
         };
         let res = res.map_err(|e| e.to_string()).map(|n| {
-            let mut frame = Vec::with_capacity(HEADER_LEN + n);
+            let filter = scratch.filter.build(self.seg.text_block());
+            let mut frame = Vec::with_capacity(HEADER_LEN + n + filter.len());
             frame.resize(HEADER_LEN, 0);
             frame.extend_from_slice(&scratch.out[..n]);
+            frame.extend_from_slice(&filter);
             Compressed {
                 frame,
+                comp_len: n as u32,
+                filter_log2: filter.get(4).copied().unwrap_or(0),
                 raw_len: scratch.raw.len() as u32,
                 geo: (self.geo_width > 0).then(|| {
                     let w = self.geo_width;
@@ -246,7 +255,8 @@ impl Job {
         });
         // Keep scratch from growing past one maximal segment's worth between jobs.
         if scratch.raw.capacity() > crate::MAX_SEGMENT_RAW_BYTES {
-            *scratch = Scratch::default();
+            scratch.raw = Vec::new();
+            scratch.out = Vec::new();
         }
         self.shared.complete(self.seq, res);
     }
@@ -257,11 +267,12 @@ impl Job {
 pub(crate) struct Scratch {
     raw: Vec<u8>,
     out: Vec<u8>,
+    filter: crate::filter::Builder,
 }
 
 impl Scratch {
     pub(crate) fn bytes(&self) -> usize {
-        self.raw.capacity() + self.out.capacity()
+        self.raw.capacity() + self.out.capacity() + self.filter.bytes()
     }
 }
 
@@ -363,8 +374,9 @@ impl Store {
                 geo_rows: 0,
                 row_count: h.row_count.min(MAX_ROWS_PER_SEGMENT as u32) as u16,
                 geo_width: 0,
+                filter_log2: h.filter_log2,
             });
-            disk_bytes += HEADER_LEN as u64 + h.comp_len as u64;
+            disk_bytes += h.frame_len();
             disk_raw_bytes += h.raw_len as u64;
         }
         let env_inner = env.inner.clone();
@@ -678,6 +690,28 @@ impl Store {
         v
     }
 
+    /// Can the on-disk segment starting at `first_row` be skipped by a search that needs one of
+    /// `needles`? Only when its filter (read alone, a few KiB) says none is there, and no
+    /// logical line runs into it or out of it (such a line is searched whole, across the
+    /// boundary, where neither segment's filter sees it all).
+    pub(crate) fn segment_excluded(&self, first_row: u64, needles: &[Vec<u8>]) -> bool {
+        let (file, e) = {
+            let st = self.lock();
+            let Some(i) = st.entry_index(first_row) else {
+                return false;
+            };
+            let e = st.index[i];
+            let ends_line = st.index.get(i + 1).is_some_and(|n| n.carry_in == 0);
+            if e.offset == LOST || e.filter_log2 == 0 || e.carry_in != 0 || !ends_line {
+                return false;
+            }
+            (st.file.file.clone(), e)
+        };
+        SegFile::read_filter(&file, e.offset, e.comp_len, e.filter_log2)
+            .and_then(|f| crate::filter::may_contain(&f, needles))
+            == Some(false)
+    }
+
     /// As [`Store::segment_at`], for one-pass scans (search): uses the cache but does not
     /// fill it.
     pub(crate) fn segment_for_scan(&self, row: u64) -> Result<Option<SegRef>, StoreError> {
@@ -834,9 +868,10 @@ impl Shared {
             geo_rows: 0,
             row_count: rows as u16,
             geo_width: 0,
+            filter_log2: 0,
         };
         let written = res.and_then(|mut c| {
-            let comp = &c.frame[HEADER_LEN..];
+            let comp = &c.frame[HEADER_LEN..HEADER_LEN + c.comp_len as usize];
             let header = Header {
                 row_count: rows as u32,
                 first_row: p.first_row,
@@ -844,6 +879,7 @@ impl Shared {
                 comp_len: comp.len() as u32,
                 carry_in: p.carry_in,
                 crc: crc32fast::hash(comp),
+                filter_log2: c.filter_log2,
             };
             let off = st
                 .file
@@ -859,6 +895,7 @@ impl Shared {
                 }
                 entry.offset = off;
                 entry.comp_len = h.comp_len;
+                entry.filter_log2 = h.filter_log2;
                 entry.raw_len = h.raw_len;
                 st.disk_bytes += entry.disk_len();
                 st.disk_raw_bytes += h.raw_len as u64;

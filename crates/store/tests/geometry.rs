@@ -269,3 +269,53 @@ fn newest_first_search_keeps_the_newest_when_stopped() {
     assert!(out.stopped);
     assert_eq!(got, (49_000..50_000).rev().collect::<Vec<u64>>());
 }
+
+#[test]
+fn a_rare_word_is_found_without_reading_the_segments_whose_filters_lack_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = small_env(4096);
+    let store = open(&env, dir.path());
+    let plain = |n: u64| Row::plain(format!("request {n} served in {}ms", n % 97));
+    for n in 0..40_000 {
+        let row = if n == 23_456 {
+            Row::plain("then a Zebrafish appeared")
+        } else {
+            plain(n)
+        };
+        store.push(row.as_ref()).unwrap();
+    }
+    store.flush().unwrap();
+    let search = |pat: &str| {
+        let re = spool_store::compile(pat).unwrap();
+        let mut rows = Vec::new();
+        let out = store
+            .search(
+                &re,
+                0..u64::MAX,
+                |m| {
+                    rows.push(m.row);
+                    ControlFlow::Continue(())
+                },
+                |_| ControlFlow::Continue(()),
+            )
+            .unwrap();
+        (rows, out.bytes_searched)
+    };
+    let total = search("served").1;
+    for pat in [
+        "Zebrafish",
+        "(?i)zebraFISH",
+        "a Zebra[a-z]+ app",
+        "Zebrafish|Quagga",
+    ] {
+        let (rows, bytes) = search(pat);
+        assert_eq!(rows, vec![23_456], "{pat}");
+        assert!(
+            bytes * 20 < total,
+            "{pat}: searched {bytes} of {total} bytes"
+        );
+    }
+    // A pattern with no literal to go by reads everything, and misses nothing.
+    let (rows, bytes) = search("Z[a-z]+sh");
+    assert_eq!((rows, bytes), (vec![23_456], total));
+}

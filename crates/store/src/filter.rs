@@ -1,0 +1,315 @@
+//! A sealed segment's text filter: which trigrams its text holds, so that a search for a
+//! literal skips the segments that cannot match without reading or decompressing them.
+//!
+//! The filter is a one-hash bloom filter of the segment's text block's trigrams, ASCII
+//! letters folded to lower case (so it serves case-insensitive searches too). It is built by
+//! the compression worker when the segment is sealed and written after the compressed
+//! payload, in the same frame (see `segfile.rs`):
+//!
+//! ```text
+//! crc32 of the bits (4) | log2 of the bit count (1) | zero (3) | bits (2^log2 / 8 bytes)
+//! ```
+//!
+//! Its size follows the text's variety, not its length: about four bits per distinct trigram
+//! ([`BITS_PER_TRIGRAM`]), within [`MIN_LOG2_BITS`]..=[`MAX_LOG2_BITS`]. A trigram that is not
+//! in the text is reported present with a probability of about 1 − e^(−1/4) ≈ 22%; a literal
+//! whose text lacks k of its trigrams passes with ≈ 0.22^k, so a rare ten-letter word skips
+//! all but a few segments in a thousand. A filter never says "absent" for text that is there.
+//!
+//! [`required`] reads a regex for what any match must contain (literals, alternatives of
+//! literals); a pattern with no such literal of three bytes or more is scanned in full.
+
+use regex_syntax::hir::{Class, Hir, HirKind};
+
+/// Bits per distinct trigram: one hash at this load keeps a filter at a few percent of its
+/// segment's compressed size on log text, with the false-positive rate above.
+pub const BITS_PER_TRIGRAM: usize = 4;
+
+/// The smallest filter: 512 bytes (a segment of a few distinct trigrams).
+pub const MIN_LOG2_BITS: u8 = 12;
+
+/// The largest filter: 64 KiB, for a segment of ~130k distinct trigrams (binary noise). It
+/// is the bound on the bytes a search reads per segment it skips.
+pub const MAX_LOG2_BITS: u8 = 19;
+
+/// The builder's bitmap before folding: 2^21 bits (256 KiB) per compression worker, enough
+/// that distinct trigrams are counted nearly exactly up to the largest filter's load.
+const BUILD_LOG2_BITS: u8 = 21;
+
+/// Bytes before the bits.
+pub const PREFIX_BYTES: usize = 8;
+
+/// Most required literals kept for one pattern (alternatives): beyond this the pattern is
+/// scanned in full.
+const MAX_ALTERNATIVES: usize = 16;
+
+/// The filter's length in bytes for `log2` bits (0: no filter).
+pub fn filter_len(log2: u8) -> usize {
+    if log2 == 0 {
+        0
+    } else {
+        PREFIX_BYTES + (1usize << log2) / 8
+    }
+}
+
+/// Is `log2` a size a filter may have (0: none)?
+pub fn valid_log2(log2: u8) -> bool {
+    log2 == 0 || (MIN_LOG2_BITS..=MAX_LOG2_BITS).contains(&log2)
+}
+
+fn fold(b: u8) -> u8 {
+    b.to_ascii_lowercase()
+}
+
+/// The trigram's bit among 2^BUILD_LOG2_BITS; a filter of 2^k bits uses its low k bits.
+fn position(a: u8, b: u8, c: u8) -> usize {
+    let t = (fold(a) as u64) | (fold(b) as u64) << 8 | (fold(c) as u64) << 16;
+    (t.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - BUILD_LOG2_BITS)) as usize
+}
+
+/// A compression worker's reusable bitmap (2^21 bits, 256 KiB, allocated on first use).
+#[derive(Default)]
+pub struct Builder {
+    bits: Vec<u64>,
+}
+
+impl Builder {
+    /// Heap held between segments.
+    pub fn bytes(&self) -> usize {
+        self.bits.capacity() * 8
+    }
+
+    /// The filter of `text`, as written to disk; empty for empty text.
+    pub fn build(&mut self, text: &[u8]) -> Vec<u8> {
+        if text.len() < 3 {
+            return Vec::new();
+        }
+        let words = (1usize << BUILD_LOG2_BITS) / 64;
+        if self.bits.len() != words {
+            self.bits = vec![0u64; words];
+        }
+        for w in text.windows(3) {
+            let p = position(w[0], w[1], w[2]);
+            self.bits[p / 64] |= 1 << (p % 64);
+        }
+        let distinct: usize = self.bits.iter().map(|w| w.count_ones() as usize).sum();
+        let want = (distinct * BITS_PER_TRIGRAM).next_power_of_two().max(1);
+        let log2 = (want.trailing_zeros() as u8).clamp(MIN_LOG2_BITS, MAX_LOG2_BITS);
+        // Fold the bitmap onto the filter's size: bit p lands on p mod 2^log2.
+        let keep = (1usize << log2) / 64;
+        for i in keep..words {
+            let w = std::mem::take(&mut self.bits[i]);
+            self.bits[i % keep] |= w;
+        }
+        let mut out = Vec::with_capacity(filter_len(log2));
+        out.extend_from_slice(&[0; PREFIX_BYTES]);
+        out[4] = log2;
+        for w in &mut self.bits[..keep] {
+            out.extend_from_slice(&w.to_le_bytes());
+            *w = 0;
+        }
+        let crc = crc32fast::hash(&out[PREFIX_BYTES..]);
+        out[..4].copy_from_slice(&crc.to_le_bytes());
+        out
+    }
+}
+
+/// What a search needs of a filter: whether any of `needles` (each folded to lower case,
+/// each ≥ 3 bytes) may be in the segment. `None` when the filter is damaged: scan it.
+pub fn may_contain(filter: &[u8], needles: &[Vec<u8>]) -> Option<bool> {
+    let (prefix, bits) = (
+        filter.get(..PREFIX_BYTES)?,
+        &filter[PREFIX_BYTES.min(filter.len())..],
+    );
+    let log2 = prefix[4];
+    if log2 == 0 || !valid_log2(log2) || filter.len() != filter_len(log2) {
+        return None;
+    }
+    if crc32fast::hash(bits) != u32::from_le_bytes(prefix[..4].try_into().ok()?) {
+        return None;
+    }
+    let mask = (1usize << log2) - 1;
+    let has = |a, b, c| {
+        let p = position(a, b, c) & mask;
+        bits[p / 8] & (1 << (p % 8)) != 0
+    };
+    Some(
+        needles
+            .iter()
+            .any(|n| n.windows(3).all(|w| has(w[0], w[1], w[2]))),
+    )
+}
+
+/// Literals at least one of which every match of `pattern` contains (folded to lower case),
+/// or `None` if the pattern promises none of three bytes or more (then every segment is read).
+pub fn required(pattern: &str) -> Option<Vec<Vec<u8>>> {
+    let hir = regex_syntax::ParserBuilder::new()
+        .multi_line(true)
+        .build()
+        .parse(pattern)
+        .ok()?;
+    let set = needed(&hir)?;
+    (set.iter().all(|l| l.len() >= 3) && !set.is_empty()).then_some(set)
+}
+
+/// How good a set of alternatives is: its shortest literal (0 = useless).
+fn score(set: &[Vec<u8>]) -> usize {
+    set.iter().map(Vec::len).min().unwrap_or(0)
+}
+
+/// The byte a class stands for when it is one byte, or one ASCII letter in either case.
+fn class_byte(c: &Class) -> Option<u8> {
+    let ranges: Vec<(u32, u32)> = match c {
+        Class::Unicode(u) => u
+            .ranges()
+            .iter()
+            .map(|r| (r.start() as u32, r.end() as u32))
+            .collect(),
+        Class::Bytes(b) => b
+            .ranges()
+            .iter()
+            .map(|r| (r.start() as u32, r.end() as u32))
+            .collect(),
+    };
+    let chars: Vec<u32> = ranges.iter().flat_map(|&(a, b)| a..=b.min(a + 3)).collect();
+    if ranges.iter().map(|&(a, b)| b - a + 1).sum::<u32>() > 3 || chars.iter().any(|&c| c > 0x7f) {
+        return None;
+    }
+    let folded: Vec<u8> = chars.iter().map(|&c| fold(c as u8)).collect();
+    // ASCII letters fold alone; `(?i)k` also matches the Kelvin sign, outside ASCII, so
+    // such a class is refused by the check above and the pattern is scanned.
+    folded.iter().all(|&b| b == folded[0]).then_some(folded[0])
+}
+
+/// The literal set a match of `h` must contain one of, if any.
+fn needed(h: &Hir) -> Option<Vec<Vec<u8>>> {
+    match h.kind() {
+        HirKind::Literal(l) => Some(vec![l.0.iter().map(|&b| fold(b)).collect()]),
+        HirKind::Class(c) => class_byte(c).map(|b| vec![vec![b]]),
+        HirKind::Capture(c) => needed(&c.sub),
+        HirKind::Repetition(r) if r.min >= 1 => needed(&r.sub),
+        HirKind::Alternation(alts) => {
+            let mut set = Vec::new();
+            for a in alts {
+                set.extend(needed(a)?);
+            }
+            set.sort();
+            set.dedup();
+            (set.len() <= MAX_ALTERNATIVES).then_some(set)
+        }
+        HirKind::Concat(parts) => {
+            // Runs of adjacent one-literal parts join into one literal; otherwise the best
+            // part's set stands for the whole.
+            let mut best: Option<Vec<Vec<u8>>> = None;
+            let mut run: Vec<u8> = Vec::new();
+            let consider = |cand: Vec<Vec<u8>>, best: &mut Option<Vec<Vec<u8>>>| {
+                if score(&cand) > best.as_deref().map_or(0, score) {
+                    *best = Some(cand);
+                }
+            };
+            for p in parts {
+                match needed(p) {
+                    Some(set) if set.len() == 1 && is_exact(p) => run.extend_from_slice(&set[0]),
+                    other => {
+                        if !run.is_empty() {
+                            consider(vec![std::mem::take(&mut run)], &mut best);
+                        }
+                        if let Some(set) = other {
+                            consider(set, &mut best);
+                        }
+                    }
+                }
+            }
+            if !run.is_empty() {
+                consider(vec![run], &mut best);
+            }
+            best
+        }
+        _ => None,
+    }
+}
+
+/// Does `h` match exactly its one literal (so that it may join its neighbours into a longer
+/// literal)? A repetition or alternation does not, even when it needs a literal.
+fn is_exact(h: &Hir) -> bool {
+    match h.kind() {
+        HirKind::Literal(_) => true,
+        HirKind::Class(c) => class_byte(c).is_some(),
+        HirKind::Capture(c) => is_exact(&c.sub),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lits(p: &str) -> Option<Vec<String>> {
+        required(p).map(|v| {
+            v.into_iter()
+                .map(|l| String::from_utf8(l).unwrap())
+                .collect()
+        })
+    }
+
+    #[test]
+    fn a_pattern_is_read_for_the_literals_every_match_contains() {
+        assert_eq!(lits("needle"), Some(vec!["needle".into()]));
+        assert_eq!(lits("needle-[0-9]+ marker"), Some(vec!["needle-".into()]));
+        assert_eq!(lits("(?i)NeeDle"), Some(vec!["needle".into()]));
+        assert_eq!(
+            lits("foo|barbaz"),
+            Some(vec!["barbaz".into(), "foo".into()])
+        );
+        assert_eq!(lits("(error|warn)ing: x+"), Some(vec!["ing: ".into()]));
+        assert_eq!(lits("a.*b"), None, "nothing of three bytes");
+        assert_eq!(lits("foo|b"), None, "one alternative is too short");
+        assert_eq!(lits("\\w+"), None);
+        assert_eq!(lits("(?:needle)?"), None, "optional");
+        assert_eq!(
+            lits("[unclosed"),
+            None,
+            "not a pattern: scanned, and the regex says why"
+        );
+    }
+
+    #[test]
+    fn a_filter_never_misses_text_that_is_there_and_skips_most_that_is_not() {
+        let mut b = Builder::default();
+        let mut text = Vec::new();
+        for i in 0..5000 {
+            text.extend_from_slice(format!("request {i} served in {}ms OK\n", i * 7).as_bytes());
+        }
+        text.extend_from_slice(b"a rare Needle here\n");
+        let f = b.build(&text);
+        assert!(f.len() <= filter_len(MAX_LOG2_BITS), "{}", f.len());
+        assert_eq!(may_contain(&f, &[b"needle".to_vec()]), Some(true));
+        assert_eq!(may_contain(&f, &[b"served in".to_vec()]), Some(true));
+        let absent = (0..200)
+            .filter(|i| may_contain(&f, &[format!("zebra{i}quux").into_bytes()]) == Some(false))
+            .count();
+        assert!(absent >= 190, "only {absent} of 200 absent words skipped");
+        // Damage is noticed: the segment is scanned.
+        let mut bad = f.clone();
+        bad[PREFIX_BYTES + 3] ^= 0x10;
+        assert_eq!(may_contain(&bad, &[b"zebra".to_vec()]), None);
+        assert_eq!(may_contain(&f[..5], &[b"zebra".to_vec()]), None);
+    }
+
+    #[test]
+    fn a_filter_s_size_follows_the_text_s_variety_within_its_bounds() {
+        let mut b = Builder::default();
+        let small = b.build(&b"abcabcabc".repeat(1000));
+        assert_eq!(small.len(), filter_len(MIN_LOG2_BITS));
+        let mut noise = Vec::new();
+        let mut x = 1u64;
+        for _ in 0..2_000_000 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            noise.push((x >> 56) as u8);
+        }
+        assert_eq!(b.build(&noise).len(), filter_len(MAX_LOG2_BITS));
+        assert!(b.build(b"ab").is_empty());
+    }
+}
