@@ -539,7 +539,10 @@ fn time_cmd_count(mut producer: Command, grep: Option<&str>) -> Result<(f64, u64
     let mut p = producer.stdout(Stdio::piped()).spawn()?;
     let out = p.stdout.take().context("stdout")?;
     let count = if let Some(re) = grep {
-        let g = Command::new("grep").args(["-c", re]).stdin(out).output()?;
+        let g = Command::new("grep")
+            .args(["-E", "-c", re])
+            .stdin(out)
+            .output()?;
         String::from_utf8_lossy(&g.stdout)
             .trim()
             .parse()
@@ -551,11 +554,34 @@ fn time_cmd_count(mut producer: Command, grep: Option<&str>) -> Result<(f64, u64
     Ok((t0.elapsed().as_secs_f64(), count))
 }
 
-/// Scenario 4: searching the whole history for a rare regex, by history size.
+/// The patterns of the search scenario: what each stands for, the pattern, and the same for
+/// `grep`/`rg` (POSIX ERE where the syntax differs).
+const SEARCH_CASES: &[(&str, &str, &str)] = &[
+    // Eight needle lines per history: what the segment filters are for.
+    ("rare_literal", "marker line", "marker line"),
+    ("rare_regex", "needle-[0-9]+ marker", "needle-[0-9]* marker"),
+    // In about one line in twelve: most segments hold it, so nothing is skipped.
+    ("common_word", "timeout", "timeout"),
+    // No literal of three bytes: every segment is read; this is the scan speed.
+    (
+        "regex_no_literal",
+        "[A-Z][0-9]{3}[a-z]{2}Q",
+        "[A-Z][0-9]{3}[a-z]{2}Q",
+    ),
+];
+
+/// The largest history tmux is asked to hold here: 10M lines would take it ~6 GiB.
+const SEARCH_TMUX_MAX_LINES: u64 = 1_000_000;
+
+/// Scenario 4: searching the whole history, by history size and kind of pattern, against
+/// `tmux capture-pane | grep -c` and `rg -c` over the same text in a file.
 pub fn search(ctx: &mut Ctx) -> Result<Value> {
-    let sizes: Vec<u64> = ctx.q(vec![10_000, 100_000], vec![100_000, 1_000_000, 4_000_000]);
+    let sizes: Vec<u64> = ctx.q(
+        vec![100_000, 1_000_000],
+        vec![100_000, 1_000_000, 10_000_000],
+    );
     let reps = 3;
-    let re = "needle-[0-9]+ marker";
+    let have_rg = Command::new("rg").arg("--version").output().is_ok();
     let mut rows = Vec::new();
     for &n in &sizes {
         let file = ctx.tmp.join(format!("search-{n}.log"));
@@ -564,76 +590,102 @@ pub fn search(ctx: &mut Ctx) -> Result<Value> {
             data::write_lines(&file, n, false, 9, Some(n / 8))?;
         }
         let f = file.to_string_lossy().to_string();
+        let text_bytes = std::fs::metadata(&file)?.len();
         progress!("search {n} lines: spool ingest");
         let sp = ctx.spool()?;
         let (_, p) = spool_run(&sp, &["cat", &f], ctx.timeout)?;
-        progress!("search {n} lines: tmux ingest");
-        let tm = ctx.tmux(n + 1000)?;
-        let (_, tp) = tmux_run(&tm, &format!("cat {}", sq(&file)), ctx.timeout)?;
-        let (mut st, mut tt) = (Vec::new(), Vec::new());
-        let (mut sh, mut th) = (0, 0);
-        for _ in 0..reps {
-            let mut c = sp.cmd();
-            c.args(["search", "-t", &p, re]);
-            let (s, hits) = time_cmd_count(c, None)?;
-            st.push(s);
-            sh = hits;
-            let mut c = tm.cmd();
-            c.args(["capture-pane", "-p", "-S", "-", "-t", &tp]);
-            let (s, hits) = time_cmd_count(c, Some("needle-[0-9]* marker"))?;
-            tt.push(s);
-            th = hits;
+        let tm = if n <= SEARCH_TMUX_MAX_LINES {
+            progress!("search {n} lines: tmux ingest");
+            let tm = ctx.tmux(n + 1000)?;
+            let (_, tp) = tmux_run(&tm, &format!("cat {}", sq(&file)), ctx.timeout)?;
+            Some((tm, tp))
+        } else {
+            None
+        };
+        let mut cases = serde_json::Map::new();
+        for &(name, re, ere) in SEARCH_CASES {
+            let (mut st, mut tt, mut rt) = (Vec::new(), Vec::new(), Vec::new());
+            let (mut sh, mut th, mut rh) = (0, None, None);
+            for _ in 0..reps {
+                let mut c = sp.cmd();
+                c.args(["search", "-t", &p, re]);
+                let (s, hits) = time_cmd_count(c, None)?;
+                st.push(s);
+                sh = hits;
+                if let Some((tm, tp)) = &tm {
+                    let mut c = tm.cmd();
+                    c.args(["capture-pane", "-p", "-S", "-", "-t", tp]);
+                    let (s, hits) = time_cmd_count(c, Some(ere))?;
+                    tt.push(s);
+                    th = Some(hits);
+                }
+                if have_rg {
+                    let t0 = Instant::now();
+                    let out = Command::new("rg").args(["-c", re, &f]).output()?;
+                    rt.push(t0.elapsed().as_secs_f64());
+                    rh = String::from_utf8_lossy(&out.stdout)
+                        .trim()
+                        .parse::<u64>()
+                        .ok();
+                }
+            }
+            let spool_s = median(&st);
+            progress!(
+                "search {n} lines, {name}: spool {spool_s:.3}s ({sh} hits), tmux {:?}, rg {:?}",
+                (!tt.is_empty()).then(|| r3(median(&tt))),
+                (!rt.is_empty()).then(|| r3(median(&rt)))
+            );
+            cases.insert(
+                name.into(),
+                json!({
+                    "pattern": re,
+                    "spool_secs_median": r3(spool_s),
+                    "spool_secs": st.iter().map(|&x| r3(x)).collect::<Vec<_>>(),
+                    "spool_hits": sh,
+                    "spool_text_gib_per_s": r3(text_bytes as f64 / (1u64 << 30) as f64 / spool_s),
+                    "tmux_capture_grep_secs_median": (!tt.is_empty()).then(|| r3(median(&tt))),
+                    "tmux_hits": th,
+                    "rg_file_secs_median": (!rt.is_empty()).then(|| r3(median(&rt))),
+                    "rg_hits": rh,
+                }),
+            );
         }
-        progress!(
-            "search {n} lines: spool {:.3}s ({sh} hits), tmux {:.3}s ({th} hits)",
-            median(&st),
-            median(&tt)
-        );
         rows.push(json!({
             "lines": n,
-            "spool_secs_median": r3(median(&st)),
-            "tmux_capture_grep_secs_median": r3(median(&tt)),
-            "spool_secs": st.iter().map(|&x| r3(x)).collect::<Vec<_>>(),
-            "tmux_secs": tt.iter().map(|&x| r3(x)).collect::<Vec<_>>(),
-            "spool_hits": sh,
-            "tmux_hits": th,
-            "expected_hits": n.div_ceil(n / 8).min(8),
+            "text_mib": r3(text_bytes as f64 / MIB),
+            "cases": cases,
+            "expected_rare_hits": n.div_ceil(n / 8).min(8),
             "spool_history_rows": sp.pane_stats(&p).ok().map(|v| v["history_rows"].clone()),
-            "tmux_history_rows": tm.history_size(&tp).ok(),
-            "tmux_rss_mib": mib(tm.rss()),
+            "spool_disk_mib": sp.pane_stats(&p).ok().map(|v| mib(v["disk_bytes"].as_u64().unwrap_or(0))),
+            "tmux_rss_mib": tm.as_ref().map(|(tm, _)| mib(tm.rss())),
             "spool_rss_mib": mib(sp.rss()),
         }));
     }
-    let pts = |k: &str| {
+    let pts = |case: &str, k: &str| {
         rows.iter()
-            .map(|r| {
-                (
-                    r["lines"].as_f64().unwrap_or(0.0),
-                    r[k].as_f64().unwrap_or(0.0),
-                )
-            })
+            .filter_map(|r| Some((r["lines"].as_f64()?, r["cases"][case][k].as_f64()?)))
             .collect::<Vec<_>>()
     };
     ctx.plots.push(Plot {
         name: "search".into(),
-        title: "Full-history search for a rare regex".into(),
+        title: "Full-history search for a rare literal".into(),
         x_label: "history lines".into(),
         y_label: "seconds (median)".into(),
         series: vec![
             Series {
                 label: "spool search".into(),
-                points: pts("spool_secs_median"),
+                points: pts("rare_literal", "spool_secs_median"),
                 color: SPOOL,
             },
             Series {
                 label: "tmux capture-pane -p -S - | grep -c".into(),
-                points: pts("tmux_capture_grep_secs_median"),
+                points: pts("rare_literal", "tmux_capture_grep_secs_median"),
                 color: TMUX,
             },
         ],
         log_x: true,
     });
-    Ok(json!({"scenario": "search", "regex": re, "sizes": rows}))
+    Ok(json!({"scenario": "search", "rg_available": have_rg, "sizes": rows}))
 }
 
 /// Scenario 5: a burst into one pane, then idle: does RSS come back down?

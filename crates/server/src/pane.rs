@@ -20,6 +20,11 @@ use spool_term::Terminal;
 use tokio::io::unix::AsyncFd;
 use tokio::sync::{watch, Notify};
 
+/// Output fed to the emulator per terminal lock: between two pieces the lock is released and
+/// the store may wait for compression (`Store::relieve`). 4 KiB makes at most 4,096 history
+/// rows by newlines, the room `spool_store::SEAL_ROOM_ROWS` keeps.
+const FEED_PIECE: usize = 4096;
+
 /// Most input bytes waiting for a program that does not read its terminal. A paste larger than
 /// this is refused with an error rather than queued without bound.
 pub const INPUT_MAX: usize = 1024 * 1024;
@@ -260,6 +265,10 @@ impl Pane {
     }
 
     pub fn term(&self) -> MutexGuard<'_, Term> {
+        debug_assert!(
+            !crate::server::state_held(),
+            "lock order: a terminal lock taken while holding the state lock"
+        );
         self.term.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -811,9 +820,15 @@ impl Pane {
     /// Apply one batch of output: the emulator, then what follows from it (replies, marks,
     /// events, `pipe-pane`, clipboard, activity). Runs on the pane's parser thread.
     fn apply(&self, batch: &[u8]) {
+        for piece in batch.chunks(FEED_PIECE) {
+            self.term().feed(piece);
+            // A segment due while the compression workers were behind is sealed here, where
+            // waiting for them holds no terminal lock (`spool ls`, captures and attached
+            // clients go on reading this pane meanwhile).
+            self.store.relieve();
+        }
         let (replies, clips, marks) = {
             let mut t = self.term();
-            t.feed(batch);
             self.bells.store(t.bells(), Ordering::Relaxed);
             (t.take_replies(), t.take_clipboard(), t.take_marks())
         };

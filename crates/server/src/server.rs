@@ -101,6 +101,19 @@ impl std::ops::DerefMut for StateGuard<'_> {
     }
 }
 
+thread_local! {
+    /// State locks this thread holds (0 or 1: it is not reentrant). A `StateGuard` is not
+    /// `Send`, so it never crosses an `.await` to another thread, and this count is exact.
+    static STATE_HELD: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// Does this thread hold the state lock? The lock order (ARCHITECTURE.md) forbids taking a
+/// terminal lock then: `Pane::term` asserts this in debug builds, so the test suite checks
+/// the order on every path it runs.
+pub fn state_held() -> bool {
+    STATE_HELD.with(|h| h.get() > 0)
+}
+
 impl Drop for StateGuard<'_> {
     fn drop(&mut self) {
         let resizes = self
@@ -109,6 +122,7 @@ impl Drop for StateGuard<'_> {
             .map(|g| std::mem::take(&mut g.resizes))
             .unwrap_or_default();
         self.guard = None;
+        STATE_HELD.with(|h| h.set(h.get() - 1));
         for (pane, cols, rows) in resizes {
             pane.resize(cols, rows);
         }
@@ -465,9 +479,9 @@ impl Server {
     /// Lock the server state. Lock order: the state lock is never held while a terminal
     /// lock is taken; resizes decided under it are applied when it is released.
     pub fn state(&self) -> StateGuard<'_> {
-        StateGuard {
-            guard: Some(self.state.lock().unwrap_or_else(|p| p.into_inner())),
-        }
+        let guard = Some(self.state.lock().unwrap_or_else(|p| p.into_inner()));
+        STATE_HELD.with(|h| h.set(h.get() + 1));
+        StateGuard { guard }
     }
 
     pub fn pane(&self, id: u32) -> Option<Arc<Pane>> {

@@ -9,7 +9,7 @@ use crate::cache::DEFAULT_CACHE_BYTES;
 pub const DEFAULT_SEGMENT_BYTES: usize = 256 * 1024;
 
 /// Bounds on the seal threshold. The upper one keeps every segment (which may overshoot the
-/// threshold to keep a logical line whole, see `Store::push`) under
+/// threshold to keep a logical line whole or while its seal waits, see `Store::push`) under
 /// [`crate::MAX_SEGMENT_RAW_BYTES`].
 pub const MIN_SEGMENT_BYTES: usize = 4 * 1024;
 pub const MAX_SEGMENT_BYTES: usize = 1024 * 1024;

@@ -88,6 +88,10 @@ impl Env {
     }
 }
 
+/// Test hook: while the file this variable names exists, the compression workers take no job
+/// (tests of what a stalled disk or a starved worker does to the rest of the server).
+pub const STALL_HOOK: &str = "SPOOL_TEST_STALL_COMPRESSION";
+
 impl EnvInner {
     pub(crate) fn register(&self, s: &Arc<Shared>) {
         let mut v = self.stores.lock().unwrap_or_else(|p| p.into_inner());
@@ -103,6 +107,17 @@ impl EnvInner {
             n = self.slot_freed.wait(n).unwrap_or_else(|p| p.into_inner());
         }
         *n += 1;
+    }
+
+    /// Take an in-flight slot if one is free, without waiting.
+    pub(crate) fn try_acquire_slot(&self) -> bool {
+        let max = crate::store::in_flight_max(&self.config);
+        let mut n = self.in_flight.lock().unwrap_or_else(|p| p.into_inner());
+        let free = *n < max;
+        if free {
+            *n += 1;
+        }
+        free
     }
 
     /// Give back `k` slots (segments written, failed or discarded).
@@ -157,6 +172,7 @@ impl EnvInner {
 }
 
 fn worker(rx: Arc<Mutex<Receiver<Job>>>, level: i32, bytes: &AtomicUsize) {
+    let stall = std::env::var_os(STALL_HOOK).map(std::path::PathBuf::from);
     let mut z = zstd::bulk::Compressor::new(level).ok();
     let mut scratch = Scratch::default();
     let mut mine = 0;
@@ -165,6 +181,11 @@ fn worker(rx: Arc<Mutex<Receiver<Job>>>, level: i32, bytes: &AtomicUsize) {
             let rx = rx.lock().unwrap_or_else(|p| p.into_inner());
             rx.recv()
         };
+        if let Some(path) = &stall {
+            while path.exists() {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+        }
         match job {
             Ok(job) => job.run(z.as_mut(), &mut scratch),
             Err(_) => break,

@@ -40,7 +40,7 @@ pub use config::{
     StoreConfig, COMPRESS_QUEUE_DEPTH, DEFAULT_RETENTION_PANE_BYTES, DEFAULT_SEGMENT_BYTES,
     DEFAULT_ZSTD_LEVEL, MAX_SEGMENT_BYTES, MIN_SEGMENT_BYTES,
 };
-pub use env::Env;
+pub use env::{Env, STALL_HOOK};
 pub use geometry::{line_display_rows, reflow, reflow_window, DisplayPos};
 pub use row::{Row, RowFlags, RowRef, Run};
 pub use search::{
@@ -49,7 +49,7 @@ pub use search::{
 };
 pub use store::{
     memory_bound, CheckpointParts, Rows, Store, StoreStats, MAX_ROWS_PER_SEGMENT,
-    MAX_SEGMENTS_PER_STORE,
+    MAX_SEGMENTS_PER_STORE, SEAL_ROOM_ROWS,
 };
 pub use style::{Attrs, Color, Style, Underline};
 
@@ -57,9 +57,9 @@ pub use style::{Attrs, Color, Style, Underline};
 /// Version 2 added the text filter after each payload (`filter.rs`); version 1 is still read.
 pub const FORMAT_VERSION: u16 = 2;
 
-/// Largest uncompressed segment payload any version writes or any reader accepts: twice the
-/// largest seal threshold (a segment may run past the threshold to keep a line whole) plus one
-/// maximal row and its table. Decoders refuse anything larger before allocating.
+/// Largest uncompressed segment payload any version writes or any reader accepts: three times
+/// the largest seal threshold (a segment may run past the threshold to keep a line whole, and
+/// further while its seal waits for a compression slot) plus one maximal row and its table. Decoders refuse anything larger before allocating.
 pub const MAX_SEGMENT_RAW_BYTES: usize = 4 * 1024 * 1024;
 
 /// Errors of the store.

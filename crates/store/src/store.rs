@@ -27,6 +27,11 @@ use crate::StoreError;
 /// decode, outweighs its text.
 pub const MAX_ROWS_PER_SEGMENT: usize = 16 * 1024;
 
+/// Rows an open segment keeps free below [`MAX_ROWS_PER_SEGMENT`] once it is due to be sealed:
+/// room for what a writer pushes before its next [`Store::relieve`] (the server relieves after
+/// every 4 KiB of output, which makes at most 4,096 rows by newlines).
+pub const SEAL_ROOM_ROWS: usize = 4 * 1024;
+
 /// Most segments indexed per pane; older ones are pruned beyond it whatever the disk budget.
 /// At 40 bytes per entry this caps a pane's index at 2.5 MiB, reached only after ~16 GiB of
 /// uncompressed history (1 GiB of history costs 4,096 entries = 160 KiB).
@@ -42,11 +47,12 @@ pub fn in_flight_max(config: &crate::StoreConfig) -> usize {
 /// segment in flight (which in a busy env may all be this store's). The index adds 40 bytes
 /// per segment on disk on top (≤ `max_segments`).
 ///
-/// - open segment: up to twice the seal threshold (it runs on to keep a line whole) plus one
-///   maximal row, and up to twice that in `Vec` capacity while growing;
+/// - open segment: up to three seal thresholds (twice to keep a line whole, three times while
+///   its seal waits for a slot, see [`Store::push`]) plus one maximal row, and up to twice
+///   that in `Vec` capacity while growing;
 /// - in flight: [`in_flight_max`] segments, each shrunk to its size at sealing.
 pub fn memory_bound(config: &crate::StoreConfig) -> usize {
-    let seg = 2 * config
+    let seg = 3 * config
         .segment_bytes
         .clamp(crate::MIN_SEGMENT_BYTES, crate::MAX_SEGMENT_BYTES)
         + crate::MAX_ROW_TEXT_BYTES
@@ -157,6 +163,9 @@ pub(crate) struct State {
     /// never has to decode the whole history first.
     width_hint: u16,
     pending: VecDeque<Pending>,
+    /// The open segment is due to be sealed, but no in-flight slot was free when a row was
+    /// pushed: the writer seals it in [`Store::relieve`], where it may wait.
+    seal_owed: bool,
     ready: BTreeMap<u64, Result<Compressed, String>>,
     next_seq: u64,
     write_seq: u64,
@@ -392,6 +401,7 @@ impl Store {
             open_carry: 0,
             width_hint: 0,
             pending: VecDeque::new(),
+            seal_owed: false,
             ready: BTreeMap::new(),
             next_seq: 0,
             write_seq: 0,
@@ -449,21 +459,61 @@ impl Store {
 
     /// Append a row; returns its row number. Blocks only when the compression queue is full.
     pub fn push(&self, row: RowRef<'_>) -> Result<u64, StoreError> {
+        self.push_row(row, false)
+    }
+
+    /// [`Store::push`] for a writer holding a lock others need (the server's terminals): it
+    /// never waits for compression while the open segment has room. A segment due to be
+    /// sealed when no in-flight slot is free is sealed later, by [`Store::relieve`], which the
+    /// writer calls once it holds no such lock (the server: after each 4 KiB of output, with
+    /// the pane's terminal unlocked). Only an open segment at its hard limit
+    /// (`MAX_ROWS_PER_SEGMENT` rows, or three seal thresholds) waits here: it is due
+    /// [`SEAL_ROOM_ROWS`] rows and a threshold before that, which ordinary output between two
+    /// reliefs does not fill.
+    pub fn push_deferring(&self, row: RowRef<'_>) -> Result<u64, StoreError> {
+        self.push_row(row, true)
+    }
+
+    fn push_row(&self, row: RowRef<'_>, defer: bool) -> Result<u64, StoreError> {
         let cfg_bytes = self.shared.env.config.segment_bytes;
-        let (n, seal) = {
+        let (n, due, full) = {
             let mut st = self.lock();
             let n = st.next_row();
             st.open.push(row);
-            let raw = st.open.raw_bytes();
-            let seal = st.open.len() >= MAX_ROWS_PER_SEGMENT
+            let (rows, raw) = (st.open.len(), st.open.raw_bytes());
+            let full = rows >= MAX_ROWS_PER_SEGMENT || raw >= 3 * cfg_bytes;
+            // Sealed where it becomes due; a deferring writer's segment is due a little
+            // earlier by rows, to leave the room it may need while its seal waits.
+            let rows_due = if defer {
+                MAX_ROWS_PER_SEGMENT - SEAL_ROOM_ROWS
+            } else {
+                MAX_ROWS_PER_SEGMENT
+            };
+            let due = full
+                || rows >= rows_due
                 || raw >= 2 * cfg_bytes
                 || (raw >= cfg_bytes && !st.open.ends_wrapped());
-            (n, seal)
+            (n, due, full)
         };
-        if seal {
+        if !due {
+            return Ok(n);
+        }
+        if !defer || full {
             self.shared.seal_and_submit();
+        } else if self.shared.env.try_acquire_slot() {
+            self.shared.seal_and_submit_with_slot();
+        } else {
+            self.lock().seal_owed = true;
         }
         Ok(n)
+    }
+
+    /// Seal the open segment if [`Store::push_deferring`] left it due (waiting for an in-flight slot).
+    /// Call with no lock held that others need: this is where a writer waits for compression.
+    pub fn relieve(&self) {
+        if self.lock().seal_owed {
+            self.shared.seal_and_submit();
+        }
     }
 
     /// Make everything pushed so far durable: seal the open segment, wait for it to be
@@ -786,6 +836,11 @@ impl Shared {
     /// the workers are scheduled.
     fn seal_and_submit(self: &Arc<Self>) {
         self.env.acquire_slot();
+        self.seal_and_submit_with_slot();
+    }
+
+    /// [`Shared::seal_and_submit`] with the slot already taken.
+    fn seal_and_submit_with_slot(self: &Arc<Self>) {
         let job = {
             let mut st = self.lock();
             (!st.open.is_empty()).then(|| self.seal(&mut st))
@@ -804,6 +859,7 @@ impl Shared {
         let mut seg = std::mem::replace(&mut st.open, next);
         seg.shrink_to_fit();
         let seg = Arc::new(seg);
+        st.seal_owed = false;
         let first_row = st.open_first;
         let carry_in = st.open_carry;
         st.open_first += seg.len() as u64;

@@ -72,9 +72,12 @@ impl HistorySink for spool_store::Store {
 }
 
 /// Shared store handle (the server keeps one per pane and reads it for scrollback).
+/// A terminal's own store (the server's panes): rows are pushed without waiting for
+/// compression, since the terminal is locked meanwhile; its owner calls
+/// [`spool_store::Store::relieve`] after each feed, unlocked.
 impl HistorySink for std::sync::Arc<spool_store::Store> {
     fn push_row(&mut self, row: RowRef<'_>) {
-        if let Err(e) = self.push(row) {
+        if let Err(e) = self.push_deferring(row) {
             store_failed(&e, "history row not stored");
         }
     }

@@ -20,13 +20,19 @@ pub fn rss_of(pid: u64) -> u64 {
 pub struct TestServer {
     pub dir: tempfile::TempDir,
     pub socket: PathBuf,
+    /// Extra environment for every command (and so for the server they start).
+    pub env: Vec<(String, String)>,
 }
 
 impl TestServer {
     pub fn new() -> TestServer {
         let dir = tempfile::tempdir().unwrap();
         let socket = dir.path().join("sock");
-        TestServer { dir, socket }
+        TestServer {
+            dir,
+            socket,
+            env: Vec::new(),
+        }
     }
 
     pub fn cmd(&self) -> Command {
@@ -35,6 +41,7 @@ impl TestServer {
         c.env("XDG_STATE_HOME", self.dir.path().join("state"));
         c.env("XDG_CONFIG_HOME", self.dir.path().join("config"));
         c.env("SHELL", "/bin/sh");
+        c.envs(self.env.iter().map(|(k, v)| (k, v)));
         c
     }
 
