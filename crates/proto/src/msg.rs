@@ -914,11 +914,22 @@ pub struct PaneView {
     pub links: Vec<(u32, String)>,
     /// Display rows of history above the screen (for scroll bars and scroll mode).
     pub history_rows: u64,
-    /// The program holds its output (DEC 2026): keep showing the last frame of this pane —
-    /// rows, cursor, modes — at the position given. Nothing else in this view is meaningful.
+    /// Keep showing the last frame of this pane — rows, cursor, modes — at the position
+    /// given ([`PaneView::keep`]): the program holds its output (DEC 2026), or nothing in the
+    /// pane changed. Nothing else in this view is meaningful.
     pub held: bool,
     /// A popup (`display-popup`): drawn over the tiles, inside a box one cell around it.
     pub floating: bool,
+}
+
+impl PaneView {
+    /// The rule for a [`PaneView::held`] view, in one place for the update merge and the
+    /// client: the pane keeps `last`, the frame it was last sent (rows, cursor, modes, title,
+    /// links), moved to where this view puts it.
+    pub fn keep(&self, last: &mut PaneView) {
+        last.x = self.x;
+        last.y = self.y;
+    }
 }
 
 /// A popup's width or height: cells, or a percentage of the session's.
@@ -1143,10 +1154,8 @@ impl Update {
             links.append(&mut pane.links);
             if pane.held {
                 // Still the older frame, perhaps moved.
-                let (x, y) = (pane.x, pane.y);
+                pane.keep(old);
                 *pane = std::mem::take(old);
-                pane.x = x;
-                pane.y = y;
                 pane.links = links;
                 continue;
             }

@@ -1,96 +1,55 @@
-//! Damage tracking: which rows changed since the last publication to clients.
+//! Damage: has anything a client would draw changed since the last publication?
 //!
-//! One bit per row (so `rows / 8` bytes), plus flags for changes that are not rows: the whole
-//! screen (resize, alternate-screen switch) and "other" state (cursor, title, modes).
+//! Two flags, not a row map: a pane is published to every attached client, each of which has
+//! seen a different frame, so which rows changed is decided per client (by row hashes, in the
+//! server's `compose`); the emulator only says *whether* anything did, as a generation number
+//! (see `Terminal::publication`). The marks are kept where the changes happen, so that a change
+//! is never missed.
 
-/// Rows changed since the last [`Damage::take`].
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// What changed since the last [`Damage::take`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Damage {
-    bits: Vec<u64>,
-    rows: usize,
-    /// Every row must be redrawn.
-    pub full: bool,
+    /// A row's cells changed (or all did: resize, reset, alternate screen).
+    rows: bool,
     /// Cursor, title, modes or other non-row state changed.
     pub other: bool,
 }
 
 impl Damage {
-    pub fn new(rows: usize) -> Damage {
+    /// A new screen: everything is to be drawn.
+    pub fn new(_rows: usize) -> Damage {
         Damage {
-            bits: vec![0; rows.div_ceil(64)],
-            rows,
-            full: true,
+            rows: true,
             other: true,
         }
     }
 
     #[inline]
-    pub fn mark(&mut self, y: usize) {
-        if let Some(w) = self.bits.get_mut(y >> 6) {
-            *w |= 1 << (y & 63);
-        }
-    }
-
-    pub fn mark_range(&mut self, from: usize, to_inclusive: usize) {
-        let to = to_inclusive.min(self.rows.saturating_sub(1));
-        if self.full || from > to {
-            return;
-        }
-        let mut y = from;
-        while y <= to {
-            let bit = y & 63;
-            let n = (64 - bit).min(to + 1 - y);
-            let mask = if n == 64 {
-                u64::MAX
-            } else {
-                ((1u64 << n) - 1) << bit
-            };
-            if let Some(w) = self.bits.get_mut(y >> 6) {
-                *w |= mask;
-            }
-            y += n;
-        }
-    }
-
-    pub fn mark_all(&mut self) {
-        self.full = true;
+    pub fn mark(&mut self, _y: usize) {
+        self.rows = true;
     }
 
     #[inline]
-    pub fn is_dirty(&self, y: usize) -> bool {
-        self.full
-            || self
-                .bits
-                .get(y >> 6)
-                .is_some_and(|w| w & (1 << (y & 63)) != 0)
+    pub fn mark_range(&mut self, _from: usize, _to_inclusive: usize) {
+        self.rows = true;
+    }
+
+    #[inline]
+    pub fn mark_all(&mut self) {
+        self.rows = true;
     }
 
     /// Anything to publish?
     pub fn any(&self) -> bool {
-        self.full || self.other || self.bits.iter().any(|&w| w != 0)
+        self.rows || self.other
     }
 
-    /// The changed rows, top to bottom.
-    pub fn rows(&self) -> impl Iterator<Item = usize> + '_ {
-        (0..self.rows).filter(|&y| self.is_dirty(y))
+    /// Whether anything changed, leaving nothing marked.
+    pub fn take(&mut self) -> bool {
+        std::mem::take(self).any()
     }
 
-    /// Take the current damage, leaving none.
-    pub fn take(&mut self) -> Damage {
-        let out = self.clone();
-        self.bits.fill(0);
-        self.full = false;
-        self.other = false;
-        out
-    }
-
-    pub fn resize(&mut self, rows: usize) {
-        self.rows = rows;
-        self.bits = vec![0; rows.div_ceil(64)];
-        self.full = true;
-    }
-
-    pub fn memory_bytes(&self) -> usize {
-        self.bits.capacity() * 8
+    pub fn resize(&mut self, _rows: usize) {
+        self.rows = true;
     }
 }

@@ -48,7 +48,7 @@ mod terminal;
 
 pub use cell::Cell;
 pub use clusters::{CLUSTER_MAX, CLUSTER_MAX_BYTES};
-pub use damage::Damage;
+
 pub use dcs::DCS_MAX;
 pub use edge::EDGE_MAX_ROWS;
 pub use grid::Line;
@@ -63,4 +63,4 @@ pub use screen::{
 };
 pub use styles::STYLE_MAX;
 pub use sync::SYNC_TIMEOUT;
-pub use terminal::{memory_bound, Terminal};
+pub use terminal::{memory_bound, Publication, Terminal};

@@ -6,7 +6,6 @@ use std::time::Instant;
 use spool_store::{Row, Style};
 
 use crate::cell::Cell;
-use crate::damage::Damage;
 use crate::grid::Line;
 use crate::history::{encode_line, push_cell_text, HistorySink};
 use crate::modes::Modes;
@@ -27,6 +26,8 @@ pub struct Terminal<S: HistorySink = Vec<Row>> {
     carry_len: usize,
     /// The cursor as of the last publication: a cursor that only moved must be published too.
     published_cursor: Cursor,
+    /// Bumped by [`Terminal::publication`] when anything changed since the last call.
+    generation: u64,
     /// Inside a tmux passthrough (`DCS tmux; … ST`), being skipped.
     passthrough: Option<Passthrough>,
 }
@@ -93,6 +94,18 @@ fn incomplete_tail(b: &[u8]) -> usize {
     0
 }
 
+/// What a frame consumer may publish of a terminal now (see [`Terminal::publication`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Publication {
+    /// A synchronized update (DEC 2026) holds the frame until the program ends it, or at the
+    /// latest `until`: keep showing the last one.
+    Held { until: Instant },
+    /// Nothing changed since the generation the consumer saw.
+    Unchanged,
+    /// Changed: publish, and pass `generation` as `seen` next time.
+    Changed { generation: u64 },
+}
+
 impl<S: HistorySink> Terminal<S> {
     /// A blank `cols` × `rows` terminal (clamped to 1..=`MAX_COLS` × 1..=`MAX_ROWS`).
     pub fn new(cols: usize, rows: usize, sink: S) -> Terminal<S> {
@@ -102,6 +115,7 @@ impl<S: HistorySink> Terminal<S> {
             carry: [0; 4],
             carry_len: 0,
             published_cursor: Cursor::default(),
+            generation: 0,
             passthrough: None,
         }
     }
@@ -114,10 +128,7 @@ impl<S: HistorySink> Terminal<S> {
     /// Apply output that arrived at `now` (DEC 2026 holds are timed from it).
     pub fn feed_at(&mut self, mut bytes: &[u8], now: Instant) {
         self.screen.now = now;
-        if self.screen.sync.active() && !self.screen.sync.holds(now) {
-            tracing::debug!("synchronized update timed out");
-            self.screen.sync.end();
-        }
+        self.end_timed_out_hold(now);
         if self.carry_len > 0 {
             let n = self.carry_len;
             let take = (utf8_len(self.carry[0]) - n).min(bytes.len());
@@ -351,9 +362,6 @@ impl<S: HistorySink> Terminal<S> {
     pub fn take_clipboard(&mut self) -> Vec<ClipboardSet> {
         self.screen.clipboard.drain(..).collect()
     }
-    pub fn damage(&self) -> &Damage {
-        &self.screen.damage
-    }
     /// Is a synchronized update (DEC 2026) in progress?
     pub fn sync_active(&self) -> bool {
         self.screen.sync.active()
@@ -362,22 +370,40 @@ impl<S: HistorySink> Terminal<S> {
     pub fn sync_deadline(&self) -> Option<Instant> {
         self.screen.sync.deadline()
     }
-    /// Should a frame be published to clients at `now`? False while a synchronized update
-    /// holds (until the program ends it or it times out) or when nothing changed.
-    pub fn publish_due(&self, now: Instant) -> bool {
-        !self.screen.sync.holds(now)
-            && (self.screen.damage.any() || self.screen.cursor != self.published_cursor)
-    }
-    /// Take the damage for a publication (ends a timed-out synchronized update).
-    pub fn take_damage(&mut self, now: Instant) -> Damage {
+    /// A synchronized update that has held for `SYNC_TIMEOUT` ends (the program is taken to
+    /// have forgotten it).
+    fn end_timed_out_hold(&mut self, now: Instant) {
         if self.screen.sync.active() && !self.screen.sync.holds(now) {
+            tracing::debug!("synchronized update timed out");
             self.screen.sync.end();
+        }
+    }
+
+    /// What a consumer of frames that last published generation `seen` may publish at `now`:
+    /// the one home of the DEC 2026 rule. The model has applied every byte; only publication
+    /// waits, while a synchronized update holds (until the program ends it or it times out,
+    /// which ends it here). Otherwise a change since the last call (cells, cursor, modes)
+    /// makes a new generation, and a consumer that has not seen it publishes.
+    pub fn publication(&mut self, now: Instant, seen: Option<u64>) -> Publication {
+        self.end_timed_out_hold(now);
+        if self.screen.sync.active() {
+            let until = self.screen.sync.deadline().unwrap_or(now);
+            return Publication::Held { until };
         }
         if self.screen.cursor != self.published_cursor {
             self.screen.damage.other = true;
             self.published_cursor = self.screen.cursor;
         }
-        self.screen.damage.take()
+        if self.screen.damage.take() {
+            self.generation += 1;
+        }
+        if seen == Some(self.generation) {
+            Publication::Unchanged
+        } else {
+            Publication::Changed {
+                generation: self.generation,
+            }
+        }
     }
     pub fn sink(&self) -> &S {
         &self.screen.sink
@@ -405,7 +431,6 @@ impl<S: HistorySink> Terminal<S> {
                 .map(|c| c.base64.capacity() + 32)
                 .sum::<usize>()
             + s.dcs.memory_bytes()
-            + s.damage.memory_bytes()
             + s.tabs.capacity()
             + std::mem::size_of::<Palette>()
             + s.row_text.capacity()

@@ -107,7 +107,7 @@ proptest! {
             prop_assert_eq!(t.line(y).cells.len(), t.cols());
         }
         let _ = t.take_replies();
-        let _ = t.take_damage(std::time::Instant::now());
+        let _ = t.publication(std::time::Instant::now(), None);
     }
 
     #[test]

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use spool_proto::{Action, PaneModes, PaneView, Request, Response, TabView, Update};
+use spool_term::Publication;
 use tokio::time::Instant;
 
 use super::{io, CmdResult};
@@ -30,8 +31,21 @@ const LINKS_RESET_EVERY: Duration = Duration::from_secs(1);
 
 /// What this client was last sent.
 #[derive(Default)]
+/// What a client was last sent of one pane.
+struct SentPane {
+    w: u16,
+    h: u16,
+    /// A hash of each row: a changed pane resends only the rows whose hash changed.
+    hashes: Vec<u64>,
+    /// The terminal's generation shown (see `Terminal::publication`).
+    generation: u64,
+    exited: Option<i32>,
+    floating: bool,
+}
+
+#[derive(Default)]
 struct Sent {
-    rows: HashMap<u32, (u16, u16, Vec<u64>)>,
+    rows: HashMap<u32, SentPane>,
     links: HashSet<(u32, u32)>,
     links_reset_at: Option<Instant>,
     last: Option<Update>,
@@ -607,18 +621,29 @@ fn compose(
     let ids: HashSet<u32> = shown.iter().map(|(p, _)| p.id).collect();
     sent.rows.retain(|id, _| ids.contains(id));
     for (pane, r) in &shown {
-        let t = pane.term();
+        let mut t = pane.term();
         let prev = sent.rows.get(&pane.id);
-        let full = prev.is_none_or(|(w, h, _)| (*w, *h) != (r.w, r.h));
-        if !full && !t.publish_due(now) {
-            // Held by the program (DEC 2026): keep showing the last frame until it ends the
-            // update or the hold times out.
-            if let Some(d) = t.sync_deadline() {
-                let d = Instant::from_std(d);
+        let full = prev.is_none_or(|p| (p.w, p.h) != (r.w, r.h));
+        let exited = pane.exit().map(|e| e.status);
+        let floating = popup_pane == Some(pane.id);
+        let generation = match t.publication(now, prev.map(|p| p.generation)) {
+            Publication::Held { until } => {
+                // Held by the program (DEC 2026): keep showing the last frame until it ends
+                // the update or the hold times out.
+                let d = Instant::from_std(until);
                 wake = Some(wake.map_or(d, |w| w.min(d)));
+                None
             }
-            // Still listed, so the client keeps the pane (and the rows it has) rather than
-            // taking its absence for the pane being gone.
+            Publication::Unchanged => prev.map(|p| p.generation),
+            Publication::Changed { generation } => Some(generation),
+        };
+        let same = prev.is_some_and(|p| {
+            Some(p.generation) == generation && p.exited == exited && p.floating == floating
+        });
+        if !full && (generation.is_none() || same) {
+            // Held, or nothing to send: the client keeps the last frame. Still listed, so it
+            // keeps the pane (and the rows it has) rather than taking its absence for the
+            // pane being gone.
             panes.push(PaneView {
                 id: pane.id,
                 x: r.x,
@@ -637,7 +662,7 @@ fn compose(
         for y in 0..t.rows().min(r.h as usize) {
             let row = t.row(y);
             let h = hash(&(&row.text, &row.runs, row.flags));
-            let changed = full || prev.is_none_or(|(_, _, v)| v.get(y) != Some(&h));
+            let changed = full || prev.is_none_or(|p| p.hashes.get(y) != Some(&h));
             hashes.push(h);
             if changed {
                 for run in &row.runs {
@@ -684,14 +709,24 @@ fn compose(
                 kitty_keys: m.kitty[t.alt_screen() as usize].current(),
                 alt_screen: t.alt_screen(),
             },
-            exited: pane.exit().map(|e| e.status),
+            exited,
             links,
             history_rows: pane.store.len() + t.edge_len() as u64,
             held: false,
-            floating: popup_pane == Some(pane.id),
+            floating,
         };
         drop(t);
-        sent.rows.insert(pane.id, (r.w, r.h, hashes));
+        sent.rows.insert(
+            pane.id,
+            SentPane {
+                w: r.w,
+                h: r.h,
+                hashes,
+                generation: generation.unwrap_or(0),
+                exited,
+                floating,
+            },
+        );
         panes.push(view);
     }
     // tmux formats in the status line, expanded for the focused pane (its variables read now,

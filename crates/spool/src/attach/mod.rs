@@ -554,10 +554,9 @@ impl Client {
         }
         for mut v in u.panes.iter().cloned() {
             if v.held {
-                // The program holds its output: keep the last frame, wherever the pane now is.
+                // Nothing new to draw: the last frame stays, wherever the pane now is.
                 if let Some(st) = self.panes.get_mut(&v.id) {
-                    st.view.x = v.x;
-                    st.view.y = v.y;
+                    v.keep(&mut st.view);
                 }
                 continue;
             }
