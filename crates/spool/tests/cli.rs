@@ -260,3 +260,24 @@ fn stats_names_where_at_least_nine_tenths_of_the_server_s_rss_goes() {
         "{unexplained} of {rss} bytes of RSS not explained: {st}"
     );
 }
+
+#[test]
+fn idle_compression_workers_give_their_buffers_back() {
+    let s = TestServer::new();
+    let p = s.pane("busy", &["seq", "1", "300000"]);
+    s.ok(&["wait", "-t", &p]);
+    let workers = || {
+        s.stats()["gauges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["name"] == "compression_workers")
+            .and_then(|g| g["bytes"].as_u64())
+            .unwrap()
+    };
+    assert!(
+        s.eventually(std::time::Duration::from_secs(10), || workers() == 0),
+        "compression workers still hold {} bytes",
+        workers()
+    );
+}

@@ -171,25 +171,48 @@ impl EnvInner {
     }
 }
 
+/// A compression worker idle this long lets go of its zstd context and scratch buffers
+/// (~1.5 MiB at level 3), so that RSS comes back down after a burst of output; the next
+/// segment makes them again, in well under a millisecond.
+pub const WORKER_IDLE_RELEASE: std::time::Duration = std::time::Duration::from_secs(2);
+
 fn worker(rx: Arc<Mutex<Receiver<Job>>>, level: i32, bytes: &AtomicUsize) {
+    use std::sync::mpsc::RecvTimeoutError;
     let stall = std::env::var_os(STALL_HOOK).map(std::path::PathBuf::from);
-    let mut z = zstd::bulk::Compressor::new(level).ok();
+    let mut z: Option<zstd::bulk::Compressor<'static>> = None;
     let mut scratch = Scratch::default();
     let mut mine = 0;
     loop {
         let job = {
             let rx = rx.lock().unwrap_or_else(|p| p.into_inner());
-            rx.recv()
+            if z.is_some() {
+                rx.recv_timeout(WORKER_IDLE_RELEASE)
+            } else {
+                rx.recv().map_err(|_| RecvTimeoutError::Disconnected)
+            }
+        };
+        let job = match job {
+            Ok(job) => job,
+            Err(RecvTimeoutError::Timeout) => {
+                z = None;
+                scratch = Scratch::default();
+                bytes.fetch_sub(std::mem::take(&mut mine), Ordering::Relaxed);
+                // zstd's contexts live in the C heap, which keeps freed pages until trimmed.
+                // SAFETY: malloc_trim only walks glibc's own arenas.
+                unsafe { libc::malloc_trim(0) };
+                continue;
+            }
+            Err(RecvTimeoutError::Disconnected) => break,
         };
         if let Some(path) = &stall {
             while path.exists() {
                 std::thread::sleep(std::time::Duration::from_millis(10));
             }
         }
-        match job {
-            Ok(job) => job.run(z.as_mut(), &mut scratch),
-            Err(_) => break,
+        if z.is_none() {
+            z = zstd::bulk::Compressor::new(level).ok();
         }
+        job.run(z.as_mut(), &mut scratch);
         let now = scratch.bytes() + z.as_mut().map_or(0, |z| z.context_mut().sizeof());
         bytes.fetch_add(now, Ordering::Relaxed);
         bytes.fetch_sub(mine, Ordering::Relaxed);
