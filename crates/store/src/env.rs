@@ -185,7 +185,10 @@ fn worker(rx: Arc<Mutex<Receiver<Job>>>, level: i32, bytes: &AtomicUsize) {
     loop {
         let job = {
             let rx = rx.lock().unwrap_or_else(|p| p.into_inner());
-            if z.is_some() {
+            // Workers wait for jobs one at a time, under this lock. So while any worker still
+            // holds buffers, the one waiting here gives the lock up now and then, and the
+            // others get their turn to find themselves idle.
+            if z.is_some() || bytes.load(Ordering::Relaxed) > 0 {
                 rx.recv_timeout(WORKER_IDLE_RELEASE)
             } else {
                 rx.recv().map_err(|_| RecvTimeoutError::Disconnected)
@@ -193,6 +196,11 @@ fn worker(rx: Arc<Mutex<Receiver<Job>>>, level: i32, bytes: &AtomicUsize) {
         };
         let job = match job {
             Ok(job) => job,
+            Err(RecvTimeoutError::Timeout) if z.is_none() => {
+                // Let a worker that is waiting for the lock take it.
+                std::thread::sleep(std::time::Duration::from_millis(1));
+                continue;
+            }
             Err(RecvTimeoutError::Timeout) => {
                 z = None;
                 scratch = Scratch::default();
