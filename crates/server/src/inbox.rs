@@ -108,6 +108,16 @@ impl Inbox {
     }
 }
 
+/// Closes the inbox when dropped: each side holds one, so that however it ends (a panic
+/// too) the other is not left waiting.
+pub struct CloseOnDrop(pub std::sync::Arc<Inbox>);
+
+impl Drop for CloseOnDrop {
+    fn drop(&mut self) {
+        self.0.close();
+    }
+}
+
 /// An eventfd: how the runtime wakes a thread blocked in `poll` (a pane's reader, when the
 /// pane is closed or frozen).
 pub struct Wake(OwnedFd);

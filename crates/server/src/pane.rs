@@ -1,7 +1,7 @@
 //! A pane: a child process on a PTY, the emulator that reads its output, and its history.
 //!
 //! ```text
-//!  child ──PTY──► reader task ──► Inbox (≤ INBOX_BYTES) ──► parser thread: Terminal::feed ─► Store
+//!  child ──PTY──► reader thread ──► Inbox (≤ INBOX_BYTES) ──► parser thread: Terminal::feed ─► Store
 //!        ◄─────── writer task ◄── input queue (≤ INPUT_MAX bytes: keys, pastes, replies)
 //! ```
 //!
@@ -766,8 +766,10 @@ impl Pane {
             std::thread::Builder::new()
                 .name(format!("pane-{}-read", self.id))
                 .spawn(move || {
-                    me.read_pty(&ib, &wake);
-                    ib.close();
+                    // Closed however the reader ends (a panic too), so the parser finishes.
+                    let ib = crate::inbox::CloseOnDrop(ib);
+                    me.read_pty(&ib.0, &wake);
+                    drop(ib);
                     let _ = done_tx.send(());
                 })
         };
@@ -782,13 +784,7 @@ impl Pane {
             .spawn(move || {
                 // Closed however the parser ends (a panic too), so the reader never waits for
                 // room nobody will make.
-                struct CloseOnDrop(Arc<crate::inbox::Inbox>);
-                impl Drop for CloseOnDrop {
-                    fn drop(&mut self) {
-                        self.0.close();
-                    }
-                }
-                let ib = CloseOnDrop(ib);
+                let ib = crate::inbox::CloseOnDrop(ib);
                 while let Some(batch) = ib.0.take() {
                     me.apply(&batch);
                 }

@@ -52,6 +52,11 @@ pub fn filter_len(log2: u8) -> usize {
     }
 }
 
+/// The size (log2 of its bits) a built filter says it has; 0 for no filter.
+pub fn log2_of(filter: &[u8]) -> u8 {
+    filter.get(4).copied().unwrap_or(0)
+}
+
 /// Is `log2` a size a filter may have (0: none)?
 pub fn valid_log2(log2: u8) -> bool {
     log2 == 0 || (MIN_LOG2_BITS..=MAX_LOG2_BITS).contains(&log2)
@@ -121,7 +126,7 @@ pub fn may_contain(filter: &[u8], needles: &[Vec<u8>]) -> Option<bool> {
         filter.get(..PREFIX_BYTES)?,
         &filter[PREFIX_BYTES.min(filter.len())..],
     );
-    let log2 = prefix[4];
+    let log2 = log2_of(prefix);
     if log2 == 0 || !valid_log2(log2) || filter.len() != filter_len(log2) {
         return None;
     }

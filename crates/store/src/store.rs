@@ -48,7 +48,7 @@ pub fn in_flight_max(config: &crate::StoreConfig) -> usize {
 /// per segment on disk on top (≤ `max_segments`).
 ///
 /// - open segment: up to three seal thresholds (twice to keep a line whole, three times while
-///   its seal waits for a slot, see [`Store::push`]) plus one maximal row, and up to twice
+///   its seal waits for a slot, see [`Store::push_deferring`]) plus one maximal row, and up to twice
 ///   that in `Vec` capacity while growing;
 /// - in flight: [`in_flight_max`] segments, each shrunk to its size at sealing.
 pub fn memory_bound(config: &crate::StoreConfig) -> usize {
@@ -253,7 +253,7 @@ impl Job {
             Compressed {
                 frame,
                 comp_len: n as u32,
-                filter_log2: filter.get(4).copied().unwrap_or(0),
+                filter_log2: crate::filter::log2_of(&filter),
                 raw_len: scratch.raw.len() as u32,
                 geo: (self.geo_width > 0).then(|| {
                     let w = self.geo_width;
