@@ -15,6 +15,15 @@ fn a_pane_stuck_behind_stalled_compression_holds_up_neither_ls_nor_captures_nor_
     let mut s = TestServer::new();
     let stall = s.dir.path().join("stall");
     std::fs::write(&stall, b"").unwrap();
+    // Dropped before the server (declared after it): a failing assertion still lets the
+    // workers go on, so the server's shutdown is not left waiting for them.
+    struct Unstall(std::path::PathBuf);
+    impl Drop for Unstall {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.0);
+        }
+    }
+    let _unstall = Unstall(stall.clone());
     s.env
         .push((STALL_HOOK.into(), stall.to_string_lossy().into_owned()));
     let idle = s.pane("idle", &["sh"]);
