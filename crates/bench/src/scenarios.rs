@@ -650,13 +650,14 @@ pub fn search(ctx: &mut Ctx) -> Result<Value> {
                 }),
             );
         }
+        let ps = sp.pane_stats(&p).ok();
         rows.push(json!({
             "lines": n,
             "text_mib": r3(text_bytes as f64 / MIB),
             "cases": cases,
             "expected_rare_hits": n.div_ceil(n / 8).min(8),
-            "spool_history_rows": sp.pane_stats(&p).ok().map(|v| v["history_rows"].clone()),
-            "spool_disk_mib": sp.pane_stats(&p).ok().map(|v| mib(v["disk_bytes"].as_u64().unwrap_or(0))),
+            "spool_history_rows": ps.as_ref().map(|v| v["history_rows"].clone()),
+            "spool_disk_mib": ps.as_ref().map(|v| mib(v["disk_bytes"].as_u64().unwrap_or(0))),
             "tmux_rss_mib": tm.as_ref().map(|(tm, _)| mib(tm.rss())),
             "spool_rss_mib": mib(sp.rss()),
         }));

@@ -29,8 +29,6 @@ const INBOX_DEPTH: usize = 64;
 /// than that costs at most one full frame per this.
 const LINKS_RESET_EVERY: Duration = Duration::from_secs(1);
 
-/// What this client was last sent.
-#[derive(Default)]
 /// What a client was last sent of one pane.
 struct SentPane {
     w: u16,
@@ -43,6 +41,7 @@ struct SentPane {
     floating: bool,
 }
 
+/// What this client was last sent.
 #[derive(Default)]
 struct Sent {
     rows: HashMap<u32, SentPane>,

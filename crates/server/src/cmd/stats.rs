@@ -111,7 +111,9 @@ pub fn collect(server: &Server) -> ServerStats {
             bytes: 0,
         },
     ];
-    gauges.extend(process_gauges());
+    // One reading of jemalloc's counters (each refreshes its statistics) for both uses.
+    let j = crate::memory::jemalloc();
+    gauges.extend(process_gauges(&j));
     let rss = rss_bytes();
     let explained: u64 = gauges.iter().map(|g| g.bytes).sum();
     ServerStats {
@@ -119,7 +121,7 @@ pub fn collect(server: &Server) -> ServerStats {
         rss_bytes: rss,
         unexplained_bytes: rss.saturating_sub(explained),
         gauges,
-        allocator: allocator_view(),
+        allocator: allocator_view(&j),
         panes: per_pane,
         cache_hits: cache.hits,
         cache_misses: cache.misses,
@@ -134,13 +136,13 @@ pub fn collect(server: &Server) -> ServerStats {
 
 /// The kernel's accounts of what is not heap (see `memory.rs`): mapped files (code) and
 /// thread stacks.
-fn process_gauges() -> Vec<Gauge> {
+fn process_gauges(j: &crate::memory::Jemalloc) -> Vec<Gauge> {
     let m = crate::memory::mapped();
     vec![
         Gauge {
             // Freed heap pages jemalloc has not purged yet (its decay takes about a second).
             name: "allocator_free_pages".into(),
-            bytes: crate::memory::jemalloc().free_pages,
+            bytes: j.free_pages,
         },
         Gauge {
             name: "mapped_code_and_files".into(),
@@ -154,8 +156,7 @@ fn process_gauges() -> Vec<Gauge> {
 }
 
 /// The allocators' counters, for `ServerStats::allocator`.
-fn allocator_view() -> Vec<Gauge> {
-    let j = crate::memory::jemalloc();
+fn allocator_view(j: &crate::memory::Jemalloc) -> Vec<Gauge> {
     let (c_used, c_free) = crate::memory::c_heap();
     [
         ("jemalloc_allocated", j.allocated),
