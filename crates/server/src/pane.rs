@@ -786,7 +786,14 @@ impl Pane {
                 // room nobody will make.
                 let ib = crate::inbox::CloseOnDrop(ib);
                 while let Some(batch) = ib.0.take() {
-                    me.apply(&batch);
+                    // Pane output is hostile: an emulator bug it finds is logged (by the panic
+                    // hook) and the pane goes on, so its program is never left blocked on a
+                    // PTY nobody reads.
+                    let applied =
+                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| me.apply(&batch)));
+                    if applied.is_err() {
+                        tracing::error!(pane = me.id, "applying output panicked; the pane goes on");
+                    }
                 }
                 let _ = parsed_tx.send(());
             });

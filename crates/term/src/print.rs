@@ -159,7 +159,11 @@ impl<S: HistorySink> Screen<S> {
     #[inline]
     pub(crate) fn clear_wide_at(&mut self, y: usize, x: usize) {
         let cells = &mut self.grid.lines[y].cells;
-        let c = cells[x];
+        // A column past the row (seen once from 64 MiB of /dev/urandom in a pane; the caller
+        // is not yet known) has nothing to break up.
+        let Some(&c) = cells.get(x) else {
+            return;
+        };
         if c.flags & (Cell::WIDE | Cell::SPACER) == 0 {
             return;
         }
