@@ -11,10 +11,18 @@
 //! where it ends, starting from the `carry_in` cells the earlier segments left. (The carried
 //! prefix is treated as narrow cells: exact except when one of its wide characters fell on a
 //! wrap point, which only lines longer than a segment can show.)
+//!
+//! When the pane's width changes, a *warmer* thread counts every on-disk segment at the new
+//! width, newest first, and caches the counts. Until it is done, walks at that width use
+//! [`estimate_rows`] for the segments it has not reached: positions deep in history are then
+//! approximate for a second or two, and never wait for all of history to be decoded. The
+//! segment a walk lands in is always counted exactly.
 
 use crate::codec::SegmentBuf;
 use crate::row::{Row, RowFlags, Run};
-use crate::store::{SegRef, Store};
+use std::sync::Weak;
+
+use crate::store::{SegRef, Shared, Store};
 use crate::width::clusters;
 use crate::StoreError;
 
@@ -216,11 +224,7 @@ pub(crate) fn ended_display_rows(seg: &SegmentBuf, carry: u32, width: u16) -> u6
 impl Store {
     /// Carry-in to use for a segment: none for the oldest kept one (its line's head is gone).
     fn carry_for(&self, s: &SegRef) -> u32 {
-        if s.first_row <= self.first_row() {
-            0
-        } else {
-            s.carry_in
-        }
+        self.shared().carry_for(s.first_row, s.carry_in)
     }
 
     /// Display rows of one segment's ended lines at `width`, from the index cache if possible.
@@ -403,5 +407,72 @@ impl Store {
             }
         }
         Ok(last)
+    }
+}
+
+/// Display rows at `width` of a segment not counted at that width yet, from what is known: its
+/// count at another width (cells scale by the widths' ratio when narrowing; widening is taken
+/// to change nothing, as most lines are shorter than either width), else its stored rows.
+pub(crate) fn estimate_rows(
+    known_width: u16,
+    known_rows: u32,
+    stored_rows: u16,
+    width: u16,
+) -> u64 {
+    let width = width.max(1) as u64;
+    if known_width == 0 {
+        return stored_rows as u64;
+    }
+    let (kw, kr) = (known_width as u64, known_rows as u64);
+    if width < kw {
+        (kr * kw).div_ceil(width)
+    } else {
+        kr
+    }
+}
+
+/// Start the store's geometry warmer: one thread, holding the store weakly, that counts its
+/// on-disk segments at the current width hint, newest first, until all are counted or the
+/// store is dropped. A width change while it runs restarts it from the newest segment.
+/// [`Store::set_width_hint`] starts at most one per store at a time.
+pub(crate) fn spawn_warmer(shared: Weak<Shared>) {
+    let weak = shared.clone();
+    let run = move || {
+        let mut before = u64::MAX;
+        let mut width = 0u16;
+        loop {
+            let Some(sh) = shared.upgrade() else {
+                return;
+            };
+            if sh.warm_width() != width {
+                width = sh.warm_width();
+                before = u64::MAX;
+            }
+            let Some((w, first_row)) = sh.warm_next(before) else {
+                return;
+            };
+            if w != width {
+                continue;
+            }
+            match sh.segment_at(first_row, false) {
+                Ok(Some(s)) if s.first_row == first_row && !s.is_last => {
+                    let carry = sh.carry_for(s.first_row, s.carry_in);
+                    let n = ended_display_rows(&s.seg, carry, w);
+                    sh.geo_put(first_row, w, n.min(u32::MAX as u64) as u32);
+                }
+                // Pruned or unreadable: nothing to count; the walk goes on past it.
+                Ok(_) | Err(_) => {}
+            }
+            before = first_row;
+        }
+    };
+    let spawned = std::thread::Builder::new()
+        .name("spool-geometry".into())
+        .spawn(run);
+    if let Err(e) = spawned {
+        tracing::warn!(error = %e, "geometry warmer not started: counting in the foreground");
+        if let Some(sh) = weak.upgrade() {
+            sh.stop_warming();
+        }
     }
 }

@@ -48,8 +48,8 @@ pub use search::{
     NEWEST_FIRST_CHUNK_SEGMENTS, REGEX_DFA_SIZE_LIMIT, REGEX_SIZE_LIMIT,
 };
 pub use store::{
-    memory_bound, CheckpointParts, Rows, Store, StoreStats, MAX_ROWS_PER_SEGMENT,
-    MAX_SEGMENTS_PER_STORE, SEAL_ROOM_ROWS,
+    memory_bound, segments_decoded_here, CheckpointParts, Rows, Store, StoreStats,
+    MAX_ROWS_PER_SEGMENT, MAX_SEGMENTS_PER_STORE, SEAL_ROOM_ROWS,
 };
 pub use style::{Attrs, Color, Style, Underline};
 

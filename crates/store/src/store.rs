@@ -103,6 +103,18 @@ fn short_reason(e: &str) -> &str {
     }
 }
 
+thread_local! {
+    /// Segments this thread has read from disk and decoded (see [`segments_decoded_here`]).
+    static DECODED_HERE: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// How many segments the calling thread has read from disk and decoded, over its life: tests
+/// use it to tell work done in the foreground from a background thread's.
+#[doc(hidden)]
+pub fn segments_decoded_here() -> u64 {
+    DECODED_HERE.get()
+}
+
 /// What the index keeps per sealed segment: 40 bytes.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Entry {
@@ -162,6 +174,10 @@ pub(crate) struct State {
     /// their geometry at this width computed off-thread, so scrolling at the pane's own width
     /// never has to decode the whole history first.
     width_hint: u16,
+    /// A geometry warmer (`geometry.rs`) is counting the on-disk segments at `width_hint`:
+    /// until it is done, geometry walks at that width estimate the segments it has not
+    /// reached instead of decoding them in the foreground.
+    warming: bool,
     pending: VecDeque<Pending>,
     /// The open segment is due to be sealed, but no in-flight slot was free when a row was
     /// pushed: the writer seals it in [`Store::relieve`], where it may wait.
@@ -400,6 +416,7 @@ impl Store {
             open_first: rec.next_row,
             open_carry: 0,
             width_hint: 0,
+            warming: false,
             pending: VecDeque::new(),
             seal_owed: false,
             ready: BTreeMap::new(),
@@ -449,12 +466,39 @@ impl Store {
     /// The width rows are being written at (the pane's columns). Segments sealed from now on
     /// get their display-row count at this width computed by the compression worker, so that
     /// the first scroll at the pane's width does not decode the whole history to count rows.
+    ///
+    /// When the width changes while history is on disk (a split, a resize, a restart), a
+    /// background thread counts the existing segments at the new width, newest first (see
+    /// [`crate::geometry`]). Until it is done, walks at that width estimate what it has not
+    /// counted yet, so the first scroll or jump never decodes all of history in the
+    /// foreground.
     pub fn set_width_hint(&self, width: u16) {
-        self.lock().width_hint = width;
+        let start = {
+            let mut st = self.lock();
+            let changed = st.width_hint != width;
+            st.width_hint = width;
+            let start = changed && width > 0 && !st.warming && !st.index.is_empty();
+            if start {
+                st.warming = true;
+            }
+            start
+        };
+        if start {
+            crate::geometry::spawn_warmer(Arc::downgrade(&self.shared));
+        }
+    }
+
+    /// Is a geometry warmer running (for tests and `stats`)?
+    pub fn geometry_warming(&self) -> bool {
+        self.lock().warming
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
         self.shared.lock()
+    }
+
+    pub(crate) fn shared(&self) -> &Shared {
+        &self.shared
     }
 
     /// Append a row; returns its row number. Blocks only when the compression queue is full.
@@ -777,15 +821,67 @@ impl Store {
     }
 
     /// For the on-disk segment holding `row`: (first row, end row, display rows at `width`)
-    /// when that count is cached — geometry walks then skip reading the segment at all.
+    /// when that count is cached, or estimated while a warmer is counting at `width` —
+    /// geometry walks then skip reading the segment at all.
     pub(crate) fn geo_span(&self, row: u64, width: u16) -> Option<(u64, u64, u64)> {
         let st = self.lock();
         let e = &st.index[st.entry_index(row)?];
-        (e.geo_width == width && e.offset != LOST).then_some((
-            e.first_row,
-            e.end_row(),
-            e.geo_rows as u64,
-        ))
+        if e.offset == LOST {
+            return None;
+        }
+        let rows = if e.geo_width == width {
+            e.geo_rows as u64
+        } else if st.warming && st.width_hint == width {
+            crate::geometry::estimate_rows(e.geo_width, e.geo_rows, e.row_count, width)
+        } else {
+            return None;
+        };
+        Some((e.first_row, e.end_row(), rows))
+    }
+
+    pub(crate) fn geo_put(&self, first_row: u64, width: u16, rows: u32) {
+        self.shared.geo_put(first_row, width, rows)
+    }
+}
+
+/// What the geometry warmer (`geometry.rs`) needs of a store it holds only weakly.
+impl Shared {
+    /// The width to count at, or `None` (and the warming flag cleared) once every on-disk
+    /// segment before `before` has its count at that width or the store is gone.
+    pub(crate) fn warm_next(&self, before: u64) -> Option<(u16, u64)> {
+        let mut st = self.lock();
+        let width = st.width_hint;
+        let upto = st.index.partition_point(|e| e.first_row < before);
+        let next = st
+            .index
+            .range(..upto)
+            .rev()
+            .find(|e| e.geo_width != width && e.offset != LOST);
+        match next {
+            Some(e) if width > 0 => Some((width, e.first_row)),
+            _ => {
+                st.warming = false;
+                None
+            }
+        }
+    }
+
+    /// The width warming counts at now (it restarts from the newest when this changes).
+    pub(crate) fn warm_width(&self) -> u16 {
+        self.lock().width_hint
+    }
+
+    /// Carry-in to count a segment with: none for the oldest kept one (its line's head is gone).
+    pub(crate) fn carry_for(&self, first_row: u64, carry_in: u32) -> u32 {
+        if first_row <= self.lock().first_row() {
+            0
+        } else {
+            carry_in
+        }
+    }
+
+    pub(crate) fn stop_warming(&self) {
+        self.lock().warming = false;
     }
 
     pub(crate) fn geo_put(&self, first_row: u64, width: u16, rows: u32) {
@@ -945,7 +1041,9 @@ impl Shared {
         });
         match written {
             Ok((off, h, geo)) => {
-                if let Some((w, n)) = geo {
+                // A count at a width the pane has left since is not kept: the warmer may
+                // have passed this segment while it was being compressed.
+                if let Some((w, n)) = geo.filter(|g| g.0 == st.width_hint) {
                     entry.geo_width = w;
                     entry.geo_rows = n;
                 }
@@ -1115,6 +1213,7 @@ impl Shared {
         if let Some(seg) = self.env.cache.get(key) {
             return Ok(Some(seg));
         }
+        DECODED_HERE.set(DECODED_HERE.get() + 1);
         let result = SegFile::read_frame(file, e.offset, e.comp_len)
             .map_err(|err| err.to_string())
             .and_then(|frame| {
@@ -1154,7 +1253,7 @@ impl Shared {
         }
     }
 
-    fn segment_at(&self, row: u64, keep: bool) -> Result<Option<SegRef>, StoreError> {
+    pub(crate) fn segment_at(&self, row: u64, keep: bool) -> Result<Option<SegRef>, StoreError> {
         let (entry, file) = {
             let st = self.lock();
             if row < st.first_row() || row >= st.next_row() {

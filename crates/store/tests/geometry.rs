@@ -236,6 +236,61 @@ fn width_hint_counts_without_reading() {
     assert!(plain_reads > 10);
 }
 
+/// After a width change (a split, a resize), the first reader at the new width does not
+/// decode history to count it: a background warmer does, newest first, while walks estimate
+/// what it has not reached. Once it is done, counts are exact.
+#[test]
+fn a_new_width_is_counted_in_the_background_not_by_the_first_reader() {
+    let rows: Vec<Row> = (0..40_000u32)
+        .map(|i| {
+            let mut r = Row::plain("y".repeat((i % 150) as usize));
+            r.flags.set(RowFlags::WRAPPED, i % 5 == 2);
+            r
+        })
+        .collect();
+    let exact = {
+        let dir = tempfile::tempdir().unwrap();
+        let env = small_env(4096);
+        let store = open(&env, dir.path());
+        for r in &rows {
+            store.push(r.as_ref()).unwrap();
+        }
+        store.flush().unwrap();
+        store.display_rows(40).unwrap()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let env = small_env(4096);
+    let store = open(&env, dir.path());
+    store.set_width_hint(80);
+    for r in &rows {
+        store.push(r.as_ref()).unwrap();
+    }
+    store.flush().unwrap();
+    assert!(store.stats().segments > 20);
+
+    store.set_width_hint(40);
+    let before = spool_store::segments_decoded_here();
+    let total = store.display_rows(40).unwrap();
+    let near_top = store.display_row_from_bottom(total * 9 / 10, 40).unwrap();
+    store.display_rows_from(1000, 40).unwrap();
+    let decoded = spool_store::segments_decoded_here() - before;
+    // A walk reads the one segment it lands in, each time (three walks, one landing each).
+    assert!(decoded <= 3, "the first reader decoded {decoded} segments");
+    assert!(near_top.is_some() || total < exact, "{total} {exact}");
+
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while store.geometry_warming() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the warmer never finished"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let before = spool_store::segments_decoded_here();
+    assert_eq!(store.display_rows(40).unwrap(), exact);
+    assert!(spool_store::segments_decoded_here() - before <= 1);
+}
+
 /// A newest-first row search stopped after N rows has exactly the newest N.
 #[test]
 fn newest_first_search_keeps_the_newest_when_stopped() {
