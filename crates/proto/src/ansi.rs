@@ -1,42 +1,38 @@
-//! SGR for wire styles: what `capture -e` prints and what the attach client draws with.
+//! SGR for row styles: what `capture -e` prints and what the attach client draws with.
 
 use std::fmt::Write;
 
-use crate::WireRun;
+use spool_cells::{Color, Row, Style, Underline};
 
-fn color(out: &mut String, c: u32, base: u8) {
-    match c >> 24 {
-        1 => {
-            let i = (c & 0xff) as u8;
-            if i < 8 {
-                let _ = write!(out, ";{}", base + i);
-            } else if i < 16 {
-                let _ = write!(out, ";{}", base + 60 + (i - 8));
-            } else {
-                let _ = write!(out, ";{};5;{i}", base + 8);
-            }
+fn color(out: &mut String, c: Color, base: u8) {
+    match c {
+        Color::Indexed(i) if i < 8 => {
+            let _ = write!(out, ";{}", base + i);
         }
-        2 => {
-            let _ = write!(
-                out,
-                ";{};2;{};{};{}",
-                base + 8,
-                (c >> 16) & 0xff,
-                (c >> 8) & 0xff,
-                c & 0xff
-            );
+        Color::Indexed(i) if i < 16 => {
+            let _ = write!(out, ";{}", base + 60 + (i - 8));
         }
-        _ => {}
+        Color::Indexed(i) => {
+            let _ = write!(out, ";{};5;{i}", base + 8);
+        }
+        Color::Rgb(r, g, b) => {
+            let _ = write!(out, ";{};2;{r};{g};{b}", base + 8);
+        }
+        Color::Default => {}
     }
 }
 
-/// True if the run carries any style (links aside).
-pub fn is_styled(r: &WireRun) -> bool {
-    r.fg != 0 || r.bg != 0 || r.underline_color != 0 || r.attrs != 0 || r.underline != 0
+/// True if the style shows (links and images aside).
+pub fn is_styled(s: &Style) -> bool {
+    s.fg != Color::Default
+        || s.bg != Color::Default
+        || s.underline_color != Color::Default
+        || !s.attrs.is_empty()
+        || s.underline != Underline::None
 }
 
-/// The SGR sequence that sets exactly `r`'s style from any state (it starts with a reset).
-pub fn sgr(out: &mut String, r: &WireRun) {
+/// The SGR sequence that sets exactly `s` from any state (it starts with a reset).
+pub fn sgr(out: &mut String, s: &Style) {
     out.push_str("\x1b[0");
     for (bit, code) in [
         (0, "1"),
@@ -49,42 +45,35 @@ pub fn sgr(out: &mut String, r: &WireRun) {
         (7, "9"),
         (8, "53"),
     ] {
-        if r.attrs & (1 << bit) != 0 {
+        if s.attrs.0 & (1 << bit) != 0 {
             out.push(';');
             out.push_str(code);
         }
     }
-    match r.underline {
-        1 => out.push_str(";4"),
-        2 => out.push_str(";4:2"),
-        3 => out.push_str(";4:3"),
-        4 => out.push_str(";4:4"),
-        5 => out.push_str(";4:5"),
-        _ => {}
+    match s.underline {
+        Underline::Single => out.push_str(";4"),
+        Underline::Double => out.push_str(";4:2"),
+        Underline::Curly => out.push_str(";4:3"),
+        Underline::Dotted => out.push_str(";4:4"),
+        Underline::Dashed => out.push_str(";4:5"),
+        Underline::None => {}
     }
-    color(out, r.fg, 30);
-    color(out, r.bg, 40);
-    let ul = r.underline_color;
-    match ul >> 24 {
-        1 => {
-            let _ = write!(out, ";58:5:{}", ul & 0xff);
+    color(out, s.fg, 30);
+    color(out, s.bg, 40);
+    match s.underline_color {
+        Color::Indexed(i) => {
+            let _ = write!(out, ";58:5:{i}");
         }
-        2 => {
-            let _ = write!(
-                out,
-                ";58:2::{}:{}:{}",
-                (ul >> 16) & 0xff,
-                (ul >> 8) & 0xff,
-                ul & 0xff
-            );
+        Color::Rgb(r, g, b) => {
+            let _ = write!(out, ";58:2::{r}:{g}:{b}");
         }
-        _ => {}
+        Color::Default => {}
     }
     out.push('m');
 }
 
 /// Append a row's text, with SGR escapes when `escapes` (reset after styled text).
-pub fn push_row(out: &mut String, row: &crate::WireRow, escapes: bool) {
+pub fn push_row(out: &mut String, row: &Row, escapes: bool) {
     if !escapes || row.runs.is_empty() {
         out.push_str(&row.text);
         return;
@@ -93,8 +82,8 @@ pub fn push_row(out: &mut String, row: &crate::WireRow, escapes: bool) {
     let mut styled = false;
     for run in &row.runs {
         let end = (at + run.len as usize).min(row.text.len());
-        if is_styled(run) {
-            sgr(out, run);
+        if is_styled(&run.style) {
+            sgr(out, &run.style);
             styled = true;
         } else if styled {
             out.push_str("\x1b[0m");

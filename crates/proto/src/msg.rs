@@ -3,6 +3,7 @@
 //! session.
 
 use serde::{Deserialize, Serialize};
+use spool_cells::Row;
 
 /// What a client asks.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -705,7 +706,7 @@ pub enum Response {
         width: u16,
         from_bottom: u64,
         total: u64,
-        rows: Vec<WireRow>,
+        rows: Vec<Row>,
     },
     /// Attached: news of scroll-mode search `id` (see [`Request::ScrollSearch`]).
     ScrollFound {
@@ -828,32 +829,6 @@ pub struct ServerStats {
     pub restore_errors: Vec<String>,
 }
 
-/// A row as clients see it: text, style runs, flags. (The store's rows, in wire form; clients
-/// never read the store.)
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct WireRow {
-    pub text: String,
-    pub runs: Vec<WireRun>,
-    /// Bit 0: soft-wrapped; bits 1–4: OSC 133 prompt/command/output/end marks.
-    pub flags: u8,
-}
-
-/// A run of `len` bytes of a row's text sharing one style.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct WireRun {
-    pub len: u32,
-    /// Colors: 0 = default, 0x1000000 | index = palette entry, 0x2000000 | rgb = truecolor.
-    pub fg: u32,
-    pub bg: u32,
-    pub underline_color: u32,
-    /// Bold, dim, italic, blink, rapid blink, inverse, hidden, strike, overline (bits 0–8).
-    pub attrs: u16,
-    /// 0 none, 1 single, 2 double, 3 curly, 4 dotted, 5 dashed.
-    pub underline: u8,
-    /// Hyperlink id (0 = none); its URI comes in [`PaneView::links`].
-    pub link: u32,
-}
-
 /// What a client attached to a session may ask, besides input.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Action {
@@ -902,7 +877,7 @@ pub struct PaneView {
     pub h: u16,
     /// Every row when `full`, else only rows that changed since the last update.
     pub full: bool,
-    pub rows: Vec<(u16, WireRow)>,
+    pub rows: Vec<(u16, Row)>,
     pub cursor: (u16, u16),
     pub cursor_visible: bool,
     /// DECSCUSR value (0 = the terminal's default).
@@ -1046,9 +1021,10 @@ pub const LINKS_MAX: usize = 4096;
 /// as several frames instead of failing, and a client draws only complete updates.
 pub const UPDATE_PART_BYTES: usize = 1024 * 1024;
 
-/// An upper bound of a row's encoded size (postcard: varints of at most 5 bytes).
-fn row_wire_bytes(r: &WireRow) -> usize {
-    8 + r.text.len() + r.runs.len() * 30
+/// An upper bound of a row's encoded size (postcard: varints of at most 5 bytes; a run is its
+/// length, three colors of at most 4 bytes, attributes, underline, link and image ids).
+fn row_wire_bytes(r: &Row) -> usize {
+    8 + r.text.len() + r.runs.len() * 32
 }
 
 impl Update {
@@ -1068,7 +1044,7 @@ impl Update {
             return vec![self];
         }
         // Take the rows and links out; hand them to parts as they fill.
-        type Taken = (usize, Vec<(u16, WireRow)>, Vec<(u32, String)>);
+        type Taken = (usize, Vec<(u16, Row)>, Vec<(u32, String)>);
         let mut items: Vec<Taken> = self
             .panes
             .iter_mut()
@@ -1193,7 +1169,7 @@ mod tests {
                 .map(|(y, t)| {
                     (
                         *y,
-                        WireRow {
+                        Row {
                             text: t.to_string(),
                             ..Default::default()
                         },
@@ -1212,7 +1188,7 @@ mod tests {
             .map(|y| {
                 (
                     y,
-                    WireRow {
+                    Row {
                         text: format!("{y:04}").repeat(500),
                         ..Default::default()
                     },

@@ -4,6 +4,7 @@
 //! the client only applies it.
 
 use serde::{Deserialize, Serialize};
+use spool_cells::Color;
 
 /// A key after the prefix, as a binding names it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -621,10 +622,8 @@ pub struct Status {
     pub left: String,
     pub tab: String,
     pub right: String,
-    /// Colors in the wire encoding ([`crate::WireRun`]: 0 default, `0x1000000 | index`,
-    /// `0x2000000 | rgb`).
-    pub fg: u32,
-    pub bg: u32,
+    pub fg: Color,
+    pub bg: Color,
 }
 
 impl Default for Status {
@@ -633,8 +632,8 @@ impl Default for Status {
             left: "[{session}] ".into(),
             tab: "{index}:{name}{flags} ".into(),
             right: "{time}".into(),
-            fg: 0x100_0000,
-            bg: 0x100_0002,
+            fg: Color::Indexed(0),
+            bg: Color::Indexed(2),
         }
     }
 }
@@ -745,42 +744,42 @@ const COLOR_NAMES: [&str; 8] = [
 
 /// A color's name as [`parse_color`] reads it (`green`, `bright-red`, `colour123`,
 /// `#rrggbb`, `default`).
-pub fn color_name(c: u32) -> String {
-    match c >> 24 {
-        1 => match (c & 0xff) as usize {
+pub fn color_name(c: Color) -> String {
+    match c {
+        Color::Indexed(i) => match i as usize {
             i @ 0..=7 => COLOR_NAMES[i].to_string(),
             i @ 8..=15 => format!("bright-{}", COLOR_NAMES[i - 8]),
             i => format!("colour{i}"),
         },
-        2 => format!("#{:06x}", c & 0xff_ffff),
-        _ => "default".into(),
+        Color::Rgb(r, g, b) => format!("#{r:02x}{g:02x}{b:02x}"),
+        Color::Default => "default".into(),
     }
 }
 
 /// A color by name (`black` … `white`, `bright-red`, …), `colour123`/`color123`, `#rrggbb`, or
-/// `default`, in the wire encoding.
-pub fn parse_color(s: &str) -> Option<u32> {
+/// `default`.
+pub fn parse_color(s: &str) -> Option<Color> {
     if s == "default" {
-        return Some(0);
+        return Some(Color::Default);
     }
     if let Some(i) = COLOR_NAMES.iter().position(|n| *n == s) {
-        return Some(0x100_0000 | i as u32);
+        return Some(Color::Indexed(i as u8));
     }
     if let Some(i) = s
         .strip_prefix("bright-")
         .or_else(|| s.strip_prefix("bright"))
         .and_then(|n| COLOR_NAMES.iter().position(|x| *x == n))
     {
-        return Some(0x100_0000 | (i as u32 + 8));
+        return Some(Color::Indexed(i as u8 + 8));
     }
     if let Some(n) = s.strip_prefix("colour").or_else(|| s.strip_prefix("color")) {
-        return n.parse::<u8>().ok().map(|i| 0x100_0000 | i as u32);
+        return n.parse::<u8>().ok().map(Color::Indexed);
     }
     let hex = s.strip_prefix('#')?;
-    (hex.len() == 6)
+    let rgb = (hex.len() == 6)
         .then(|| u32::from_str_radix(hex, 16).ok())
-        .flatten()
-        .map(|rgb| 0x200_0000 | rgb)
+        .flatten()?;
+    Some(Color::Rgb((rgb >> 16) as u8, (rgb >> 8) as u8, rgb as u8))
 }
 
 /// The client's part of the config.
@@ -979,13 +978,13 @@ mod tests {
         );
         assert!(expand("#{open", STATUS_FIELDS, v).is_err());
         assert_eq!(expand("##{title}", STATUS_FIELDS, v).unwrap(), "##TITLE");
-        assert_eq!(parse_color("green"), Some(0x100_0002));
+        assert_eq!(parse_color("green"), Some(Color::Indexed(2)));
         for name in ["green", "bright-red", "colour200", "#12ab34", "default"] {
             assert_eq!(color_name(parse_color(name).unwrap()), name);
         }
-        assert_eq!(parse_color("bright-red"), Some(0x100_0009));
-        assert_eq!(parse_color("colour200"), Some(0x100_00c8));
-        assert_eq!(parse_color("#ff8000"), Some(0x2ff_8000));
+        assert_eq!(parse_color("bright-red"), Some(Color::Indexed(9)));
+        assert_eq!(parse_color("colour200"), Some(Color::Indexed(200)));
+        assert_eq!(parse_color("#ff8000"), Some(Color::Rgb(0xff, 0x80, 0)));
         assert_eq!(parse_color("#ff80"), None);
         assert_eq!(parse_color("mauve"), None);
     }

@@ -767,7 +767,7 @@ mod tests {
     fn status() {
         let c = parse("[status]\nright = \"{host} {time}\"\nbg = \"#102030\"\n").unwrap();
         assert_eq!(c.ui.status.right, "{host} {time}");
-        assert_eq!(c.ui.status.bg, 0x210_2030);
+        assert_eq!(c.ui.status.bg, spool_proto::Color::Rgb(0x10, 0x20, 0x30));
         let e = parse("[status]\nleft = \"{sesion}\"\n").unwrap_err();
         assert!(
             e.starts_with("line 2, column 8: status: unknown placeholder {sesion}"),

@@ -5,7 +5,7 @@
 //! - [`config`]: the config file, read at start and on `spool reload`.
 //! - `server.rs`: state (sessions, panes), spawning, closing; `pane.rs`: a pane's I/O tasks;
 //!   `pty.rs`: PTYs; `layout.rs`/`session.rs`: the split tree; `conn.rs`: a client
-//!   connection; `cmd/`: one file per command; `keys.rs`: key names to bytes; `wire.rs`: rows to their wire form.
+//!   connection; `cmd/`: one file per command; `keys.rs`: key names to bytes.
 
 mod buffers;
 mod bus;
@@ -32,7 +32,6 @@ pub mod shell;
 pub mod size;
 mod spawn;
 mod target;
-mod wire;
 
 use std::os::unix::fs::PermissionsExt;
 use std::sync::Arc;

@@ -42,8 +42,8 @@ pub struct Snapshot {
     /// One past the newest history row in the store.
     pub hist_end: u64,
     /// History rows after the store's (at most `spool_term::EDGE_MAX_ROWS`).
-    pub edge: Vec<spool_store::Row>,
-    pub screen: Vec<spool_store::Row>,
+    pub edge: Vec<spool_cells::Row>,
+    pub screen: Vec<spool_cells::Row>,
 }
 
 /// How a pane's process ended.
@@ -424,7 +424,7 @@ impl Pane {
     /// edge first — becomes history, everything is made durable, and the checkpoint, now
     /// redundant, goes.
     pub fn retire(&self) {
-        let rows: Vec<spool_store::Row> = {
+        let rows: Vec<spool_cells::Row> = {
             let mut t = self.term();
             t.flush_edge();
             if t.alt_screen() {

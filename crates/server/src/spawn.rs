@@ -298,7 +298,7 @@ impl Server {
         let store = Arc::new(store);
         if let Some(r) = &revival {
             // Old output above, new below: one marker row between them.
-            let _ = store.push(spool_store::Row::plain(r.marker.clone()).as_ref());
+            let _ = store.push(spool_cells::Row::plain(r.marker.clone()).as_ref());
         }
         let spawn = &spawn;
         let mut term = Terminal::new(cols as usize, rows as usize, store.clone());

@@ -17,9 +17,9 @@ use std::io::Write;
 use std::path::Path;
 
 use crate::codec::SegmentBuf;
-use crate::row::{Row, RowRef};
 use crate::segfile::{decode_frame, Header, HEADER_LEN};
 use crate::StoreError;
+use spool_cells::{Row, RowRef};
 
 /// The checkpoint file in a pane's history directory.
 pub const TAIL_FILE: &str = "tail.seg";

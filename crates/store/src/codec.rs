@@ -19,9 +19,9 @@
 //! and run boundaries must fall on char boundaries, so arbitrary bytes yield an error, never a
 //! panic and never an allocation larger than the payload allows.
 
-use crate::row::{Row, RowFlags, RowRef, Run};
-use crate::style::{Attrs, Color, Style, Underline};
 use crate::MAX_SEGMENT_RAW_BYTES;
+use spool_cells::{Attrs, Color, Style, Underline};
+use spool_cells::{Row, RowFlags, RowRef, Run};
 
 /// Largest row text kept, in bytes. A terminal row is at most a few thousand cells of a few
 /// bytes each; this bound only bites on hostile input, which is truncated at a char boundary.

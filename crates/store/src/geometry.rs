@@ -19,12 +19,12 @@
 //! segment a walk lands in is always counted exactly.
 
 use crate::codec::SegmentBuf;
-use crate::row::{Row, RowFlags, Run};
+use spool_cells::{Row, RowFlags, Run};
 use std::sync::Weak;
 
 use crate::store::{SegRef, Shared, Store};
-use crate::width::clusters;
 use crate::StoreError;
+use spool_cells::width::clusters;
 
 /// Where display row `k` (counted from the bottom of history) sits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

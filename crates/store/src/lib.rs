@@ -27,12 +27,9 @@ mod config;
 mod env;
 pub mod filter;
 mod geometry;
-mod row;
 mod search;
 mod segfile;
 mod store;
-mod style;
-pub mod width;
 
 pub use cache::{CacheStats, SegmentCache, DEFAULT_CACHE_BYTES};
 pub use codec::{MAX_ROW_TEXT_BYTES, MAX_RUNS_PER_ROW};
@@ -42,16 +39,16 @@ pub use config::{
 };
 pub use env::{Env, STALL_HOOK};
 pub use geometry::{line_display_rows, reflow, reflow_window, DisplayPos};
-pub use row::{Row, RowFlags, RowRef, Run};
 pub use search::{
     compile, SearchMatch, SearchOutcome, SearchProgress, MAX_SEARCH_CARRY_BYTES,
     NEWEST_FIRST_CHUNK_SEGMENTS, REGEX_DFA_SIZE_LIMIT, REGEX_SIZE_LIMIT,
 };
+/// The row vocabulary, defined in `spool_cells` and shared with the emulator and the wire.
+pub use spool_cells::{width, Attrs, Color, Row, RowFlags, RowRef, Run, Style, Underline};
 pub use store::{
     memory_bound, segments_decoded_here, CheckpointParts, Rows, Store, StoreStats,
     MAX_ROWS_PER_SEGMENT, MAX_SEGMENTS_PER_STORE, SEAL_ROOM_ROWS,
 };
-pub use style::{Attrs, Color, Style, Underline};
 
 /// On-disk format version written in every segment header.
 /// Version 2 added the text filter after each payload (`filter.rs`); version 1 is still read.
@@ -92,8 +89,8 @@ pub mod fuzzing {
     /// Valid framed segments (header + zstd payload) of a few kinds of rows: seeds for a
     /// fuzzer's corpus, which mutates them into the damaged frames recovery must survive.
     pub fn sample_frames() -> Vec<Vec<u8>> {
-        use crate::row::{RowFlags, RowRef, Run};
-        use crate::style::{Color, Style};
+        use spool_cells::{Color, Style};
+        use spool_cells::{RowFlags, RowRef, Run};
         let runs = [Run {
             len: 3,
             style: Style {

@@ -12,8 +12,8 @@ use std::ops::{ControlFlow, Range};
 use regex::bytes::{Regex, RegexBuilder};
 
 use crate::store::Store;
-use crate::width::{bytes_width, str_width};
 use crate::StoreError;
+use spool_cells::width::{bytes_width, str_width};
 
 /// Longest piece of a single logical line searched at once. Lines longer than this (a 100 MB
 /// line of `cat`ed minified JSON) are searched in pieces, so a search never holds more than one

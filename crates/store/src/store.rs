@@ -18,9 +18,9 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use crate::codec::SegmentBuf;
 use crate::env::{Env, EnvInner};
-use crate::row::{Row, RowRef};
 use crate::segfile::{Head, Header, SegFile, HEADER_LEN};
 use crate::StoreError;
+use spool_cells::{Row, RowRef};
 
 /// Most rows in one segment. Empty rows encode in ~4 bytes, so without this a screenful of
 /// blank lines would make a segment of 60,000 rows whose 16-byte row table, rebuilt on every
@@ -73,7 +73,7 @@ pub const ERROR_LOG_EVERY: std::time::Duration = std::time::Duration::from_secs(
 /// the others are empty continuation rows), so that row numbering, geometry and search walk
 /// it like any segment, and the rows stored after it stay readable.
 fn lost_segment(first: u64, end: u64, reason: &str) -> SegmentBuf {
-    use crate::row::RowFlags;
+    use spool_cells::RowFlags;
     let mut seg = SegmentBuf::new();
     let text = format!("[rows {first}..{end} lost: {reason}]");
     let n = (end - first) as usize;
@@ -694,7 +694,7 @@ impl Store {
             Fetched::Lost { first, marker, .. } if row == first => Ok(Some(marker)),
             Fetched::Lost { end, .. } => Ok(Some(Row {
                 flags: if row + 1 < end {
-                    crate::row::RowFlags::WRAPPED
+                    spool_cells::RowFlags::WRAPPED
                 } else {
                     Default::default()
                 },
@@ -1301,7 +1301,7 @@ fn trailing_carry(seg: &SegmentBuf, carry_in: u32) -> u32 {
         if !m.wrapped() {
             return cells.min(u32::MAX as u64) as u32;
         }
-        cells += seg.row_text(i).map_or(0, crate::width::str_width) as u64;
+        cells += seg.row_text(i).map_or(0, spool_cells::width::str_width) as u64;
     }
     (cells + carry_in as u64).min(u32::MAX as u64) as u32
 }

@@ -83,7 +83,7 @@ impl<S: HistorySink> Screen<S> {
             self.cursor.y
         };
         let _ = write!(out, "\x1b[0m\x1b[{};{}H", y + 1, self.cursor.x + 1);
-        if self.pen != spool_store::Style::default() {
+        if self.pen != spool_cells::Style::default() {
             let _ = write!(out, "\x1b[{}m", crate::sgr::describe(&self.pen));
         }
         out.into_bytes()

@@ -15,7 +15,7 @@
 //! scroll down or an insert/delete of lines at the top, erasing above the cursor, a reset.
 //! (A scroll region below the top leaves row 0 where it is, so the link holds.)
 
-use spool_store::RowRef;
+use spool_cells::RowRef;
 
 use crate::cell::Cell;
 use crate::grid::Line;

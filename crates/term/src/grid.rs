@@ -7,7 +7,7 @@
 
 use std::collections::VecDeque;
 
-use spool_store::RowFlags;
+use spool_cells::RowFlags;
 
 use crate::cell::Cell;
 

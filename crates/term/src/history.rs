@@ -1,11 +1,11 @@
 //! Where rows go when they scroll off the top of the primary screen, and how a screen row is
-//! turned into a store [`Row`](spool_store::Row).
+//! turned into a store [`Row`](spool_cells::Row).
 //!
 //! The alternate screen never produces history. ED 3 calls [`HistorySink::clear_history`].
 
 use std::collections::VecDeque;
 
-use spool_store::{Row, RowFlags, RowRef, Run};
+use spool_cells::{Row, RowFlags, RowRef, Run};
 
 use crate::cell::Cell;
 use crate::clusters::ClusterTable;

@@ -6,7 +6,7 @@
 //! heap). A longer OSC — an oversized clipboard or inline image — is recognised by filling
 //! the buffer and dropped whole, never applied truncated.
 
-use spool_store::RowFlags;
+use spool_cells::RowFlags;
 
 use crate::history::HistorySink;
 use crate::links::LINK_URI_MAX;

@@ -1,9 +1,9 @@
 //! Printing: placing characters into cells with wide characters, grapheme clusters
 //! (combining marks, ZWJ sequences, VS16, flags), autowrap with pending-wrap semantics,
 //! insert mode and charsets. Widths and cluster rules are the store's
-//! ([`spool_store::width`]) so history reflow agrees with the screen.
+//! ([`spool_cells::width`]) so history reflow agrees with the screen.
 
-use spool_store::width::{char_width, extends_cluster, widen};
+use spool_cells::width::{char_width, extends_cluster, widen};
 
 use crate::args::{parse_simple_csi, Args};
 use crate::cell::Cell;

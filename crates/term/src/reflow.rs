@@ -4,7 +4,7 @@
 //! never rewritten: the store reflows it on read. The alternate screen is cut or padded, as
 //! full-screen programs redraw on SIGWINCH anyway.
 
-use spool_store::RowFlags;
+use spool_cells::RowFlags;
 
 use crate::cell::Cell;
 use crate::grid::{Grid, Line};

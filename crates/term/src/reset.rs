@@ -1,6 +1,6 @@
 //! RIS (full reset) and DECSTR (soft reset).
 
-use spool_store::Style;
+use spool_cells::Style;
 
 use crate::charset::Charsets;
 use crate::damage::Damage;

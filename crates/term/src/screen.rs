@@ -5,7 +5,7 @@
 use std::collections::VecDeque;
 use std::time::Instant;
 
-use spool_store::{Run, Style};
+use spool_cells::{Run, Style};
 
 use crate::cell::Cell;
 use crate::charset::Charsets;
@@ -250,7 +250,7 @@ impl<S: HistorySink> Screen<S> {
     /// The cell erasing operations fill with: blank, in the pen's background (BCE).
     #[inline]
     pub(crate) fn erase_cell(&mut self) -> Cell {
-        if self.pen.bg == spool_store::Color::Default {
+        if self.pen.bg == spool_cells::Color::Default {
             Cell::BLANK
         } else {
             let s = Style {

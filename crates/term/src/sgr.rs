@@ -3,7 +3,7 @@
 //! string for DECRQSS.
 
 use crate::args::Args;
-use spool_store::{Attrs, Color, Style, Underline};
+use spool_cells::{Attrs, Color, Style, Underline};
 
 use crate::history::HistorySink;
 use crate::screen::Screen;

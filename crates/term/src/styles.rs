@@ -6,7 +6,7 @@
 //! styles than [`STYLE_MAX`] — new styles fall back to the default style (text is kept, its
 //! colors are lost), which is logged.
 
-use spool_store::{Attrs, Color, Style, Underline};
+use spool_cells::{Attrs, Color, Style, Underline};
 
 use crate::hash::FastMap;
 
@@ -178,7 +178,7 @@ impl StyleTable {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use spool_store::Color;
+    use spool_cells::Color;
 
     #[test]
     fn bounded_and_reclaims() {

@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use spool_store::{Row, Style};
+use spool_cells::{Row, Style};
 
 use crate::cell::Cell;
 use crate::grid::Line;
@@ -434,7 +434,7 @@ impl<S: HistorySink> Terminal<S> {
             + s.tabs.capacity()
             + std::mem::size_of::<Palette>()
             + s.row_text.capacity()
-            + s.row_runs.capacity() * std::mem::size_of::<spool_store::Run>()
+            + s.row_runs.capacity() * std::mem::size_of::<spool_cells::Run>()
             + s.title.capacity()
             + s.icon_title.capacity()
             + s.cwd.capacity()
@@ -468,7 +468,7 @@ pub fn memory_bound(cols: usize, rows: usize) -> usize {
     let links = LINK_MAX * (4 * LINK_URI_MAX + 80);
     let clipboard = CLIPBOARD_MAX * (OSC_MAX + 32);
     let strings = 2 * (2 * TITLE_MAX + CWD_MAX);
-    let row_buffers = cols * (CLUSTER_MAX_BYTES + 2 * size_of::<spool_store::Run>());
+    let row_buffers = cols * (CLUSTER_MAX_BYTES + 2 * size_of::<spool_cells::Run>());
     // The edge and its spare rows, each at most EDGE_MAX_ROWS rows.
     let edge = 2 * EDGE_MAX_ROWS * (size_of::<Line>() + cols * size_of::<Cell>());
     2 * grid

@@ -675,7 +675,7 @@ fn compose(
                         }
                     }
                 }
-                rows_out.push((y as u16, crate::wire::row(&row)));
+                rows_out.push((y as u16, row));
             }
         }
         let c = t.cursor();

@@ -8,8 +8,8 @@
 
 use std::sync::Arc;
 
+use spool_cells::Row;
 use spool_proto::{Capture, Line, Response};
-use spool_store::Row;
 
 use super::{io, CmdResult};
 use crate::conn::Conn;
@@ -87,7 +87,7 @@ pub async fn run(server: &Arc<Server>, conn: &mut Conn, c: Capture) -> CmdResult
     let mut out = String::with_capacity(CHUNK_BYTES + 4096);
     let emit = |out: &mut String, row: &Row, last_line: bool| {
         if c.escapes {
-            spool_proto::ansi::push_row(out, &crate::wire::row(row), true);
+            spool_proto::ansi::push_row(out, row, true);
         } else {
             out.push_str(&row.text);
         }

@@ -66,7 +66,6 @@ fn rows_answer(
         );
         newest = from_bottom;
     }
-    let rows = rows.iter().map(crate::wire::row).collect();
     Ok(Response::HistoryRows {
         pane,
         width,
@@ -193,7 +192,7 @@ fn jump_prompt_answer(
             None if older => store.first_row(),
             None => store.next_row(),
         };
-        let is_prompt = |r: &spool_store::Row| r.flags.contains(spool_store::RowFlags::PROMPT);
+        let is_prompt = |r: &spool_cells::Row| r.flags.contains(spool_cells::RowFlags::PROMPT);
         let row = if older {
             let mut found = None;
             for r in store.range(store.first_row()..here).rev() {
@@ -246,7 +245,7 @@ fn edge_rows(p: &crate::pane::Pane, width: u16) -> Vec<Row> {
     let mut rows = spool_store::reflow(&edge, width);
     // The line goes on at the top of the screen: its last display row is soft-wrapped too.
     if let Some(last) = rows.last_mut() {
-        last.flags.set(spool_store::RowFlags::WRAPPED, true);
+        last.flags.set(spool_cells::RowFlags::WRAPPED, true);
     }
     rows
 }

@@ -218,7 +218,7 @@ fn search_source(
     // The edge and the screen, joined: a line that began above the screen is found whole.
     // Edge rows are history rows, numbered as they will be stored.
     let edge_n = edge.len();
-    let rows: Vec<spool_store::Row> = edge.into_iter().chain(screen).collect();
+    let rows: Vec<spool_cells::Row> = edge.into_iter().chain(screen).collect();
     screen_hits(&rows, re, |mut hit| {
         let i = hit.line as usize;
         if i < edge_n {
@@ -241,7 +241,7 @@ fn search_source(
 /// yields a hit per position; they are streamed, never collected): logical lines joined
 /// across soft wraps, like history.
 pub(super) fn screen_hits(
-    screen: &[spool_store::Row],
+    screen: &[spool_cells::Row],
     re: &regex::bytes::Regex,
     mut f: impl FnMut(SearchHit) -> ControlFlow<()>,
 ) {
@@ -265,7 +265,7 @@ pub(super) fn screen_hits(
             let hit = SearchHit {
                 line: row_y as i64,
                 row: None,
-                col: spool_store::width::bytes_width(prefix) as u32,
+                col: spool_cells::width::bytes_width(prefix) as u32,
                 text: screen[row_y].text.clone(),
                 history: None,
             };

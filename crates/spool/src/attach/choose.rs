@@ -194,8 +194,8 @@ impl Chooser {
     pub fn draw(&self, g: &mut Grid, cols: u16, height: u16) {
         let pen = Pen::default();
         let sel = Pen {
-            run: spool_proto::WireRun {
-                attrs: 1 << 5, // inverse
+            style: spool_cells::Style {
+                attrs: spool_cells::Attrs::INVERSE,
                 ..Default::default()
             },
             link: 0,

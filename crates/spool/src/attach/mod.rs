@@ -33,8 +33,9 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Result};
+use spool_cells::{Attrs, Color, Row, Style};
 use spool_proto::ui::UiConfig;
-use spool_proto::{frame, PaneModes, PaneView, Request, Response, Update, WireRow};
+use spool_proto::{frame, PaneModes, PaneView, Request, Response, Update};
 
 pub use self::keys::Key;
 use self::render::{CursorState, Grid, Pen, Renderer};
@@ -80,7 +81,7 @@ enum Event {
 /// One pane as the client holds it: the last view and its rows.
 struct PaneState {
     view: PaneView,
-    rows: Vec<WireRow>,
+    rows: Vec<Row>,
 }
 
 enum Mode {
@@ -570,7 +571,7 @@ impl Client {
                 rows: Vec::new(),
             });
             if v.full || st.rows.len() != v.h as usize {
-                st.rows = vec![WireRow::default(); v.h as usize];
+                st.rows = vec![Row::default(); v.h as usize];
             }
             for (y, row) in rows {
                 if let Some(slot) = st.rows.get_mut(y as usize) {
@@ -683,8 +684,8 @@ impl Client {
         let mut g = Grid::new(self.cols, self.rows);
         let border = Pen::default();
         let active_border = Pen {
-            run: spool_proto::WireRun {
-                fg: 0x100_0002,
+            style: Style {
+                fg: Color::Indexed(2),
                 ..Default::default()
             },
             link: 0,
@@ -725,7 +726,7 @@ impl Client {
                             g.highlight(pv.x, pv.y + y, pv.w, &r.text, re);
                         }
                     }
-                    None => g.put_row(pv.x, pv.y + y, pv.w, &WireRow::default(), pv.id),
+                    None => g.put_row(pv.x, pv.y + y, pv.w, &Row::default(), pv.id),
                 }
             }
             if let Some(s) = scroll {
@@ -740,8 +741,8 @@ impl Client {
                 let label = s.label();
                 let x = (pv.x + pv.w).saturating_sub(label.len() as u16);
                 let pen = Pen {
-                    run: spool_proto::WireRun {
-                        attrs: 1 << 5,
+                    style: Style {
+                        attrs: Attrs::INVERSE,
                         ..Default::default()
                     },
                     link: 0,
@@ -824,9 +825,9 @@ impl Client {
             Mode::DisplayPanes(until) if Instant::now() < *until => {
                 // Each pane's index in the middle of it, as tmux's `display-panes`.
                 let pen = Pen {
-                    run: spool_proto::WireRun {
-                        attrs: 1 << 5,
-                        fg: 0x100_0004,
+                    style: Style {
+                        attrs: Attrs::INVERSE,
+                        fg: Color::Indexed(4),
                         ..Default::default()
                     },
                     link: 0,

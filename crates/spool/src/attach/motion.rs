@@ -3,16 +3,16 @@
 //! each cluster's first column and first character. A motion that runs off the row says so
 //! (`None`), and scroll mode goes on in the next or previous row.
 
-use spool_proto::WireRow;
+use spool_cells::Row;
 
 /// A row's cells: (column, first character of the cluster there).
-pub fn cells(row: Option<&WireRow>) -> Vec<(u16, char)> {
+pub fn cells(row: Option<&Row>) -> Vec<(u16, char)> {
     let Some(row) = row else {
         return Vec::new();
     };
     let mut col = 0u16;
     let mut out = Vec::new();
-    for (_, cluster, width) in spool_store::width::clusters(&row.text) {
+    for (_, cluster, width) in spool_cells::width::clusters(&row.text) {
         out.push((col, cluster.chars().next().unwrap_or(' ')));
         col = col.saturating_add(width.max(1) as u16);
     }
@@ -156,7 +156,7 @@ mod tests {
     use super::*;
 
     fn row(s: &str) -> Vec<(u16, char)> {
-        cells(Some(&WireRow {
+        cells(Some(&Row {
             text: s.to_string(),
             ..Default::default()
         }))

@@ -4,12 +4,13 @@
 
 use std::collections::HashMap;
 
-use spool_proto::WireRow;
+use spool_cells::Row;
 
-/// A style as drawn: the wire run's style fields plus a client-wide link key.
+/// A style as drawn: the row's style (its link and image ids cleared) plus a client-wide link
+/// key.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Pen {
-    pub run: spool_proto::WireRun,
+    pub style: spool_cells::Style,
     /// (pane << 32 | link id), 0 = none.
     pub link: u64,
 }
@@ -62,11 +63,11 @@ impl Grid {
     }
 
     /// Draw `row` at (x, y), clipped to `w` cells; blank the rest of the span.
-    pub fn put_row(&mut self, x: u16, y: u16, w: u16, row: &WireRow, pane: u32) {
+    pub fn put_row(&mut self, x: u16, y: u16, w: u16, row: &Row, pane: u32) {
         let mut col = 0u16;
         let mut run_i = 0usize;
         let mut run_end = row.runs.first().map_or(usize::MAX, |r| r.len as usize);
-        for (off, cl, cw) in spool_store::width::clusters(&row.text) {
+        for (off, cl, cw) in spool_cells::width::clusters(&row.text) {
             while off >= run_end {
                 run_i += 1;
                 run_end = row
@@ -76,15 +77,15 @@ impl Grid {
             }
             let run = row.runs.get(run_i).copied().unwrap_or_default();
             let pen = Pen {
-                run: spool_proto::WireRun {
-                    len: 0,
+                style: spool_cells::Style {
                     link: 0,
-                    ..run
+                    image: 0,
+                    ..run.style
                 },
-                link: if run.link == 0 {
+                link: if run.style.link == 0 {
                     0
                 } else {
-                    (pane as u64) << 32 | run.link as u64
+                    (pane as u64) << 32 | run.style.link as u64
                 },
             };
             let cw = cw.max(1) as u16;
@@ -130,16 +131,15 @@ impl Grid {
     pub fn invert(&mut self, x: u16, y: u16) {
         if x < self.cols && y < self.rows {
             let i = self.idx(x, y);
-            self.cells[i].pen.run.attrs ^= 1 << 5;
+            self.cells[i].pen.style.attrs.0 ^= spool_cells::Attrs::INVERSE.0;
         }
     }
 
     /// Show matches of `re` in `text` (drawn at (x, y), `w` cells) in reverse video.
     pub fn highlight(&mut self, x: u16, y: u16, w: u16, text: &str, re: &regex::Regex) {
-        const INVERSE: u16 = 1 << 5;
         let cols: Vec<(usize, u16, u16)> = {
             let mut col = 0u16;
-            spool_store::width::clusters(text)
+            spool_cells::width::clusters(text)
                 .map(|(off, _, cw)| {
                     let c = col;
                     col += cw.max(1) as u16;
@@ -153,7 +153,7 @@ impl Grid {
                     for k in 0..cw {
                         if x + c + k < self.cols && y < self.rows {
                             let i = self.idx(x + c + k, y);
-                            self.cells[i].pen.run.attrs ^= INVERSE;
+                            self.cells[i].pen.style.attrs.0 ^= spool_cells::Attrs::INVERSE.0;
                         }
                     }
                 }
@@ -167,7 +167,7 @@ impl Grid {
     pub fn put_str(&mut self, x: u16, y: u16, s: &str, pen: Pen) -> u16 {
         let s = spool_proto::text::sanitize(s);
         let mut col = x;
-        for (_, cl, cw) in spool_store::width::clusters(&s) {
+        for (_, cl, cw) in spool_cells::width::clusters(&s) {
             let cw = cw.max(1) as u16;
             if col + cw > self.cols {
                 break;
@@ -293,7 +293,7 @@ impl Renderer {
                     continue;
                 }
                 if pen != Some(c.pen) {
-                    spool_proto::ansi::sgr(&mut s, &c.pen.run);
+                    spool_proto::ansi::sgr(&mut s, &c.pen.style);
                     pen = Some(c.pen);
                 }
                 if c.pen.link != link {

@@ -10,7 +10,8 @@
 
 use std::collections::BTreeMap;
 
-use spool_proto::{Request, ScrollNews, WireRow};
+use spool_cells::Row;
+use spool_proto::{Request, ScrollNews};
 
 use super::motion::{self, Find};
 use super::Key;
@@ -128,7 +129,7 @@ impl Search {
     }
 
     /// The live screen changed: its matching rows, again.
-    fn screen_changed(&mut self, screen: &[WireRow]) {
+    fn screen_changed(&mut self, screen: &[Row]) {
         let now = matching_rows(&self.re, screen);
         if now != self.screen {
             self.keeping_current(|s| s.screen = now);
@@ -137,7 +138,7 @@ impl Search {
 }
 
 /// The rows of `screen` with a match, top first.
-fn matching_rows(re: &regex::Regex, screen: &[WireRow]) -> Vec<u16> {
+fn matching_rows(re: &regex::Regex, screen: &[Row]) -> Vec<u16> {
     screen
         .iter()
         .enumerate()
@@ -174,7 +175,7 @@ pub struct Scroll {
     /// History size in display rows at `width` (known after the first answer).
     total: Option<u64>,
     /// from_bottom → row.
-    cache: BTreeMap<u64, WireRow>,
+    cache: BTreeMap<u64, Row>,
     /// A request is in flight.
     pending: bool,
     /// The rows the page in flight asked for, `(from_bottom, count)`.
@@ -279,7 +280,7 @@ impl Scroll {
     }
 
     /// The row at an absolute position: history from the cache, or a screen row.
-    fn row_abs<'a>(&'a self, abs: i64, screen: &'a [WireRow]) -> Option<&'a WireRow> {
+    fn row_abs<'a>(&'a self, abs: i64, screen: &'a [Row]) -> Option<&'a Row> {
         if abs >= 0 {
             self.cache.get(&(abs as u64))
         } else {
@@ -323,7 +324,7 @@ impl Scroll {
 
     /// The selected text: rows joined with newlines (none after a soft-wrapped row), at most
     /// `max` bytes. Rows outside the cache (a selection larger than it) are skipped.
-    pub fn selection_text(&self, screen: &[WireRow], max: usize) -> String {
+    pub fn selection_text(&self, screen: &[Row], max: usize) -> String {
         let Some((a, b)) = self.selection() else {
             return String::new();
         };
@@ -334,13 +335,13 @@ impl Scroll {
             if let Some(row) = self.row_abs(r, screen) {
                 let (from, to) = self.columns(r, a, b);
                 let mut col = 0u16;
-                for (_, cl, cw) in spool_store::width::clusters(&row.text) {
+                for (_, cl, cw) in spool_cells::width::clusters(&row.text) {
                     if col >= from && col <= to {
                         out.push_str(cl);
                     }
                     col += cw.max(1) as u16;
                 }
-                let joined = row.flags & 1 != 0 && to == u16::MAX && self.sel != SelKind::Block;
+                let joined = row.wrapped() && to == u16::MAX && self.sel != SelKind::Block;
                 if r != r1 && !joined {
                     out.push('\n');
                 }
@@ -388,7 +389,7 @@ impl Scroll {
 
     /// Handle a key; false when scroll mode ends. `screen` is the pane's live rows (a search
     /// looks at them too).
-    pub fn key(&mut self, k: Key, screen: &[WireRow]) -> bool {
+    pub fn key(&mut self, k: Key, screen: &[Row]) -> bool {
         if let Some(text) = &mut self.prompt {
             match k {
                 Key::Byte(b'\r') | Key::Byte(b'\n') => {
@@ -577,7 +578,7 @@ impl Scroll {
     }
 
     /// `w`/`W`: the next word, in the next row if this one has no more.
-    fn word_forward(&mut self, big: bool, screen: &[WireRow]) {
+    fn word_forward(&mut self, big: bool, screen: &[Row]) {
         let cells = motion::cells(self.row(self.cy, screen));
         if let Some(x) = motion::next_word(&cells, self.cx, big) {
             self.cx = x;
@@ -588,7 +589,7 @@ impl Scroll {
     }
 
     /// `b`/`B`: this word's start or the one before, in the previous row if need be.
-    fn word_back(&mut self, big: bool, screen: &[WireRow]) {
+    fn word_back(&mut self, big: bool, screen: &[Row]) {
         let cells = motion::cells(self.row(self.cy, screen));
         if let Some(x) = motion::word_start(&cells, self.cx, big) {
             self.cx = x;
@@ -599,7 +600,7 @@ impl Scroll {
     }
 
     /// `e`/`E`: the end of this word or the next, in the next row if need be.
-    fn word_end(&mut self, big: bool, screen: &[WireRow]) {
+    fn word_end(&mut self, big: bool, screen: &[Row]) {
         let cells = motion::cells(self.row(self.cy, screen));
         if let Some(x) = motion::word_end(&cells, self.cx, big) {
             self.cx = x;
@@ -611,7 +612,7 @@ impl Scroll {
     }
 
     /// A find in the cursor's row (it stays if the character is not there).
-    fn find(&mut self, f: Find, ch: char, screen: &[WireRow]) {
+    fn find(&mut self, f: Find, ch: char, screen: &[Row]) {
         let cells = motion::cells(self.row(self.cy, screen));
         if let Some(x) = motion::find(&cells, self.cx, f, ch) {
             self.cx = x;
@@ -645,7 +646,7 @@ impl Scroll {
             })
     }
 
-    fn start_search(&mut self, pattern: String, backward: bool, screen: &[WireRow]) {
+    fn start_search(&mut self, pattern: String, backward: bool, screen: &[Row]) {
         let re = regex::Regex::new(&pattern)
             .ok()
             .filter(|_| !pattern.is_empty());
@@ -682,7 +683,7 @@ impl Scroll {
     }
 
     /// The pane's live screen changed (an update came): the search counts what it shows.
-    pub fn screen_changed(&mut self, screen: &[WireRow]) {
+    pub fn screen_changed(&mut self, screen: &[Row]) {
         if let Some(s) = &mut self.search {
             s.screen_changed(screen);
         }
@@ -803,7 +804,7 @@ impl Scroll {
     }
 
     /// The row for view line `y`: history from the cache, or the live screen's rows.
-    pub fn row<'a>(&'a self, y: u16, screen: &'a [WireRow]) -> Option<&'a WireRow> {
+    pub fn row<'a>(&'a self, y: u16, screen: &'a [Row]) -> Option<&'a Row> {
         let v = y as i64 - self.offset as i64;
         if v >= 0 {
             screen.get(v as usize)
@@ -846,14 +847,7 @@ impl Scroll {
         })
     }
 
-    pub fn receive(
-        &mut self,
-        pane: u32,
-        width: u16,
-        from_bottom: u64,
-        total: u64,
-        rows: Vec<WireRow>,
-    ) {
+    pub fn receive(&mut self, pane: u32, width: u16, from_bottom: u64, total: u64, rows: Vec<Row>) {
         if pane != self.pane {
             return;
         }
@@ -935,17 +929,17 @@ impl Scroll {
 mod tests {
     use super::*;
 
-    fn screen(lines: &[&str]) -> Vec<WireRow> {
+    fn screen(lines: &[&str]) -> Vec<Row> {
         lines
             .iter()
-            .map(|l| WireRow {
+            .map(|l| Row {
                 text: l.to_string(),
                 ..Default::default()
             })
             .collect()
     }
 
-    fn keys(s: &mut Scroll, screen: &[WireRow], keys: &str) -> bool {
+    fn keys(s: &mut Scroll, screen: &[Row], keys: &str) -> bool {
         let mut stay = true;
         for b in keys.bytes() {
             stay = s.key(Key::Byte(b), screen);
@@ -1040,7 +1034,7 @@ mod tests {
             {
                 let rows = (0..count as u64)
                     .filter(|i| from_bottom + i < total)
-                    .map(|_| WireRow::default())
+                    .map(|_| Row::default())
                     .collect();
                 s.receive(1, 80, from_bottom, total, rows);
                 served += 1;
@@ -1078,7 +1072,7 @@ mod tests {
                 let t = total(w);
                 let rows = (0..count as u64)
                     .filter(|i| from_bottom + i < t)
-                    .map(|_| WireRow::default())
+                    .map(|_| Row::default())
                     .collect();
                 s.receive(1, w, from_bottom, t, rows);
                 assert!(s.cached() <= CACHE_ROWS, "{} rows cached", s.cached());
@@ -1099,7 +1093,7 @@ mod tests {
             panic!("no request")
         };
         s.resize(40, 10);
-        s.receive(1, 80, from_bottom, 1000, vec![WireRow::default(); 30]);
+        s.receive(1, 80, from_bottom, 1000, vec![Row::default(); 30]);
         assert_eq!(s.cached(), 0);
         assert!(s.total.is_none());
         assert!(matches!(

@@ -1,8 +1,9 @@
 //! The status line: `left`, the tabs, `right`, from the server's config ([`Status`]), drawn in
 //! the last row of the client's terminal.
 
+use spool_cells::Style;
 use spool_proto::ui::{expand, expand_with, Status, STATUS_FIELDS, TAB_FIELDS};
-use spool_proto::{Update, WireRun};
+use spool_proto::Update;
 
 use super::render::{Cell, Grid, Pen};
 
@@ -12,7 +13,7 @@ const TAB_NAME_MAX: usize = 20;
 /// The status line's pen.
 pub fn pen(st: &Status) -> Pen {
     Pen {
-        run: WireRun {
+        style: Style {
             fg: st.fg,
             bg: st.bg,
             ..Default::default()
@@ -85,8 +86,8 @@ pub fn draw(g: &mut Grid, y: u16, cols: u16, st: &Status, u: &Update, title: &st
         tabs.push(tab);
     }
     let right = expand_with(right_fmt, STATUS_FIELDS, value, tmux).unwrap_or_default();
-    let rw = spool_store::width::str_width(&right) as u16;
-    let width = |t: &String| spool_store::width::str_width(t) as u16;
+    let rw = spool_cells::width::str_width(&right) as u16;
+    let width = |t: &String| spool_cells::width::str_width(t) as u16;
     let total: u16 = tabs.iter().map(width).sum();
     let room = cols.saturating_sub(x);
     // On a line too narrow for every tab, show a window of them that holds the current one

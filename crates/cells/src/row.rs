@@ -1,9 +1,11 @@
 //! A history row: one screen row as it left the top of the screen.
 
+use serde::{Deserialize, Serialize};
+
 use crate::style::Style;
 
 /// Per-row flags.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct RowFlags(pub u8);
 
 impl RowFlags {
@@ -36,7 +38,7 @@ impl RowFlags {
 }
 
 /// A run of `len` bytes of a row's text sharing one [`Style`].
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Run {
     /// Length in bytes of the row's UTF-8 text (not cells), always on a char boundary.
     pub len: u32,
@@ -49,7 +51,7 @@ pub struct Run {
 /// stored), combining and zero-width characters follow their base, blank cells are spaces, and
 /// trailing default-styled blanks are trimmed by whoever builds the row — except in a
 /// soft-wrapped row, where they are text of the logical line. It holds no control characters. `runs` cover `text` from its start; text past the last run has the default style.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Row {
     pub text: String,
     pub runs: Vec<Run>,
@@ -82,7 +84,7 @@ impl Row {
         crate::width::str_width(&self.text)
     }
 
-    /// A borrowed view, for [`crate::Store::push`].
+    /// A borrowed view, for the store's `push`.
     pub fn as_ref(&self) -> RowRef<'_> {
         RowRef {
             text: &self.text,

@@ -1,11 +1,13 @@
-//! Cell attributes as the store keeps them: colors, attribute flags, underline style and
+//! Cell attributes as the store keeps them and the wire carries them: colors, attribute flags, underline style and
 //! the ids of hyperlinks and images (never their data).
 //!
 //! A [`Style`] is what one run of cells shares. Rows carry a short list of runs, so a row of one
 //! color costs one run, not one style per cell.
 
+use serde::{Deserialize, Serialize};
+
 /// A color as a terminal program chose it.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Color {
     /// The terminal's default foreground/background (SGR 39/49/59).
     #[default]
@@ -17,7 +19,7 @@ pub enum Color {
 }
 
 /// Underline styles (SGR 4, 4:0–4:5, 21).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[repr(u8)]
 pub enum Underline {
     #[default]
@@ -44,7 +46,7 @@ impl Underline {
 }
 
 /// On/off attributes of a cell, as a bit set.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Attrs(pub u16);
 
 impl Attrs {
@@ -92,7 +94,7 @@ impl std::ops::BitOr for Attrs {
 }
 
 /// Everything a run of cells shares besides its text.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Style {
     pub fg: Color,
     pub bg: Color,

@@ -1,0 +1,14 @@
+//! The words spool's layers share: a [`Row`] of text with its style [`Run`]s and
+//! [`RowFlags`], the [`Style`] a run of cells carries, and the [`width`] rules that say how
+//! many cells text takes.
+//!
+//! The emulator builds rows, the store keeps them, the wire carries them to clients, and the
+//! client draws them: all four use these types, so there is no second copy to convert to.
+//! Nothing here allocates beyond a row's own text and runs, and nothing here does I/O.
+
+mod row;
+mod style;
+pub mod width;
+
+pub use row::{Row, RowFlags, RowRef, Run};
+pub use style::{Attrs, Color, Style, Underline};
