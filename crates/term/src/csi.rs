@@ -61,7 +61,10 @@ impl<S: HistorySink> Screen<S> {
             ([], 'X') => self.erase_chars(n(0)),
             ([], 'Z') => self.tab_backward(n(0)),
             ([], 'b') => self.repeat(n(0)),
-            ([], 'c') if raw(params, 0) == 0 => self.replies.push(b"\x1b[?62;22c"),
+            // VT220 with sixel graphics (4) and ANSI color (22).
+            ([], 'c') if raw(params, 0) == 0 => self.replies.push(b"\x1b[?62;4;22c"),
+            ([b'?'], 'S') => self.graphics_attributes(raw(params, 0), raw(params, 1)),
+            ([], 't') => self.window_report(raw(params, 0)),
             ([b'>'], 'c') if raw(params, 0) == 0 => self.replies.push(b"\x1b[>1;10;0c"),
             ([], 'd') => self.goto_row(n(0) - 1),
             ([], 'g') => self.clear_tabs(raw(params, 0)),
@@ -109,6 +112,36 @@ impl<S: HistorySink> Screen<S> {
                 tracing::trace!(?inter, %action, "unhandled CSI");
             }
         }
+    }
+
+    /// XTSMGRAPHICS: color registers (1) and sixel geometry (2) can be read (1) or read as
+    /// their maximum (4); setting is refused (they are fixed).
+    fn graphics_attributes(&mut self, item: u16, action: u16) {
+        let max = self.images.config.max_side;
+        let reply = match (item, action) {
+            (1, 1 | 4) => format!("\x1b[?1;0;{}S", crate::image::sixel::SIXEL_REGISTERS),
+            (2, 1 | 4) => format!("\x1b[?2;0;{max};{max}S"),
+            (1 | 2, _) => format!("\x1b[?{item};3;0S"),
+            _ => format!("\x1b[?{item};1;0S"),
+        };
+        self.replies.push_str(&reply);
+    }
+
+    /// XTWINOPS reports: the text area in pixels (14), a cell in pixels (16), the text area in
+    /// cells (18). Other window operations are ignored.
+    fn window_report(&mut self, op: u16) {
+        let (cw, ch) = self.images.cell_px;
+        let reply = match op {
+            14 => format!(
+                "\x1b[4;{};{}t",
+                self.rows * ch as usize,
+                self.cols * cw as usize
+            ),
+            16 => format!("\x1b[6;{ch};{cw}t"),
+            18 => format!("\x1b[8;{};{}t", self.rows, self.cols),
+            _ => return,
+        };
+        self.replies.push_str(&reply);
     }
 
     /// DSR (5: status, 6: cursor position) and DECXCPR (`?6`).

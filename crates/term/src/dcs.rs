@@ -1,12 +1,13 @@
 //! DCS strings: DECRQSS (`DCS $ q … ST`), XTGETTCAP (`DCS + q … ST`), and sixel images
-//! (`DCS … q`), which are consumed without touching the screen (a later issue decodes them).
-//! Any other DCS is consumed and ignored.
+//! (`DCS … q`), decoded as they arrive by `image/sixel.rs`. Any other DCS is consumed and
+//! ignored.
 //!
 //! Bound: only DECRQSS/XTGETTCAP bodies are kept, at most [`DCS_MAX`] bytes; everything else
 //! is counted, not stored, so an unterminated sixel stream costs no memory.
 //!
-//! Kitty graphics (`APC G … ST`) and other SOS/PM/APC strings never reach us: vte consumes
-//! them in its `SosPmApcString` state without buffering, until ST/CAN/SUB/ESC.
+//! Kitty graphics (`APC G … ST`) is read by the emulator before vte (`image/intro.rs`); other
+//! SOS/PM/APC strings never reach us: vte consumes them in its `SosPmApcString` state without
+//! buffering, until ST/CAN/SUB/ESC.
 //!
 //! tmux's passthrough (`DCS tmux; … ST`, the wrapped sequence's ESCs doubled) is consumed
 //! whole, as tmux does with `allow-passthrough` off: vte alone would end the DCS at the first
@@ -93,7 +94,11 @@ impl<S: HistorySink> Screen<S> {
             _ if ignore => DcsKind::Ignore,
             ([b'$'], 'q') => DcsKind::Decrqss,
             ([b'+'], 'q') => DcsKind::Xtgettcap,
-            ([], 'q') => DcsKind::Sixel,
+            ([], 'q') => {
+                let max = self.images.config.max_side;
+                self.images.sixel = Some(Box::new(crate::image::sixel::SixelDecoder::new(max)));
+                DcsKind::Sixel
+            }
             ([], 't') => DcsKind::Tmux,
             _ => DcsKind::Ignore,
         };
@@ -109,7 +114,21 @@ impl<S: HistorySink> Screen<S> {
                 // programs stop waiting.
                 self.replies.push(b"\x1bP0+r\x1b\\");
             }
-            DcsKind::Sixel => tracing::trace!(bytes = self.dcs.len, "sixel image consumed"),
+            DcsKind::Sixel => {
+                if let Some(d) = self.images.sixel.take() {
+                    let after = if self.images.sixel_cursor_right {
+                        crate::image::CursorAfter::Right
+                    } else {
+                        crate::image::CursorAfter::Below
+                    };
+                    match d.finish() {
+                        Ok(img) => {
+                            self.show_image(img, None, None, after);
+                        }
+                        Err(why) => self.images.drop_image(why),
+                    }
+                }
+            }
             DcsKind::Ignore | DcsKind::Tmux => {}
         }
         // Keep the (bounded) buffer's capacity for the next request.

@@ -112,6 +112,8 @@ impl<S: HistorySink> Screen<S> {
                 }
             }
             2004 => m.bracketed_paste = on,
+            // Sixel images leave the cursor right of them instead of below.
+            8452 => self.images.sixel_cursor_right = on,
             2026 => {
                 if on {
                     self.sync.begin(self.now)

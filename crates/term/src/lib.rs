@@ -29,6 +29,7 @@ mod edit;
 pub mod grid;
 mod hash;
 pub mod history;
+pub mod image;
 pub mod links;
 pub mod marks;
 pub mod modes;
@@ -53,6 +54,10 @@ pub use dcs::DCS_MAX;
 pub use edge::EDGE_MAX_ROWS;
 pub use grid::Line;
 pub use history::{BoundedHistory, HistorySink, NoHistory};
+pub use image::{
+    ImageConfig, ImageCounters, ImageData, ImageEvent, ImageFormat, ImageHash, ImageInfo,
+    Placement, CELL_PIXELS_DEFAULT, EVENTS_MAX_BYTES, IMAGE_MAX_SIDE, SEQUENCE_MAX_BYTES,
+};
 pub use links::{LINK_MAX, LINK_URI_MAX};
 pub use marks::{MarkKind, ShellMark};
 pub use modes::{CursorShape, KittyStack, Modes, MouseEncoding, MouseMode, KITTY_STACK_MAX};

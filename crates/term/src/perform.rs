@@ -52,6 +52,12 @@ impl<S: HistorySink> Perform for Screen<S> {
 
     #[inline]
     fn put(&mut self, byte: u8) {
+        if let Some(d) = self.images.sixel.as_mut() {
+            if self.dcs.kind == crate::dcs::DcsKind::Sixel {
+                d.put(byte);
+                return;
+            }
+        }
         self.dcs.put(byte);
         // `DCS tmux;`: stop vte here; the emulator skips the passthrough itself.
         self.stop |= self.dcs.passthrough;

@@ -125,6 +125,10 @@ pub struct Screen<S> {
     /// Default foreground, background and cursor colors, as OSC 10/11/12 queries report them
     /// when the program set none: the real terminal's, once a client says what they are.
     pub(crate) outer_colors: [crate::palette::Rgb; 3],
+    /// Images: caps, pending events, a sixel being drawn, kitty state (`image/`).
+    pub(crate) images: crate::image::Images,
+    /// An iTerm2 file being read.
+    pub(crate) iterm: Option<Box<crate::image::iterm::ItermFile>>,
 }
 
 /// A collection of the tables scans every cell of both screens. It runs only once the work
@@ -202,6 +206,8 @@ impl<S: HistorySink> Screen<S> {
                 crate::palette::DEFAULT_BG,
                 crate::palette::DEFAULT_CURSOR,
             ],
+            images: crate::image::Images::default(),
+            iterm: None,
         }
     }
 

@@ -8,6 +8,7 @@ use spool_cells::{Row, Style};
 use crate::cell::Cell;
 use crate::grid::Line;
 use crate::history::{encode_line, push_cell_text, HistorySink};
+use crate::image::intro::{intro, End, ImageString, Intro, Kind, INTRO_MAX};
 use crate::modes::Modes;
 use crate::osc::OSC_MAX;
 use crate::palette::Palette;
@@ -30,6 +31,11 @@ pub struct Terminal<S: HistorySink = Vec<Row>> {
     generation: u64,
     /// Inside a tmux passthrough (`DCS tmux; … ST`), being skipped.
     passthrough: Option<Passthrough>,
+    /// Inside an image string the emulator reads itself (`image/intro.rs`).
+    image_string: Option<ImageString>,
+    /// The start of an image string's introducer, cut by the end of the last feed.
+    intro_held: [u8; INTRO_MAX],
+    intro_held_len: usize,
 }
 
 /// Skipping a tmux passthrough: the wrapped sequence's ESCs come doubled, and a lone `ESC \`
@@ -117,6 +123,9 @@ impl<S: HistorySink> Terminal<S> {
             published_cursor: Cursor::default(),
             generation: 0,
             passthrough: None,
+            image_string: None,
+            intro_held: [0; INTRO_MAX],
+            intro_held_len: 0,
         }
     }
 
@@ -164,6 +173,32 @@ impl<S: HistorySink> Terminal<S> {
 
     fn advance(&mut self, bytes: &[u8]) {
         let mut rest = bytes;
+        if self.intro_held_len > 0 {
+            // An introducer was cut: with what follows, is it one?
+            let n = self.intro_held_len;
+            let take = (INTRO_MAX - n).min(rest.len());
+            let mut probe = [0u8; 2 * INTRO_MAX];
+            probe[..n].copy_from_slice(&self.intro_held[..n]);
+            probe[n..n + take].copy_from_slice(&rest[..take]);
+            match intro(&probe[..n + take]) {
+                Intro::Full(kind, len) => {
+                    self.intro_held_len = 0;
+                    self.begin_image_string(kind);
+                    rest = &rest[len - n..];
+                }
+                Intro::Prefix if take == rest.len() => {
+                    self.intro_held[n..n + take].copy_from_slice(&rest[..take]);
+                    self.intro_held_len = n + take;
+                    return;
+                }
+                _ => {
+                    // Not an image: vte parses the held bytes as it would have.
+                    self.intro_held_len = 0;
+                    let held = self.intro_held;
+                    self.advance_vte(&held[..n]);
+                }
+            }
+        }
         while !rest.is_empty() {
             if let Some(pt) = &mut self.passthrough {
                 let (n, ended) = pt.skip(rest);
@@ -180,18 +215,60 @@ impl<S: HistorySink> Terminal<S> {
                 self.screen.ground_known = self.screen.stop;
                 continue;
             }
-            if self.screen.ground_known {
+            if let Some(s) = &mut self.image_string {
+                let scan = s.scan(rest);
+                let kind = s.kind;
+                self.image_bytes(kind, &rest[..scan.body]);
+                rest = &rest[scan.consumed..];
+                match scan.end {
+                    None => break,
+                    Some(end) => {
+                        self.image_string = None;
+                        match (kind, end) {
+                            (_, End::Cancelled) => self.screen.image_cancel(),
+                            (Kind::Kitty, _) => self.screen.kitty_end(),
+                            (Kind::Iterm, _) => self.screen.iterm_end(),
+                        }
+                        if scan.held_esc {
+                            self.advance_vte(b"\x1b");
+                        }
+                    }
+                }
+                continue;
+            }
+            if rest[0] == 0x1b && matches!(rest.get(1), None | Some(b'_' | b']')) {
+                match intro(&rest[..rest.len().min(INTRO_MAX)]) {
+                    Intro::Full(kind, len) => {
+                        self.begin_image_string(kind);
+                        rest = &rest[len..];
+                        continue;
+                    }
+                    Intro::Prefix if rest.len() < INTRO_MAX => {
+                        self.intro_held[..rest.len()].copy_from_slice(rest);
+                        self.intro_held_len = rest.len();
+                        return;
+                    }
+                    _ => {}
+                }
+            } else if self.screen.ground_known {
                 // Fast path: printable ASCII runs and CR/LF/HT/BS handled without vte.
                 let n = self.screen.fast_ground(rest);
                 rest = &rest[n..];
                 if rest.is_empty() {
                     break;
                 }
+                if n > 0 && rest[0] == 0x1b {
+                    continue; // perhaps an image string's introducer
+                }
             }
             // Let vte parse until it completes a CSI/ESC sequence (after which it is in the
-            // ground state again) or the input ends (state unknown).
+            // ground state again), the input ends (state unknown), or the next ESC, which
+            // may introduce an image string.
+            let upto = 1 + memchr::memchr(0x1b, &rest[1..]).unwrap_or(rest.len() - 1);
             self.screen.stop = false;
-            let n = self.parser.advance_until_terminated(&mut self.screen, rest);
+            let n = self
+                .parser
+                .advance_until_terminated(&mut self.screen, &rest[..upto]);
             rest = &rest[n..];
             if std::mem::take(&mut self.screen.dcs.passthrough) {
                 self.passthrough = Some(Passthrough::default());
@@ -199,6 +276,38 @@ impl<S: HistorySink> Terminal<S> {
                 continue;
             }
             self.screen.ground_known = self.screen.stop;
+        }
+    }
+
+    /// Parse `b` with vte alone (held bytes that turned out not to start an image string).
+    fn advance_vte(&mut self, mut b: &[u8]) {
+        while !b.is_empty() {
+            self.screen.stop = false;
+            let n = self.parser.advance_until_terminated(&mut self.screen, b);
+            b = &b[n..];
+            self.screen.ground_known = self.screen.stop;
+        }
+    }
+
+    /// An image string's introducer was read: whatever vte was in the middle of is cancelled
+    /// (an ESC would have done that), and the screen starts reading the string.
+    fn begin_image_string(&mut self, kind: Kind) {
+        self.advance_vte(b"\x18");
+        self.screen.ground_known = true;
+        self.image_string = Some(ImageString::new(kind));
+        match kind {
+            Kind::Kitty => self.screen.kitty_begin(),
+            Kind::Iterm => self.screen.iterm_begin(),
+        }
+    }
+
+    fn image_bytes(&mut self, kind: Kind, body: &[u8]) {
+        if body.is_empty() {
+            return;
+        }
+        match kind {
+            Kind::Kitty => self.screen.kitty_bytes(body),
+            Kind::Iterm => self.screen.iterm_bytes(body),
         }
     }
 
@@ -351,6 +460,47 @@ impl<S: HistorySink> Terminal<S> {
     pub fn pending_replies(&self) -> &[u8] {
         self.screen.replies.pending()
     }
+    /// Images completed since the last call: bytes to keep and placements (see
+    /// [`crate::image`]). The server takes them after every feed; until it does they are
+    /// bounded by [`crate::EVENTS_MAX_BYTES`].
+    pub fn take_images(&mut self) -> Vec<crate::ImageEvent> {
+        self.screen.images.take_events()
+    }
+
+    /// What happened to the images this terminal was sent.
+    pub fn image_counters(&self) -> crate::ImageCounters {
+        self.screen.images.counters()
+    }
+
+    /// Bytes held for images: one being received or drawn, and those not taken yet.
+    pub fn image_memory_bytes(&self) -> usize {
+        self.screen.image_memory_bytes()
+    }
+
+    /// The caps on image sequences and sizes.
+    pub fn set_image_config(&mut self, config: crate::ImageConfig) {
+        self.screen.images.config = config;
+    }
+
+    /// The size of a cell in pixels, as the outer terminal has it: images take cells by it,
+    /// and `CSI 14 t` / `CSI 16 t` report it.
+    pub fn set_cell_pixels(&mut self, width: u16, height: u16) {
+        self.screen.images.cell_px = (width.max(1), height.max(1));
+    }
+
+    pub fn cell_pixels(&self) -> (u16, u16) {
+        self.screen.images.cell_px
+    }
+
+    /// The next image id (see [`crate::image::Images::next_id`]).
+    pub fn image_next_id(&self) -> u32 {
+        self.screen.images.next_id()
+    }
+
+    pub fn set_image_next_id(&mut self, id: u32) {
+        self.screen.images.set_next_id(id);
+    }
+
     pub fn take_replies(&mut self) -> Vec<u8> {
         self.screen.replies.take()
     }
@@ -439,6 +589,7 @@ impl<S: HistorySink> Terminal<S> {
             + s.icon_title.capacity()
             + s.cwd.capacity()
             + s.edge_bytes()
+            + s.image_memory_bytes()
     }
 
     /// Cells scanned by garbage collections of the style, cluster and link tables so far
@@ -486,4 +637,5 @@ pub fn memory_bound(cols: usize, rows: usize) -> usize {
         + size_of::<Palette>()
         + rows.div_ceil(64) * 8
         + cols
+        + crate::image::memory_bound(&crate::ImageConfig::default())
 }

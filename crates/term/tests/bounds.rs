@@ -97,19 +97,26 @@ fn reply_queue_bounded() {
     }
     assert!(t.pending_replies().len() <= REPLY_MAX);
     let r = t.take_replies();
-    assert_eq!(r.len() % b"\x1b[?62;22c".len(), 0, "no torn replies");
+    assert_eq!(r.len() % b"\x1b[?62;4;22c".len(), 0, "no torn replies");
 }
 
+/// An unterminated sixel costs at most its capped canvas, an unterminated kitty image at most
+/// its capped payload, and any other DCS nothing; each is let go when the string ends.
 #[test]
-fn unterminated_dcs_sixel_and_apc_cost_nothing() {
+fn unterminated_dcs_sixel_and_apc_cost_at_most_their_caps() {
     let mut t = Terminal::new(20, 2, NoHistory);
     let before = t.memory_bytes();
     let mut s = b"\x1bPq".to_vec();
     s.extend(std::iter::repeat_n(b'~', 4 << 20));
     t.feed(&s);
+    assert!(
+        t.memory_bytes() <= before + 4096,
+        "a sixel past the side cap is dropped"
+    );
     let mut s = b"\x1b_Ga=T;".to_vec();
     s.extend(std::iter::repeat_n(b'A', 4 << 20));
     t.feed(&s);
+    assert!(t.memory_bytes() <= before + SEQUENCE_MAX_BYTES + 4096);
     let mut s = b"\x1bP$q".to_vec();
     s.extend(std::iter::repeat_n(b'm', 4 << 20));
     t.feed(&s);

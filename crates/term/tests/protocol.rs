@@ -9,8 +9,8 @@ fn term() -> Terminal {
 
 /// (input, exact reply bytes)
 const REPLIES: &[(&str, &str)] = &[
-    ("\x1b[c", "\x1b[?62;22c"),
-    ("\x1b[0c", "\x1b[?62;22c"),
+    ("\x1b[c", "\x1b[?62;4;22c"),
+    ("\x1b[0c", "\x1b[?62;4;22c"),
     ("\x1b[>c", "\x1b[>1;10;0c"),
     ("\x1b[5n", "\x1b[0n"),
     ("\x1b[3;7H\x1b[6n", "\x1b[3;7R"),

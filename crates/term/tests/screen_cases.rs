@@ -321,11 +321,11 @@ const CASES: &[Case] = &[
         screen: &["ab"],
     },
     Case {
-        name: "sixel consumed",
+        name: "a sixel takes a cell and the cursor goes below it",
         cols: 10,
-        rows: 1,
+        rows: 2,
         input: "a\x1bPq#0;2;0;0;0#0~~@@vv\x1b\\b",
-        screen: &["ab"],
+        screen: &["a[", " b"],
     },
     Case {
         name: "iTerm2 image consumed",

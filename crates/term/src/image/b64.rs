@@ -1,0 +1,91 @@
+//! Base64 decoded as it arrives, so an image sequence is never held twice (encoded and
+//! decoded). Whitespace is skipped; padding ends a group. The output is capped: past `max`
+//! bytes the decoder only reports overflow.
+
+use base64::Engine;
+
+/// A streaming base64 decoder into a byte buffer of at most `max` bytes.
+#[derive(Debug, Default)]
+pub(crate) struct Base64Sink {
+    quad: [u8; 4],
+    n: usize,
+    pub(crate) out: Vec<u8>,
+    pub(crate) overflow: bool,
+    pub(crate) invalid: bool,
+}
+
+impl Base64Sink {
+    /// Decode `input`, appending to `out` while it stays within `max` bytes.
+    pub(crate) fn feed(&mut self, input: &[u8], max: usize) {
+        for &b in input {
+            if matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
+                continue;
+            }
+            self.quad[self.n] = b;
+            self.n += 1;
+            if self.n == 4 {
+                self.flush_quad(max);
+            }
+        }
+    }
+
+    fn flush_quad(&mut self, max: usize) {
+        let n = std::mem::take(&mut self.n);
+        if self.overflow || self.invalid || n == 0 {
+            return;
+        }
+        let mut quad = self.quad;
+        // A short final group: pad it as the standard engine expects.
+        for q in quad.iter_mut().skip(n) {
+            *q = b'=';
+        }
+        let mut three = [0u8; 3];
+        match base64::engine::general_purpose::STANDARD.decode_slice(quad, &mut three) {
+            Ok(k) => {
+                if self.out.len() + k > max {
+                    self.overflow = true;
+                    self.out = Vec::new();
+                } else {
+                    self.out.extend_from_slice(&three[..k]);
+                }
+            }
+            Err(_) => self.invalid = true,
+        }
+    }
+
+    /// End of input: decode a last unpadded group.
+    pub(crate) fn finish(&mut self, max: usize) {
+        if self.n > 0 {
+            self.flush_quad(max);
+        }
+    }
+
+    pub(crate) fn memory_bytes(&self) -> usize {
+        self.out.capacity()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_in_any_split_and_stops_at_the_cap() {
+        let text = b"aGVsbG8gd29ybGQ="; // "hello world"
+        for cut in 0..text.len() {
+            let mut s = Base64Sink::default();
+            s.feed(&text[..cut], 100);
+            s.feed(&text[cut..], 100);
+            s.finish(100);
+            assert_eq!(s.out, b"hello world");
+        }
+        let mut s = Base64Sink::default();
+        s.feed(text, 5);
+        s.finish(5);
+        assert!(s.overflow && s.out.is_empty());
+        let mut s = Base64Sink::default();
+        s.feed(b"aGk", 10); // unpadded "hi"
+        s.finish(10);
+        assert_eq!(s.out, b"hi");
+    }
+}
