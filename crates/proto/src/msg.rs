@@ -531,7 +531,18 @@ pub struct Capture {
     /// `-1` the newest, `-2` the one before it…; its rows exactly, soft wraps joined.
     #[serde(default)]
     pub command: Option<i64>,
+    /// Also send the files of the images the captured rows show ([`Response::ImageFile`]),
+    /// at most [`CAPTURE_IMAGES_MAX`] of them.
+    #[serde(default)]
+    pub images: bool,
 }
+
+/// Most image files one capture sends (a capture of months of history could name many
+/// more; the list of them is held while the text streams).
+pub const CAPTURE_IMAGES_MAX: usize = 1024;
+
+/// Bytes of an image file per [`Response::ImageFile`] frame.
+pub const IMAGE_CHUNK_BYTES: usize = 1024 * 1024;
 
 /// What `spool wait` waits for.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -669,6 +680,13 @@ pub enum Response {
     Buffers(Vec<BufferInfo>),
     /// A piece of a capture; more follow until [`Response::End`].
     Text(Vec<u8>),
+    /// A piece of an image file of a capture (`--images`), after its text: `name` is
+    /// `<sha256>.<png|jpg|gif|tiff>`; `data` continues the file until `last`.
+    ImageFile {
+        name: String,
+        data: Vec<u8>,
+        last: bool,
+    },
     SearchProgress {
         rows_done: u64,
         rows_total: u64,
@@ -827,6 +845,30 @@ pub struct ServerStats {
     pub uptime_secs: u64,
     /// What could not be restored when the server started.
     pub restore_errors: Vec<String>,
+    /// What happened to the images the panes were sent.
+    pub images: ImageStats,
+}
+
+/// Image counts of a server (`spool stats`): summed over its panes' emulators, and its
+/// image store.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageStats {
+    /// Images placed on cells, and image contents handed to the store.
+    pub placed: u64,
+    pub stored: u64,
+    /// Dropped: past the sequence cap, past the size cap, undecodable, refused transfers
+    /// (shared memory, a file that is not a regular file under the cap), queue full.
+    pub too_long: u64,
+    pub too_large: u64,
+    pub invalid: u64,
+    pub refused: u64,
+    pub full: u64,
+    /// Files this server wrote under `STATE/images/`, and their bytes.
+    pub files_written: u64,
+    pub bytes_written: u64,
+    /// The RAM cache of image bytes: held now, and its fixed capacity.
+    pub cache_bytes: u64,
+    pub cache_capacity: u64,
 }
 
 /// What a client attached to a session may ask, besides input.

@@ -18,6 +18,7 @@ mod format;
 mod framed;
 mod handover;
 mod histories;
+pub mod images;
 mod inbox;
 pub mod keys;
 pub mod layout;

@@ -120,6 +120,10 @@ pub struct Pane {
     bus: Arc<crate::bus::Bus>,
     /// The title, directory and bell count last published, to tell what changed.
     seen: Mutex<Seen>,
+    /// Where the images it shows are kept (`images.rs`), and which image row each of its
+    /// `Style::image` ids shows.
+    pub images: Arc<crate::images::ImageStore>,
+    pub placements: crate::images::Placements,
 }
 
 #[derive(Default)]
@@ -187,6 +191,7 @@ pub struct PaneParts {
     pub changes: Arc<watch::Sender<u64>>,
     pub bus: Arc<crate::bus::Bus>,
     pub adopted: bool,
+    pub images: Arc<crate::images::ImageStore>,
 }
 
 impl Pane {
@@ -208,7 +213,11 @@ impl Pane {
             changes,
             bus,
             adopted,
+            images,
         } = parts;
+        let mut term = term;
+        let placements = crate::images::Placements::open(&history_dir);
+        term.set_image_next_id(placements.next_id());
         // Registered for writing only: the reader thread polls for output itself, and a
         // reactor woken by every 4 KiB of it would only spin.
         // SAFETY: the AsyncFd owns the OwnedFd, so the fd stays open exactly as long as it is
@@ -257,6 +266,8 @@ impl Pane {
             current: Mutex::new(None),
             last_output_ms: AtomicU64::new(clock_ms()),
             pipe: Mutex::new(None),
+            images,
+            placements,
         }))
     }
 
@@ -830,11 +841,19 @@ impl Pane {
             // clients go on reading this pane meanwhile).
             self.store.relieve();
         }
-        let (replies, clips, marks) = {
+        let (replies, clips, marks, images) = {
             let mut t = self.term();
             self.bells.store(t.bells(), Ordering::Relaxed);
-            (t.take_replies(), t.take_clipboard(), t.take_marks())
+            (
+                t.take_replies(),
+                t.take_clipboard(),
+                t.take_marks(),
+                t.take_images(),
+            )
         };
+        if !images.is_empty() {
+            self.keep_images(images);
+        }
         if !marks.is_empty() {
             self.log_marks(marks);
         }
@@ -862,6 +881,21 @@ impl Pane {
         self.output_batches.fetch_add(1, Ordering::Relaxed);
         self.last_output_ms.store(clock_ms(), Ordering::Relaxed);
         self.changes.send_modify(|v| *v = v.wrapping_add(1));
+    }
+
+    /// Write the images a batch showed: their bytes (once per content) and their placements.
+    /// On the parser thread, with no lock held.
+    fn keep_images(&self, events: Vec<spool_term::ImageEvent>) {
+        for e in events {
+            match e {
+                spool_term::ImageEvent::Stored(data) => {
+                    if let Err(e) = self.images.put(&data) {
+                        tracing::warn!(pane = self.id, error = %e, "image not kept");
+                    }
+                }
+                spool_term::ImageEvent::Placed(p) => self.placements.write(&p),
+            }
+        }
     }
 
     /// The reader thread: read the PTY into the inbox until EOF, or until the pane is closed

@@ -138,6 +138,8 @@ pub struct Server {
     pub(crate) state: Mutex<State>,
     pub started: Instant,
     pub(crate) events: mpsc::Sender<Event>,
+    /// Image bytes the panes showed, on disk by content, and their RAM cache.
+    pub images: Arc<crate::images::ImageStore>,
     pub shutdown: watch::Sender<bool>,
     /// Bytes held in client connection buffers (a gauge).
     pub client_bytes: AtomicU64,
@@ -222,6 +224,7 @@ impl Server {
         let (upgrade_tx, upgrade_rx) = mpsc::channel(1);
         let env = Env::new(config.settings.store.clone());
         let size_latest = config.settings.size_latest;
+        let images_dir = config.state_dir.join("images");
         let config_error = Mutex::new(config.config_error.clone());
         let settings = Mutex::new(config.settings.clone());
         let ui = watch::channel(Arc::new(config.settings.ui.clone())).0;
@@ -243,6 +246,10 @@ impl Server {
             }),
             started: Instant::now(),
             events: tx,
+            images: Arc::new(crate::images::ImageStore::new(
+                images_dir,
+                crate::images::IMAGE_CACHE_BYTES,
+            )),
             shutdown: watch::channel(false).0,
             client_bytes: AtomicU64::new(0),
             clients: AtomicUsize::new(0),

@@ -104,6 +104,7 @@ impl Server {
             changes: self.changes.clone(),
             bus: self.bus.clone(),
             adopted: true,
+            images: self.images.clone(),
         })
         .map_err(|e| format!("cannot watch the PTY: {e}"))?;
         match exit_status {
@@ -375,6 +376,7 @@ impl Server {
             changes: self.changes.clone(),
             bus: self.bus.clone(),
             adopted: false,
+            images: self.images.clone(),
         })
         .map_err(|e| format!("cannot watch the PTY: {e}"))?;
         self.state().panes.insert(id, pane.clone());

@@ -95,6 +95,33 @@ pub async fn run(server: &Arc<Server>, conn: &mut Conn, c: Capture) -> CmdResult
             out.push('\n');
         }
     };
+    // `--images`: the images the rows show, each once (by content).
+    let closed_placements;
+    let placements = match (&pane, c.images) {
+        (_, false) => None,
+        (crate::histories::Source::Pane(p), true) => Some(&p.placements),
+        (crate::histories::Source::Closed { store, .. }, true) => {
+            closed_placements = crate::images::Placements::open(store.dir());
+            Some(&closed_placements)
+        }
+    };
+    let mut shown: Vec<spool_term::ImageInfo> = Vec::new();
+    let mut last_id = 0u32;
+    let mut note = |row: &Row| {
+        let Some(pl) = placements else { return };
+        for run in &row.runs {
+            let id = run.style.image;
+            if id == 0 || id == last_id || shown.len() >= spool_proto::CAPTURE_IMAGES_MAX {
+                continue;
+            }
+            last_id = id;
+            if let Some(r) = pl.read(id) {
+                if !shown.iter().any(|i| i.hash == r.info.hash) {
+                    shown.push(r.info);
+                }
+            }
+        }
+    };
     let cut_short = || {
         format!(
             "pane {} was closed during the capture: output cut short",
@@ -115,6 +142,7 @@ pub async fn run(server: &Arc<Server>, conn: &mut Conn, c: Capture) -> CmdResult
             }
             for row in &rows {
                 emit(&mut out, row, false);
+                note(row);
                 if out.len() >= CHUNK_BYTES {
                     let chunk = std::mem::take(&mut out).into_bytes();
                     conn.send(&Response::Text(chunk)).await.map_err(io)?;
@@ -124,10 +152,12 @@ pub async fn run(server: &Arc<Server>, conn: &mut Conn, c: Capture) -> CmdResult
         }
         for v in v0.max(stored)..v1 {
             emit(&mut out, &edge[(v - stored) as usize], false);
+            note(&edge[(v - stored) as usize]);
         }
     }
     for y in start.max(0)..=end {
         emit(&mut out, &screen[y as usize], y == end);
+        note(&screen[y as usize]);
         if out.len() >= CHUNK_BYTES {
             let chunk = std::mem::take(&mut out).into_bytes();
             conn.send(&Response::Text(chunk)).await.map_err(io)?;
@@ -140,6 +170,26 @@ pub async fn run(server: &Arc<Server>, conn: &mut Conn, c: Capture) -> CmdResult
         conn.send(&Response::Text(out.into_bytes()))
             .await
             .map_err(io)?;
+    }
+    for info in shown {
+        let name = crate::images::file_name(&info);
+        let bytes = match tokio::task::block_in_place(|| server.images.get(&info)) {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::warn!(image = %name, error = %e, "image file missing");
+                continue;
+            }
+        };
+        let mut chunks = bytes.chunks(spool_proto::IMAGE_CHUNK_BYTES).peekable();
+        while let Some(data) = chunks.next() {
+            let last = chunks.peek().is_none();
+            let r = Response::ImageFile {
+                name: name.clone(),
+                data: data.to_vec(),
+                last,
+            };
+            conn.send(&r).await.map_err(io)?;
+        }
     }
     conn.send(&Response::End).await.map_err(io)
 }

@@ -29,17 +29,32 @@ pub fn collect(server: &Server) -> ServerStats {
     let panes: Vec<_> = server.state().panes.values().cloned().collect();
     let (mut screens, mut emulator, mut hot, mut index, mut input) = (0u64, 0u64, 0u64, 0u64, 0u64);
     let mut command_logs = 0u64;
+    let mut image_bytes = 0u64;
+    let mut images = spool_proto::ImageStats::default();
     let mut per_pane = Vec::with_capacity(panes.len());
     for p in &panes {
-        let (screen, total) = {
+        let (screen, total, img, counts) = {
             let t = p.term();
-            (t.screen_bytes() as u64, t.memory_bytes() as u64)
+            (
+                t.screen_bytes() as u64,
+                t.memory_bytes() as u64,
+                t.image_memory_bytes() as u64,
+                t.image_counters(),
+            )
         };
+        image_bytes += img;
+        images.placed += counts.placed;
+        images.stored += counts.stored;
+        images.too_long += counts.too_long;
+        images.too_large += counts.too_large;
+        images.invalid += counts.invalid;
+        images.refused += counts.refused;
+        images.full += counts.full;
         let st = p.store.stats();
         // Input waiting for the program, and output waiting for a `pipe-pane` command.
         let queued = p.input_bytes() as u64 + p.pipe().map_or(0, |x| x.queued_bytes() as u64);
         screens += screen;
-        emulator += total.saturating_sub(screen);
+        emulator += total.saturating_sub(screen + img);
         hot += (st.open_bytes + st.pending_bytes) as u64;
         index += st.index_bytes as u64;
         input += queued;
@@ -107,10 +122,17 @@ pub fn collect(server: &Server) -> ServerStats {
             bytes: server.bus.queued_bytes() as u64,
         },
         Gauge {
+            // Images being received or drawn by the emulators (each at most one capped
+            // sequence and one capped canvas), and the image cache (IMAGE_CACHE_BYTES).
             name: "images".into(),
-            bytes: 0,
+            bytes: image_bytes + server.images.cache_bytes().0 as u64,
         },
     ];
+    let (cache_bytes, cache_capacity) = server.images.cache_bytes();
+    images.cache_bytes = cache_bytes as u64;
+    images.cache_capacity = cache_capacity as u64;
+    images.files_written = server.images.files_written.load(Ordering::Relaxed);
+    images.bytes_written = server.images.bytes_written.load(Ordering::Relaxed);
     // One reading of jemalloc's counters (each refreshes its statistics) for both uses.
     let j = crate::memory::jemalloc();
     gauges.extend(process_gauges(&j));
@@ -131,6 +153,7 @@ pub fn collect(server: &Server) -> ServerStats {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone(),
+        images,
     }
 }
 

@@ -1,4 +1,4 @@
-//! `spool capture [-t PANE] [-S START] [-E END] [-e] [-J] [--command last|N|-K]`
+//! `spool capture [-t PANE] [-S START] [-E END] [-e] [-J] [--command last|N|-K] [--images DIR]`
 
 use std::io::Write;
 
@@ -39,6 +39,11 @@ pub struct Args {
         conflicts_with_all = ["start", "end", "history"]
     )]
     command: Option<String>,
+    /// Also write the images the captured rows show into DIR (created if needed), one file
+    /// each, named by content: `<sha256>.png` (or .jpg, .gif, .tiff). The text shows each
+    /// image as its placeholder, `[image W×H]`. At most 1024 images per capture.
+    #[arg(long, value_name = "DIR")]
+    images: Option<std::path::PathBuf>,
 }
 
 /// `--command`'s value: `last` is -1.
@@ -71,20 +76,64 @@ pub fn run(target: &Target, a: Args) -> Exit {
         join: a.join,
         history: a.history,
         command: a.command.as_deref().map(which_command).transpose()?,
+        images: a.images.is_some(),
     });
     let mut c = target.connect()?;
-    print_capture(&mut c, &req)?;
+    if let Some(dir) = &a.images {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    capture_into(&mut c, &req, a.images.as_deref())?;
     Ok(0)
+}
+
+/// Is `name` one the server may send for an image file (never a path)?
+fn image_file_name(name: &str) -> bool {
+    let Some((hex, ext)) = name.split_once('.') else {
+        return false;
+    };
+    hex.len() == 64
+        && hex.bytes().all(|b| b.is_ascii_hexdigit())
+        && matches!(ext, "png" | "jpg" | "gif" | "tiff")
 }
 
 /// Send capture request `req` and copy the text it streams to stdout.
 pub fn print_capture(c: &mut crate::client::Client, req: &Request) -> anyhow::Result<()> {
+    capture_into(c, req, None)
+}
+
+/// As [`print_capture`], writing the image files it sends into `images`.
+fn capture_into(
+    c: &mut crate::client::Client,
+    req: &Request,
+    images: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
     c.send(req)?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut file: Option<(String, std::fs::File)> = None;
     loop {
         match c.recv()? {
             Response::Text(t) => out.write_all(&t)?,
+            Response::ImageFile { name, data, last } => {
+                let Some(dir) = images else {
+                    bail!("unexpected image file from the server");
+                };
+                if !image_file_name(&name) {
+                    bail!("the server sent a bad image file name");
+                }
+                if file.as_ref().map(|f| &f.0) != Some(&name) {
+                    let path = dir.join(&name);
+                    let f = std::fs::File::create(&path)
+                        .with_context(|| format!("cannot write {}", path.display()))?;
+                    file = Some((name, f));
+                }
+                if let Some((_, f)) = file.as_mut() {
+                    f.write_all(&data)?;
+                }
+                if last {
+                    file = None;
+                }
+            }
             Response::End => break,
             Response::Error { message } => bail!("{message}"),
             other => bail!("unexpected answer: {other:?}"),

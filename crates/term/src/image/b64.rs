@@ -2,7 +2,17 @@
 //! decoded). Whitespace is skipped; padding ends a group. The output is capped: past `max`
 //! bytes the decoder only reports overflow.
 
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use base64::Engine;
+
+/// Lenient as terminals are: programs pad every chunk and leave stray bits in the last
+/// symbol (chafa does both).
+const LENIENT: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    GeneralPurposeConfig::new()
+        .with_decode_allow_trailing_bits(true)
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
 
 /// A streaming base64 decoder into a byte buffer of at most `max` bytes.
 #[derive(Debug, Default)]
@@ -40,7 +50,7 @@ impl Base64Sink {
             *q = b'=';
         }
         let mut three = [0u8; 3];
-        match base64::engine::general_purpose::STANDARD.decode_slice(quad, &mut three) {
+        match LENIENT.decode_slice(quad, &mut three) {
             Ok(k) => {
                 if self.out.len() + k > max {
                     self.overflow = true;
@@ -87,5 +97,10 @@ mod tests {
         s.feed(b"aGk", 10); // unpadded "hi"
         s.finish(10);
         assert_eq!(s.out, b"hi");
+        let mut s = Base64Sink::default();
+        s.feed(b"aGl=aGl=", 10); // padded chunks, stray trailing bits (as chafa sends)
+        s.finish(10);
+        assert_eq!(s.out, b"hihi");
+        assert!(!s.invalid);
     }
 }

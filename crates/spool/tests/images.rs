@@ -1,0 +1,222 @@
+//! Images from real producers (`img2sixel`, `chafa`, `timg`) in real panes: stored once by
+//! content, placed where the program drew them, counted by `spool stats`, kept across a
+//! restart with the history that shows them, and written out by `capture --images`. No row
+//! keeps image data alive: ten thousand images leave the image RAM under its cap.
+
+mod common;
+
+use std::path::Path;
+use std::time::Duration;
+
+use common::TestServer;
+
+const WAIT: Duration = Duration::from_secs(30);
+
+/// The producers come from Debian packages (libsixel-bin, chafa, timg); `.ci/run` installs
+/// them.
+fn need(tool: &str) {
+    let found = std::process::Command::new("sh")
+        .args(["-c", &format!("command -v {tool}")])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(found, "{tool} is not installed (.ci/run installs it)");
+}
+
+fn write_png(path: &Path, w: u32, h: u32, seed: u8) {
+    let f = std::fs::File::create(path).unwrap();
+    let mut enc = png::Encoder::new(f, w, h);
+    enc.set_color(png::ColorType::Rgb);
+    enc.set_depth(png::BitDepth::Eight);
+    let mut wr = enc.write_header().unwrap();
+    let px: Vec<u8> = (0..w * h * 3)
+        .map(|i| ((i / 3) as u8).wrapping_mul(seed).wrapping_add(i as u8))
+        .collect();
+    wr.write_image_data(&px).unwrap();
+}
+
+fn capture(s: &TestServer, pane: &str) -> String {
+    s.ok(&["capture", "-t", pane, "-S", "-"])
+}
+
+fn image_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut v: Vec<_> = std::fs::read_dir(dir)
+        .map(|d| d.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+#[test]
+fn images_from_img2sixel_chafa_and_timg_are_stored_placed_and_counted() {
+    for t in ["img2sixel", "chafa", "timg"] {
+        need(t);
+    }
+    let s = TestServer::new();
+    let png = s.dir.path().join("p.png");
+    write_png(&png, 64, 40, 3);
+    let producers = [
+        "img2sixel p.png",
+        "chafa -f sixel -s 8x4 p.png",
+        "chafa -f kitty -s 8x4 p.png",
+        "chafa -f iterm -s 8x4 p.png",
+        "timg -pk -g 8x4 p.png",
+        "timg -pi -g 8x4 p.png",
+    ];
+    let mut script = format!("cd {} && ", s.dir.path().display());
+    for (i, p) in producers.iter().enumerate() {
+        script.push_str(&format!("{p}; echo; echo mark-{i}; "));
+    }
+    script.push_str("sleep 600");
+    let pane = s.pane("img", &["sh", "-c", &script]);
+    let last = format!("mark-{}", producers.len() - 1);
+    assert!(
+        s.eventually(WAIT, || capture(&s, &pane).contains(&last)),
+        "{}",
+        capture(&s, &pane)
+    );
+    let text = capture(&s, &pane);
+    // Each image starts right after the mark before it, at the left edge, with its
+    // placeholder (as wide as the image's cells allow).
+    let lines: Vec<&str> = text.lines().collect();
+    for (i, producer) in producers.iter().enumerate() {
+        let at = if i == 0 {
+            0
+        } else {
+            lines
+                .iter()
+                .position(|l| *l == format!("mark-{}", i - 1))
+                .unwrap()
+                + 1
+        };
+        let line = lines[at..].iter().find(|l| !l.trim().is_empty()).unwrap();
+        assert!(line.starts_with("[im"), "{producer}: {line:?} in\n{text}");
+    }
+    let st = s.stats();
+    let im = &st["images"];
+    assert_eq!(im["placed"].as_u64(), Some(producers.len() as u64), "{im}");
+    let dropped: u64 = ["too_long", "too_large", "invalid", "refused", "full"]
+        .iter()
+        .map(|k| im[k].as_u64().unwrap())
+        .sum();
+    assert_eq!(dropped, 0, "{im}");
+    // Bytes on disk, once per content, private.
+    let dir = s.dir.path().join("state/spool/sock/images");
+    let files = image_files(&dir);
+    assert!(files.len() >= 4, "{files:?}");
+    for f in &files {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(f).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{}", f.display());
+    }
+    // `capture --images` writes each shown image once.
+    let out = s.dir.path().join("out");
+    s.ok(&[
+        "capture",
+        "-t",
+        &pane,
+        "-S",
+        "-",
+        "--images",
+        out.to_str().unwrap(),
+    ]);
+    let written = image_files(&out);
+    assert_eq!(written.len(), files.len(), "{written:?}");
+    for f in &written {
+        let b = std::fs::read(f).unwrap();
+        assert!(b.starts_with(b"\x89PNG") || b.starts_with(b"II*\0") || b.starts_with(b"MM\0*"));
+    }
+}
+
+#[test]
+fn images_scrolled_into_history_come_back_after_a_crash() {
+    need("img2sixel");
+    let s = TestServer::new();
+    let png = s.dir.path().join("p.png");
+    write_png(&png, 200, 40, 9);
+    let script = format!(
+        "cd {} && img2sixel p.png; seq 1 300; echo printed; sleep 600",
+        s.dir.path().display()
+    );
+    let pane = s.pane("keep", &["sh", "-c", &script]);
+    assert!(s.eventually(WAIT, || capture(&s, &pane).contains("printed")));
+    // Saved state and the history checkpoint are written every second.
+    std::thread::sleep(Duration::from_millis(2500));
+    s.kill9();
+    s.ok(&["new", "-d", "-s", "probe", "--", "sleep", "60"]);
+    let text = capture(&s, &pane);
+    assert!(
+        text.lines().any(|l| l.starts_with("[image 200×40]")),
+        "{text}"
+    );
+    let out = s.dir.path().join("out");
+    s.ok(&[
+        "capture",
+        "-t",
+        &pane,
+        "-S",
+        "-",
+        "--images",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(image_files(&out).len(), 1);
+}
+
+/// The leak wezterm has: rows keeping image data alive after the cache let it go. Here rows
+/// hold ids only, so 10,000 distinct images leave the image account at or under its cap.
+#[test]
+fn ten_thousand_distinct_images_leave_the_image_ram_under_its_cap() {
+    let s = TestServer::new();
+    // 10,000 distinct 8×8 RGB images, kitty format 24, one per line.
+    let script = s.dir.path().join("gen.py");
+    std::fs::write(
+        &script,
+        "import base64,sys\n\
+         out=sys.stdout.buffer\n\
+         for i in range(10000):\n\
+         \x20   px=bytes(((i>>(8*(k%3)))+k)&255 for k in range(192))\n\
+         \x20   out.write(b'\\x1b_Ga=T,f=24,s=8,v=8;'+base64.b64encode(px)+b'\\x1b\\\\\\r\\n')\n\
+         out.write(b'generated\\n')\n",
+    )
+    .unwrap();
+    let cmd = format!("python3 {}; sleep 600", script.display());
+    let pane = s.pane("many", &["sh", "-c", &cmd]);
+    assert!(s.eventually(Duration::from_secs(120), || s
+        .ok(&["capture", "-t", &pane])
+        .contains("generated")));
+    let st = s.stats();
+    assert_eq!(
+        st["images"]["placed"].as_u64(),
+        Some(10_000),
+        "{}",
+        st["images"]
+    );
+    assert_eq!(st["images"]["files_written"].as_u64(), Some(10_000));
+    let cap = st["images"]["cache_capacity"].as_u64().unwrap();
+    let gauge = |st: &serde_json::Value| {
+        st["gauges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["name"] == "images")
+            .unwrap()["bytes"]
+            .as_u64()
+            .unwrap()
+    };
+    assert!(gauge(&st) <= cap, "{}", gauge(&st));
+    // Reading them all back (the capture sends at most CAPTURE_IMAGES_MAX) goes through the
+    // cache, which stays at or under its capacity.
+    let out = s.dir.path().join("out");
+    s.ok(&[
+        "capture",
+        "-t",
+        &pane,
+        "-S",
+        "-",
+        "--images",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(image_files(&out).len(), spool_proto::CAPTURE_IMAGES_MAX);
+    let st = s.stats();
+    assert!(gauge(&st) <= cap, "{}", gauge(&st));
+    assert!(st["images"]["cache_bytes"].as_u64().unwrap() > 0);
+}
