@@ -154,6 +154,12 @@ pub enum Request {
         bg: Option<(u8, u8, u8)>,
         cursor: Option<(u8, u8, u8)>,
     },
+    /// Attached: what `Style::image = id` of pane `pane` shows, and the image's bytes, for a
+    /// client that draws images. Answered by [`Response::Image`].
+    Image {
+        pane: u32,
+        id: u32,
+    },
     /// Attached: the client's terminal changed size.
     ClientSize {
         cols: u16,
@@ -440,6 +446,7 @@ impl Request {
             Request::History { .. } => "history",
             Request::Locate { .. } => "locate",
             Request::ScrollSearch { .. } => "scroll-search",
+            Request::Image { .. } => "image",
             Request::CommandAt { .. } => "command-at",
             Request::JumpPrompt { .. } => "jump-prompt",
             Request::Detach => "detach",
@@ -535,6 +542,21 @@ pub struct Capture {
     /// at most [`CAPTURE_IMAGES_MAX`] of them.
     #[serde(default)]
     pub images: bool,
+}
+
+/// One row of an image placed in a pane: cells with `Style::image = id` show row `row` of
+/// `rows` of an image of `width × height` pixels drawn `cols` cells wide.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageRecord {
+    /// SHA-256 of the bytes, hex: the same image shown twice has the same name.
+    pub name: String,
+    /// `png`, `jpg`, `gif` or `tiff`.
+    pub format: String,
+    pub width: u32,
+    pub height: u32,
+    pub cols: u16,
+    pub rows: u16,
+    pub row: u16,
 }
 
 /// Most image files one capture sends (a capture of months of history could name many
@@ -716,6 +738,14 @@ pub enum Response {
         note: Option<String>,
     },
     Update(Box<Update>),
+    /// Which image row `id` of `pane` shows (`None`: none known), and the image's encoded
+    /// bytes (empty if they could not be read or do not fit in one frame).
+    Image {
+        pane: u32,
+        id: u32,
+        record: Option<ImageRecord>,
+        bytes: Vec<u8>,
+    },
     /// History rows (oldest first) ending `from_bottom` display rows above the newest;
     /// `total` is the pane's history in display rows at that width.
     HistoryRows {

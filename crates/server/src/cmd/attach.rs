@@ -210,6 +210,7 @@ async fn attached(server: &Arc<Server>, conn: &mut Conn, client: u64, name: Stri
                     }
                 }
                 Some(req @ (Request::History { .. }
+                    | Request::Image { .. }
                     | Request::Locate { .. }
                     | Request::CommandAt { .. }
                     | Request::JumpPrompt { .. })) => {

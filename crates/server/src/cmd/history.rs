@@ -281,11 +281,48 @@ fn command_at_answer(server: &Server, pane: u32, width: u16, at: i64) -> Result<
     Ok(Response::Commands(found.into_iter().collect()))
 }
 
+/// Answer [`spool_proto::Request::Image`]: the record of `id`, and the image's bytes if they
+/// fit in one frame.
+fn image_answer(server: &Server, pane: u32, id: u32) -> Response {
+    let record = server
+        .pane(pane)
+        .and_then(|p| p.placements.read(id))
+        .map(|r| (r, server.images.get(&r.info)));
+    let (record, bytes) = match record {
+        None => (None, Vec::new()),
+        Some((r, bytes)) => {
+            let bytes = bytes
+                .ok()
+                .filter(|b| b.len() + 4096 < spool_proto::MAX_FRAME_BYTES)
+                .map(|b| b.to_vec())
+                .unwrap_or_default();
+            let name = crate::images::file_name(&r.info);
+            let record = spool_proto::ImageRecord {
+                name: name.split('.').next().unwrap_or_default().to_string(),
+                format: r.info.format.extension().to_string(),
+                width: r.info.width,
+                height: r.info.height,
+                cols: r.cols,
+                rows: r.rows,
+                row: r.row,
+            };
+            (Some(record), bytes)
+        }
+    };
+    Response::Image {
+        pane,
+        id,
+        record,
+        bytes,
+    }
+}
+
 /// Answer a scroll-mode read (`History`, `Locate` or `JumpPrompt`). It reads history (from
 /// disk, maybe a geometry scan at a new width), so callers run it off their async task: an
 /// attached client's on a blocking thread beside its frames, `spool`'s CLI in place.
 pub fn answer(server: &Server, req: Request) -> Result<Response, String> {
     match req {
+        Request::Image { pane, id } => Ok(image_answer(server, pane, id)),
         Request::History {
             pane,
             width,

@@ -282,6 +282,7 @@ pub async fn dispatch(server: &Arc<Server>, conn: &mut Conn, req: Request) -> Cm
         | Request::PaneInput { .. }
         | Request::ClientSize { .. }
         | Request::ClientColors { .. }
+        | Request::Image { .. }
         | Request::Act(_)
         | Request::ScrollSearch { .. }
         | Request::Detach => Err("not attached".into()),

@@ -199,6 +199,7 @@ impl Chooser {
                 ..Default::default()
             },
             link: 0,
+            image_pane: 0,
         };
         let list_w = if cols >= 60 { cols / 2 } else { cols };
         for y in 0..height {

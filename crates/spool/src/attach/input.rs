@@ -253,6 +253,10 @@ impl Client {
             self.colors[(which - 10) as usize] = Some(rgb);
             return Some(len);
         }
+        if let Some((len, ok)) = keys::graphics_reply(rest) {
+            self.images.kitty = ok;
+            return Some(len);
+        }
         let len = keys::da1_reply(rest)?;
         self.awaiting_da1 = false;
         if self.kitty == Probe::Pending {

@@ -272,6 +272,13 @@ pub fn partial_reply(b: &[u8]) -> bool {
             .iter()
             .all(|c| c.is_ascii_digit() || *c == b';');
     }
+    let apc = b"\x1b_G";
+    if b.len() <= apc.len() && apc.starts_with(b) {
+        return true;
+    }
+    if b.starts_with(apc) {
+        return b.len() < 64 && !b.windows(2).any(|w| w == b"\x1b\\");
+    }
     let osc = b"\x1b]1";
     if b.len() <= osc.len() {
         return osc.starts_with(b);
@@ -300,6 +307,15 @@ pub fn color_reply(b: &[u8]) -> Option<(usize, u8, (u8, u8, u8))> {
     };
     let rgb = spool_term::palette::parse_spec(&body[..end])?;
     Some((2 + 3 + end + term, which, rgb))
+}
+
+/// The answer to the probe's kitty graphics query (`APC G i=31 ; OK|error ST`): its length,
+/// and whether it said OK.
+pub fn graphics_reply(b: &[u8]) -> Option<(usize, bool)> {
+    let rest = b.strip_prefix(b"\x1b_Gi=31")?;
+    let end = rest.windows(2).position(|w| w == b"\x1b\\")?;
+    let body = &rest[..end];
+    Some((4 + 3 + end + 2, body.ends_with(b";OK")))
 }
 
 /// A primary device attributes answer (`CSI ? … c`): its length, if `b` starts with one.
@@ -398,6 +414,12 @@ mod tests {
         assert_eq!(kitty_flags_reply(b"\x1b[?31ux"), Some(6));
         assert_eq!(kitty_flags_reply(b"\x1b[?62;22c"), None);
         assert_eq!(da1_reply(b"\x1b[?62;22c"), Some(9));
+        assert_eq!(graphics_reply(b"\x1b_Gi=31;OK\x1b\\x"), Some((12, true)));
+        assert_eq!(
+            graphics_reply(b"\x1b_Gi=31;ENOTSUPPORTED\x1b\\"),
+            Some((24, false))
+        );
+        assert!(partial_reply(b"\x1b_Gi=3"));
         assert_eq!(
             color_reply(b"\x1b]11;rgb:ffff/fefe/0000\x1b\\x"),
             Some((25, 11, (0xff, 0xfe, 0)))

@@ -15,6 +15,7 @@
 //! terminal itself.
 
 mod choose;
+mod images;
 mod input;
 mod keys;
 mod motion;
@@ -129,6 +130,8 @@ struct Client {
     kitty: Probe,
     /// The DA1 answer that ends the probe has not arrived yet.
     awaiting_da1: bool,
+    /// Images shown through the outer terminal's graphics (kitty), if it has them.
+    images: images::Images,
     /// When to stop waiting for it (a terminal that never answers).
     probe_until: Instant,
     /// The start of a probe answer split across reads, kept for the next read (≤ PROBE_CARRY).
@@ -309,6 +312,7 @@ pub fn run(target: &Target, a: Args) -> crate::cmd::Exit {
         pending,
         kitty: Probe::Pending,
         awaiting_da1: true,
+        images: images::Images::default(),
         probe_until: Instant::now() + PROBE_TIME,
         carry: Vec::new(),
         eat_release: None,
@@ -322,14 +326,18 @@ pub fn run(target: &Target, a: Args) -> crate::cmd::Exit {
     // Alternate screen, mouse reporting (SGR) for wheel scrolling and click-to-focus, and the
     // kitty keyboard probe.
     // The probe also asks the terminal's default colors (OSC 10/11/12), which programs in
-    // panes are told when they ask (a light or dark theme); DA1, which every terminal
-    // answers, ends it.
+    // panes are told when they ask (a light or dark theme), and whether it shows kitty
+    // graphics (a query of a 1×1 image, id 31, answered `OK` by terminals that do); DA1,
+    // which every terminal answers, ends it.
     client.write(
-        b"\x1b[?1049h\x1b[H\x1b[2J\x1b[?1000h\x1b[?1002h\x1b[?1006h\x1b[?u\
+        b"\x1b[?1049h\x1b[H\x1b[2J\x1b[?1000h\x1b[?1002h\x1b[?1006h\
+          \x1b_Gi=31,s=1,v=1,a=q,t=d,f=24;AAAA\x1b\\\x1b[?u\
           \x1b]10;?\x1b\\\x1b]11;?\x1b\\\x1b]12;?\x1b\\\x1b[c",
     );
     let result = client.run(&rx);
     client.finish_probe(&rx);
+    let clear = client.images.clear();
+    client.write(&clear);
     if client.kitty == Probe::Yes {
         // Back to the keyboard flags the terminal had before (pushed when the probe answered).
         client.write(b"\x1b[<u");
@@ -482,6 +490,16 @@ impl Client {
                     s.request_failed();
                 }
                 self.say(message)
+            }
+            Response::Image {
+                pane,
+                id,
+                record,
+                bytes,
+            } => {
+                let sent = self.images.received(pane, id, record, &bytes);
+                self.write(&sent);
+                self.draw();
             }
             Response::HistoryRows {
                 pane,
@@ -689,6 +707,7 @@ impl Client {
                 ..Default::default()
             },
             link: 0,
+            image_pane: 0,
         };
         let mut cursor = CursorState {
             pos: None,
@@ -746,6 +765,7 @@ impl Client {
                         ..Default::default()
                     },
                     link: 0,
+                    image_pane: 0,
                 };
                 g.put_str(x, pv.y, &label, pen);
             }
@@ -831,6 +851,7 @@ impl Client {
                         ..Default::default()
                     },
                     link: 0,
+                    image_pane: 0,
                 };
                 for (i, pv) in u.panes.iter().enumerate() {
                     let label = format!(" {i} ");
@@ -848,6 +869,14 @@ impl Client {
         let mut out = std::mem::take(&mut self.out);
         out.clear();
         self.renderer.frame(&g, &cursor, &title, &mut out);
+        // Images over their cells (read off the frame, so scroll mode and popups too).
+        if self.images.kitty {
+            let segs = images::segments(&g);
+            for r in self.images.wants(&segs) {
+                self.send(&r);
+            }
+            out.extend_from_slice(&self.images.draw(&segs));
+        }
         self.write(&out);
         self.out = out;
     }

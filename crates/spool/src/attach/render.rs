@@ -11,6 +11,8 @@ use spool_cells::Row;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Pen {
     pub style: spool_cells::Style,
+    /// The pane whose image row `style.image` is (0 when there is no image).
+    pub image_pane: u32,
     /// (pane << 32 | link id), 0 = none.
     pub link: u64,
 }
@@ -55,6 +57,11 @@ impl Grid {
         y as usize * self.cols as usize + x as usize
     }
 
+    /// The cell at (x, y), which must be inside the grid.
+    pub fn cell(&self, x: u16, y: u16) -> &Cell {
+        &self.cells[self.idx(x, y)]
+    }
+
     pub fn set(&mut self, x: u16, y: u16, c: Cell) {
         if x < self.cols && y < self.rows {
             let i = self.idx(x, y);
@@ -79,9 +86,9 @@ impl Grid {
             let pen = Pen {
                 style: spool_cells::Style {
                     link: 0,
-                    image: 0,
                     ..run.style
                 },
+                image_pane: if run.style.image == 0 { 0 } else { pane },
                 link: if run.style.link == 0 {
                     0
                 } else {

@@ -19,6 +19,7 @@ pub fn pen(st: &Status) -> Pen {
             ..Default::default()
         },
         link: 0,
+        image_pane: 0,
     }
 }
 
