@@ -101,6 +101,11 @@ fn images_from_img2sixel_chafa_and_timg_are_stored_placed_and_counted() {
     assert_eq!(dropped, 0, "{im}");
     // Bytes on disk, once per content, private.
     let dir = s.dir.path().join("state/spool/sock/images");
+    // Written by the parser thread once the batch that showed them is applied.
+    let written = || s.stats()["images"]["files_written"].as_u64().unwrap();
+    assert!(s.eventually(WAIT, || written() == written()
+        && image_files(&dir).len() >= 4));
+    std::thread::sleep(Duration::from_millis(300));
     let files = image_files(&dir);
     assert!(files.len() >= 4, "{files:?}");
     for f in &files {
@@ -183,6 +188,12 @@ fn ten_thousand_distinct_images_leave_the_image_ram_under_its_cap() {
     assert!(s.eventually(Duration::from_secs(120), || s
         .ok(&["capture", "-t", &pane])
         .contains("generated")));
+    // The parser thread writes a batch's images after applying it: the last ones land just
+    // after the screen shows the end.
+    assert!(
+        s.eventually(WAIT, || s.stats()["images"]["files_written"].as_u64()
+            == Some(10_000))
+    );
     let st = s.stats();
     assert_eq!(
         st["images"]["placed"].as_u64(),
@@ -190,7 +201,6 @@ fn ten_thousand_distinct_images_leave_the_image_ram_under_its_cap() {
         "{}",
         st["images"]
     );
-    assert_eq!(st["images"]["files_written"].as_u64(), Some(10_000));
     let cap = st["images"]["cache_capacity"].as_u64().unwrap();
     let gauge = |st: &serde_json::Value| {
         st["gauges"]

@@ -417,7 +417,7 @@ mod tests {
         assert_eq!(graphics_reply(b"\x1b_Gi=31;OK\x1b\\x"), Some((12, true)));
         assert_eq!(
             graphics_reply(b"\x1b_Gi=31;ENOTSUPPORTED\x1b\\"),
-            Some((24, false))
+            Some((23, false))
         );
         assert!(partial_reply(b"\x1b_Gi=3"));
         assert_eq!(
