@@ -102,9 +102,7 @@ fn images_from_img2sixel_chafa_and_timg_are_stored_placed_and_counted() {
     // Bytes on disk, once per content, private.
     let dir = s.dir.path().join("state/spool/sock/images");
     // Written by the parser thread once the batch that showed them is applied.
-    let written = || s.stats()["images"]["files_written"].as_u64().unwrap();
-    assert!(s.eventually(WAIT, || written() == written()
-        && image_files(&dir).len() >= 4));
+    assert!(s.eventually(WAIT, || image_files(&dir).len() >= 4));
     std::thread::sleep(Duration::from_millis(300));
     let files = image_files(&dir);
     assert!(files.len() >= 4, "{files:?}");
