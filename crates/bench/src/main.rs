@@ -7,6 +7,7 @@
 mod agents;
 mod attach;
 mod data;
+mod images;
 mod plot;
 mod rawpty;
 mod report;
@@ -36,10 +37,11 @@ const SCENARIOS: &[(&str, Scenario)] = &[
     ("attach", attach::attach),
     ("restore", restore::restore),
     ("agents", agents::agents),
+    ("images", images::images),
 ];
 
 const USAGE: &str =
-    "usage: spool-bench <all|flat-memory|ingest|bytes-per-row|search|burst|hostile|idle|attach|restore|agents> \
+    "usage: spool-bench <all|flat-memory|ingest|bytes-per-row|search|burst|hostile|idle|attach|restore|agents|images> \
 [--quick] [--spool PATH] [--out DIR] [--keep-data]";
 
 /// Removes the temp dir (data sets, sockets, history) on every exit path.

@@ -41,7 +41,7 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    fn q<T>(&self, quick: T, full: T) -> T {
+    pub fn q<T>(&self, quick: T, full: T) -> T {
         if self.quick {
             quick
         } else {

@@ -119,6 +119,11 @@ impl Spool {
     pub fn rss(&self) -> u64 {
         crate::util::rss(self.pid).unwrap_or(0)
     }
+
+    /// Its state directory (`XDG_STATE_HOME`).
+    pub fn state_dir(&self) -> &Path {
+        &self.state
+    }
 }
 
 impl Drop for Spool {

@@ -160,6 +160,12 @@ pub enum Request {
         pane: u32,
         id: u32,
     },
+    /// Attached: the cell size of the client's terminal in pixels (its answer to `CSI 16 t`),
+    /// by which images take cells and which programs asking are told.
+    ClientCellPixels {
+        width: u16,
+        height: u16,
+    },
     /// Attached: the client's terminal changed size.
     ClientSize {
         cols: u16,
@@ -447,6 +453,7 @@ impl Request {
             Request::Locate { .. } => "locate",
             Request::ScrollSearch { .. } => "scroll-search",
             Request::Image { .. } => "image",
+            Request::ClientCellPixels { .. } => "client-cell-pixels",
             Request::CommandAt { .. } => "command-at",
             Request::JumpPrompt { .. } => "jump-prompt",
             Request::Detach => "detach",

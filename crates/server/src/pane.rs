@@ -351,8 +351,22 @@ impl Pane {
         self.rows.store(rows, Ordering::Relaxed);
         // Before the emulator reflows: the rows it pushes now are at the new width.
         self.store.set_width_hint(cols);
-        self.term().resize(cols as usize, rows as usize);
-        if let Err(e) = crate::pty::resize(self.master.get_ref(), cols, rows) {
+        let cell = {
+            let mut t = self.term();
+            t.resize(cols as usize, rows as usize);
+            t.cell_pixels()
+        };
+        if let Err(e) = crate::pty::resize(self.master.get_ref(), cols, rows, cell) {
+            tracing::warn!(pane = self.id, error = %e, "TIOCSWINSZ failed");
+        }
+    }
+
+    /// The outer terminal's cell size in pixels: images take cells by it, programs asking
+    /// (`CSI 16 t`, the window size in pixels) are told it.
+    pub fn set_cell_pixels(&self, cell: (u16, u16)) {
+        self.term().set_cell_pixels(cell.0, cell.1);
+        let (cols, rows) = self.size();
+        if let Err(e) = crate::pty::resize(self.master.get_ref(), cols, rows, cell) {
             tracing::warn!(pane = self.id, error = %e, "TIOCSWINSZ failed");
         }
     }

@@ -8,7 +8,7 @@ use std::process::Stdio;
 /// Open a PTY pair of the given size. The master is non-blocking and close-on-exec. Both
 /// sides are opened with `O_NOCTTY`: the server (a session leader after `setsid`) must never
 /// acquire a pane's terminal as its own controlling terminal, or the child could not claim it.
-pub fn open(cols: u16, rows: u16) -> io::Result<(OwnedFd, OwnedFd)> {
+pub fn open(cols: u16, rows: u16, cell: (u16, u16)) -> io::Result<(OwnedFd, OwnedFd)> {
     // SAFETY: posix_openpt returns a new fd or -1.
     let m = unsafe { libc::posix_openpt(libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC) };
     if m < 0 {
@@ -39,7 +39,7 @@ pub fn open(cols: u16, rows: u16) -> io::Result<(OwnedFd, OwnedFd)> {
     }
     // SAFETY: s is a fresh fd that nobody else owns.
     let slave = unsafe { OwnedFd::from_raw_fd(s) };
-    resize(&master, cols, rows)?;
+    resize(&master, cols, rows, cell)?;
     set_flags(master.as_raw_fd())?;
     Ok((master, slave))
 }
@@ -67,18 +67,20 @@ fn set_cloexec(fd: RawFd) -> io::Result<()> {
     Ok(())
 }
 
-fn winsize(cols: u16, rows: u16) -> libc::winsize {
+/// The window size the program sees: cells, and pixels at `cell` pixels per cell (image
+/// programs size their output by them).
+fn winsize(cols: u16, rows: u16, cell: (u16, u16)) -> libc::winsize {
     libc::winsize {
         ws_row: rows,
         ws_col: cols,
-        ws_xpixel: 0,
-        ws_ypixel: 0,
+        ws_xpixel: cols.saturating_mul(cell.0),
+        ws_ypixel: rows.saturating_mul(cell.1),
     }
 }
 
 /// Tell the kernel (and so the child, by SIGWINCH) the new size.
-pub fn resize(master: &OwnedFd, cols: u16, rows: u16) -> io::Result<()> {
-    let ws = winsize(cols, rows);
+pub fn resize(master: &OwnedFd, cols: u16, rows: u16, cell: (u16, u16)) -> io::Result<()> {
+    let ws = winsize(cols, rows, cell);
     // SAFETY: TIOCSWINSZ reads a winsize from the pointer.
     if unsafe { libc::ioctl(master.as_raw_fd(), libc::TIOCSWINSZ, &ws) } != 0 {
         return Err(io::Error::last_os_error());

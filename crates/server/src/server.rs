@@ -203,6 +203,8 @@ pub struct Server {
     /// The default colors (foreground, background, cursor) of the latest client's terminal
     /// that reported them: what OSC 10/11/12 queries are answered with.
     pub(crate) outer_colors: Mutex<Option<[spool_term::palette::Rgb; 3]>>,
+    /// The cell size in pixels of the terminal of the client that last said it.
+    pub(crate) cell_pixels: Mutex<(u16, u16)>,
 }
 
 pub(crate) fn now_unix() -> u64 {
@@ -265,6 +267,7 @@ impl Server {
                 .filter(|(k, _)| !BLOCKED_ENV.contains(&k.as_str()))
                 .collect(),
             outer_colors: Mutex::new(None),
+            cell_pixels: Mutex::new(spool_term::CELL_PIXELS_DEFAULT),
             bus: Default::default(),
             restore_errors: Mutex::new(Vec::new()),
             stop_reason: Mutex::new("server exited"),
@@ -317,6 +320,21 @@ impl Server {
         for p in panes {
             p.term().set_outer_colors(colors);
         }
+    }
+
+    /// A client's terminal said its cell size: every pane takes it (as `set_outer_colors`, the
+    /// latest client's wins).
+    pub fn set_cell_pixels(&self, width: u16, height: u16) {
+        let cell = (width.clamp(1, 1024), height.clamp(1, 1024));
+        *self.cell_pixels.lock().unwrap_or_else(|p| p.into_inner()) = cell;
+        let panes: Vec<Arc<Pane>> = self.state().panes.values().cloned().collect();
+        for p in panes {
+            p.set_cell_pixels(cell);
+        }
+    }
+
+    pub fn cell_pixels(&self) -> (u16, u16) {
+        *self.cell_pixels.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The newest state generation on disk (read at start, whether or not it was used):

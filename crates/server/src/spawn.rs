@@ -79,6 +79,8 @@ impl Server {
         if let Some(c) = *self.outer_colors.lock().unwrap_or_else(|p| p.into_inner()) {
             term.set_outer_colors(c);
         }
+        let cell = self.cell_pixels();
+        term.set_cell_pixels(cell.0, cell.1);
         term.feed(dump);
         let _ = term.take_replies();
         let command = if sp.argv.is_empty() {
@@ -306,7 +308,10 @@ impl Server {
         if let Some(c) = *self.outer_colors.lock().unwrap_or_else(|p| p.into_inner()) {
             term.set_outer_colors(c);
         }
-        let (master, slave) = crate::pty::open(cols, rows).map_err(|e| format!("openpty: {e}"))?;
+        let cell = self.cell_pixels();
+        term.set_cell_pixels(cell.0, cell.1);
+        let (master, slave) = crate::pty::open(cols, rows, self.cell_pixels())
+            .map_err(|e| format!("openpty: {e}"))?;
         let env = self.pane_env(session_env, spawn, id);
         let env_of = |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
         let shell = env_of("SHELL")

@@ -90,3 +90,27 @@ fn a_terminal_without_graphics_gets_the_placeholder_and_no_graphics() {
     assert!(find(&t.seen, b"\x1b_Ga=t").is_none());
     assert!(find(&t.seen, b"\x1b_Ga=p").is_none());
 }
+
+#[test]
+fn images_take_cells_by_the_cell_size_the_outer_terminal_reports() {
+    let s = TestServer::new();
+    let script =
+        "read x; printf '\\033_Ga=T,f=32,s=20,v=40;'; head -c 3200 /dev/zero | base64 -w0; \
+                  printf '\\033\\\\\\nagain\\n'; exec sleep 600";
+    s.ok(&["new", "-d", "-s", "im", "--", "sh", "-c", script]);
+    let mut t = attach(&s);
+    // Cells of 9×18 pixels: a 20×40 image takes 3×3 cells (at the default 10×20, 2×2).
+    t.write(b"\x1b[6;18;9t\x1b[?62;22c");
+    assert!(t.until(b"\x1b[?1049h", WAIT));
+    std::thread::sleep(Duration::from_millis(300));
+    t.write(b"\r");
+    assert!(s.eventually(WAIT, || s.ok(&["capture", "-t", "im"]).contains("again")));
+    let text = s.ok(&["capture", "-t", "im"]);
+    let lines: Vec<&str> = text.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.starts_with("[im"))
+        .expect("placeholder");
+    assert_eq!(lines[at], "[im", "{text}");
+    assert_eq!(lines[at + 3], "again", "{text}");
+}

@@ -378,6 +378,10 @@ async fn handle(server: &Arc<Server>, conn: &mut Conn, client: u64, req: Request
             server.set_outer_colors(fg, bg, cursor);
             Ok(())
         }
+        Request::ClientCellPixels { width, height } => {
+            server.set_cell_pixels(width, height);
+            Ok(())
+        }
         Request::Act(a) => act(server, client, a),
         // Boxed: dispatch leads back here for `Attach`.
         other => Box::pin(super::dispatch(server, conn, other)).await,

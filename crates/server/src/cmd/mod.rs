@@ -283,6 +283,7 @@ pub async fn dispatch(server: &Arc<Server>, conn: &mut Conn, req: Request) -> Cm
         | Request::ClientSize { .. }
         | Request::ClientColors { .. }
         | Request::Image { .. }
+        | Request::ClientCellPixels { .. }
         | Request::Act(_)
         | Request::ScrollSearch { .. }
         | Request::Detach => Err("not attached".into()),

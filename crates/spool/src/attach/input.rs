@@ -257,6 +257,10 @@ impl Client {
             self.images.kitty = ok;
             return Some(len);
         }
+        if let Some((len, (width, height))) = keys::cell_size_reply(rest) {
+            self.send(&spool_proto::Request::ClientCellPixels { width, height });
+            return Some(len);
+        }
         let len = keys::da1_reply(rest)?;
         self.awaiting_da1 = false;
         if self.kitty == Probe::Pending {

@@ -272,6 +272,13 @@ pub fn partial_reply(b: &[u8]) -> bool {
             .iter()
             .all(|c| c.is_ascii_digit() || *c == b';');
     }
+    let cell = b"\x1b[6;";
+    if b.starts_with(cell) {
+        return b.len() < 32
+            && b[cell.len()..]
+                .iter()
+                .all(|c| c.is_ascii_digit() || *c == b';');
+    }
     let apc = b"\x1b_G";
     if b.len() <= apc.len() && apc.starts_with(b) {
         return true;
@@ -316,6 +323,17 @@ pub fn graphics_reply(b: &[u8]) -> Option<(usize, bool)> {
     let end = rest.windows(2).position(|w| w == b"\x1b\\")?;
     let body = &rest[..end];
     Some((4 + 3 + end + 2, body.ends_with(b";OK")))
+}
+
+/// The answer to `CSI 16 t` (`CSI 6 ; height ; width t`, a cell in pixels): its length and
+/// the (width, height).
+pub fn cell_size_reply(b: &[u8]) -> Option<(usize, (u16, u16))> {
+    let rest = b.strip_prefix(b"\x1b[6;")?;
+    let end = rest.iter().position(|&c| c == b't')?;
+    let body = std::str::from_utf8(&rest[..end]).ok()?;
+    let (h, w) = body.split_once(';')?;
+    let (h, w) = (h.parse::<u16>().ok()?, w.parse::<u16>().ok()?);
+    (h > 0 && w > 0).then_some((4 + end + 1, (w, h)))
 }
 
 /// A primary device attributes answer (`CSI ? … c`): its length, if `b` starts with one.
@@ -420,6 +438,8 @@ mod tests {
             Some((23, false))
         );
         assert!(partial_reply(b"\x1b_Gi=3"));
+        assert_eq!(cell_size_reply(b"\x1b[6;20;10tx"), Some((10, (10, 20))));
+        assert!(partial_reply(b"\x1b[6;20;"));
         assert_eq!(
             color_reply(b"\x1b]11;rgb:ffff/fefe/0000\x1b\\x"),
             Some((25, 11, (0xff, 0xfe, 0)))

@@ -327,11 +327,12 @@ pub fn run(target: &Target, a: Args) -> crate::cmd::Exit {
     // kitty keyboard probe.
     // The probe also asks the terminal's default colors (OSC 10/11/12), which programs in
     // panes are told when they ask (a light or dark theme), and whether it shows kitty
-    // graphics (a query of a 1×1 image, id 31, answered `OK` by terminals that do); DA1,
-    // which every terminal answers, ends it.
+    // graphics (a query of a 1×1 image, id 31, answered `OK` by terminals that do) and the
+    // size of its cells in pixels (`CSI 16 t`), by which images take cells; DA1, which
+    // every terminal answers, ends it.
     client.write(
         b"\x1b[?1049h\x1b[H\x1b[2J\x1b[?1000h\x1b[?1002h\x1b[?1006h\
-          \x1b_Gi=31,s=1,v=1,a=q,t=d,f=24;AAAA\x1b\\\x1b[?u\
+          \x1b_Gi=31,s=1,v=1,a=q,t=d,f=24;AAAA\x1b\\\x1b[16t\x1b[?u\
           \x1b]10;?\x1b\\\x1b]11;?\x1b\\\x1b]12;?\x1b\\\x1b[c",
     );
     let result = client.run(&rx);
