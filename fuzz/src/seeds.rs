@@ -60,7 +60,13 @@ fn main() {
             join: true,
             history: None,
             command: Some(-1),
+            images: true,
         }),
+        Request::Image { pane: 0, id: 1 },
+        Request::ClientCellPixels {
+            width: 9,
+            height: 18,
+        },
         Request::Run {
             target: Some("%0".into()),
             command: vec!["make".into(), "test".into()],
@@ -112,5 +118,15 @@ fn main() {
             }
         }
     }
+    // Images: a sixel, a chunked kitty transfer, a query, an iTerm2 file (a 1×1 PNG).
+    write(
+        "feed",
+        "images".into(),
+        b"PP\x80\x10\x1bPq\"1;1;4;6#1;2;100;0;0#1!4~\x1b\\\
+          \x1b_Ga=T,f=24,s=1,v=1,i=3,m=1;AAAA\x1b\\\x1b_Gm=0;\x1b\\\
+          \x1b_Gi=31,s=1,v=1,a=q,t=d,f=24;AAAA\x1b\\\x1b_Ga=p,i=3,c=2,r=2\x1b\\\
+          \x1b]1337;File=inline=1;width=2:iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC\x07\
+          \x1b[16t\x1b[?2;1;0S",
+    );
     write("feed", "sgr-and-osc".into(), b"PP\x80\x10\x1b[1;38;2;1;2;3mhi\x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\\x1bPtmux;\x1b\x1b]2;t\x07\x1b\\\x1b[?2026h\x1b[2J\x1b[?2026l");
 }
