@@ -116,7 +116,7 @@ pub fn images(ctx: &mut Ctx) -> Result<Value> {
             dir_bytes(&state.join("spool"), ".png"),
             dir_bytes(&state.join("spool"), "images.idx"),
         );
-        let placed = im["placed"].as_u64().unwrap_or(0);
+        let placed = im["counts"]["placed"].as_u64().unwrap_or(0);
         let per = |b: u64| r3(b as f64 / placed.max(1) as f64);
         progress!(
             "images {panes}: peak {:.1} MiB, {placed} placed, {:.0} B/image on disk",
@@ -130,10 +130,10 @@ pub fn images(ctx: &mut Ctx) -> Result<Value> {
             "secs": r3(secs),
             "images_per_sec": r3(placed as f64 / secs.max(1e-9)),
             "placed": placed,
-            "dropped": im["too_long"].as_u64().unwrap_or(0)
-                + im["too_large"].as_u64().unwrap_or(0)
-                + im["invalid"].as_u64().unwrap_or(0)
-                + im["full"].as_u64().unwrap_or(0),
+            "dropped": im["counts"]["too_long"].as_u64().unwrap_or(0)
+                + im["counts"]["too_large"].as_u64().unwrap_or(0)
+                + im["counts"]["invalid"].as_u64().unwrap_or(0)
+                + im["counts"]["full"].as_u64().unwrap_or(0),
             "files_written": im["files_written"],
             "disk_bytes_per_image": per(files_b + records_b),
             "file_bytes_per_image": per(files_b),

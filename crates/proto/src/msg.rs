@@ -890,16 +890,8 @@ pub struct ServerStats {
 /// image store.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImageStats {
-    /// Images placed on cells, and image contents handed to the store.
-    pub placed: u64,
-    pub stored: u64,
-    /// Dropped: past the sequence cap, past the size cap, undecodable, refused transfers
-    /// (shared memory, a file that is not a regular file under the cap), queue full.
-    pub too_long: u64,
-    pub too_large: u64,
-    pub invalid: u64,
-    pub refused: u64,
-    pub full: u64,
+    /// Summed over the panes' emulators.
+    pub counts: spool_cells::ImageCounts,
     /// Files this server wrote under `STATE/images/`, and their bytes.
     pub files_written: u64,
     pub bytes_written: u64,

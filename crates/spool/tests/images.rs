@@ -38,6 +38,19 @@ fn capture(s: &TestServer, pane: &str) -> String {
     s.ok(&["capture", "-t", pane, "-S", "-"])
 }
 
+/// `capture --images OUT` of all of a pane's history and screen.
+fn capture_images(s: &TestServer, pane: &str, out: &Path) {
+    s.ok(&[
+        "capture",
+        "-t",
+        pane,
+        "-S",
+        "-",
+        "--images",
+        out.to_str().unwrap(),
+    ]);
+}
+
 fn image_files(dir: &Path) -> Vec<std::path::PathBuf> {
     let mut v: Vec<_> = std::fs::read_dir(dir)
         .map(|d| d.flatten().map(|e| e.path()).collect())
@@ -92,7 +105,7 @@ fn images_from_img2sixel_chafa_and_timg_are_stored_placed_and_counted() {
         assert!(line.starts_with("[im"), "{producer}: {line:?} in\n{text}");
     }
     let st = s.stats();
-    let im = &st["images"];
+    let im = &st["images"]["counts"];
     assert_eq!(im["placed"].as_u64(), Some(producers.len() as u64), "{im}");
     let dropped: u64 = ["too_long", "too_large", "invalid", "refused", "full"]
         .iter()
@@ -113,15 +126,7 @@ fn images_from_img2sixel_chafa_and_timg_are_stored_placed_and_counted() {
     }
     // `capture --images` writes each shown image once.
     let out = s.dir.path().join("out");
-    s.ok(&[
-        "capture",
-        "-t",
-        &pane,
-        "-S",
-        "-",
-        "--images",
-        out.to_str().unwrap(),
-    ]);
+    capture_images(&s, &pane, &out);
     let written = image_files(&out);
     assert_eq!(written.len(), files.len(), "{written:?}");
     for f in &written {
@@ -152,15 +157,7 @@ fn images_scrolled_into_history_come_back_after_a_crash() {
         "{text}"
     );
     let out = s.dir.path().join("out");
-    s.ok(&[
-        "capture",
-        "-t",
-        &pane,
-        "-S",
-        "-",
-        "--images",
-        out.to_str().unwrap(),
-    ]);
+    capture_images(&s, &pane, &out);
     assert_eq!(image_files(&out).len(), 1);
 }
 
@@ -194,7 +191,7 @@ fn ten_thousand_distinct_images_leave_the_image_ram_under_its_cap() {
     );
     let st = s.stats();
     assert_eq!(
-        st["images"]["placed"].as_u64(),
+        st["images"]["counts"]["placed"].as_u64(),
         Some(10_000),
         "{}",
         st["images"]
@@ -214,15 +211,7 @@ fn ten_thousand_distinct_images_leave_the_image_ram_under_its_cap() {
     // Reading them all back (the capture sends at most CAPTURE_IMAGES_MAX) goes through the
     // cache, which stays at or under its capacity.
     let out = s.dir.path().join("out");
-    s.ok(&[
-        "capture",
-        "-t",
-        &pane,
-        "-S",
-        "-",
-        "--images",
-        out.to_str().unwrap(),
-    ]);
+    capture_images(&s, &pane, &out);
     assert_eq!(image_files(&out).len(), spool_proto::CAPTURE_IMAGES_MAX);
     let st = s.stats();
     assert!(gauge(&st) <= cap, "{}", gauge(&st));

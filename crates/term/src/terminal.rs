@@ -468,7 +468,7 @@ impl<S: HistorySink> Terminal<S> {
     }
 
     /// What happened to the images this terminal was sent.
-    pub fn image_counters(&self) -> crate::ImageCounters {
+    pub fn image_counters(&self) -> crate::ImageCounts {
         self.screen.images.counters()
     }
 

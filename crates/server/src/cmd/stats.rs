@@ -43,13 +43,7 @@ pub fn collect(server: &Server) -> ServerStats {
             )
         };
         image_bytes += img;
-        images.placed += counts.placed;
-        images.stored += counts.stored;
-        images.too_long += counts.too_long;
-        images.too_large += counts.too_large;
-        images.invalid += counts.invalid;
-        images.refused += counts.refused;
-        images.full += counts.full;
+        images.counts.add(&counts);
         let st = p.store.stats();
         // Input waiting for the program, and output waiting for a `pipe-pane` command.
         let queued = p.input_bytes() as u64 + p.pipe().map_or(0, |x| x.queued_bytes() as u64);

@@ -47,18 +47,18 @@ pub fn run(target: &Target, a: Args) -> Exit {
         "  segment cache hits/misses: {}/{}",
         s.cache_hits, s.cache_misses
     );
-    let i = &s.images;
+    let (i, c) = (&s.images, &s.images.counts);
     println!(
         "  images: {} placed, {} stored ({} files, {:.2} MiB written); dropped: {} too long, {} too large, {} invalid, {} refused, {} queue full; cache {:.2} of {:.2} MiB",
-        i.placed,
-        i.stored,
+        c.placed,
+        c.stored,
         i.files_written,
         mib(i.bytes_written),
-        i.too_long,
-        i.too_large,
-        i.invalid,
-        i.refused,
-        i.full,
+        c.too_long,
+        c.too_large,
+        c.invalid,
+        c.refused,
+        c.full,
         mib(i.cache_bytes),
         mib(i.cache_capacity)
     );

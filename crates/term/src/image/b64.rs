@@ -104,3 +104,33 @@ mod tests {
         assert!(!s.invalid);
     }
 }
+
+/// An image string's arguments up to a separator (`;` for kitty, `:` for iTerm2), kept up to
+/// a bound, then its payload.
+#[derive(Debug, Default)]
+pub(crate) struct Head {
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) in_payload: bool,
+}
+
+impl Head {
+    /// Take `b`: what precedes the separator joins the head (while it stays within `max`
+    /// bytes); returns the payload part of `b` and whether the separator was crossed in it.
+    pub(crate) fn take<'a>(&mut self, b: &'a [u8], sep: u8, max: usize) -> (&'a [u8], bool) {
+        if self.in_payload {
+            return (b, false);
+        }
+        let at = b.iter().position(|&c| c == sep);
+        let head = &b[..at.unwrap_or(b.len())];
+        if self.bytes.len() + head.len() <= max {
+            self.bytes.extend_from_slice(head);
+        }
+        match at {
+            Some(i) => {
+                self.in_payload = true;
+                (&b[i + 1..], true)
+            }
+            None => (&[], false),
+        }
+    }
+}

@@ -6,7 +6,7 @@
 //! The emulator reads the OSC itself (vte keeps at most `OSC_MAX` bytes of one): the
 //! arguments, at most [`ARGS_MAX`] bytes, then the file decoded from base64 as it arrives.
 
-use super::b64::Base64Sink;
+use super::b64::{Base64Sink, Head};
 use super::{identify, CursorAfter, Dropped};
 use crate::history::HistorySink;
 use crate::screen::Screen;
@@ -17,14 +17,13 @@ pub const ARGS_MAX: usize = 4096;
 /// The OSC being read.
 #[derive(Debug, Default)]
 pub(crate) struct ItermFile {
-    args: Vec<u8>,
-    in_data: bool,
+    args: Head,
     data: Base64Sink,
 }
 
 impl ItermFile {
     pub(crate) fn memory_bytes(&self) -> usize {
-        self.args.capacity() + self.data.memory_bytes()
+        self.args.bytes.capacity() + self.data.memory_bytes()
     }
 }
 
@@ -50,24 +49,13 @@ impl<S: HistorySink> Screen<S> {
         self.iterm = Some(Box::default());
     }
 
-    pub(crate) fn iterm_bytes(&mut self, mut b: &[u8]) {
+    pub(crate) fn iterm_bytes(&mut self, b: &[u8]) {
         let max = self.images.config.max_sequence_bytes;
         let Some(f) = self.iterm.as_mut() else {
             return;
         };
-        if !f.in_data {
-            let colon = b.iter().position(|&c| c == b':');
-            let args = &b[..colon.unwrap_or(b.len())];
-            if f.args.len() + args.len() <= ARGS_MAX {
-                f.args.extend_from_slice(args);
-            }
-            let Some(colon) = colon else {
-                return;
-            };
-            f.in_data = true;
-            b = &b[colon + 1..];
-        }
-        f.data.feed(b, max);
+        let (data, _) = f.args.take(b, b':', ARGS_MAX);
+        f.data.feed(data, max);
     }
 
     pub(crate) fn iterm_end(&mut self) {
@@ -81,7 +69,7 @@ impl<S: HistorySink> Screen<S> {
         f.data.finish(max);
         let mut inline = false;
         let (mut w, mut h) = (None, None);
-        for kv in f.args.split(|&c| c == b';') {
+        for kv in f.args.bytes.split(|&c| c == b';') {
             let Some(eq) = kv.iter().position(|&c| c == b'=') else {
                 continue;
             };
@@ -97,7 +85,7 @@ impl<S: HistorySink> Screen<S> {
             Err(Dropped::Refused)
         } else if f.data.overflow {
             Err(Dropped::TooLong)
-        } else if f.data.invalid || !f.in_data {
+        } else if f.data.invalid || !f.args.in_payload {
             Err(Dropped::Invalid)
         } else {
             identify(std::mem::take(&mut f.data.out), max_side)

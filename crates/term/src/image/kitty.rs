@@ -12,7 +12,7 @@
 use std::collections::VecDeque;
 use std::io::Read;
 
-use super::b64::Base64Sink;
+use super::b64::{Base64Sink, Head};
 use super::{identify, CursorAfter, Dropped, ImageData, ImageInfo, KITTY_IDS_MAX};
 use crate::history::HistorySink;
 use crate::screen::Screen;
@@ -103,8 +103,7 @@ struct Known {
 /// The APC string being read.
 #[derive(Debug, Default)]
 struct Reading {
-    head: Vec<u8>,
-    in_payload: bool,
+    head: Head,
     keys: Keys,
     /// The payload goes to the transfer in progress (a continuation chunk).
     continuation: bool,
@@ -128,7 +127,7 @@ impl KittyState {
             + self
                 .reading
                 .as_ref()
-                .map_or(0, |r| r.head.capacity() + r.data.memory_bytes())
+                .map_or(0, |r| r.head.bytes.capacity() + r.data.memory_bytes())
             + self
                 .known
                 .iter()
@@ -207,26 +206,20 @@ impl<S: HistorySink> Screen<S> {
     }
 
     /// Bytes of the command's body.
-    pub(crate) fn kitty_bytes(&mut self, mut b: &[u8]) {
+    pub(crate) fn kitty_bytes(&mut self, b: &[u8]) {
         let max = self.images.config.max_sequence_bytes;
+        let transferring = self.images.kitty.transfer.is_some();
         let Some(r) = self.images.kitty.reading.as_mut() else {
             return;
         };
-        if !r.in_payload {
-            let semi = b.iter().position(|&c| c == b';');
-            let keys = &b[..semi.unwrap_or(b.len())];
-            if r.head.len() + keys.len() <= KEYS_MAX {
-                r.head.extend_from_slice(keys);
-            }
-            let Some(semi) = semi else {
-                return;
-            };
-            b = &b[semi + 1..];
-            r.in_payload = true;
-            r.keys = parse_keys(&r.head);
-            r.continuation = self.images.kitty.transfer.is_some();
+        let (b, crossed) = r.head.take(b, b';', KEYS_MAX);
+        if crossed {
+            r.keys = parse_keys(&r.head.bytes);
+            r.continuation = transferring;
         }
-        let r = self.images.kitty.reading.as_mut().expect("reading");
+        if b.is_empty() {
+            return;
+        }
         if r.continuation {
             if let Some(t) = self.images.kitty.transfer.as_mut() {
                 t.data.feed(b, max);
@@ -242,8 +235,8 @@ impl<S: HistorySink> Screen<S> {
         let Some(mut r) = self.images.kitty.reading.take() else {
             return;
         };
-        if !r.in_payload {
-            r.keys = parse_keys(&r.head);
+        if !r.head.in_payload {
+            r.keys = parse_keys(&r.head.bytes);
             r.continuation = self.images.kitty.transfer.is_some();
         }
         if r.continuation {

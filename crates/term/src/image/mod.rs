@@ -166,23 +166,7 @@ pub enum Dropped {
     Full,
 }
 
-/// Counters of one terminal's images.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct ImageCounters {
-    pub placed: u64,
-    pub stored: u64,
-    pub too_long: u64,
-    pub too_large: u64,
-    pub invalid: u64,
-    pub refused: u64,
-    pub full: u64,
-}
-
-impl ImageCounters {
-    pub fn dropped(&self) -> u64 {
-        self.too_long + self.too_large + self.invalid + self.refused + self.full
-    }
-}
+pub use spool_cells::ImageCounts;
 
 /// Where the text cursor goes after an image is placed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -204,7 +188,7 @@ pub struct Images {
     events_bytes: usize,
     /// The next `Style::image` id (0 means "no image"; ids are never reused).
     next_id: u32,
-    pub(crate) counters: ImageCounters,
+    pub(crate) counters: ImageCounts,
     pub(crate) kitty: kitty::KittyState,
     pub(crate) sixel: Option<Box<sixel::SixelDecoder>>,
     /// DECSET 8452: the cursor goes right of a sixel image instead of below it.
@@ -219,7 +203,7 @@ impl Default for Images {
             events: VecDeque::new(),
             events_bytes: 0,
             next_id: 1,
-            counters: ImageCounters::default(),
+            counters: ImageCounts::default(),
             kitty: kitty::KittyState::default(),
             sixel: None,
             sixel_cursor_right: false,
@@ -235,7 +219,7 @@ impl Images {
             + self.kitty.memory_bytes()
     }
 
-    pub fn counters(&self) -> ImageCounters {
+    pub fn counters(&self) -> ImageCounts {
         self.counters
     }
 
