@@ -34,6 +34,11 @@ pub const RECORD_BYTES: usize = 52;
 
 const RECORD_VERSION: u8 = 1;
 
+/// Most bytes of one pane's `images.idx`: 1.3 million image rows (a screenful of images a
+/// minute for a year). A program could otherwise grow it by 52 KB per 20-byte kitty `a=p`;
+/// past it, new placements show as their placeholder text only, and are counted.
+pub const PLACEMENTS_MAX_BYTES: u64 = 64 * 1024 * 1024;
+
 /// What `images.idx` says of one id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Record {
@@ -107,6 +112,8 @@ impl Record {
 #[derive(Debug)]
 pub struct Placements {
     file: Option<File>,
+    /// Placements not recorded because the file reached [`PLACEMENTS_MAX_BYTES`].
+    pub unrecorded: AtomicU64,
 }
 
 impl Placements {
@@ -123,10 +130,16 @@ impl Placements {
             .mode(0o600)
             .open(&path);
         match file {
-            Ok(f) => Placements { file: Some(f) },
+            Ok(f) => Placements {
+                file: Some(f),
+                unrecorded: AtomicU64::new(0),
+            },
             Err(e) => {
                 tracing::warn!(path = %path.display(), error = %e, "image placements not kept");
-                Placements { file: None }
+                Placements {
+                    file: None,
+                    unrecorded: AtomicU64::new(0),
+                }
             }
         }
     }
@@ -155,6 +168,10 @@ impl Placements {
             buf.extend_from_slice(&r.encode());
         }
         let at = (p.first_id as u64 - 1) * RECORD_BYTES as u64;
+        if at + buf.len() as u64 > PLACEMENTS_MAX_BYTES {
+            self.unrecorded.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
         if let Err(e) = f.write_all_at(&buf, at) {
             tracing::warn!(error = %e, "image placement not recorded");
         }
@@ -252,11 +269,15 @@ impl ImageStore {
     /// Keep an image's bytes (nothing to do if a file of that content is there already).
     pub fn put(&self, data: &ImageData) -> std::io::Result<()> {
         let path = self.path(&data.info);
-        if std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file() && m.len() > 0) {
+        let len = data.bytes.len() as u64;
+        if std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file() && m.len() == len) {
             return Ok(());
         }
         spool_proto::paths::private_dir(&self.dir).map_err(std::io::Error::other)?;
-        let tmp = self.dir.join(format!(".{}.tmp", file_name(&data.info)));
+        // Unique per write: two panes storing the same content at once never share one.
+        static NEXT_TMP: AtomicU64 = AtomicU64::new(0);
+        let n = NEXT_TMP.fetch_add(1, Ordering::Relaxed);
+        let tmp = self.dir.join(format!(".{}.{n}.tmp", file_name(&data.info)));
         {
             use std::io::Write;
             let mut f = std::fs::OpenOptions::new()
@@ -267,7 +288,7 @@ impl ImageStore {
                 .mode(0o600)
                 .open(&tmp)?;
             // Not synced: a crash may leave a torn file, which `get` tells by its hash (and
-            // the next `put` of the same content replaces an empty one).
+            // the next `put` of the same content replaces one of the wrong length).
             f.write_all(&data.bytes)?;
         }
         std::fs::rename(&tmp, &path)?;

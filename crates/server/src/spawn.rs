@@ -310,8 +310,8 @@ impl Server {
         }
         let cell = self.cell_pixels();
         term.set_cell_pixels(cell.0, cell.1);
-        let (master, slave) = crate::pty::open(cols, rows, self.cell_pixels())
-            .map_err(|e| format!("openpty: {e}"))?;
+        let (master, slave) =
+            crate::pty::open(cols, rows, cell).map_err(|e| format!("openpty: {e}"))?;
         let env = self.pane_env(session_env, spawn, id);
         let env_of = |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
         let shell = env_of("SHELL")

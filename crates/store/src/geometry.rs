@@ -458,7 +458,7 @@ pub(crate) fn spawn_warmer(shared: Weak<Shared>) {
                 Ok(Some(s)) if s.first_row == first_row && !s.is_last => {
                     let carry = sh.carry_for(s.first_row, s.carry_in);
                     let n = ended_display_rows(&s.seg, carry, w);
-                    sh.geo_put(first_row, w, n.min(u32::MAX as u64) as u32);
+                    sh.warm_put(first_row, w, n.min(u32::MAX as u64) as u32);
                 }
                 // Pruned or unreadable: nothing to count; the walk goes on past it.
                 Ok(_) | Err(_) => {}

@@ -884,6 +884,22 @@ impl Shared {
         self.lock().warming = false;
     }
 
+    /// The warmer's count of a segment at `width`: kept only if the pane is still at that
+    /// width (a count at the old width must not replace one the workers made at the new).
+    pub(crate) fn warm_put(&self, first_row: u64, width: u16, rows: u32) {
+        let mut st = self.lock();
+        if st.width_hint != width {
+            return;
+        }
+        if let Some(i) = st.entry_index(first_row) {
+            let e = &mut st.index[i];
+            if e.first_row == first_row {
+                e.geo_width = width;
+                e.geo_rows = rows;
+            }
+        }
+    }
+
     pub(crate) fn geo_put(&self, first_row: u64, width: u16, rows: u32) {
         let mut st = self.lock();
         if let Some(i) = st.entry_index(first_row) {

@@ -173,8 +173,14 @@ impl<S: HistorySink> Terminal<S> {
 
     fn advance(&mut self, bytes: &[u8]) {
         let mut rest = bytes;
+        self.advance_held(&mut rest);
+        self.advance_rest(rest);
+    }
+
+    /// An introducer held from the last feed: with what follows, is it one? Consumes what
+    /// of `rest` completes it (all of `rest` if it is still only a prefix).
+    fn advance_held(&mut self, rest: &mut &[u8]) {
         if self.intro_held_len > 0 {
-            // An introducer was cut: with what follows, is it one?
             let n = self.intro_held_len;
             let take = (INTRO_MAX - n).min(rest.len());
             let mut probe = [0u8; 2 * INTRO_MAX];
@@ -184,12 +190,12 @@ impl<S: HistorySink> Terminal<S> {
                 Intro::Full(kind, len) => {
                     self.intro_held_len = 0;
                     self.begin_image_string(kind);
-                    rest = &rest[len - n..];
+                    *rest = &rest[len - n..];
                 }
                 Intro::Prefix if take == rest.len() => {
                     self.intro_held[n..n + take].copy_from_slice(&rest[..take]);
                     self.intro_held_len = n + take;
-                    return;
+                    *rest = &[];
                 }
                 _ => {
                     // Not an image: vte parses the held bytes as it would have.
@@ -199,6 +205,9 @@ impl<S: HistorySink> Terminal<S> {
                 }
             }
         }
+    }
+
+    fn advance_rest(&mut self, mut rest: &[u8]) {
         while !rest.is_empty() {
             if let Some(pt) = &mut self.passthrough {
                 let (n, ended) = pt.skip(rest);
@@ -230,7 +239,11 @@ impl<S: HistorySink> Terminal<S> {
                             (Kind::Iterm, _) => self.screen.iterm_end(),
                         }
                         if scan.held_esc {
-                            self.advance_vte(b"\x1b");
+                            // The ESC that ended the last feed starts what follows: perhaps
+                            // another image string.
+                            self.intro_held[0] = 0x1b;
+                            self.intro_held_len = 1;
+                            self.advance_held(&mut rest);
                         }
                     }
                 }

@@ -158,6 +158,9 @@ fn image_strings_cut_at_any_byte_give_the_same_screen_and_images() {
     s.extend(format!("\x1b_Ga=T,f=100,i=2;{}\x1b\\", b64(&img)).as_bytes());
     s.extend(format!("\x1b]1337;File=inline=1:{}\x1b\\", b64(&img)).as_bytes());
     s.extend(b"\x1bPq\"1;1;10;6#0!10~\x1b\\\x1b_Xignored\x1b\\\x1b[31mred");
+    // An image string ended by the ESC that begins the next one (a cut right after that ESC
+    // must not lose the second).
+    s.extend(b"\x1b_Ga=T,f=24,s=1,v=1,i=7;AAAA\x1b_Ga=T,f=24,s=1,v=1,i=8;AAAB\x1b\\");
     let mut whole = Terminal::new(30, 12, NoHistory);
     whole.feed(&s);
     let want = (
@@ -165,7 +168,7 @@ fn image_strings_cut_at_any_byte_give_the_same_screen_and_images() {
         whole.take_replies(),
         whole.screen_text(),
     );
-    assert_eq!(placements(&want.0).len(), 3);
+    assert_eq!(placements(&want.0).len(), 5);
     for step in [1usize, 2, 3, 7, 13] {
         let mut t = Terminal::new(30, 12, NoHistory);
         for c in s.chunks(step) {

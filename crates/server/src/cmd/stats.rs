@@ -44,6 +44,8 @@ pub fn collect(server: &Server) -> ServerStats {
         };
         image_bytes += img;
         images.counts.add(&counts);
+        // Placements past the pane's PLACEMENTS_MAX_BYTES: shown as placeholders only.
+        images.counts.full += p.placements.unrecorded.load(Ordering::Relaxed);
         let st = p.store.stats();
         // Input waiting for the program, and output waiting for a `pipe-pane` command.
         let queued = p.input_bytes() as u64 + p.pipe().map_or(0, |x| x.queued_bytes() as u64);

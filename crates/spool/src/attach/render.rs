@@ -6,8 +6,8 @@ use std::collections::HashMap;
 
 use spool_cells::Row;
 
-/// A style as drawn: the row's style (its link and image ids cleared) plus a client-wide link
-/// key.
+/// A style as drawn: the row's style (its link id cleared; its image id kept, with the pane it
+/// belongs to, for `images.rs`) plus a client-wide link key.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Pen {
     pub style: spool_cells::Style,

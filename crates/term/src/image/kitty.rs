@@ -458,15 +458,20 @@ impl<S: HistorySink> Screen<S> {
 /// spool (and nothing else: a program cannot make the server delete arbitrary files).
 fn remove_temp_file(path: &[u8]) {
     use std::os::unix::ffi::OsStrExt;
-    let p = std::path::Path::new(std::ffi::OsStr::from_bytes(path));
+    // Resolved first: `/tmp/../home/…` must not pass for a file in /tmp.
+    let Ok(p) = std::fs::canonicalize(std::path::Path::new(std::ffi::OsStr::from_bytes(path)))
+    else {
+        return;
+    };
+    let tmp = std::fs::canonicalize(std::env::temp_dir()).unwrap_or_else(|_| "/tmp".into());
     let named = p.file_name().is_some_and(|n| {
         n.as_bytes()
             .windows(21)
             .any(|w| w == b"tty-graphics-protocol")
     });
-    let in_tmp = p.starts_with(std::env::temp_dir()) || p.starts_with("/dev/shm");
+    let in_tmp = p.starts_with(&tmp) || p.starts_with("/dev/shm");
     if named && in_tmp {
-        let _ = std::fs::remove_file(p);
+        let _ = std::fs::remove_file(&p);
     }
 }
 

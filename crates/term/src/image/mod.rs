@@ -66,7 +66,8 @@ pub fn memory_bound(config: &ImageConfig) -> usize {
         + KITTY_IDS_MAX * kitty::KNOWN_BYTES
 }
 
-/// The caps, from the server's config.
+/// The caps (the defaults are the named constants above; `Terminal::set_image_config`
+/// changes them for one terminal).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ImageConfig {
     pub max_sequence_bytes: usize,
@@ -100,16 +101,6 @@ impl ImageFormat {
             ImageFormat::Gif => "gif",
             ImageFormat::Tiff => "tiff",
         }
-    }
-
-    pub fn from_extension(e: &str) -> Option<ImageFormat> {
-        Some(match e {
-            "png" => ImageFormat::Png,
-            "jpg" => ImageFormat::Jpeg,
-            "gif" => ImageFormat::Gif,
-            "tiff" => ImageFormat::Tiff,
-            _ => return None,
-        })
     }
 }
 
