@@ -52,12 +52,13 @@ pub const KITTY_IDS_MAX: usize = 1024;
 /// Most rows one image may take: its id range is this wide at most.
 pub const IMAGE_MAX_ROWS: u16 = 1024;
 
-/// Most bytes a terminal holds for images under `config`: one sequence's payload (a kitty
-/// transfer, or an iTerm2 file), their key lists, a sixel canvas of `max_side²` bytes and its
-/// palette, the events not taken yet, and the remembered kitty ids.
+/// Most bytes a terminal holds for images under `config`: two sequences' payloads (a kitty
+/// transfer left waiting for its last chunk while an iTerm2 file arrives), their key lists, a
+/// sixel canvas of `max_side²` bytes and its palette, the events not taken yet, and the
+/// remembered kitty ids.
 pub fn memory_bound(config: &ImageConfig) -> usize {
     let side = config.max_side as usize;
-    config.max_sequence_bytes
+    2 * config.max_sequence_bytes
         + 2 * kitty::KEYS_MAX
         + iterm::ARGS_MAX
         + side * side
