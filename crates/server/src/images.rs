@@ -13,7 +13,8 @@
 //!   lifts it (an image larger than the cache is read from disk each time, never kept).
 //!
 //! Not done yet: images are not counted in the disk budget, nor deleted when the last
-//! history row showing them is pruned.
+//! history row showing them is pruned. A pane's records are capped at
+//! [`PLACEMENTS_MAX_BYTES`]; the image files are not.
 
 use std::collections::VecDeque;
 use std::fs::File;
