@@ -56,7 +56,8 @@ fn a_sixel_takes_cells_by_its_size_with_a_placeholder_and_one_id_per_row() {
     let p = placements(&ev);
     assert_eq!(p.len(), 1);
     assert_eq!((p[0].cols, p[0].rows), (3, 2), "30×40 px at 10×20 px cells");
-    assert_eq!((p[0].info.width, p[0].info.height), (30, 40));
+    // As large as what was drawn (six bands of six pixels), within the declared 30×40.
+    assert_eq!((p[0].info.width, p[0].info.height), (30, 36));
     assert_eq!(stored(&ev)[0].info.format, ImageFormat::Png);
     assert_eq!(t.row_text(1), "[im");
     assert_eq!(image_id(&t, 0, 1), p[0].first_id);

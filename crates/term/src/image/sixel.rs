@@ -3,7 +3,8 @@
 //!
 //! The canvas is one byte per pixel, a color register number plus one (0: never drawn, shown
 //! transparent), grown as the image is drawn and never past `max_side` on a side: a sixel
-//! that declares or draws more is dropped, and its remaining bytes only counted. At the end
+//! that declares or draws more is dropped, and its remaining bytes only counted. The image is
+//! as large as what was drawn; raster attributes are checked against the cap, not allocated. At the end
 //! the canvas becomes an indexed PNG. Pixel aspect ratios other than 1:1 are drawn 1:1 (every
 //! program that states one says `"1;1`).
 
@@ -193,13 +194,11 @@ impl SixelDecoder {
             Cmd::Raster => {
                 if self.nparams >= 4 {
                     let (w, h) = (p[2], p[3]);
+                    // Checked, not allocated: the image is as large as what is drawn, so a
+                    // few bytes declaring 4096×4096 cost nothing.
                     if w > self.max_side || h > self.max_side {
                         self.fail(Dropped::TooLarge);
                         return;
-                    }
-                    if self.reserve(w, h) {
-                        self.width = self.width.max(w);
-                        self.height = self.height.max(h);
                     }
                 }
             }
@@ -306,9 +305,17 @@ mod tests {
     }
 
     #[test]
-    fn a_sixel_with_raster_attributes_has_their_size() {
+    fn a_sixel_is_as_large_as_it_draws_within_its_raster_attributes_cap() {
         let img = decode(b"\"1;1;20;12#1;2;100;0;0#1!20~-!20~", 4096).unwrap();
         assert_eq!((img.info.width, img.info.height), (20, 12));
+        // Declared larger than drawn: as large as drawn, and nothing allocated for the rest.
+        let mut d = SixelDecoder::new(4096);
+        for &b in b"\"1;1;4096;4096#0~" {
+            d.put(b);
+        }
+        assert!(d.memory_bytes() < 64 * 1024);
+        let img = d.finish().unwrap();
+        assert_eq!((img.info.width, img.info.height), (1, 6));
         assert_eq!(&img.bytes[1..4], b"PNG");
     }
 
