@@ -431,13 +431,19 @@ pub(crate) fn estimate_rows(
     }
 }
 
+/// Held by the warmer that is counting: warmers of all stores take turns, so a restart with
+/// many panes (each warming all its history) costs at most one core, never all of them.
+static WARMING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Start the store's geometry warmer: one thread, holding the store weakly, that counts its
 /// on-disk segments at the current width hint, newest first, until all are counted or the
 /// store is dropped. A width change while it runs restarts it from the newest segment.
-/// [`Store::set_width_hint`] starts at most one per store at a time.
+/// [`Store::set_width_hint`] starts at most one per store at a time; they count one at a time
+/// ([`WARMING`]).
 pub(crate) fn spawn_warmer(shared: Weak<Shared>) {
     let weak = shared.clone();
     let run = move || {
+        let _turn = WARMING.lock().unwrap_or_else(|p| p.into_inner());
         let mut before = u64::MAX;
         let mut width = 0u16;
         loop {
