@@ -121,11 +121,20 @@ impl Placements {
     /// Open (creating, 0600) the records of the pane whose history is `dir`. A failure is
     /// logged and leaves a pane whose images are shown as their placeholders only.
     pub fn open(dir: &Path) -> Placements {
+        Self::open_with(dir, true)
+    }
+
+    /// The records of a closed pane's history, to read: nothing is created.
+    pub fn open_existing(dir: &Path) -> Placements {
+        Self::open_with(dir, false)
+    }
+
+    fn open_with(dir: &Path, create: bool) -> Placements {
         let path = dir.join("images.idx");
         let file = std::fs::OpenOptions::new()
             .read(true)
-            .write(true)
-            .create(true)
+            .write(create)
+            .create(create)
             .truncate(false)
             .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
             .mode(0o600)
@@ -136,7 +145,9 @@ impl Placements {
                 unrecorded: AtomicU64::new(0),
             },
             Err(e) => {
-                tracing::warn!(path = %path.display(), error = %e, "image placements not kept");
+                if create || e.kind() != std::io::ErrorKind::NotFound {
+                    tracing::warn!(path = %path.display(), error = %e, "image placements not read");
+                }
                 Placements {
                     file: None,
                     unrecorded: AtomicU64::new(0),

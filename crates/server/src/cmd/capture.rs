@@ -101,7 +101,7 @@ pub async fn run(server: &Arc<Server>, conn: &mut Conn, c: Capture) -> CmdResult
         (_, false) => None,
         (crate::histories::Source::Pane(p), true) => Some(&p.placements),
         (crate::histories::Source::Closed { store, .. }, true) => {
-            closed_placements = crate::images::Placements::open(store.dir());
+            closed_placements = crate::images::Placements::open_existing(store.dir());
             Some(&closed_placements)
         }
     };

@@ -18,6 +18,8 @@ pub const ARGS_MAX: usize = 4096;
 #[derive(Debug, Default)]
 pub(crate) struct ItermFile {
     args: Head,
+    /// The arguments lacked `inline=1`: a download, dropped, so its data is not decoded.
+    download: bool,
     data: Base64Sink,
 }
 
@@ -54,8 +56,17 @@ impl<S: HistorySink> Screen<S> {
         let Some(f) = self.iterm.as_mut() else {
             return;
         };
-        let (data, _) = f.args.take(b, b':', ARGS_MAX);
-        f.data.feed(data, max);
+        let (data, crossed) = f.args.take(b, b':', ARGS_MAX);
+        if crossed {
+            f.download = !f
+                .args
+                .bytes
+                .split(|&c| c == b';')
+                .any(|kv| kv == b"inline=1");
+        }
+        if !f.download {
+            f.data.feed(data, max);
+        }
     }
 
     pub(crate) fn iterm_end(&mut self) {

@@ -363,15 +363,14 @@ impl<S: HistorySink> Screen<S> {
         };
         let cols = (keys.cols > 0).then_some(keys.cols.min(u16::MAX as u32) as u16);
         let rows = (keys.rows > 0).then_some(keys.rows.min(u16::MAX as u32) as u16);
-        let before = self.images.next_id();
-        if self.place_image(info, cols, rows, after) && keys.id != 0 {
-            let rows = (self.images.next_id() - before) as u16;
-            if let Some(k) = self.images.kitty.lookup(keys.id) {
-                if k.placements.len() >= PLACEMENTS_PER_ID {
-                    k.placements.pop_front();
-                }
-                k.placements.push_back((before, rows));
+        let Some(p) = self.place_image(info, cols, rows, after) else {
+            return;
+        };
+        if let Some(k) = self.images.kitty.lookup(keys.id).filter(|_| keys.id != 0) {
+            if k.placements.len() >= PLACEMENTS_PER_ID {
+                k.placements.pop_front();
             }
+            k.placements.push_back((p.first_id, p.rows));
         }
     }
 

@@ -352,14 +352,14 @@ impl<S: HistorySink> Screen<S> {
     }
 
     /// Place an image at the cursor: `cols` × `rows` cells (computed from its pixel size and
-    /// the cell size when not given), scrolling as text would. Returns false if dropped.
+    /// the cell size when not given), scrolling as text would. `None` if dropped.
     pub(crate) fn place_image(
         &mut self,
         info: ImageInfo,
         cols: Option<u16>,
         rows: Option<u16>,
         after: CursorAfter,
-    ) -> bool {
+    ) -> Option<Placement> {
         let (cw, ch) = self.images.cell_px;
         let cols = cols
             .filter(|&c| c > 0)
@@ -371,7 +371,7 @@ impl<S: HistorySink> Screen<S> {
             .clamp(1, IMAGE_MAX_ROWS);
         let Some(first_id) = self.images.alloc_ids(rows) else {
             self.images.drop_image(Dropped::Full);
-            return false;
+            return None;
         };
         if self.cursor.pending_wrap {
             self.wrap();
@@ -433,13 +433,14 @@ impl<S: HistorySink> Screen<S> {
             }
         }
         self.damage.other = true;
-        self.images.placed(Placement {
+        let p = Placement {
             first_id,
             rows,
             cols,
             info,
-        });
-        true
+        };
+        self.images.placed(p);
+        Some(p)
     }
 
     /// Store a complete image and place it.
@@ -454,6 +455,6 @@ impl<S: HistorySink> Screen<S> {
         if !self.images.store(data) {
             return None;
         }
-        self.place_image(info, cols, rows, after).then_some(info)
+        self.place_image(info, cols, rows, after).map(|p| p.info)
     }
 }
