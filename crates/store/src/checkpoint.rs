@@ -41,6 +41,7 @@ pub(crate) fn encode_frame(first_row: u64, seg: &SegmentBuf) -> Result<Vec<u8>, 
         carry_in: 0,
         crc: crc32fast::hash(&comp),
         filter_log2: 0,
+        min_image: 0,
     };
     let mut frame = Vec::with_capacity(HEADER_LEN + comp.len());
     frame.extend_from_slice(&header.encode());

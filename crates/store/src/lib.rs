@@ -51,8 +51,9 @@ pub use store::{
 };
 
 /// On-disk format version written in every segment header.
-/// Version 2 added the text filter after each payload (`filter.rs`); version 1 is still read.
-pub const FORMAT_VERSION: u16 = 2;
+/// Version 2 added the text filter after each payload (`filter.rs`); version 3 the smallest
+/// image id a segment shows (`segfile.rs`). Versions 1 and 2 are still read.
+pub const FORMAT_VERSION: u16 = 3;
 
 /// Largest uncompressed segment payload any version writes or any reader accepts: three times
 /// the largest seal threshold (a segment may run past the threshold to keep a line whole, and
@@ -131,6 +132,7 @@ pub mod fuzzing {
                     carry_in: 0,
                     crc: crc32fast::hash(&comp),
                     filter_log2: 0,
+                    min_image: 0,
                 };
                 let mut frame = header.encode().to_vec();
                 frame.extend_from_slice(&comp);

@@ -19,7 +19,7 @@
 //! | 32..36 | carry-in cells: width of the unfinished logical line the previous segments left |
 //! | 36..40 | CRC-32 of the compressed payload |
 //! | 40     | log2 of the text filter's bits, 0 for none (version 2; zero in version 1) |
-//! | 41..44 | reserved, zero |
+//! | 41..44 | smallest image id its rows show, 0 for none, saturating at 2²⁴−1 (version 3; read as 1, "any", in versions 1 and 2) |
 //! | 44..48 | CRC-32 of bytes 0..44 |
 //!
 //! The frame is the header, the compressed payload, then the segment's text filter
@@ -56,7 +56,14 @@ pub struct Header {
     pub crc: u32,
     /// log2 of the text filter's bits after the payload (0: none).
     pub filter_log2: u8,
+    /// The smallest image id (`Style::image`) its rows show; 0 for none. Kept in 24 bits,
+    /// saturating (a pane records fewer image rows than that, see the server's
+    /// `PLACEMENTS_MAX_BYTES`).
+    pub min_image: u32,
 }
+
+/// Largest image id a header keeps exactly.
+pub const MIN_IMAGE_MAX: u32 = (1 << 24) - 1;
 
 impl Header {
     /// Bytes of the whole frame: header, payload and filter.
@@ -75,6 +82,7 @@ impl Header {
         b[32..36].copy_from_slice(&self.carry_in.to_le_bytes());
         b[36..40].copy_from_slice(&self.crc.to_le_bytes());
         b[40] = self.filter_log2;
+        b[41..44].copy_from_slice(&self.min_image.min(MIN_IMAGE_MAX).to_le_bytes()[..3]);
         let hcrc = crc32fast::hash(&b[0..44]);
         b[44..48].copy_from_slice(&hcrc.to_le_bytes());
         b
@@ -93,7 +101,7 @@ impl Header {
             return Err("header checksum mismatch");
         }
         let version = u16::from_le_bytes([b[8], b[9]]);
-        if version != FORMAT_VERSION && version != 1 {
+        if !(1..=FORMAT_VERSION).contains(&version) {
             return Err("unknown format version");
         }
         let filter_log2 = b[40];
@@ -108,6 +116,12 @@ impl Header {
             carry_in: u32_at(32),
             crc: u32_at(36),
             filter_log2,
+            // Before version 3 a segment did not say: it may show any image.
+            min_image: if version >= 3 {
+                u32::from_le_bytes([b[41], b[42], b[43], 0])
+            } else {
+                1
+            },
         };
         if h.raw_len as usize > MAX_SEGMENT_RAW_BYTES
             || h.comp_len as usize > zstd::zstd_safe::compress_bound(MAX_SEGMENT_RAW_BYTES)

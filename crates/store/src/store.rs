@@ -150,6 +150,8 @@ struct Pending {
     seq: u64,
     first_row: u64,
     carry_in: u32,
+    /// The smallest image id its rows show (0: none), for the header.
+    min_image: u32,
     seg: Arc<SegmentBuf>,
 }
 
@@ -170,6 +172,12 @@ pub(crate) struct State {
     open: SegmentBuf,
     open_first: u64,
     open_carry: u32,
+    /// The smallest image id (`Style::image`) the open segment's rows show; 0 for none.
+    open_min_image: u32,
+    /// `(first row, smallest image id)` of each sealed segment whose rows show images, oldest
+    /// first: what [`Store::image_floor`] reads. Segments without images have no entry, so
+    /// this is empty for a pane that never showed one, and at most one entry per segment.
+    image_floors: VecDeque<(u64, u32)>,
     /// The width the rows are being written at (the pane's), 0 if unknown: sealed segments get
     /// their geometry at this width computed off-thread, so scrolling at the pane's own width
     /// never has to decode the whole history first.
@@ -376,6 +384,16 @@ pub(crate) struct SegRef {
     pub is_last: bool,
 }
 
+/// The smallest image id a row shows, 0 for none.
+fn min_image(row: RowRef<'_>) -> u32 {
+    row.runs
+        .iter()
+        .map(|r| r.style.image)
+        .filter(|&i| i != 0)
+        .min()
+        .unwrap_or(0)
+}
+
 impl Store {
     /// Open the history in `dir` (created 0700 if missing), recovering what is valid.
     pub fn open(env: &Env, dir: impl AsRef<Path>) -> Result<Store, StoreError> {
@@ -386,6 +404,7 @@ impl Store {
                 "history had a damaged tail; cut back to the last valid segment");
         }
         let mut index = VecDeque::with_capacity(rec.segments.len());
+        let mut image_floors = VecDeque::new();
         let mut disk_bytes = 0;
         let mut disk_raw_bytes = 0;
         for f in &rec.segments {
@@ -401,6 +420,9 @@ impl Store {
                 geo_width: 0,
                 filter_log2: h.filter_log2,
             });
+            if h.min_image != 0 {
+                image_floors.push_back((h.first_row, h.min_image));
+            }
             disk_bytes += h.frame_len();
             disk_raw_bytes += h.raw_len as u64;
         }
@@ -415,6 +437,8 @@ impl Store {
             open: SegmentBuf::new(),
             open_first: rec.next_row,
             open_carry: 0,
+            open_min_image: 0,
+            image_floors,
             width_hint: 0,
             warming: false,
             pending: VecDeque::new(),
@@ -524,6 +548,10 @@ impl Store {
             let mut st = self.lock();
             let n = st.next_row();
             st.open.push(row);
+            let image = min_image(row);
+            if image != 0 && (st.open_min_image == 0 || image < st.open_min_image) {
+                st.open_min_image = image;
+            }
             let (rows, raw) = (st.open.len(), st.open.raw_bytes());
             let full = rows >= MAX_ROWS_PER_SEGMENT || raw >= 3 * cfg_bytes;
             // Sealed where it becomes due; a deferring writer's segment is due a little
@@ -650,6 +678,8 @@ impl Store {
         st.open = SegmentBuf::new();
         st.open_first = next;
         st.open_carry = 0;
+        st.open_min_image = 0;
+        st.image_floors.clear();
         st.pending.clear();
         st.discard_below = st.next_seq;
         let cache = &self.shared.env.cache;
@@ -663,6 +693,19 @@ impl Store {
         st.disk_bytes = 0;
         st.disk_raw_bytes = 0;
         st.file.truncate_all(next)
+    }
+
+    /// The smallest image id (`Style::image`) any row kept here may show, `None` if no row
+    /// shows an image. Ids below it are shown by no row of this history: the server deletes
+    /// image files only no history or screen shows. Segments written before format 3 do not
+    /// say, and count as showing every id from 1.
+    pub fn image_floor(&self) -> Option<u32> {
+        let st = self.lock();
+        st.image_floors
+            .iter()
+            .map(|f| f.1)
+            .chain((st.open_min_image != 0).then_some(st.open_min_image))
+            .min()
     }
 
     /// Number of the oldest row kept.
@@ -733,7 +776,8 @@ impl Store {
         let st = self.lock();
         let open_bytes = st.open.heap_bytes();
         let pending_bytes: usize = st.pending.iter().map(|p| p.seg.heap_bytes()).sum();
-        let index_bytes = st.index.capacity() * std::mem::size_of::<Entry>();
+        let index_bytes = st.index.capacity() * std::mem::size_of::<Entry>()
+            + st.image_floors.capacity() * std::mem::size_of::<(u64, u32)>();
         let rows_in_memory =
             st.open.len() as u64 + st.pending.iter().map(|p| p.seg.len() as u64).sum::<u64>();
         let first_row = st.first_row();
@@ -976,12 +1020,17 @@ impl Shared {
         let carry_in = st.open_carry;
         st.open_first += seg.len() as u64;
         st.open_carry = trailing_carry(&seg, carry_in);
+        let min_image = std::mem::take(&mut st.open_min_image);
+        if min_image != 0 {
+            st.image_floors.push_back((first_row, min_image));
+        }
         let seq = st.next_seq;
         st.next_seq += 1;
         st.pending.push_back(Pending {
             seq,
             first_row,
             carry_in,
+            min_image,
             seg: seg.clone(),
         });
         Job {
@@ -1048,6 +1097,7 @@ impl Shared {
                 carry_in: p.carry_in,
                 crc: crc32fast::hash(comp),
                 filter_log2: c.filter_log2,
+                min_image: p.min_image,
             };
             let off = st
                 .file
@@ -1143,6 +1193,9 @@ impl Shared {
             }
         }
         self.env.cache.remove((self.id, e.first_row));
+        while st.image_floors.front().is_some_and(|f| f.0 < e.end_row()) {
+            st.image_floors.pop_front();
+        }
         st.disk_bytes -= e.disk_len();
         st.disk_raw_bytes -= e.raw_len as u64;
         self.env

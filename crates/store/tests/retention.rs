@@ -102,3 +102,59 @@ fn segment_cap_bounds_the_index() {
     assert!(st.index_bytes <= 64 * 40, "{}", st.index_bytes);
     assert_eq!(store.get(49_999).unwrap().unwrap(), det_row(49_999));
 }
+
+/// A row that shows image id `id` (as the emulator writes an image's rows).
+fn image_row(id: u32) -> spool_store::Row {
+    let text = "[image 8×8]".to_string();
+    spool_store::Row {
+        runs: vec![spool_store::Run {
+            len: text.len() as u32,
+            style: spool_store::Style {
+                image: id,
+                ..Default::default()
+            },
+        }],
+        text,
+        flags: Default::default(),
+    }
+}
+
+#[test]
+fn the_image_floor_rises_as_the_rows_showing_images_are_pruned_and_survives_a_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = Env::new(StoreConfig {
+        segment_bytes: 4096,
+        retention_pane_bytes: 64 * 1024,
+        ..StoreConfig::default()
+    });
+    let store = Store::open(&env, dir.path()).unwrap();
+    assert_eq!(store.image_floor(), None, "no row shows an image yet");
+    // Image ids 1..=50, one every 1000 rows; far more history than the budget keeps.
+    let mut id = 0;
+    for n in 0..50_000u64 {
+        if n % 1000 == 0 {
+            id += 1;
+            store.push(image_row(id).as_ref()).unwrap();
+        } else {
+            store.push(det_row(n).as_ref()).unwrap();
+        }
+    }
+    store.flush().unwrap();
+    let first = store.first_row();
+    assert!(first > 10_000, "the budget pruned the oldest rows ({first})");
+    // The floor is the smallest id among the rows kept: none below it is shown any more.
+    let kept_min = (first..store.next_row())
+        .filter_map(|r| store.get(r).unwrap())
+        .flat_map(|row| row.runs.into_iter().map(|r| r.style.image))
+        .filter(|&i| i != 0)
+        .min()
+        .unwrap();
+    let floor = store.image_floor().expect("kept rows show images");
+    assert_eq!(floor, kept_min, "the smallest id a kept row shows");
+    assert!(floor > 1, "the pruned images' ids are below the floor ({floor})");
+    drop(store);
+    let store = Store::open(&env, dir.path()).unwrap();
+    assert_eq!(store.image_floor(), Some(floor), "the headers carry it");
+    store.clear().unwrap();
+    assert_eq!(store.image_floor(), None, "clear-history forgets every image");
+}
