@@ -24,7 +24,7 @@ pub use spool_cells::{Attrs, Color, Row, RowFlags, Run, Style, Underline};
 
 /// Protocol version: bumped on any incompatible change to [`msg`]. Both sides refuse a
 /// mismatch in the handshake with a message naming both versions.
-pub const PROTOCOL_VERSION: u32 = 7;
+pub const PROTOCOL_VERSION: u32 = 8;
 
 /// While the server works on a request that takes long (`wait`, a `send` waiting for the
 /// pane to read), it sends [`Response::Pending`] this often, so a client can tell a busy

@@ -895,6 +895,15 @@ pub struct ImageStats {
     /// Files this server wrote under `STATE/images/`, and their bytes.
     pub files_written: u64,
     pub bytes_written: u64,
+    /// Image files on disk now and their bytes (known from the first collection after
+    /// start), the cap on those bytes, and the images refused at it.
+    pub disk_files: u64,
+    pub disk_bytes: u64,
+    pub disk_cap: u64,
+    pub disk_full: u64,
+    /// Collections run (deleting the files no kept row shows), and the files they deleted.
+    pub collections: u64,
+    pub deleted_files: u64,
     /// The RAM cache of image bytes: held now, and its fixed capacity.
     pub cache_bytes: u64,
     pub cache_capacity: u64,

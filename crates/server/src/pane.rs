@@ -900,6 +900,7 @@ impl Pane {
     /// Write the images a batch showed: their bytes (once per content) and their placements.
     /// On the parser thread, with no lock held.
     fn keep_images(&self, events: Vec<spool_term::ImageEvent>) {
+        let _batch = self.images.batch();
         for e in events {
             match e {
                 spool_term::ImageEvent::Stored(data) => {

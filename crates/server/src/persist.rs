@@ -664,6 +664,9 @@ impl Server {
         if prune {
             self.prune_histories();
         }
+        if prune || self.images.collection_due() {
+            self.collect_images();
+        }
         (Some(now), outputs)
     }
 

@@ -251,6 +251,7 @@ impl Server {
             images: Arc::new(crate::images::ImageStore::new(
                 images_dir,
                 crate::images::IMAGE_CACHE_BYTES,
+                crate::images::IMAGE_DISK_MAX_BYTES,
             )),
             shutdown: watch::channel(false).0,
             client_bytes: AtomicU64::new(0),

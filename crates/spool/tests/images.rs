@@ -156,9 +156,111 @@ fn images_scrolled_into_history_come_back_after_a_crash() {
         text.lines().any(|l| l.starts_with("[image 200×40]")),
         "{text}"
     );
+    // The first collection after the restart runs before this capture: it keeps the file
+    // that history shows.
+    assert!(
+        s.eventually(WAIT, || s.stats()["images"]["collections"].as_u64()
+            >= Some(1))
+    );
     let out = s.dir.path().join("out");
     capture_images(&s, &pane, &out);
     assert_eq!(image_files(&out).len(), 1);
+}
+
+/// Image files go with the last row that shows them: `clear-history` frees those only
+/// history showed; the one on the screen and the one kitty remembers by id stay; a closed
+/// history keeps its images until it is removed.
+#[test]
+fn image_files_are_deleted_once_no_kept_row_shows_them() {
+    let s = TestServer::new();
+    s.ok(&["new", "-d", "-s", "probe", "--", "sleep", "600"]);
+    let script = s.dir.path().join("gen.py");
+    std::fs::write(
+        &script,
+        "import base64,sys\n\
+         out=sys.stdout.buffer\n\
+         def img(i, keys=b'a=T'):\n\
+         \x20   px=bytes((i*7+k)&255 for k in range(192))\n\
+         \x20   out.write(b'\\x1b_G'+keys+b',f=24,s=8,v=8;'+base64.b64encode(px)+b'\\x1b\\\\')\n\
+         for i in range(30):\n\
+         \x20   img(i); out.write(b'\\r\\n')\n\
+         for i in range(300):\n\
+         \x20   out.write(b'line %d\\r\\n' % i)\n\
+         img(100, b'a=t,i=77')\n\
+         img(101); out.write(b'\\r\\nshown\\r\\n')\n\
+         out.flush()\n",
+    )
+    .unwrap();
+    let dir = s.dir.path().join("state/spool/sock/images");
+    let cmd = format!("python3 {}; sleep 600", script.display());
+    let pane = s.pane("gc", &["sh", "-c", &cmd]);
+    assert!(s.eventually(WAIT, || capture(&s, &pane).contains("shown")));
+    assert!(s.eventually(WAIT, || image_files(&dir).len() == 32));
+    // Nothing is deleted while history shows them (another pane's clear-history runs a
+    // collection).
+    let before = s.stats()["images"]["collections"].as_u64().unwrap();
+    s.ok(&["clear-history", "-t", "probe"]);
+    assert!(
+        s.eventually(WAIT, || s.stats()["images"]["collections"].as_u64()
+            > Some(before))
+    );
+    assert_eq!(image_files(&dir).len(), 32);
+
+    s.ok(&["clear-history", "-t", &pane]);
+    assert!(
+        s.eventually(WAIT, || image_files(&dir).len() == 2),
+        "{:?}",
+        image_files(&dir)
+    );
+    let st = s.stats();
+    assert_eq!(
+        st["images"]["deleted_files"].as_u64(),
+        Some(30),
+        "{}",
+        st["images"]
+    );
+    assert_eq!(
+        st["images"]["disk_files"].as_u64(),
+        Some(2),
+        "{}",
+        st["images"]
+    );
+    // The screen's image is still there to fetch.
+    let out = s.dir.path().join("out");
+    capture_images(&s, &pane, &out);
+    assert_eq!(image_files(&out).len(), 1);
+
+    // A closed history keeps what it shows until it is removed.
+    s.ok(&["kill-pane", "-t", &pane]);
+    let before = s.stats()["images"]["collections"].as_u64().unwrap();
+    s.ok(&["clear-history", "-t", "probe"]);
+    assert!(
+        s.eventually(WAIT, || s.stats()["images"]["collections"].as_u64()
+            > Some(before))
+    );
+    // What only the emulator remembered went with it; what its history shows stays.
+    assert_eq!(
+        image_files(&dir).len(),
+        1,
+        "the closed history still shows one"
+    );
+    let list: serde_json::Value =
+        serde_json::from_str(&s.ok(&["history", "ls", "--json"])).unwrap();
+    let id = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| !h["live"].as_bool().unwrap())
+        .unwrap_or_else(|| panic!("{list}"))["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    s.ok(&["history", "rm", &id]);
+    assert!(
+        s.eventually(WAIT, || image_files(&dir).is_empty()),
+        "{:?}",
+        image_files(&dir)
+    );
 }
 
 /// The leak wezterm has: rows keeping image data alive after the cache let it go. Here rows

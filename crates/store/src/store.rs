@@ -34,7 +34,8 @@ pub const SEAL_ROOM_ROWS: usize = 4 * 1024;
 
 /// Most segments indexed per pane; older ones are pruned beyond it whatever the disk budget.
 /// At 40 bytes per entry this caps a pane's index at 2.5 MiB, reached only after ~16 GiB of
-/// uncompressed history (1 GiB of history costs 4,096 entries = 160 KiB).
+/// uncompressed history (1 GiB of history costs 4,096 entries = 160 KiB). A segment whose rows
+/// show images adds a 16-byte image floor (3.5 MiB in all at the cap).
 pub const MAX_SEGMENTS_PER_STORE: usize = 64 * 1024;
 
 /// Sealed segments not yet on disk, across all stores of an env: the queue plus one per

@@ -141,7 +141,10 @@ fn the_image_floor_rises_as_the_rows_showing_images_are_pruned_and_survives_a_re
     }
     store.flush().unwrap();
     let first = store.first_row();
-    assert!(first > 10_000, "the budget pruned the oldest rows ({first})");
+    assert!(
+        first > 10_000,
+        "the budget pruned the oldest rows ({first})"
+    );
     // The floor is the smallest id among the rows kept: none below it is shown any more.
     let kept_min = (first..store.next_row())
         .filter_map(|r| store.get(r).unwrap())
@@ -151,10 +154,17 @@ fn the_image_floor_rises_as_the_rows_showing_images_are_pruned_and_survives_a_re
         .unwrap();
     let floor = store.image_floor().expect("kept rows show images");
     assert_eq!(floor, kept_min, "the smallest id a kept row shows");
-    assert!(floor > 1, "the pruned images' ids are below the floor ({floor})");
+    assert!(
+        floor > 1,
+        "the pruned images' ids are below the floor ({floor})"
+    );
     drop(store);
     let store = Store::open(&env, dir.path()).unwrap();
     assert_eq!(store.image_floor(), Some(floor), "the headers carry it");
     store.clear().unwrap();
-    assert_eq!(store.image_floor(), None, "clear-history forgets every image");
+    assert_eq!(
+        store.image_floor(),
+        None,
+        "clear-history forgets every image"
+    );
 }

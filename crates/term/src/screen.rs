@@ -267,6 +267,26 @@ impl<S: HistorySink> Screen<S> {
         }
     }
 
+    /// The smallest image id a cell of either screen (or of the rows not yet in the store)
+    /// shows, `None` if none shows one.
+    pub(crate) fn image_floor(&self) -> Option<u32> {
+        let mut seen = vec![false; self.styles.slots()];
+        std::iter::once(&self.grid)
+            .chain(self.other.as_ref())
+            .flat_map(|g| g.lines.iter())
+            .chain(&self.edge)
+            .flat_map(|l| l.cells.iter())
+            .filter_map(|c| {
+                let s = seen.get_mut(c.style as usize)?;
+                if std::mem::replace(s, true) {
+                    return None;
+                }
+                let image = self.styles.get(c.style).image;
+                (image != 0).then_some(image)
+            })
+            .min()
+    }
+
     /// Free style, cluster and link slots nothing on either screen refers to.
     pub(crate) fn collect_garbage(&mut self) {
         let mut styles = vec![false; self.styles.slots()];

@@ -505,6 +505,17 @@ impl<S: HistorySink> Terminal<S> {
         self.screen.images.cell_px
     }
 
+    /// The smallest image id a cell of either screen may show (`None`: no cell shows one).
+    pub fn image_floor(&self) -> Option<u32> {
+        self.screen.image_floor()
+    }
+
+    /// The images a program may still place without sending them again (kitty `a=p` by
+    /// id): their files must be kept while this terminal remembers them.
+    pub fn images_remembered(&self) -> Vec<crate::ImageInfo> {
+        self.screen.images.kitty.known_images().copied().collect()
+    }
+
     /// The next image id (see [`crate::image::Images::next_id`]).
     pub fn image_next_id(&self) -> u32 {
         self.screen.images.next_id()

@@ -14,6 +14,8 @@ pub async fn run(server: &Arc<Server>, conn: &mut Conn, target: Option<String>) 
     tokio::task::spawn_blocking(move || p.term().clear_history())
         .await
         .map_err(|e| format!("clear-history failed: {e}"))?;
+    // The images only that history showed go at the next round.
+    server.images.want_collection();
     server.bump();
     done(conn).await
 }

@@ -251,6 +251,9 @@ pub async fn dispatch(server: &Arc<Server>, conn: &mut Conn, req: Request) -> Cm
             older_than_secs,
         } => {
             let gone = tokio::task::block_in_place(|| server.history_rm(&ids, older_than_secs))?;
+            if !gone.is_empty() {
+                server.images.want_collection();
+            }
             conn.send(&spool_proto::Response::Removed(gone))
                 .await
                 .map_err(io)

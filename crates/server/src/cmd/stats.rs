@@ -129,6 +129,12 @@ pub fn collect(server: &Server) -> ServerStats {
     images.cache_capacity = cache_capacity as u64;
     images.files_written = server.images.files_written.load(Ordering::Relaxed);
     images.bytes_written = server.images.bytes_written.load(Ordering::Relaxed);
+    images.disk_files = server.images.disk_files.load(Ordering::Relaxed);
+    images.disk_bytes = server.images.disk_bytes.load(Ordering::Relaxed);
+    images.disk_cap = server.images.disk_cap;
+    images.disk_full = server.images.disk_full.load(Ordering::Relaxed);
+    images.collections = server.images.collections.load(Ordering::Relaxed);
+    images.deleted_files = server.images.deleted_files.load(Ordering::Relaxed);
     // One reading of jemalloc's counters (each refreshes its statistics) for both uses.
     let j = crate::memory::jemalloc();
     gauges.extend(process_gauges(&j));

@@ -49,7 +49,7 @@ pub fn run(target: &Target, a: Args) -> Exit {
     );
     let (i, c) = (&s.images, &s.images.counts);
     println!(
-        "  images: {} placed, {} stored ({} files, {:.2} MiB written); dropped: {} too long, {} too large, {} invalid, {} refused, {} queue full; cache {:.2} of {:.2} MiB",
+        "  images: {} placed, {} stored ({} files, {:.2} MiB written); dropped: {} too long, {} too large, {} invalid, {} refused, {} queue full, {} disk full; cache {:.2} of {:.2} MiB",
         c.placed,
         c.stored,
         i.files_written,
@@ -59,8 +59,17 @@ pub fn run(target: &Target, a: Args) -> Exit {
         c.invalid,
         c.refused,
         c.full,
+        i.disk_full,
         mib(i.cache_bytes),
         mib(i.cache_capacity)
+    );
+    println!(
+        "  image files: {} on disk, {:.2} of {:.2} MiB; {} deleted by {} collections",
+        i.disk_files,
+        mib(i.disk_bytes),
+        mib(i.disk_cap),
+        i.deleted_files,
+        i.collections
     );
     for e in &s.restore_errors {
         println!("  not restored: {}", super::safe(e));

@@ -151,6 +151,11 @@ impl KittyState {
         });
     }
 
+    /// The images remembered by kitty id: a later `a=p` may place any of them.
+    pub(crate) fn known_images(&self) -> impl Iterator<Item = &ImageInfo> {
+        self.known.iter().map(|k| &k.info)
+    }
+
     fn lookup(&mut self, id: u32) -> Option<&mut Known> {
         self.known.iter_mut().find(|k| k.id == id)
     }
