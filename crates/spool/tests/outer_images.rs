@@ -121,3 +121,147 @@ fn images_take_cells_by_the_cell_size_the_outer_terminal_reports() {
     assert_eq!(lines[at], "[im", "{text}");
     assert_eq!(lines[at + 3], "again", "{text}");
 }
+
+/// What an outer terminal that decodes sixel shows after `bytes`: spool's own emulator, told
+/// the cell size the test's terminal reported, returns the sixel images it was drawn and
+/// which cells each covers.
+struct Shown {
+    term: spool_term::Terminal<spool_term::NoHistory>,
+    /// (first id, cols, rows, PNG bytes) of each sixel drawn, in order.
+    images: Vec<(u32, u16, u16, Vec<u8>)>,
+}
+
+impl Shown {
+    fn new() -> Shown {
+        let mut term = spool_term::Terminal::new(80, 24, spool_term::NoHistory);
+        term.set_cell_pixels(10, 20);
+        Shown {
+            term,
+            images: Vec::new(),
+        }
+    }
+
+    fn feed(&mut self, bytes: &[u8]) {
+        self.term.feed(bytes);
+        let mut png = None;
+        for e in self.term.take_images() {
+            match e {
+                spool_term::ImageEvent::Stored(d) => png = Some(d.bytes),
+                spool_term::ImageEvent::Placed(p) => {
+                    self.images
+                        .push((p.first_id, p.cols, p.rows, png.take().unwrap_or_default()));
+                }
+            }
+        }
+    }
+
+    /// The cells that show an image now: (x, y, id).
+    fn image_cells(&self) -> Vec<(usize, usize, u32)> {
+        let mut out = Vec::new();
+        for y in 0..24 {
+            for x in 0..80 {
+                let id = self.term.style(self.term.cell(x, y).style).image;
+                if id != 0 {
+                    out.push((x, y, id));
+                }
+            }
+        }
+        out
+    }
+}
+
+fn rgb_at(png: &[u8], x: u32, y: u32) -> [u8; 3] {
+    let mut d = png::Decoder::new(std::io::Cursor::new(png));
+    d.set_transformations(png::Transformations::EXPAND);
+    let mut r = d.read_info().unwrap();
+    let mut buf = vec![0; r.output_buffer_size()];
+    let info = r.next_frame(&mut buf).unwrap();
+    let ch = info.color_type.samples();
+    let i = ((y * info.width + x) as usize) * ch;
+    [buf[i], buf[i + 1], buf[i + 2]]
+}
+
+/// The outer terminal reports sixel in DA1 and no kitty graphics: the client re-encodes the
+/// image's visible block as sixel on its cells, erases it when it scrolls off, and draws it
+/// again on the history rows scroll mode shows.
+#[test]
+fn a_sixel_terminal_is_drawn_the_image_on_its_cells_and_it_is_gone_after_scrolling_off() {
+    let s = TestServer::new();
+    // 20×40 px, kitty format 24: the top half red, the bottom half blue (2×2 cells at 10×20).
+    let gen = s.dir.path().join("gen.py");
+    std::fs::write(
+        &gen,
+        "import base64,sys\n\
+         px=b''.join(bytes([255,0,0] if y<20 else [0,0,255])*20 for y in range(40))\n\
+         sys.stdout.write('\\x1b_Ga=T,f=24,s=20,v=40;'+base64.b64encode(px).decode()+'\\x1b\\\\')\n",
+    )
+    .unwrap();
+    let script = format!(
+        "read x; python3 {}; printf '\\nshown\\n'; read x; seq 1 60; exec sleep 600",
+        gen.display()
+    );
+    s.ok(&[
+        "new", "-d", "-s", "im", "-x", "80", "-y", "24", "--", "sh", "-c", &script,
+    ]);
+    let mut t = attach(&s);
+    // No answer to the graphics query; cells of 10×20 pixels; DA1 with sixel (4).
+    t.write(b"\x1b[6;20;10t\x1b[?62;4;22c");
+    assert!(t.until(b"\x1b[?1049h", WAIT));
+    std::thread::sleep(Duration::from_millis(300));
+    t.write(b"\r");
+    assert!(t.until(b"\x1bP", WAIT), "no sixel drawn");
+    assert!(t.until(b"\x1b[?8452l", WAIT));
+    let mut shown = Shown::new();
+    shown.feed(&t.seen);
+    assert_eq!(shown.images.len(), 1, "drawn once");
+    let (first, cols, rows, png) = shown.images[0].clone();
+    assert_eq!((cols, rows), (2, 2), "on the image's 2×2 cells");
+    assert_eq!(rgb_at(&png, 5, 5), [255, 0, 0], "its top is red");
+    assert_eq!(rgb_at(&png, 5, 30), [0, 0, 255], "its bottom is blue");
+    // Where the program drew it: the row its placeholder is on (after the echoed Enter).
+    let text = s.ok(&["capture", "-t", "im"]);
+    let y = text
+        .lines()
+        .position(|l| l.starts_with("[i"))
+        .expect("placeholder");
+    assert_eq!(
+        shown.image_cells(),
+        vec![
+            (0, y, first),
+            (1, y, first),
+            (0, y + 1, first + 1),
+            (1, y + 1, first + 1)
+        ],
+        "on the cells the program drew it on:\n{text}"
+    );
+    assert!(find(&t.seen, b"\x1b_Ga=").is_none(), "no kitty graphics");
+
+    // Scrolled off: erased from the outer terminal.
+    let at = t.seen.len();
+    t.write(b"\r");
+    assert!(s.eventually(WAIT, || s.ok(&["capture", "-t", "im"]).contains("\n60")));
+    let deadline = Instant::now() + WAIT;
+    while Instant::now() < deadline && !shown.image_cells().is_empty() {
+        t.read_some();
+        shown.feed(&t.seen[at..]);
+        t.seen.truncate(at);
+    }
+    assert!(
+        shown.image_cells().is_empty(),
+        "still shown after scrolling off"
+    );
+
+    // Scroll mode, at the top of history: drawn again over its history rows.
+    let drawn = shown.images.len();
+    let at = t.seen.len();
+    t.write(b"\x02[g");
+    let deadline = Instant::now() + WAIT;
+    while Instant::now() < deadline && shown.images.len() == drawn {
+        t.read_some();
+        shown.feed(&t.seen[at..]);
+        t.seen.truncate(at);
+    }
+    assert_eq!(shown.images.len(), drawn + 1, "not drawn in scroll mode");
+    let cells = shown.image_cells();
+    assert_eq!(cells.len(), 4, "{cells:?}");
+}

@@ -1,14 +1,19 @@
 //! Images in the attach client: which cells of a frame show image rows, fetching what they
-//! show from the server lazily (by id: `Request::Image`), and drawing them with kitty
-//! graphics when the outer terminal answered the probe's graphics query. An image is sent
-//! to the outer terminal once (PNG only; other formats keep their placeholder), then placed
-//! row by row, each row cut from the image by its source rectangle: so images are clipped to
-//! their pane and move with its content, in scroll mode too, because what is placed is read
-//! off the composed frame. Without kitty graphics the cells show their placeholder text
-//! (`[image W×H]`). Sixel output is not done yet.
+//! show from the server lazily (by id: `Request::Image`), and drawing them with the best
+//! graphics the outer terminal has:
+//! - kitty graphics, when it answered the probe's graphics query: an image is sent once
+//!   (PNG only; other formats keep their placeholder), then placed row by row, each row cut
+//!   from the image by its source rectangle;
+//! - else sixel, when its DA1 answer lists it (`4`): each visible block of rows re-encoded
+//!   from the image (`sixel.rs`);
+//! - else the cells show their placeholder text (`[image W×H]`).
+//!
+//! What is drawn is read off the composed frame, so images are clipped to their pane and
+//! move with its content, in splits, zoom, popups and scroll mode.
 //!
 //! Bounds: [`RECORDS_MAX`] remembered records, [`SENT_MAX`] images sent to the outer
-//! terminal (the oldest is deleted there past it), [`IN_FLIGHT_MAX`] requests at once.
+//! terminal (the oldest is deleted there past it), [`IN_FLIGHT_MAX`] requests at once, and
+//! the sixel caches (`sixel.rs`).
 
 use std::collections::{HashMap, VecDeque};
 
@@ -16,6 +21,7 @@ use base64::Engine;
 use spool_proto::{ImageRecord, Request};
 
 use super::render::Grid;
+use super::sixel::{self, Sixel};
 
 /// (pane, id) → what the server said: about 100 bytes each.
 pub const RECORDS_MAX: usize = 4096;
@@ -61,11 +67,29 @@ pub fn segments(g: &Grid) -> Vec<Segment> {
     out
 }
 
+/// What drawing a frame's images takes, around the renderer's text.
+#[derive(Debug, Default)]
+pub struct Drawing {
+    /// Before the text: erase the images that went.
+    pub before: Vec<u8>,
+    /// Cells `(x, y, n)` the renderer must paint again (an erased image covered them).
+    pub repaint: Vec<(u16, u16, u16)>,
+    /// After the text: the images.
+    pub after: Vec<u8>,
+}
+
 /// The client's image state.
 #[derive(Debug, Default)]
 pub struct Images {
     /// The outer terminal answered the kitty graphics query.
     pub kitty: bool,
+    /// Its DA1 answer lists sixel (used when it has no kitty graphics).
+    pub sixel: bool,
+    /// Its cell size in pixels (`CSI 16 t`), if it said.
+    pub cell_px: Option<(u16, u16)>,
+    /// Its default background (OSC 11), under an image's transparent pixels in sixel.
+    pub background: (u8, u8, u8),
+    six: Sixel,
     records: HashMap<(u32, u32), Option<ImageRecord>>,
     asked: Vec<(u32, u32)>,
     /// Image names sent to the outer terminal, oldest first, with the kitty id given.
@@ -78,7 +102,7 @@ pub struct Images {
 impl Images {
     /// Requests for the records of segments not known yet.
     pub fn wants(&mut self, segs: &[Segment]) -> Vec<Request> {
-        if !self.kitty {
+        if !self.kitty && !self.sixel {
             return Vec::new();
         }
         let mut out = Vec::new();
@@ -113,7 +137,12 @@ impl Images {
             self.records.clear();
         }
         let mut out = Vec::new();
-        if let Some(r) = &record {
+        if let Some(r) = record.as_ref().filter(|_| !self.kitty) {
+            if r.format == "png" && !bytes.is_empty() {
+                self.six.keep(&r.name, bytes);
+            }
+        }
+        if let Some(r) = record.as_ref().filter(|_| self.kitty) {
             let fresh = !self.sent.iter().any(|(n, _)| *n == r.name);
             if fresh && r.format == "png" && !bytes.is_empty() {
                 if self.sent.len() >= SENT_MAX {
@@ -133,13 +162,79 @@ impl Images {
         out
     }
 
-    /// Make the outer terminal show `segs`: if they differ from what it shows, delete its
-    /// placements and place each known row again. The cursor is saved and restored around.
-    pub fn draw(&mut self, segs: &[Segment]) -> Vec<u8> {
-        let mut out = Vec::new();
-        if !self.kitty {
-            return out;
+    /// Make the outer terminal show `segs`, with kitty graphics or sixel. `whole` says the
+    /// renderer redraws the whole screen this frame (which erases sixel images).
+    pub fn draw(&mut self, segs: &[Segment], whole: bool) -> Drawing {
+        if self.kitty {
+            return Drawing {
+                after: self.draw_kitty(segs),
+                ..Drawing::default()
+            };
         }
+        if self.sixel {
+            return self.draw_sixel(segs, whole);
+        }
+        Drawing::default()
+    }
+
+    /// Sixel: erase the blocks that moved or went, and draw the new ones.
+    fn draw_sixel(&mut self, segs: &[Segment], whole: bool) -> Drawing {
+        let mut d = Drawing::default();
+        if whole {
+            self.six.forget_shown();
+        }
+        // Records still on their way would cut a block short and have it drawn twice: wait
+        // for them (their answer draws again). Nothing is erased meanwhile either, unless the
+        // screen was cleared.
+        if !self.asked.is_empty() && !whole {
+            return d;
+        }
+        let known: Vec<(Segment, ImageRecord)> = segs
+            .iter()
+            .filter_map(|s| {
+                let r = self.records.get(&(s.pane, s.id))?.as_ref()?;
+                self.six.has(&r.name).then(|| (*s, r.clone()))
+            })
+            .collect();
+        let now = sixel::blocks(known.iter().map(|(s, r)| (*s, r)), self.cell_px);
+        for b in self.six.shown.iter().filter(|b| !now.contains(b)) {
+            for row in 0..b.rows {
+                let y = b.y + row;
+                d.before.extend_from_slice(
+                    format!("\x1b[{};{}H\x1b[{}X", y + 1, b.x + 1, b.n).as_bytes(),
+                );
+                d.repaint.push((b.x, y, b.n));
+            }
+        }
+        let fresh: Vec<&sixel::Block> =
+            now.iter().filter(|b| !self.six.shown.contains(b)).collect();
+        if !fresh.is_empty() {
+            // The cursor stays right of a drawn image (DECSET 8452), so an image on the bottom
+            // row never scrolls the screen.
+            d.after.extend_from_slice(b"\x1b[?8452h");
+            for b in fresh {
+                let Some((_, r)) = known
+                    .iter()
+                    .find(|(_, r)| r.name == b.name && r.row == b.first_row)
+                else {
+                    continue;
+                };
+                if let Some(bytes) = self.six.encoded(b, r, self.background) {
+                    d.after
+                        .extend_from_slice(format!("\x1b[{};{}H", b.y + 1, b.x + 1).as_bytes());
+                    d.after.extend_from_slice(&bytes);
+                }
+            }
+            d.after.extend_from_slice(b"\x1b[?8452l");
+        }
+        self.six.shown = now;
+        d
+    }
+
+    /// Kitty graphics: if `segs` differ from what the outer terminal shows, delete its
+    /// placements and place each known row again. The cursor is saved and restored around.
+    fn draw_kitty(&mut self, segs: &[Segment]) -> Vec<u8> {
+        let mut out = Vec::new();
         let drawable: Vec<(Segment, &ImageRecord, u32)> = segs
             .iter()
             .filter_map(|s| {
@@ -177,6 +272,7 @@ impl Images {
 
     /// Leaving: take every placement off the outer terminal and free what was sent.
     pub fn clear(&mut self) -> Vec<u8> {
+        self.six.clear();
         if !self.kitty || self.sent.is_empty() {
             return Vec::new();
         }

@@ -258,11 +258,17 @@ impl Client {
             return Some(len);
         }
         if let Some((len, (width, height))) = keys::cell_size_reply(rest) {
+            self.images.cell_px = Some((width, height));
             self.send(&spool_proto::Request::ClientCellPixels { width, height });
             return Some(len);
         }
-        let len = keys::da1_reply(rest)?;
+        let (len, sixel) = keys::da1_reply(rest)?;
         self.awaiting_da1 = false;
+        // Answered after the graphics query: kitty graphics, if there, is known by now.
+        self.images.sixel = sixel && !self.images.kitty;
+        if let Some(bg) = self.colors[1] {
+            self.images.background = bg;
+        }
         if self.kitty == Probe::Pending {
             self.kitty = Probe::No;
         }

@@ -337,13 +337,18 @@ pub fn cell_size_reply(b: &[u8]) -> Option<(usize, (u16, u16))> {
 }
 
 /// A primary device attributes answer (`CSI ? … c`): its length, if `b` starts with one.
-pub fn da1_reply(b: &[u8]) -> Option<usize> {
+pub fn da1_reply(b: &[u8]) -> Option<(usize, bool)> {
     let rest = b.strip_prefix(b"\x1b[?")?;
     let body = rest
         .iter()
         .take_while(|c| c.is_ascii_digit() || **c == b';')
         .count();
-    (rest.get(body) == Some(&b'c')).then_some(3 + body + 1)
+    // After the class (62, 64, …), the features: 4 is sixel graphics.
+    let sixel = rest[..body]
+        .split(|&c| c == b';')
+        .skip(1)
+        .any(|p| p == b"4");
+    (rest.get(body) == Some(&b'c')).then_some((3 + body + 1, sixel))
 }
 
 /// A mouse report from the outer terminal.
@@ -431,7 +436,13 @@ mod tests {
         assert_eq!(kitty_flags_reply(b"\x1b[?0u"), Some(5));
         assert_eq!(kitty_flags_reply(b"\x1b[?31ux"), Some(6));
         assert_eq!(kitty_flags_reply(b"\x1b[?62;22c"), None);
-        assert_eq!(da1_reply(b"\x1b[?62;22c"), Some(9));
+        assert_eq!(da1_reply(b"\x1b[?62;22c"), Some((9, false)));
+        assert_eq!(da1_reply(b"\x1b[?63;1;4;22c"), Some((13, true)));
+        assert_eq!(
+            da1_reply(b"\x1b[?4;22c"),
+            Some((9, false)),
+            "4 as the class is not sixel"
+        );
         assert_eq!(graphics_reply(b"\x1b_Gi=31;OK\x1b\\x"), Some((12, true)));
         assert_eq!(
             graphics_reply(b"\x1b_Gi=31;ENOTSUPPORTED\x1b\\"),

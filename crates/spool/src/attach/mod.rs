@@ -23,6 +23,7 @@ mod prompt;
 mod render;
 mod run;
 mod scroll;
+mod sixel;
 mod status;
 mod tty;
 mod view;
@@ -869,15 +870,25 @@ impl Client {
             .unwrap_or_default();
         let mut out = std::mem::take(&mut self.out);
         out.clear();
-        self.renderer.frame(&g, &cursor, &title, &mut out);
         // Images over their cells (read off the frame, so scroll mode and popups too).
-        if self.images.kitty {
+        let mut drawing = images::Drawing::default();
+        if self.images.kitty || self.images.sixel {
             let segs = images::segments(&g);
             for r in self.images.wants(&segs) {
                 self.send(&r);
             }
-            out.extend_from_slice(&self.images.draw(&segs));
+            drawing = self.images.draw(&segs, self.renderer.whole(&g));
+            for &(x, y, n) in &drawing.repaint {
+                self.renderer.repaint(x, y, n);
+            }
         }
+        self.renderer.frame(
+            &g,
+            &cursor,
+            &title,
+            (&drawing.before, &drawing.after),
+            &mut out,
+        );
         self.write(&out);
         self.out = out;
     }

@@ -250,17 +250,49 @@ impl Renderer {
         self.links.clear();
     }
 
-    /// Bytes that turn the shown frame into `next`.
-    pub fn frame(&mut self, next: &Grid, cursor: &CursorState, title: &str, out: &mut Vec<u8>) {
+    /// Whether the next frame of `next`'s size is drawn whole (`ED 2` first).
+    pub fn whole(&self, next: &Grid) -> bool {
+        self.shown
+            .as_ref()
+            .is_none_or(|g| (g.cols, g.rows) != (next.cols, next.rows))
+    }
+
+    /// Paint cells `x..x + n` of row `y` in the next frame even if they did not change (an
+    /// image over them was erased).
+    pub fn repaint(&mut self, x: u16, y: u16, n: u16) {
+        let Some(g) = &mut self.shown else { return };
+        for x in x..x.saturating_add(n).min(g.cols) {
+            // No cell of a frame has empty text: this one differs from whatever comes.
+            g.set(
+                x,
+                y,
+                Cell {
+                    text: String::new(),
+                    width: 1,
+                    pen: Pen::default(),
+                },
+            );
+        }
+    }
+
+    /// Bytes that turn the shown frame into `next`, with `images.0` written before the text
+    /// and `images.1` after it, in the same synchronized update.
+    pub fn frame(
+        &mut self,
+        next: &Grid,
+        cursor: &CursorState,
+        title: &str,
+        images: (&[u8], &[u8]),
+        out: &mut Vec<u8>,
+    ) {
         let mut s = String::with_capacity(4096);
         s.push_str("\x1b[?2026h\x1b[?25l");
-        let full = self
-            .shown
-            .as_ref()
-            .is_none_or(|g| (g.cols, g.rows) != (next.cols, next.rows));
+        let full = self.whole(next);
         if full {
             s.push_str("\x1b[0m\x1b[H\x1b[2J");
         }
+        // (Image bytes are escape sequences the client made: ASCII.)
+        s.push_str(&String::from_utf8_lossy(images.0));
         let mut pen: Option<Pen> = None;
         let mut link: u64 = 0;
         for y in 0..next.rows {
@@ -317,6 +349,7 @@ impl Renderer {
             s.push_str("\x1b]8;;\x1b\\");
         }
         s.push_str("\x1b[0m");
+        s.push_str(&String::from_utf8_lossy(images.1));
         if title != self.title {
             self.title = title.to_string();
             s.push_str("\x1b]2;");
