@@ -440,7 +440,7 @@ mod tests {
         assert_eq!(da1_reply(b"\x1b[?63;1;4;22c"), Some((13, true)));
         assert_eq!(
             da1_reply(b"\x1b[?4;22c"),
-            Some((9, false)),
+            Some((8, false)),
             "4 as the class is not sixel"
         );
         assert_eq!(graphics_reply(b"\x1b_Gi=31;OK\x1b\\x"), Some((12, true)));
