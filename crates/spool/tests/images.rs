@@ -319,3 +319,44 @@ fn ten_thousand_distinct_images_leave_the_image_ram_under_its_cap() {
     assert!(gauge(&st) <= cap, "{}", gauge(&st));
     assert!(st["images"]["cache_bytes"].as_u64().unwrap() > 0);
 }
+
+/// Programs inside multiplexers show kitty images through Unicode placeholders: the pane
+/// keeps the virtual placement's image, and the placeholder cells read as the image's rows.
+#[test]
+fn an_image_shown_through_unicode_placeholders_is_stored_and_captured() {
+    let s = TestServer::new();
+    let png = s.dir.path().join("p.png");
+    write_png(&png, 40, 40, 7);
+    let script = s.dir.path().join("gen.py");
+    std::fs::write(
+        &script,
+        format!(
+            "import base64,sys\n\
+             out=sys.stdout\n\
+             data=base64.b64encode(open('{}','rb').read()).decode()\n\
+             out.write('\\x1b_Ga=T,U=1,i=5,c=4,r=2,f=100,q=2;'+data+'\\x1b\\\\')\n\
+             out.write('mark\\n')\n\
+             for r, m in enumerate(['\\u0305', '\\u030d']):\n\
+             \x20   out.write('\\x1b[38;5;5m\\U0010eeee'+m+'\\u0305'+'\\U0010eeee'*3+'\\x1b[39m\\n')\n\
+             out.write('done\\n')\n",
+            png.display()
+        ),
+    )
+    .unwrap();
+    let cmd = format!("python3 {}; sleep 600", script.display());
+    let pane = s.pane("ph", &["sh", "-c", &cmd]);
+    assert!(s.eventually(WAIT, || capture(&s, &pane).contains("done")));
+    let text = capture(&s, &pane);
+    let lines: Vec<&str> = text.lines().collect();
+    let at = lines.iter().position(|l| *l == "mark").unwrap() + 1;
+    assert_eq!(&lines[at..at + 3], &["[ima", "    ", "done"], "{text}");
+    assert!(!text.contains('\u{10EEEE}'));
+    let out = s.dir.path().join("out");
+    capture_images(&s, &pane, &out);
+    let files = image_files(&out);
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert_eq!(
+        std::fs::read(&files[0]).unwrap(),
+        std::fs::read(&png).unwrap()
+    );
+}

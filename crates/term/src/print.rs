@@ -61,6 +61,14 @@ impl<S: HistorySink> Screen<S> {
             vte::Perform::execute(self, c as u8);
             return;
         }
+        if c == crate::image::unicode::PLACEHOLDER {
+            self.after_zwj = false;
+            self.print_placeholder();
+            return;
+        }
+        if self.images.last_placeholder.is_some() && self.placeholder_mark(c) {
+            return;
+        }
         let w = char_width(c);
         if ((c as u32) >= 0x300 || self.after_zwj) && self.try_extend(c) {
             return;

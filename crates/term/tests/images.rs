@@ -232,3 +232,57 @@ fn graphics_support_is_reported_as_programs_probe_it() {
         "\x1b[?62;4;22c\x1b[?2;0;4096;4096S\x1b[?1;0;256S\x1b[6;18;9t\x1b[4;432;720t"
     );
 }
+
+/// Kitty's Unicode placeholders: a virtual placement (`U=1`) shows where the program prints
+/// U+10EEEE with the image's id as its color and marks for row and column; bare placeholders
+/// continue the one left of them, and the id's high byte comes from a third mark.
+#[test]
+fn unicode_placeholders_show_a_virtual_placement_on_the_cells_they_are_printed_in() {
+    let mut t = Terminal::new(40, 10, NoHistory);
+    let img = png(30, 40, 5);
+    t.feed(format!("\x1b_Ga=T,U=1,i=42,c=3,r=2,f=100,q=2;{}\x1b\\", b64(&img)).as_bytes());
+    let ev = t.take_images();
+    let p = placements(&ev);
+    assert_eq!(p.len(), 1, "the virtual placement takes its ids");
+    assert_eq!((p[0].cols, p[0].rows), (3, 2));
+    assert_eq!(
+        image_id(&t, 0, 0),
+        0,
+        "nothing drawn before the placeholders"
+    );
+    assert_eq!((t.cursor().x, t.cursor().y), (0, 0));
+    let first = p[0].first_id;
+    // Row 0 with explicit marks on the first cell only; row 1, one cell right, by RGB color.
+    t.feed("\x1b[38;5;42m\u{10EEEE}\u{0305}\u{0305}\u{10EEEE}\u{10EEEE}\x1b[39m\r\n".as_bytes());
+    t.feed(" \x1b[38;2;0;0;42m\u{10EEEE}\u{030D}\u{030D}\u{10EEEE}\x1b[39mz".as_bytes());
+    for x in 0..3 {
+        assert_eq!(image_id(&t, x, 0), first, "row 0, col {x}");
+    }
+    assert_eq!(image_id(&t, 3, 0), 0);
+    assert_eq!(image_id(&t, 0, 1), 0);
+    assert_eq!(image_id(&t, 1, 1), first + 1);
+    assert_eq!(image_id(&t, 2, 1), first + 1);
+    assert_eq!(
+        t.row(0).text.trim_end(),
+        "[im",
+        "the placeholder text, not U+10EEEE"
+    );
+    assert_eq!(t.row(1).text.trim_end(), "   z");
+    // An id's high byte from a third mark: 0x01_00_00_07 is another image.
+    t.feed(
+        format!(
+            "\r\n\x1b_Ga=T,U=1,i={},c=1,r=1,f=100,q=2;{}\x1b\\",
+            0x0100_0007,
+            b64(&img)
+        )
+        .as_bytes(),
+    );
+    let second = placements(&t.take_images())[0].first_id;
+    t.feed("\x1b[38;5;7m\u{10EEEE}\u{0305}\u{0305}\u{030D}\x1b[39m".as_bytes());
+    assert_eq!(image_id(&t, 0, 2), second);
+    // Unknown ids and rows past the placement are blanks.
+    t.feed("\r\n\x1b[38;5;99m\u{10EEEE}\x1b[38;5;42m\u{10EEEE}\u{0310}\x1b[39m".as_bytes());
+    assert_eq!(image_id(&t, 0, 3), 0);
+    assert_eq!(image_id(&t, 1, 3), 0);
+    assert_eq!(t.row(3).text.trim_end(), "");
+}

@@ -2,8 +2,8 @@
 //! 100 (PNG), zlib-compressed (`o=z`), chunked (`m=1`), directly or from a regular file
 //! (`t=f`, `t=t`); put (`a=p`) of an image sent before; delete (`a=d`); query (`a=q`),
 //! answered as a terminal that supports all of this. Shared memory (`t=s`) is refused with an
-//! error reply. Virtual placements for Unicode placeholders (`U=1`) are remembered but not
-//! drawn.
+//! error reply. Virtual placements (`U=1`) are shown where the program prints Unicode
+//! placeholders (`unicode.rs`).
 //!
 //! The emulator reads the APC string itself (vte drops APC bodies): the keys first, at most
 //! [`KEYS_MAX`] bytes, then the payload decoded from base64 as it arrives, into one buffer
@@ -98,6 +98,8 @@ struct Known {
     id: u32,
     info: ImageInfo,
     placements: VecDeque<(u32, u16)>,
+    /// Its virtual placement (`U=1`), for Unicode placeholders: first id, cols, rows.
+    virtual_placement: Option<(u32, u16, u16)>,
 }
 
 /// The APC string being read.
@@ -148,7 +150,27 @@ impl KittyState {
             id,
             info,
             placements: VecDeque::new(),
+            virtual_placement: None,
         });
+    }
+
+    /// What a placeholder at (`row`, `col`) of image `id`'s virtual placement shows: its
+    /// row's image id and the character of the cell (the `[image W×H]` text on row 0).
+    pub(crate) fn virtual_cell(&self, id: u32, row: u32, col: u32) -> Option<(u32, char)> {
+        let k = self.known.iter().find(|k| k.id == id)?;
+        let (first, cols, rows) = k.virtual_placement?;
+        if row >= rows as u32 || col >= cols as u32 {
+            return None;
+        }
+        let ch = if row == 0 {
+            super::placeholder(k.info.width, k.info.height)
+                .chars()
+                .nth(col as usize)
+                .unwrap_or(' ')
+        } else {
+            ' '
+        };
+        Some((first + row, ch))
     }
 
     /// The images remembered by kitty id: a later `a=p` may place any of them.
@@ -356,6 +378,8 @@ impl<S: HistorySink> Screen<S> {
         let keys = Keys { id, ..keys };
         if keys.action == b'T' && keys.virtual_ == 0 {
             self.kitty_place(keys, info);
+        } else if keys.action == b'T' {
+            self.kitty_virtual(keys, info);
         }
         self.kitty_reply(keys, None);
     }
@@ -387,8 +411,42 @@ impl<S: HistorySink> Screen<S> {
         };
         if keys.virtual_ == 0 {
             self.kitty_place(keys, info);
+        } else {
+            self.kitty_virtual(keys, info);
         }
         self.kitty_reply(keys, None);
+    }
+
+    /// A virtual placement (`U=1`): ids for its rows, recorded like any placement, and no
+    /// cells until the program prints placeholders for it.
+    fn kitty_virtual(&mut self, keys: Keys, info: ImageInfo) {
+        if keys.id == 0 {
+            return;
+        }
+        let (cw, ch) = self.images.cell_px;
+        let cols = match keys.cols {
+            0 => info.width.div_ceil(cw.max(1) as u32),
+            c => c,
+        }
+        .clamp(1, u16::MAX as u32) as u16;
+        let rows = match keys.rows {
+            0 => info.height.div_ceil(ch.max(1) as u32),
+            r => r,
+        }
+        .clamp(1, super::IMAGE_MAX_ROWS as u32) as u16;
+        let Some(first_id) = self.images.alloc_ids(rows) else {
+            self.images.drop_image(Dropped::Full);
+            return;
+        };
+        self.images.placed(super::Placement {
+            first_id,
+            rows,
+            cols,
+            info,
+        });
+        if let Some(k) = self.images.kitty.lookup(keys.id) {
+            k.virtual_placement = Some((first_id, cols, rows));
+        }
     }
 
     /// `a=d`: delete placements (`d=a`/`A`: all; `d=i`/`I`: one image's). The cells they

@@ -22,6 +22,7 @@ pub(crate) mod intro;
 pub(crate) mod iterm;
 pub(crate) mod kitty;
 pub(crate) mod sixel;
+pub mod unicode;
 
 use std::collections::VecDeque;
 
@@ -182,6 +183,8 @@ pub struct Images {
     next_id: u32,
     pub(crate) counters: ImageCounts,
     pub(crate) kitty: kitty::KittyState,
+    /// The last Unicode placeholder printed (`unicode.rs`).
+    pub(crate) last_placeholder: Option<unicode::LastPlaceholder>,
     pub(crate) sixel: Option<Box<sixel::SixelDecoder>>,
     /// DECSET 8452: the cursor goes right of a sixel image instead of below it.
     pub(crate) sixel_cursor_right: bool,
@@ -197,6 +200,7 @@ impl Default for Images {
             next_id: 1,
             counters: ImageCounts::default(),
             kitty: kitty::KittyState::default(),
+            last_placeholder: None,
             sixel: None,
             sixel_cursor_right: false,
         }
@@ -242,7 +246,7 @@ impl Images {
         self.next_id = self.next_id.max(id).max(1);
     }
 
-    fn alloc_ids(&mut self, rows: u16) -> Option<u32> {
+    pub(crate) fn alloc_ids(&mut self, rows: u16) -> Option<u32> {
         let first = self.next_id;
         let end = first.checked_add(rows as u32)?;
         self.next_id = end;
@@ -262,7 +266,7 @@ impl Images {
         true
     }
 
-    fn placed(&mut self, p: Placement) {
+    pub(crate) fn placed(&mut self, p: Placement) {
         self.counters.placed += 1;
         self.events.push_back(ImageEvent::Placed(p));
     }
