@@ -264,6 +264,14 @@ impl Client {
         }
         let (len, sixel) = keys::da1_reply(rest)?;
         self.awaiting_da1 = false;
+        // A terminal that does not answer `CSI 16 t` (xterm by default) may still give its
+        // PTY the window's size in pixels.
+        if self.images.cell_px.is_none() {
+            if let Some((width, height)) = super::tty::cell_pixels(1) {
+                self.images.cell_px = Some((width, height));
+                self.send(&spool_proto::Request::ClientCellPixels { width, height });
+            }
+        }
         // Answered after the graphics query: kitty graphics, if there, is known by now.
         self.images.sixel = sixel && !self.images.kitty;
         if let Some(bg) = self.colors[1] {

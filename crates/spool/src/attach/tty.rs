@@ -55,6 +55,22 @@ pub fn size(fd: RawFd) -> (u16, u16) {
     )
 }
 
+/// The size of a cell in pixels of the terminal on `fd`, from the pixel size the terminal
+/// gives its PTY (xterm, and ssh passes it on), if it gives one.
+pub fn cell_pixels(fd: RawFd) -> Option<(u16, u16)> {
+    // SAFETY: TIOCGWINSZ fills a winsize.
+    let ws = unsafe {
+        let mut ws: libc::winsize = std::mem::zeroed();
+        (libc::ioctl(fd, libc::TIOCGWINSZ, &mut ws) == 0).then_some(ws)?
+    };
+    if ws.ws_col == 0 || ws.ws_row == 0 || ws.ws_xpixel == 0 || ws.ws_ypixel == 0 {
+        return None;
+    }
+    let w = ws.ws_xpixel / ws.ws_col;
+    let h = ws.ws_ypixel / ws.ws_row;
+    (w > 0 && h > 0).then_some((w, h))
+}
+
 static WINCH_PIPE: AtomicI32 = AtomicI32::new(-1);
 
 extern "C" fn on_winch(_: libc::c_int) {

@@ -1,0 +1,289 @@
+//! Images through `spool attach` in a real terminal that draws sixel: `xterm -ti vt340` under
+//! Xvfb, read back with `xwd` screenshots. The image a program shows in a pane is drawn on
+//! the pane's cells at xterm's cell size, is gone from the screen once it scrolls off, and
+//! comes back on its history rows in scroll mode. Keys reach xterm through `xdotool`.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::TestServer;
+
+const WAIT: Duration = Duration::from_secs(20);
+
+/// An Xvfb server on a display of its own, stopped on drop (with what runs on it).
+struct Display {
+    xvfb: Child,
+    name: String,
+    xterm: Option<Child>,
+}
+
+impl Display {
+    fn start() -> Display {
+        for tool in ["Xvfb", "xterm", "xwd", "xdotool"] {
+            let found = Command::new("sh")
+                .args(["-c", &format!("command -v {tool}")])
+                .stdout(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success());
+            assert!(found, "{tool} is needed (.ci/run installs it)");
+        }
+        let start = std::process::id() % 500 + 100;
+        for n in start..start + 200 {
+            if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
+                || Path::new(&format!("/tmp/.X{n}-lock")).exists()
+            {
+                continue;
+            }
+            let xvfb = Command::new("Xvfb")
+                .args([
+                    &format!(":{n}"),
+                    "-screen",
+                    "0",
+                    "800x600x24",
+                    "-nolisten",
+                    "tcp",
+                ])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("Xvfb");
+            let d = Display {
+                xvfb,
+                name: format!(":{n}"),
+                xterm: None,
+            };
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while Instant::now() < deadline {
+                if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
+                    return d;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+        panic!("no display could be started");
+    }
+
+    /// xterm as a VT340 (sixel), 80×24 at the top-left, running `cmd` with its environment.
+    fn xterm(&mut self, cmd: &Command) {
+        let mut c = Command::new("xterm");
+        c.env("DISPLAY", &self.name)
+            .args([
+                "-ti",
+                "vt340",
+                "-geometry",
+                "80x24+0+0",
+                "-fn",
+                "fixed",
+                "-e",
+            ])
+            .arg(cmd.get_program())
+            .args(cmd.get_args())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        for (k, v) in cmd.get_envs() {
+            match v {
+                Some(v) => c.env(k, v),
+                None => c.env_remove(k),
+            };
+        }
+        self.xterm = Some(c.spawn().expect("xterm"));
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let ok = Command::new("xdotool")
+            .env("DISPLAY", &self.name)
+            .args(["mousemove", "100", "100", "key", "--delay", "50"])
+            .args(keys)
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "xdotool failed");
+    }
+
+    /// The screen as (width, height, RGB pixels).
+    fn shot(&self) -> Shot {
+        let out = Command::new("xwd")
+            .env("DISPLAY", &self.name)
+            .args(["-root", "-silent"])
+            .output()
+            .expect("xwd");
+        Shot::from_xwd(&out.stdout)
+    }
+}
+
+impl Drop for Display {
+    fn drop(&mut self) {
+        if let Some(x) = &mut self.xterm {
+            let _ = x.kill();
+            let _ = x.wait();
+        }
+        let _ = self.xvfb.kill();
+        let _ = self.xvfb.wait();
+    }
+}
+
+struct Shot {
+    w: usize,
+    h: usize,
+    px: Vec<[u8; 3]>,
+}
+
+impl Shot {
+    /// Read an XWD dump (ZPixmap, 24 or 32 bits per pixel, as Xvfb's root window is).
+    fn from_xwd(b: &[u8]) -> Shot {
+        let word = |i: usize| u32::from_be_bytes(b[4 * i..4 * i + 4].try_into().unwrap());
+        let (header, w, h) = (word(0) as usize, word(4) as usize, word(5) as usize);
+        let (lsb, bpp, line) = (word(7) == 0, word(11) as usize, word(12) as usize);
+        let masks = [word(14), word(15), word(16)];
+        let ncolors = word(19) as usize;
+        assert!(bpp == 32 || bpp == 24, "{bpp} bits per pixel");
+        let data = &b[header + 12 * ncolors..];
+        let mut px = Vec::with_capacity(w * h);
+        for y in 0..h {
+            for x in 0..w {
+                let at = y * line + x * (bpp / 8);
+                let mut v = [0u8; 4];
+                v[..bpp / 8].copy_from_slice(&data[at..at + bpp / 8]);
+                let v = if lsb {
+                    u32::from_le_bytes(v)
+                } else {
+                    u32::from_be_bytes(v) >> (32 - bpp)
+                };
+                let ch = |m: u32| ((v & m) >> m.trailing_zeros()) as u8;
+                px.push([ch(masks[0]), ch(masks[1]), ch(masks[2])]);
+            }
+        }
+        Shot { w, h, px }
+    }
+
+    /// The bounding box (x0, y0, x1, y1) of the pixels near `rgb`, if any.
+    fn bbox(&self, rgb: [u8; 3]) -> Option<(usize, usize, usize, usize)> {
+        let near = |p: &[u8; 3]| (0..3).all(|i| p[i].abs_diff(rgb[i]) < 40);
+        let mut b: Option<(usize, usize, usize, usize)> = None;
+        for y in 0..self.h {
+            for x in 0..self.w {
+                if near(&self.px[y * self.w + x]) {
+                    b = Some(match b {
+                        None => (x, y, x + 1, y + 1),
+                        Some((x0, y0, x1, y1)) => {
+                            (x0.min(x), y0.min(y), x1.max(x + 1), y1.max(y + 1))
+                        }
+                    });
+                }
+            }
+        }
+        b
+    }
+}
+
+const RED: [u8; 3] = [255, 0, 0];
+const BLUE: [u8; 3] = [0, 0, 255];
+
+#[test]
+fn xterm_shows_the_image_on_its_cells_hides_it_once_scrolled_off_and_shows_it_in_scroll_mode() {
+    let s = TestServer::new();
+    // The pane says its cell size in pixels (from its PTY, which the server sizes by what
+    // the client reported), then shows a 60×80 image: red above, blue below.
+    let gen = s.dir.path().join("gen.py");
+    std::fs::write(
+        &gen,
+        "import base64,fcntl,struct,sys,termios\n\
+         r,c,xp,yp=struct.unpack('4H',fcntl.ioctl(1,termios.TIOCGWINSZ,bytes(8)))\n\
+         print('cell %dx%d' % (xp//c, yp//r))\n\
+         px=b''.join(bytes([255,0,0] if y<40 else [0,0,255])*60 for y in range(80))\n\
+         sys.stdout.write('\\x1b_Ga=T,f=24,s=60,v=80;'+base64.b64encode(px).decode()+'\\x1b\\\\\\n')\n\
+         print('shown')\n",
+    )
+    .unwrap();
+    let script = format!(
+        "read x; python3 {}; read x; seq 1 60; exec sleep 600",
+        gen.display()
+    );
+    s.ok(&["new", "-d", "-s", "im", "--", "sh", "-c", &script]);
+    let mut d = Display::start();
+    let mut attach = s.cmd();
+    attach.args(["attach", "-t", "im"]).env("TERM", "xterm");
+    d.xterm(&attach);
+    // Attached once the status line is drawn (its default green).
+    let deadline = Instant::now() + WAIT;
+    while Instant::now() < deadline && d.shot().bbox([0, 205, 0]).is_none() {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    s.ok(&["send", "-t", "im", "Enter"]);
+    assert!(s.eventually(WAIT, || s.ok(&["capture", "-t", "im"]).contains("shown")));
+    let text = s.ok(&["capture", "-t", "im"]);
+    let lines: Vec<&str> = text.lines().collect();
+    let (cw, ch) = lines
+        .iter()
+        .find_map(|l| {
+            let (w, h) = l.strip_prefix("cell ")?.split_once('x')?;
+            Some((w.parse::<usize>().ok()?, h.parse::<usize>().ok()?))
+        })
+        .expect("cell size");
+    assert!(
+        cw > 0 && ch > 0 && (cw, ch) != (10, 20),
+        "xterm's cells, not the default"
+    );
+    let row = lines
+        .iter()
+        .position(|l| l.starts_with("[im"))
+        .expect("placeholder");
+    let (cols, rows) = (60usize.div_ceil(cw), 80usize.div_ceil(ch));
+
+    // Drawn: red over the top half of the image's cells, blue under it.
+    let deadline = Instant::now() + WAIT;
+    let mut shot = d.shot();
+    while Instant::now() < deadline && (shot.bbox(RED).is_none() || shot.bbox(BLUE).is_none()) {
+        std::thread::sleep(Duration::from_millis(100));
+        shot = d.shot();
+    }
+    let red = shot.bbox(RED).expect("no red on the screen");
+    let blue = shot.bbox(BLUE).expect("no blue on the screen");
+    // xterm draws cells from a small border; the block is cols×rows cells from the pane's
+    // top-left cell of the image row.
+    let (bx, by) = (red.0, red.1.saturating_sub(row * ch));
+    assert!(bx <= 4 && by <= 4, "not at the image's first cell: {red:?}");
+    let close = |a: usize, b: usize| a.abs_diff(b) <= 2;
+    assert!(
+        close(red.2 - red.0, cols * cw),
+        "width {red:?} for {cols} cells of {cw}"
+    );
+    assert!(
+        close(blue.3 - red.1, rows * ch),
+        "height {red:?} {blue:?} for {rows} cells of {ch}"
+    );
+    assert!(
+        close(red.3, blue.1) && close(red.0, blue.0),
+        "red above blue: {red:?} {blue:?}"
+    );
+
+    // Scrolled off: gone from the screen.
+    s.ok(&["send", "-t", "im", "Enter"]);
+    assert!(s.eventually(WAIT, || s.ok(&["capture", "-t", "im"]).contains("\n60")));
+    let deadline = Instant::now() + WAIT;
+    while Instant::now() < deadline && d.shot().bbox(RED).is_some() {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let shot = d.shot();
+    assert!(
+        shot.bbox(RED).is_none() && shot.bbox(BLUE).is_none(),
+        "still on the screen"
+    );
+
+    // Scroll mode at the top of history: on its history rows again.
+    d.keys(&["ctrl+b", "bracketleft", "g"]);
+    let deadline = Instant::now() + WAIT;
+    while Instant::now() < deadline && d.shot().bbox(RED).is_none() {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let shot = d.shot();
+    let (red, blue) = (shot.bbox(RED), shot.bbox(BLUE));
+    assert!(red.is_some() && blue.is_some(), "not drawn in scroll mode");
+    let (red, blue) = (red.unwrap(), blue.unwrap());
+    assert!(
+        close(red.2 - red.0, cols * cw) && close(red.3, blue.1),
+        "{red:?} {blue:?}"
+    );
+}
