@@ -1,11 +1,11 @@
-//! Images through `spool attach` in a real terminal that draws sixel: `xterm -ti vt340` under
-//! Xvfb, read back with `xwd` screenshots. The image a program shows in a pane is drawn on
-//! the pane's cells at xterm's cell size, is gone from the screen once it scrolls off, and
-//! comes back on its history rows in scroll mode. Keys reach xterm through `xdotool`.
+//! Images through `spool attach` in real terminals that draw them, under Xvfb, read back with
+//! `xwd` screenshots: `xterm -ti vt340` (sixel) and kitty (kitty graphics, rendered by Mesa's
+//! software OpenGL). The image a program shows in a pane is drawn on the pane's cells at the
+//! terminal's cell size, is gone from the screen once it scrolls off, and comes back on its
+//! history rows in scroll mode. Keys reach the terminal through `xdotool`.
 
 mod common;
 
-use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -22,7 +22,7 @@ struct Display {
 
 impl Display {
     fn start() -> Display {
-        for tool in ["Xvfb", "xterm", "xwd", "xdotool"] {
+        for tool in ["Xvfb", "xterm", "kitty", "xwd", "xdotool"] {
             let found = Command::new("sh")
                 .args(["-c", &format!("command -v {tool}")])
                 .stdout(Stdio::null())
@@ -30,55 +30,45 @@ impl Display {
                 .is_ok_and(|s| s.success());
             assert!(found, "{tool} is needed (.ci/run installs it)");
         }
-        let start = std::process::id() % 500 + 100;
-        for n in start..start + 200 {
-            if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
-                || Path::new(&format!("/tmp/.X{n}-lock")).exists()
-            {
-                continue;
-            }
-            let xvfb = Command::new("Xvfb")
-                .args([
-                    &format!(":{n}"),
-                    "-screen",
-                    "0",
-                    "800x600x24",
-                    "-nolisten",
-                    "tcp",
-                ])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("Xvfb");
-            let d = Display {
-                xvfb,
-                name: format!(":{n}"),
-                xterm: None,
-            };
-            let deadline = Instant::now() + Duration::from_secs(10);
-            while Instant::now() < deadline {
-                if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
-                    return d;
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
+        // Xvfb picks a free display itself and says which on stdout.
+        let mut xvfb = Command::new("Xvfb")
+            .args([
+                "-displayfd",
+                "1",
+                "-screen",
+                "0",
+                "800x600x24",
+                "-nolisten",
+                "tcp",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("Xvfb");
+        let mut line = String::new();
+        {
+            use std::io::BufRead;
+            let out = xvfb.stdout.take().expect("Xvfb's stdout");
+            let _ = std::io::BufReader::new(out).read_line(&mut line);
         }
-        panic!("no display could be started");
+        let n: u32 = line.trim().parse().unwrap_or_else(|_| {
+            let _ = xvfb.kill();
+            panic!("Xvfb said no display: {line:?}")
+        });
+        Display {
+            xvfb,
+            name: format!(":{n}"),
+            xterm: None,
+        }
     }
 
-    /// xterm as a VT340 (sixel), 80×24 at the top-left, running `cmd` with its environment.
-    fn xterm(&mut self, cmd: &Command) {
-        let mut c = Command::new("xterm");
+    /// Terminal `term` (its command line up to the program it runs) at the top-left, running
+    /// `cmd` with its environment.
+    fn terminal(&mut self, term: &[&str], cmd: &Command) {
+        let mut c = Command::new(term[0]);
         c.env("DISPLAY", &self.name)
-            .args([
-                "-ti",
-                "vt340",
-                "-geometry",
-                "80x24+0+0",
-                "-fn",
-                "fixed",
-                "-e",
-            ])
+            .env("LIBGL_ALWAYS_SOFTWARE", "1")
+            .args(&term[1..])
             .arg(cmd.get_program())
             .args(cmd.get_args())
             .stdout(Stdio::null())
@@ -89,7 +79,7 @@ impl Display {
                 None => c.env_remove(k),
             };
         }
-        self.xterm = Some(c.spawn().expect("xterm"));
+        self.xterm = Some(c.spawn().expect(term[0]));
     }
 
     fn keys(&self, keys: &[&str]) {
@@ -181,8 +171,44 @@ impl Shot {
 const RED: [u8; 3] = [255, 0, 0];
 const BLUE: [u8; 3] = [0, 0, 255];
 
+/// xterm as a VT340: sixel, and cells of the `fixed` font (6×13), which it reports through
+/// its PTY's pixel size only.
+const XTERM: &[&str] = &[
+    "xterm",
+    "-ti",
+    "vt340",
+    "-geometry",
+    "80x24+0+0",
+    "-fn",
+    "fixed",
+    "-e",
+];
+
+/// kitty with no user configuration, on X11.
+const KITTY: &[&str] = &[
+    "kitty",
+    "--config",
+    "NONE",
+    "-o",
+    "linux_display_server=x11",
+    "-o",
+    "remember_window_size=no",
+    "--",
+];
+
 #[test]
 fn xterm_shows_the_image_on_its_cells_hides_it_once_scrolled_off_and_shows_it_in_scroll_mode() {
+    shows_the_image_on_its_cells_hides_it_once_scrolled_off_and_shows_it_in_scroll_mode(XTERM);
+}
+
+#[test]
+fn kitty_shows_the_image_on_its_cells_hides_it_once_scrolled_off_and_shows_it_in_scroll_mode() {
+    shows_the_image_on_its_cells_hides_it_once_scrolled_off_and_shows_it_in_scroll_mode(KITTY);
+}
+
+fn shows_the_image_on_its_cells_hides_it_once_scrolled_off_and_shows_it_in_scroll_mode(
+    term: &[&str],
+) {
     let s = TestServer::new();
     // The pane says its cell size in pixels (from its PTY, which the server sizes by what
     // the client reported), then shows a 60×80 image: red above, blue below.
@@ -190,7 +216,14 @@ fn xterm_shows_the_image_on_its_cells_hides_it_once_scrolled_off_and_shows_it_in
     std::fs::write(
         &gen,
         "import base64,fcntl,struct,sys,termios\n\
-         r,c,xp,yp=struct.unpack('4H',fcntl.ioctl(1,termios.TIOCGWINSZ,bytes(8)))\n\
+         import time\n\
+         def size():\n\
+         \x20   r,c,xp,yp=struct.unpack('4H',fcntl.ioctl(1,termios.TIOCGWINSZ,bytes(8)))\n\
+         \x20   return r,c,xp,yp\n\
+         t=time.time()\n\
+         while size()[2]==size()[1]*10 and time.time()-t<10:\n\
+         \x20   time.sleep(0.05)\n\
+         r,c,xp,yp=size()\n\
          print('cell %dx%d' % (xp//c, yp//r))\n\
          px=b''.join(bytes([255,0,0] if y<40 else [0,0,255])*60 for y in range(80))\n\
          sys.stdout.write('\\x1b_Ga=T,f=24,s=60,v=80;'+base64.b64encode(px).decode()+'\\x1b\\\\\\n')\n\
@@ -205,7 +238,7 @@ fn xterm_shows_the_image_on_its_cells_hides_it_once_scrolled_off_and_shows_it_in
     let mut d = Display::start();
     let mut attach = s.cmd();
     attach.args(["attach", "-t", "im"]).env("TERM", "xterm");
-    d.xterm(&attach);
+    d.terminal(term, &attach);
     // Attached once the status line is drawn (its default green).
     let deadline = Instant::now() + WAIT;
     while Instant::now() < deadline && d.shot().bbox([0, 205, 0]).is_none() {
@@ -224,7 +257,7 @@ fn xterm_shows_the_image_on_its_cells_hides_it_once_scrolled_off_and_shows_it_in
         .expect("cell size");
     assert!(
         cw > 0 && ch > 0 && (cw, ch) != (10, 20),
-        "xterm's cells, not the default"
+        "the terminal's cells, not the default"
     );
     let row = lines
         .iter()
@@ -241,7 +274,7 @@ fn xterm_shows_the_image_on_its_cells_hides_it_once_scrolled_off_and_shows_it_in
     }
     let red = shot.bbox(RED).expect("no red on the screen");
     let blue = shot.bbox(BLUE).expect("no blue on the screen");
-    // xterm draws cells from a small border; the block is cols×rows cells from the pane's
+    // Terminals draw cells from a small border; the block is cols×rows cells from the pane's
     // top-left cell of the image row.
     let (bx, by) = (red.0, red.1.saturating_sub(row * ch));
     assert!(bx <= 4 && by <= 4, "not at the image's first cell: {red:?}");
