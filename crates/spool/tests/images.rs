@@ -60,8 +60,9 @@ fn image_files(dir: &Path) -> Vec<std::path::PathBuf> {
 }
 
 #[test]
-fn images_from_img2sixel_chafa_and_timg_are_stored_placed_and_counted() {
-    for t in ["img2sixel", "chafa", "timg"] {
+fn images_from_img2sixel_chafa_timg_and_icat_are_stored_placed_and_counted() {
+    // (kitty's icat reads images through ImageMagick's `identify` and `convert`.)
+    for t in ["img2sixel", "chafa", "timg", "kitty", "identify"] {
         need(t);
     }
     let s = TestServer::new();
@@ -74,6 +75,7 @@ fn images_from_img2sixel_chafa_and_timg_are_stored_placed_and_counted() {
         "chafa -f iterm -s 8x4 p.png",
         "timg -pk -g 8x4 p.png",
         "timg -pi -g 8x4 p.png",
+        "kitty +kitten icat --align left --transfer-mode=stream p.png",
     ];
     let mut script = format!("cd {} && ", s.dir.path().display());
     for (i, p) in producers.iter().enumerate() {
