@@ -21,15 +21,17 @@ use crate::scenarios::Ctx;
 use crate::util::{median, r3};
 
 /// The outer terminal: a PTY whose slave runs a program.
-struct Outer {
+pub(crate) struct Outer {
     master: OwnedFd,
     child: Child,
     /// What the outer terminal shows: everything read is fed here.
     screen: std::cell::RefCell<spool_term::Terminal<spool_term::history::NoHistory>>,
+    /// Whether what is read is fed to `screen` (off where decoding it would be timed too).
+    emulate: std::cell::Cell<bool>,
 }
 
 impl Outer {
-    fn spawn(cmd: &mut Command, cols: u16, rows: u16) -> Result<Outer> {
+    pub(crate) fn spawn(cmd: &mut Command, cols: u16, rows: u16) -> Result<Outer> {
         let (master, child) = crate::rawpty::spawn_on_pty(cmd, cols, rows)?;
         let screen =
             spool_term::Terminal::new(cols as usize, rows as usize, spool_term::history::NoHistory);
@@ -37,16 +39,17 @@ impl Outer {
             master,
             child,
             screen: std::cell::RefCell::new(screen),
+            emulate: std::cell::Cell::new(true),
         })
     }
 
-    fn write(&self, b: &[u8]) {
+    pub(crate) fn write(&self, b: &[u8]) {
         // SAFETY: writing our bytes to our fd.
         unsafe { libc::write(self.master.as_raw_fd(), b.as_ptr().cast(), b.len()) };
     }
 
     /// Read until `needle` appears in what arrives, or `limit` passes; the time it took.
-    fn wait_for(&self, needle: &[u8], limit: Duration) -> Option<Duration> {
+    pub(crate) fn wait_for(&self, needle: &[u8], limit: Duration) -> Option<Duration> {
         self.wait_until(needle, limit, |_| true)
     }
 
@@ -81,7 +84,9 @@ impl Outer {
             return None;
         }
         let got = &buf[..n as usize];
-        self.screen.borrow_mut().feed(got);
+        if self.emulate.get() {
+            self.screen.borrow_mut().feed(got);
+        }
         Some(got.to_vec())
     }
 
@@ -116,7 +121,12 @@ impl Outer {
     }
 
     /// Drain whatever is pending (e.g. a redraw) for `d`.
-    fn settle(&self, d: Duration) {
+    /// Stop feeding what is read to the emulated screen.
+    pub(crate) fn stop_emulating(&self) {
+        self.emulate.set(false);
+    }
+
+    pub(crate) fn settle(&self, d: Duration) {
         let _ = self.wait_for(b"\x00never\x00", d);
     }
 }
@@ -152,7 +162,7 @@ fn latencies(outer: &Outer, n: usize) -> Vec<f64> {
     v
 }
 
-fn pct(v: &[f64], p: f64) -> f64 {
+pub(crate) fn pct(v: &[f64], p: f64) -> f64 {
     let mut s: Vec<f64> = v.iter().copied().filter(|x| x.is_finite()).collect();
     s.sort_by(|a, b| a.total_cmp(b));
     s.get(((s.len() as f64 * p) as usize).min(s.len().saturating_sub(1)))

@@ -1,7 +1,10 @@
 //! Scenario: images. Distinct 256×256 images (kitty graphics, raw RGB zlib-compressed, sent
 //! in 4 KiB chunks as kitty's clients do) pushed through one pane, then through 13 panes at
 //! once. Reports the server's peak RSS (the target is 48 MiB in both), disk bytes per image
-//! (files and placement records), and the seconds each push took.
+//! (files and placement records), and the seconds each push took. Then, through `spool
+//! attach` to a terminal played on a PTY (kitty graphics, then sixel): the time from a new
+//! image printed in the pane to its drawing on the outer terminal, and the time from `g` in
+//! scroll mode to the drawing of an image a million rows up.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -142,5 +145,163 @@ pub fn images(ctx: &mut Ctx) -> Result<Value> {
             "stream_mib": r3(stream_mib),
         });
     }
+    v["draw"] = draw(ctx)?;
     Ok(v)
+}
+
+/// The outer terminal's answer to the client's probe: kitty graphics or sixel, 10×20 cells.
+fn probe_answer(kitty: bool) -> &'static [u8] {
+    if kitty {
+        b"\x1b_Gi=31;OK\x1b\\\x1b[6;20;10t\x1b[?62;22c"
+    } else {
+        b"\x1b[6;20;10t\x1b[?62;4;22c"
+    }
+}
+
+/// The session a pane is in.
+fn session_of(sp: &crate::servers::Spool, pane: &str) -> Result<String> {
+    let panes: Value = serde_json::from_str(&sp.run(&["panes", "--json"])?)?;
+    Ok(panes
+        .as_array()
+        .and_then(|a| a.iter().find(|p| p["id"] == pane))
+        .and_then(|p| p["session"].as_str())
+        .unwrap_or_default()
+        .to_string())
+}
+
+/// Attach a played terminal of 80×24 to `session`, answering the probe as `kitty` says.
+fn attach_outer(sp: &crate::servers::Spool, session: &str, kitty: bool) -> Result<Outer> {
+    let mut c = sp.cmd();
+    c.args(["attach", "-t", session])
+        .env("TERM", "xterm-256color");
+    let o = Outer::spawn(&mut c, 80, 24)?;
+    if o.wait_for(b"\x1b[c", Duration::from_secs(10)).is_none() {
+        anyhow::bail!("the attach client sent no probe");
+    }
+    o.write(probe_answer(kitty));
+    if o.wait_for(format!("[{session}]").as_bytes(), Duration::from_secs(10))
+        .is_none()
+    {
+        anyhow::bail!("the attach client drew no status line");
+    }
+    o.settle(Duration::from_millis(300));
+    Ok(o)
+}
+
+use crate::attach::{pct, Outer};
+
+/// Draw times through the attach client, kitty graphics and sixel.
+fn draw(ctx: &mut Ctx) -> Result<Value> {
+    let sp = ctx.spool()?;
+    let n = if ctx.quick { 10 } else { 40 };
+    let stream = image_stream(&ctx.tmp, n + 1, 77)?;
+    // A pane that shows the next image of the stream each time Enter is typed.
+    let shower = ctx.tmp.join("show.py");
+    std::fs::write(
+        &shower,
+        format!(
+            "import sys\n\
+             imgs=open('{}','rb').read().split(b'\\r\\n')\n\
+             for im in imgs:\n\
+             \x20   sys.stdin.readline()\n\
+             \x20   sys.stdout.buffer.write(im+b'\\r\\n'); sys.stdout.flush()\n",
+            stream.display()
+        ),
+    )?;
+    let mut out = json!({});
+    for kitty in [true, false] {
+        let mode = if kitty { "kitty" } else { "sixel" };
+        progress!("images: draw time through attach ({mode})");
+        let pane = sp.new_pane(
+            80,
+            23,
+            &[
+                "sh",
+                "-c",
+                &format!("stty -echo; exec python3 {}", shower.display()),
+            ],
+        )?;
+        let session = session_of(&sp, &pane)?;
+        let o = attach_outer(&sp, &session, kitty)?;
+        // Only the client's work is timed, not this process decoding what it draws.
+        o.stop_emulating();
+        let mut ms = Vec::with_capacity(n);
+        for i in 0..n {
+            o.write(b"\r");
+            // Kitty: the new image's placement (the client's kitty ids count from 1); sixel:
+            // the end of the frame's fresh blocks.
+            let needle = if kitty {
+                format!("a=p,i={},", i + 1).into_bytes()
+            } else {
+                b"\x1b[?8452l".to_vec()
+            };
+            if let Some(d) = o.wait_for(&needle, Duration::from_secs(10)) {
+                ms.push(d.as_secs_f64() * 1e3);
+            }
+            o.settle(Duration::from_millis(50));
+        }
+        drop(o);
+        sp.run(&["kill", "-t", &pane]).ok();
+        out[format!("{mode}_image_to_drawn_ms")] = json!({
+            "median": r3(pct(&ms, 0.5)),
+            "p90": r3(pct(&ms, 0.9)),
+            "drawn": ms.len(),
+            "of": n,
+        });
+    }
+    // An image a million rows up: `g` in scroll mode until it is placed (kitty).
+    let rows: u64 = if ctx.quick { 100_000 } else { 1_000_000 };
+    progress!("images: jump to an image {rows} rows up");
+    let first = ctx.tmp.join("first.py");
+    std::fs::write(
+        &first,
+        format!(
+            "import sys\n\
+             im=open('{}','rb').read().split(b'\\r\\n')[0]\n\
+             sys.stdout.buffer.write(im+b'\\r\\n')\n\
+             sys.stdout.buffer.write(b''.join(b'line %d\\n' % i for i in range({rows})))\n\
+             sys.stdout.buffer.write(b'printed\\n'); sys.stdout.flush()\n",
+            stream.display()
+        ),
+    )?;
+    let pane = sp.new_pane(
+        80,
+        23,
+        &[
+            "sh",
+            "-c",
+            &format!("python3 {}; exec sleep 3600", first.display()),
+        ],
+    )?;
+    let t0 = Instant::now();
+    while !sp.run(&["capture", "-t", &pane])?.contains("printed") {
+        if t0.elapsed() > ctx.timeout {
+            anyhow::bail!("the history was not printed in time");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let session = session_of(&sp, &pane)?;
+    let (mut text_ms, mut image_ms) = (Vec::new(), Vec::new());
+    for _ in 0..3 {
+        let o = attach_outer(&sp, &session, true)?;
+        o.stop_emulating();
+        o.write(b"\x02[");
+        o.settle(Duration::from_millis(200));
+        let t = Instant::now();
+        o.write(b"g");
+        if o.wait_for(b"[ima", Duration::from_secs(30)).is_some() {
+            text_ms.push(t.elapsed().as_secs_f64() * 1e3);
+        }
+        if o.wait_for(b"a=p,i=", Duration::from_secs(30)).is_some() {
+            image_ms.push(t.elapsed().as_secs_f64() * 1e3);
+        }
+    }
+    out["jump_to_image"] = json!({
+        "rows_above": rows,
+        "placeholder_text_ms_median": r3(pct(&text_ms, 0.5)),
+        "image_placed_ms_median": r3(pct(&image_ms, 0.5)),
+        "rounds": image_ms.len(),
+    });
+    sp.run(&["kill", "-t", &pane]).ok();
+    Ok(out)
 }

@@ -29,6 +29,8 @@ pub const RECORDS_MAX: usize = 4096;
 pub const SENT_MAX: usize = 256;
 /// Image requests waiting for their answers.
 pub const IN_FLIGHT_MAX: usize = 8;
+/// Rows of a placement filled in from one row's record (the emulator's `IMAGE_MAX_ROWS`).
+const INFER_ROWS: usize = 1024;
 /// Bytes of base64 per kitty transmission chunk (the protocol's maximum).
 const CHUNK: usize = 4096;
 
@@ -133,7 +135,11 @@ impl Images {
         bytes: &[u8],
     ) -> Vec<u8> {
         self.asked.retain(|k| *k != (pane, id));
-        if self.records.len() >= RECORDS_MAX {
+        // This answer adds its record and its placement's other rows (at most INFER_ROWS).
+        let adds = 1 + record
+            .as_ref()
+            .map_or(0, |r| (r.rows as usize).min(INFER_ROWS));
+        if self.records.len() + adds > RECORDS_MAX {
             self.records.clear();
         }
         let mut out = Vec::new();
@@ -156,6 +162,18 @@ impl Images {
                 let kid = self.next_kitty_id;
                 transmit(&mut out, kid, bytes);
                 self.sent.push_back((r.name.clone(), kid));
+            }
+        }
+        // One placement's rows have consecutive ids (`first + row`) and one image: the
+        // record of one row gives all the others, without asking.
+        if let Some(r) = &record {
+            let first = id.saturating_sub(r.row as u32);
+            for row in 0..r.rows.min(INFER_ROWS as u16) {
+                let key = (pane, first + row as u32);
+                if key.1 != id && !self.records.contains_key(&key) {
+                    self.records
+                        .insert(key, Some(ImageRecord { row, ..r.clone() }));
+                }
             }
         }
         self.records.insert((pane, id), record);
@@ -186,7 +204,10 @@ impl Images {
         // Records still on their way would cut a block short and have it drawn twice: wait
         // for them (their answer draws again). Nothing is erased meanwhile either, unless the
         // screen was cleared.
-        if !self.asked.is_empty() && !whole {
+        let unknown = segs
+            .iter()
+            .any(|s| !self.records.contains_key(&(s.pane, s.id)));
+        if unknown && !self.asked.is_empty() && !whole {
             return d;
         }
         let known: Vec<(Segment, ImageRecord)> = segs
@@ -295,5 +316,45 @@ fn transmit(out: &mut Vec<u8>, kid: u32, bytes: &[u8]) {
         }
         out.extend_from_slice(c);
         out.extend_from_slice(b"\x1b\\");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_row_s_record_gives_the_placement_s_other_rows_and_records_stay_bounded() {
+        let mut im = Images {
+            sixel: true,
+            ..Images::default()
+        };
+        let r = ImageRecord {
+            name: "n".into(),
+            format: "png".into(),
+            width: 10,
+            height: 40,
+            cols: 1,
+            rows: 4,
+            row: 2,
+        };
+        im.received(1, 5, Some(r.clone()), b"");
+        for (id, row) in [(3, 0), (4, 1), (5, 2), (6, 3)] {
+            let got = im.records.get(&(1, id)).cloned().flatten();
+            assert_eq!(got.map(|g| g.row), Some(row), "id {id}");
+        }
+        assert!(!im.records.contains_key(&(1, 7)));
+        for id in 0..10_000 {
+            im.received(
+                2,
+                id * 8 + 3,
+                Some(ImageRecord {
+                    row: 3,
+                    ..r.clone()
+                }),
+                b"",
+            );
+            assert!(im.records.len() <= RECORDS_MAX);
+        }
     }
 }

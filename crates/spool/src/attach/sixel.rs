@@ -88,6 +88,8 @@ pub fn blocks<'a>(
 pub struct Sixel {
     kept: VecDeque<(String, Arc<Vec<u8>>)>,
     kept_bytes: usize,
+    /// Keyed by what is drawn, not where: a block scrolled to another row is drawn again
+    /// from here.
     encoded: VecDeque<(Block, Arc<Vec<u8>>)>,
     encoded_bytes: usize,
     /// The blocks the outer terminal shows now.
@@ -129,7 +131,11 @@ impl Sixel {
         r: &ImageRecord,
         background: (u8, u8, u8),
     ) -> Option<Arc<Vec<u8>>> {
-        if let Some(i) = self.encoded.iter().position(|e| e.0 == *b) {
+        let same = |e: &Block| {
+            (&e.name, e.first_row, e.rows, e.n, e.cell)
+                == (&b.name, b.first_row, b.rows, b.n, b.cell)
+        };
+        if let Some(i) = self.encoded.iter().position(|e| same(&e.0)) {
             let e = self.encoded.remove(i)?;
             let out = e.1.clone();
             self.encoded.push_back(e);
