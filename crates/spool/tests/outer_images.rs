@@ -265,3 +265,47 @@ fn a_sixel_terminal_is_drawn_the_image_on_its_cells_and_it_is_gone_after_scrolli
     let cells = shown.image_cells();
     assert_eq!(cells.len(), 4, "{cells:?}");
 }
+
+/// Kitty graphics takes PNG: an image a pane got in another format (chafa's iTerm2 output is
+/// TIFF) is decoded by the client and sent as PNG.
+#[test]
+fn a_tiff_from_chafa_reaches_a_kitty_terminal_as_png() {
+    let s = TestServer::new();
+    let png = s.dir.path().join("p.png");
+    {
+        let f = std::fs::File::create(&png).unwrap();
+        let mut enc = png::Encoder::new(f, 40, 40);
+        enc.set_color(png::ColorType::Rgb);
+        enc.set_depth(png::BitDepth::Eight);
+        let px: Vec<u8> = (0..40 * 40 * 3).map(|i| (i % 251) as u8).collect();
+        enc.write_header().unwrap().write_image_data(&px).unwrap();
+    }
+    let script = format!(
+        "read x; chafa -f iterm -s 4x2 {}; printf '\\nshown\\n'; exec sleep 600",
+        png.display()
+    );
+    s.ok(&[
+        "new", "-d", "-s", "im", "-x", "80", "-y", "24", "--", "sh", "-c", &script,
+    ]);
+    let mut t = attach(&s);
+    t.write(b"\x1b_Gi=31;OK\x1b\\\x1b[?62;22c");
+    assert!(t.until(b"\x1b[?1049h", WAIT));
+    std::thread::sleep(Duration::from_millis(300));
+    t.write(b"\r");
+    assert!(s.eventually(WAIT, || s.ok(&["capture", "-t", "im"]).contains("shown")));
+    let out = s.dir.path().join("out");
+    s.ok(&["capture", "-t", "im", "--images", &out.to_string_lossy()]);
+    let names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(names.iter().all(|n| n.ends_with(".tiff")), "{names:?}");
+    assert!(t.until(b"\x1b_Ga=t,f=100,i=1,q=2", WAIT), "not sent");
+    assert!(t.until(b"a=p,i=1,", WAIT), "not placed");
+    // The payload is a PNG: base64 of "\x89PNG" starts "iVBOR".
+    let at = find(&t.seen, b"\x1b_Ga=t,f=100,i=1,q=2").unwrap();
+    let body = &t.seen[at..];
+    let semi = body.iter().position(|&b| b == b';').unwrap();
+    assert!(body[semi + 1..].starts_with(b"iVBOR"), "not PNG");
+}

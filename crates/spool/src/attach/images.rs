@@ -2,8 +2,8 @@
 //! show from the server lazily (by id: `Request::Image`), and drawing them with the best
 //! graphics the outer terminal has:
 //! - kitty graphics, when it answered the probe's graphics query: an image is sent once
-//!   (PNG only; other formats keep their placeholder), then placed row by row, each row cut
-//!   from the image by its source rectangle;
+//!   (as PNG: JPEG, GIF and TIFF are decoded and sent as PNG), then placed row by row, each
+//!   row cut from the image by its source rectangle;
 //! - else sixel, when its DA1 answer lists it (`4`): each visible block of rows re-encoded
 //!   from the image (`sixel.rs`);
 //! - else the cells show their placeholder text (`[image W×H]`).
@@ -144,13 +144,21 @@ impl Images {
         }
         let mut out = Vec::new();
         if let Some(r) = record.as_ref().filter(|_| !self.kitty) {
-            if r.format == "png" && !bytes.is_empty() {
-                self.six.keep(&r.name, bytes);
+            if !bytes.is_empty() {
+                self.six.keep(&r.name, &r.format, bytes);
             }
         }
         if let Some(r) = record.as_ref().filter(|_| self.kitty) {
             let fresh = !self.sent.iter().any(|(n, _)| *n == r.name);
-            if fresh && r.format == "png" && !bytes.is_empty() {
+            // Kitty takes PNG; other formats are decoded and sent as PNG.
+            let png: Option<std::borrow::Cow<[u8]>> = match r.format.as_str() {
+                _ if !fresh || bytes.is_empty() => None,
+                "png" => Some(std::borrow::Cow::Borrowed(bytes)),
+                f => super::picture::decode(bytes, f)
+                    .and_then(|img| super::picture::to_png(&img))
+                    .map(std::borrow::Cow::Owned),
+            };
+            if let Some(png) = png {
                 if self.sent.len() >= SENT_MAX {
                     if let Some((_, old)) = self.sent.pop_front() {
                         out.extend_from_slice(
@@ -160,7 +168,7 @@ impl Images {
                 }
                 self.next_kitty_id = self.next_kitty_id.wrapping_add(1).max(1);
                 let kid = self.next_kitty_id;
-                transmit(&mut out, kid, bytes);
+                transmit(&mut out, kid, &png);
                 self.sent.push_back((r.name.clone(), kid));
             }
         }

@@ -19,6 +19,7 @@ mod images;
 mod input;
 mod keys;
 mod motion;
+mod picture;
 mod prompt;
 mod render;
 mod run;

@@ -6,7 +6,7 @@
 //! erased (`ECH` on its cells, which sixel terminals treat as erasing the graphic) and its
 //! cells repainted by the renderer; a full redraw (`ED 2`) draws every block again.
 //!
-//! Bounds: the PNG bytes kept to re-encode from ([`KEPT_BYTES_MAX`]), the encoded blocks
+//! Bounds: the image bytes kept to re-encode from ([`KEPT_BYTES_MAX`]), the encoded blocks
 //! kept ([`ENCODED_BYTES_MAX`]), and the pixels of one block ([`BLOCK_MAX_PIXELS`]).
 
 use std::collections::VecDeque;
@@ -15,9 +15,10 @@ use std::sync::Arc;
 use spool_proto::ImageRecord;
 
 use super::images::Segment;
+use super::picture;
 
-/// PNG bytes kept to draw from: a screenful of plots. A larger image is not kept, and keeps
-/// its placeholder text.
+/// Image bytes kept to draw from: a screenful of plots. A larger image is not kept, and
+/// keeps its placeholder text.
 pub const KEPT_BYTES_MAX: usize = 16 * 1024 * 1024;
 
 /// Encoded sixel kept per block, so an unchanged block moved back (scrolling up and down)
@@ -27,10 +28,6 @@ pub const ENCODED_BYTES_MAX: usize = 8 * 1024 * 1024;
 /// Pixels of one drawn block (4 bytes each while scaled): a 4K screen. A larger block keeps
 /// its placeholder text.
 pub const BLOCK_MAX_PIXELS: usize = 3840 * 2160;
-
-/// Most bytes a kept PNG may decode to (its pixels are capped at 4096² by the server; this
-/// holds whatever a server sends).
-const DECODED_MAX_BYTES: usize = 4096 * 4096 * 4;
 
 /// Consecutive rows of one image, as one frame shows them: the unit drawn.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -82,11 +79,12 @@ pub fn blocks<'a>(
     out
 }
 
-/// What the sixel path keeps: PNG bytes by name and encoded blocks, both least recently used
+/// What the sixel path keeps: image bytes by name and encoded blocks, both least recently used
 /// first out.
 #[derive(Debug, Default)]
 pub struct Sixel {
-    kept: VecDeque<(String, Arc<Vec<u8>>)>,
+    /// (name, format, bytes).
+    kept: VecDeque<(String, String, Arc<Vec<u8>>)>,
     kept_bytes: usize,
     /// Keyed by what is drawn, not where: a block scrolled to another row is drawn again
     /// from here.
@@ -97,27 +95,30 @@ pub struct Sixel {
 }
 
 impl Sixel {
-    /// Keep an image's PNG bytes to draw from (not if larger than [`KEPT_BYTES_MAX`]).
-    pub fn keep(&mut self, name: &str, bytes: &[u8]) {
+    /// Keep an image's bytes to draw from (not if larger than [`KEPT_BYTES_MAX`]).
+    pub fn keep(&mut self, name: &str, format: &str, bytes: &[u8]) {
         if bytes.len() > KEPT_BYTES_MAX || self.kept.iter().any(|k| k.0 == name) {
             return;
         }
         while self.kept_bytes + bytes.len() > KEPT_BYTES_MAX {
             match self.kept.pop_front() {
-                Some(old) => self.kept_bytes -= old.1.len(),
+                Some(old) => self.kept_bytes -= old.2.len(),
                 None => break,
             }
         }
         self.kept_bytes += bytes.len();
-        self.kept
-            .push_back((name.to_string(), Arc::new(bytes.to_vec())));
+        self.kept.push_back((
+            name.to_string(),
+            format.to_string(),
+            Arc::new(bytes.to_vec()),
+        ));
     }
 
     pub fn has(&self, name: &str) -> bool {
         self.kept.iter().any(|k| k.0 == name)
     }
 
-    /// Bytes held (kept PNGs and encoded blocks).
+    /// Bytes held (kept images and encoded blocks).
     #[cfg(test)]
     pub fn held_bytes(&self) -> usize {
         self.kept_bytes + self.encoded_bytes
@@ -141,8 +142,12 @@ impl Sixel {
             self.encoded.push_back(e);
             return Some(out);
         }
-        let png = self.kept.iter().find(|k| k.0 == b.name)?.1.clone();
-        let out = Arc::new(encode_block(&png, b, r, background)?);
+        let (format, bytes) = self
+            .kept
+            .iter()
+            .find(|k| k.0 == b.name)
+            .map(|k| (k.1.clone(), k.2.clone()))?;
+        let out = Arc::new(encode_block(&bytes, &format, b, r, background)?);
         if out.len() <= ENCODED_BYTES_MAX {
             while self.encoded_bytes + out.len() > ENCODED_BYTES_MAX {
                 match self.encoded.pop_front() {
@@ -167,60 +172,16 @@ impl Sixel {
     }
 }
 
-/// An RGBA image.
-struct Rgba {
-    w: usize,
-    h: usize,
-    px: Vec<u8>,
-}
-
-/// Decode PNG bytes to RGBA, refusing anything that would decode past [`DECODED_MAX_BYTES`].
-fn decode_png(bytes: &[u8]) -> Option<Rgba> {
-    let mut d = png::Decoder::new_with_limits(
-        std::io::Cursor::new(bytes),
-        png::Limits {
-            bytes: DECODED_MAX_BYTES,
-        },
-    );
-    d.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
-    let mut reader = d.read_info().ok()?;
-    let mut buf = vec![0; reader.output_buffer_size()];
-    let info = reader.next_frame(&mut buf).ok()?;
-    let (w, h) = (info.width as usize, info.height as usize);
-    let data = &buf[..info.buffer_size()];
-    let mut px = Vec::with_capacity(w * h * 4);
-    match info.color_type {
-        png::ColorType::Rgba => px.extend_from_slice(data),
-        png::ColorType::Rgb => {
-            for c in data.chunks_exact(3) {
-                px.extend_from_slice(&[c[0], c[1], c[2], 255]);
-            }
-        }
-        png::ColorType::GrayscaleAlpha => {
-            for c in data.chunks_exact(2) {
-                px.extend_from_slice(&[c[0], c[0], c[0], c[1]]);
-            }
-        }
-        png::ColorType::Grayscale => {
-            for &g in data {
-                px.extend_from_slice(&[g, g, g, 255]);
-            }
-        }
-        // EXPAND turns indexed images into RGB(A).
-        png::ColorType::Indexed => return None,
-    }
-    (px.len() == w * h * 4).then_some(Rgba { w, h, px })
-}
-
 /// Cut block `b` from the image, scale it to the block's cells (nearest pixel), lay it on
 /// the background, and encode it as sixel.
 fn encode_block(
-    png: &[u8],
+    bytes: &[u8],
+    format: &str,
     b: &Block,
     r: &ImageRecord,
     background: (u8, u8, u8),
 ) -> Option<Vec<u8>> {
-    let img = decode_png(png)?;
+    let img = picture::decode(bytes, format)?;
     let (cols, rows) = (r.cols.max(1) as usize, r.rows.max(1) as usize);
     // The part of the image the block shows: its rows, and its first `n` of `cols` columns.
     let y0 = img.h * b.first_row as usize / rows;
@@ -303,10 +264,10 @@ mod tests {
     fn the_sixel_caches_stay_under_their_caps() {
         let mut s = Sixel::default();
         for i in 0..100 {
-            s.keep(&format!("{i}"), &vec![0; 1024 * 1024]);
+            s.keep(&format!("{i}"), "png", &vec![0; 1024 * 1024]);
             assert!(s.kept_bytes <= KEPT_BYTES_MAX);
         }
-        s.keep("huge", &vec![0; KEPT_BYTES_MAX + 1]);
+        s.keep("huge", "png", &vec![0; KEPT_BYTES_MAX + 1]);
         assert!(!s.has("huge"));
         assert!(s.held_bytes() <= KEPT_BYTES_MAX + ENCODED_BYTES_MAX);
     }
