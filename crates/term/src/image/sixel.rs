@@ -5,10 +5,16 @@
 //! transparent), grown as the image is drawn and never past `max_side` on a side: a sixel
 //! that declares or draws more is dropped, and its remaining bytes only counted. The image is
 //! as large as what was drawn; raster attributes are checked against the cap, not allocated. At the end
-//! the canvas becomes an indexed PNG. Pixel aspect ratios other than 1:1 are drawn 1:1 (every
-//! program that states one says `"1;1`).
+//! the canvas becomes an indexed PNG. The pixel aspect ratio of the raster attributes
+//! (`"Pan;Pad`, vertical to horizontal) is honored in whole numbers, 1 to
+//! [`ASPECT_MAX`]: each sixel row becomes that many rows of the image (as VT340s draw a 2:1
+//! image twice as tall). The DCS parameter's ratio (P1) is not: xterm and the terminals after
+//! it draw 1:1 without raster attributes, and programs rely on it.
 
 use super::{encode_png, Dropped, ImageData};
+
+/// Most rows one sixel row is stretched to: the VT340's tallest pixel (5:1) rounded up.
+pub const ASPECT_MAX: u32 = 8;
 
 /// Color registers: sixel programs use at most 256 (XTSMGRAPHICS reports this many).
 pub const SIXEL_REGISTERS: usize = 256;
@@ -84,6 +90,8 @@ pub(crate) struct SixelDecoder {
     nparams: usize,
     /// Why the image will be dropped, once known; later bytes are skipped.
     failed: Option<Dropped>,
+    /// Image rows per sixel row (the raster attributes' Pan/Pad, rounded).
+    aspect: u32,
 }
 
 impl SixelDecoder {
@@ -107,6 +115,7 @@ impl SixelDecoder {
             params: [0; 5],
             nparams: 0,
             failed: None,
+            aspect: 1,
         }
     }
 
@@ -192,6 +201,9 @@ impl SixelDecoder {
                 self.color = reg;
             }
             Cmd::Raster => {
+                if self.nparams >= 2 && p[0] > 0 && p[1] > 0 {
+                    self.aspect = ((p[0] + p[1] / 2) / p[1]).clamp(1, ASPECT_MAX);
+                }
                 if self.nparams >= 4 {
                     let (w, h) = (p[2], p[3]);
                     // Checked, not allocated: the image is as large as what is drawn, so a
@@ -276,10 +288,18 @@ impl SixelDecoder {
         if w == 0 || h == 0 {
             return Err(Dropped::Invalid);
         }
-        let mut pixels = Vec::with_capacity(w as usize * h as usize);
-        for row in 0..h as usize {
-            pixels.extend_from_slice(&self.canvas[row * self.cap_w as usize..][..w as usize]);
+        let stretch = self.aspect as usize;
+        if h as u64 * stretch as u64 > self.max_side as u64 {
+            return Err(Dropped::TooLarge);
         }
+        let mut pixels = Vec::with_capacity(w as usize * h as usize * stretch);
+        for row in 0..h as usize {
+            let line = &self.canvas[row * self.cap_w as usize..][..w as usize];
+            for _ in 0..stretch {
+                pixels.extend_from_slice(line);
+            }
+        }
+        let h = h * self.aspect;
         self.canvas = Vec::new();
         // Palette entry 0 is "never drawn" (transparent); entry r + 1 is register r.
         let mut rgb = Vec::with_capacity(3 * SIXEL_REGISTERS);
@@ -302,6 +322,19 @@ mod tests {
             d.put(b);
         }
         d.finish()
+    }
+
+    #[test]
+    fn a_2_to_1_raster_aspect_draws_each_sixel_row_twice_as_tall() {
+        let one = decode(b"\"1;1;4;6#1;2;100;0;0#1!4~", 4096).unwrap();
+        assert_eq!((one.info.width, one.info.height), (4, 6));
+        let two = decode(b"\"2;1;4;6#1;2;100;0;0#1!4~", 4096).unwrap();
+        assert_eq!((two.info.width, two.info.height), (4, 12));
+        // Past the cap once stretched: dropped, not allocated.
+        assert_eq!(
+            decode(b"\"8;1;4;6#1;2;100;0;0#1!4~-!4~", 40).unwrap_err(),
+            Dropped::TooLarge
+        );
     }
 
     #[test]
