@@ -1,8 +1,10 @@
-//! Images through `spool attach` to an outer terminal with kitty graphics, played by the test
-//! on a PTY (it answers the client's graphics query and reads what the client draws): an
-//! image a program shows in a pane is sent once and placed on its cells, row by row; once
-//! scrolled off, its placements are taken down. A terminal without graphics gets the
-//! placeholder text only.
+//! Images through `spool attach` to an outer terminal played by the test on a PTY (it answers
+//! the client's probe and reads what the client draws): with kitty graphics, an image a
+//! program shows in a pane is sent once and placed on its cells, row by row, follows its pane
+//! through splits, zoom and a reattach, and is taken down once scrolled off; with sixel
+//! (decoded by spool's own emulator) it is drawn on its cells, erased once scrolled off and
+//! drawn again in scroll mode; a TIFF reaches kitty as PNG; a terminal without graphics gets
+//! the placeholder text only.
 
 mod common;
 
@@ -308,4 +310,81 @@ fn a_tiff_from_chafa_reaches_a_kitty_terminal_as_png() {
     let body = &t.seen[at..];
     let semi = body.iter().position(|&b| b == b';').unwrap();
     assert!(body[semi + 1..].starts_with(b"iVBOR"), "not PNG");
+}
+
+/// The kitty placement of the newest frame: its (row, col) and source rectangle height.
+fn last_places(seen: &[u8]) -> Vec<String> {
+    let last_down = rfind(seen, b"a=d,d=a").unwrap_or(0);
+    let after = &seen[last_down..];
+    let text = String::from_utf8_lossy(after);
+    text.match_indices("\x1b_Ga=p,")
+        .map(|(i, _)| {
+            // The cursor position written just before the placement.
+            let head = &text[..i];
+            let at = head.rfind("\x1b[").unwrap_or(0);
+            head[at..].to_string()
+        })
+        .collect()
+}
+
+/// Splits, rotation, zoom and a detach and reattach: the image follows its pane's cells, and
+/// a new client is sent it again.
+#[test]
+fn an_image_follows_its_pane_through_splits_zoom_and_a_reattach() {
+    let s = TestServer::new();
+    session(&s);
+    let mut t = attach(&s);
+    t.write(b"\x1b_Gi=31;OK\x1b\\\x1b[?62;22c");
+    assert!(
+        t.until(b"\x1b[1;1H\x1b_Ga=p,i=1,", WAIT),
+        "not placed at first"
+    );
+    let settle = |t: &mut Pty| {
+        let (mut len, mut quiet) = (t.seen.len(), Instant::now());
+        let deadline = Instant::now() + WAIT;
+        while Instant::now() < deadline && quiet.elapsed() < Duration::from_millis(500) {
+            t.read_some();
+            if t.seen.len() != len {
+                (len, quiet) = (t.seen.len(), Instant::now());
+            }
+        }
+    };
+    let panes: serde_json::Value =
+        serde_json::from_str(&s.ok(&["panes", "-t", "im", "--json"])).unwrap();
+    let first = panes.as_array().unwrap()[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // A pane beside it, then rotated: the image's pane is now the right half.
+    s.ok(&["split", "-t", "im", "-h", "--", "sleep", "600"]);
+    s.ok(&["rotate-window", "-t", "im:0"]);
+    settle(&mut t);
+    let places = last_places(&t.seen);
+    assert_eq!(
+        places,
+        vec!["\x1b[1;42H", "\x1b[2;42H"],
+        "after the rotation"
+    );
+    // Zoomed: the whole window again, from column 1.
+    s.ok(&["resize", "-t", &first, "-Z"]);
+    settle(&mut t);
+    assert_eq!(
+        last_places(&t.seen),
+        vec!["\x1b[1;1H", "\x1b[2;1H"],
+        "zoomed"
+    );
+    // Detached and attached again: a new client is sent the image again, and places it.
+    t.write(b"\x02d");
+    settle(&mut t);
+    drop(t);
+    let mut t = attach(&s);
+    t.write(b"\x1b_Gi=31;OK\x1b\\\x1b[?62;22c");
+    assert!(
+        t.until(b"\x1b_Ga=t,f=100,i=1,", WAIT),
+        "not sent to the new client"
+    );
+    assert!(
+        t.until(b"\x1b[1;1H\x1b_Ga=p,i=1,", WAIT),
+        "not placed for the new client"
+    );
 }
