@@ -280,6 +280,16 @@ fn unicode_placeholders_show_a_virtual_placement_on_the_cells_they_are_printed_i
     let second = placements(&t.take_images())[0].first_id;
     t.feed("\x1b[38;5;7m\u{10EEEE}\u{0305}\u{0305}\u{030D}\x1b[39m".as_bytes());
     assert_eq!(image_id(&t, 0, 2), second);
+    // In insert mode, a mark rewrites its placeholder's cell instead of inserting another.
+    t.feed("\r\n\x1b[4hab\x1b[Dcd\x1b[4l".as_bytes());
+    t.feed("\r\x1b[4h\x1b[38;5;42m\u{10EEEE}\u{0305}\u{030D}\x1b[39m\x1b[4l".as_bytes());
+    assert_eq!(
+        t.row(3).text.trim_end(),
+        "iacdb",
+        "one cell inserted, then rewritten"
+    );
+    assert_eq!(image_id(&t, 0, 3), first);
+    t.feed(b"\x1b[2K");
     // Unknown ids and rows past the placement are blanks.
     t.feed("\r\n\x1b[38;5;99m\u{10EEEE}\x1b[38;5;42m\u{10EEEE}\u{0310}\x1b[39m".as_bytes());
     assert_eq!(image_id(&t, 0, 3), 0);

@@ -128,7 +128,10 @@ impl<S: HistorySink> Screen<S> {
         self.cursor.x = l.x;
         self.cursor.y = l.y;
         self.cursor.pending_wrap = false;
+        // Over the cell, not before it, whatever insert mode says.
+        let insert = std::mem::replace(&mut self.modes.insert, false);
         self.put_placeholder(l.id, l.row, l.col);
+        self.modes.insert = insert;
         (self.cursor.x, self.cursor.y, self.cursor.pending_wrap) = (cx, cy, wrap);
         self.images.last_placeholder = Some(l);
         true
