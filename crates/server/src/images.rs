@@ -690,19 +690,24 @@ mod tests {
         assert_eq!(Record::decode(&[0; RECORD_BYTES]), None);
     }
 
-    #[test]
-    fn a_collection_deletes_only_what_nothing_marks_and_keeps_what_is_stored_meanwhile() {
-        let tmp = tempfile::tempdir().unwrap();
-        let s = ImageStore::new(tmp.path().join("images"), 1000, 1 << 20);
-        let data = |n: u8| ImageData {
+    /// An image of `len` bytes whose name is `n` repeated.
+    fn image(n: u8, len: usize) -> ImageData {
+        ImageData {
             info: ImageInfo {
                 hash: [n; 32],
                 format: ImageFormat::Png,
                 width: 1,
                 height: 1,
             },
-            bytes: vec![n; 100],
-        };
+            bytes: vec![n; len],
+        }
+    }
+
+    #[test]
+    fn a_collection_deletes_only_what_nothing_marks_and_keeps_what_is_stored_meanwhile() {
+        let tmp = tempfile::tempdir().unwrap();
+        let s = ImageStore::new(tmp.path().join("images"), 1000, 1 << 20);
+        let data = |n: u8| image(n, 100);
         for n in 1..=3 {
             s.put(&data(n)).unwrap();
         }
@@ -731,15 +736,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let s = ImageStore::new(tmp.path().join("images"), 1000, 1000);
         s.collect(|_| {});
-        let data = |n: u8| ImageData {
-            info: ImageInfo {
-                hash: [n; 32],
-                format: ImageFormat::Png,
-                width: 1,
-                height: 1,
-            },
-            bytes: vec![n; 300],
-        };
+        let data = |n: u8| image(n, 300);
         let stored = (0..10).filter(|&n| s.put(&data(n)).is_ok()).count();
         assert_eq!(stored, 3);
         assert_eq!(s.disk_full.load(Ordering::Relaxed), 7);

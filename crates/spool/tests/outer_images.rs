@@ -41,6 +41,16 @@ fn attach(s: &TestServer) -> Pty {
     t
 }
 
+/// Attach, give the probe `answer`, and type Enter to the pane once the client has drawn.
+fn attach_answering(s: &TestServer, answer: &[u8]) -> Pty {
+    let mut t = attach(s);
+    t.write(answer);
+    assert!(t.until(b"\x1b[?1049h", WAIT));
+    std::thread::sleep(Duration::from_millis(300));
+    t.write(b"\r");
+    t
+}
+
 #[test]
 fn a_kitty_terminal_is_sent_the_image_once_and_shown_it_on_its_cells_until_it_scrolls_off() {
     let s = TestServer::new();
@@ -107,12 +117,8 @@ fn images_take_cells_by_the_cell_size_the_outer_terminal_reports() {
         "read x; printf '\\033_Ga=T,f=32,s=20,v=40;'; head -c 3200 /dev/zero | base64 -w0; \
                   printf '\\033\\\\\\nagain\\n'; exec sleep 600";
     s.ok(&["new", "-d", "-s", "im", "--", "sh", "-c", script]);
-    let mut t = attach(&s);
     // Cells of 9×18 pixels: a 20×40 image takes 3×3 cells (at the default 10×20, 2×2).
-    t.write(b"\x1b[6;18;9t\x1b[?62;22c");
-    assert!(t.until(b"\x1b[?1049h", WAIT));
-    std::thread::sleep(Duration::from_millis(300));
-    t.write(b"\r");
+    let _t = attach_answering(&s, b"\x1b[6;18;9t\x1b[?62;22c");
     assert!(s.eventually(WAIT, || s.ok(&["capture", "-t", "im"]).contains("again")));
     let text = s.ok(&["capture", "-t", "im"]);
     let lines: Vec<&str> = text.lines().collect();
@@ -205,12 +211,8 @@ fn a_sixel_terminal_is_drawn_the_image_on_its_cells_and_it_is_gone_after_scrolli
     s.ok(&[
         "new", "-d", "-s", "im", "-x", "80", "-y", "24", "--", "sh", "-c", &script,
     ]);
-    let mut t = attach(&s);
     // No answer to the graphics query; cells of 10×20 pixels; DA1 with sixel (4).
-    t.write(b"\x1b[6;20;10t\x1b[?62;4;22c");
-    assert!(t.until(b"\x1b[?1049h", WAIT));
-    std::thread::sleep(Duration::from_millis(300));
-    t.write(b"\r");
+    let mut t = attach_answering(&s, b"\x1b[6;20;10t\x1b[?62;4;22c");
     assert!(t.until(b"\x1bP", WAIT), "no sixel drawn");
     assert!(t.until(b"\x1b[?8452l", WAIT));
     let mut shown = Shown::new();
@@ -289,11 +291,7 @@ fn a_tiff_from_chafa_reaches_a_kitty_terminal_as_png() {
     s.ok(&[
         "new", "-d", "-s", "im", "-x", "80", "-y", "24", "--", "sh", "-c", &script,
     ]);
-    let mut t = attach(&s);
-    t.write(b"\x1b_Gi=31;OK\x1b\\\x1b[?62;22c");
-    assert!(t.until(b"\x1b[?1049h", WAIT));
-    std::thread::sleep(Duration::from_millis(300));
-    t.write(b"\r");
+    let mut t = attach_answering(&s, b"\x1b_Gi=31;OK\x1b\\\x1b[?62;22c");
     assert!(s.eventually(WAIT, || s.ok(&["capture", "-t", "im"]).contains("shown")));
     let out = s.dir.path().join("out");
     s.ok(&["capture", "-t", "im", "--images", &out.to_string_lossy()]);
