@@ -60,6 +60,9 @@ pub struct SegmentBuf {
     pub(crate) text: Vec<u8>,
     pub(crate) attrs: Vec<u8>,
     pub(crate) rows: Vec<RowMeta>,
+    /// The smallest image id (`Style::image`) of the rows pushed, 0 for none; noted while
+    /// their styles are encoded. Not encoded itself: a decoded segment has 0.
+    min_image: u32,
 }
 
 /// Why a payload could not be decoded.
@@ -91,6 +94,7 @@ impl SegmentBuf {
             text: Vec::with_capacity(other.text.len()),
             attrs: Vec::with_capacity(other.attrs.len()),
             rows: Vec::with_capacity(other.rows.len()),
+            min_image: 0,
         }
     }
 
@@ -126,6 +130,11 @@ impl SegmentBuf {
     /// True when the last row continues into the next segment.
     pub fn ends_wrapped(&self) -> bool {
         self.rows.last().is_some_and(|m| m.wrapped())
+    }
+
+    /// The smallest image id the rows pushed show (0: none, or a segment decoded from disk).
+    pub fn min_image(&self) -> u32 {
+        self.min_image
     }
 
     /// Append a row. Over-long text is cut at a char boundary (see [`MAX_ROW_TEXT_BYTES`]).
@@ -164,6 +173,10 @@ impl SegmentBuf {
             }
             put_varint(&mut self.attrs, len as u64);
             encode_style(&mut self.attrs, &run.style);
+            let image = run.style.image;
+            if image != 0 && (self.min_image == 0 || image < self.min_image) {
+                self.min_image = image;
+            }
             covered += len;
             runs += 1;
             if runs as usize == MAX_RUNS_PER_ROW {
@@ -319,6 +332,7 @@ impl SegmentBuf {
             text: text.to_vec(),
             attrs: attrs.to_vec(),
             rows,
+            min_image: 0,
         })
     }
 }

@@ -173,8 +173,6 @@ pub(crate) struct State {
     open: SegmentBuf,
     open_first: u64,
     open_carry: u32,
-    /// The smallest image id (`Style::image`) the open segment's rows show; 0 for none.
-    open_min_image: u32,
     /// `(first row, smallest image id)` of each sealed segment whose rows show images, oldest
     /// first: what [`Store::image_floor`] reads. Segments without images have no entry, so
     /// this is empty for a pane that never showed one, and at most one entry per segment.
@@ -385,16 +383,6 @@ pub(crate) struct SegRef {
     pub is_last: bool,
 }
 
-/// The smallest image id a row shows, 0 for none.
-fn min_image(row: RowRef<'_>) -> u32 {
-    row.runs
-        .iter()
-        .map(|r| r.style.image)
-        .filter(|&i| i != 0)
-        .min()
-        .unwrap_or(0)
-}
-
 impl Store {
     /// Open the history in `dir` (created 0700 if missing), recovering what is valid.
     pub fn open(env: &Env, dir: impl AsRef<Path>) -> Result<Store, StoreError> {
@@ -438,7 +426,6 @@ impl Store {
             open: SegmentBuf::new(),
             open_first: rec.next_row,
             open_carry: 0,
-            open_min_image: 0,
             image_floors,
             width_hint: 0,
             warming: false,
@@ -549,10 +536,6 @@ impl Store {
             let mut st = self.lock();
             let n = st.next_row();
             st.open.push(row);
-            let image = min_image(row);
-            if image != 0 && (st.open_min_image == 0 || image < st.open_min_image) {
-                st.open_min_image = image;
-            }
             let (rows, raw) = (st.open.len(), st.open.raw_bytes());
             let full = rows >= MAX_ROWS_PER_SEGMENT || raw >= 3 * cfg_bytes;
             // Sealed where it becomes due; a deferring writer's segment is due a little
@@ -679,7 +662,6 @@ impl Store {
         st.open = SegmentBuf::new();
         st.open_first = next;
         st.open_carry = 0;
-        st.open_min_image = 0;
         st.image_floors.clear();
         st.pending.clear();
         st.discard_below = st.next_seq;
@@ -705,7 +687,7 @@ impl Store {
         st.image_floors
             .iter()
             .map(|f| f.1)
-            .chain((st.open_min_image != 0).then_some(st.open_min_image))
+            .chain((st.open.min_image() != 0).then_some(st.open.min_image()))
             .min()
     }
 
@@ -1021,7 +1003,7 @@ impl Shared {
         let carry_in = st.open_carry;
         st.open_first += seg.len() as u64;
         st.open_carry = trailing_carry(&seg, carry_in);
-        let min_image = std::mem::take(&mut st.open_min_image);
+        let min_image = seg.min_image();
         if min_image != 0 {
             st.image_floors.push_back((first_row, min_image));
         }
