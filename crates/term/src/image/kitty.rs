@@ -216,6 +216,11 @@ fn inflate(data: &[u8], max: usize) -> Result<Vec<u8>, Dropped> {
     Ok(out)
 }
 
+/// A `c=`/`r=` key as a cell count: `None` when absent (0).
+fn cells(n: u32) -> Option<u16> {
+    (n > 0).then_some(n.min(u16::MAX as u32) as u16)
+}
+
 fn error_code(why: Dropped) -> &'static str {
     match why {
         Dropped::TooLong => "EFBIG:image data too large",
@@ -390,9 +395,7 @@ impl<S: HistorySink> Screen<S> {
         } else {
             CursorAfter::Right
         };
-        let cols = (keys.cols > 0).then_some(keys.cols.min(u16::MAX as u32) as u16);
-        let rows = (keys.rows > 0).then_some(keys.rows.min(u16::MAX as u32) as u16);
-        let Some(p) = self.place_image(info, cols, rows, after) else {
+        let Some(p) = self.place_image(info, cells(keys.cols), cells(keys.rows), after) else {
             return;
         };
         if let Some(k) = self.images.kitty.lookup(keys.id).filter(|_| keys.id != 0) {
@@ -423,17 +426,9 @@ impl<S: HistorySink> Screen<S> {
         if keys.id == 0 {
             return;
         }
-        let (cw, ch) = self.images.cell_px;
-        let cols = match keys.cols {
-            0 => info.width.div_ceil(cw.max(1) as u32),
-            c => c,
-        }
-        .clamp(1, u16::MAX as u32) as u16;
-        let rows = match keys.rows {
-            0 => info.height.div_ceil(ch.max(1) as u32),
-            r => r,
-        }
-        .clamp(1, super::IMAGE_MAX_ROWS as u32) as u16;
+        let (cols, rows) = self
+            .images
+            .cells_for(&info, cells(keys.cols), cells(keys.rows));
         let Some(first_id) = self.images.alloc_ids(rows) else {
             self.images.drop_image(Dropped::Full);
             return;

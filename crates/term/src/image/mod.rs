@@ -246,6 +246,28 @@ impl Images {
         self.next_id = self.next_id.max(id).max(1);
     }
 
+    /// The cells an image takes: `cols` × `rows` if given (and not 0), else as many as its
+    /// pixels cover at the cell size; rows at most [`IMAGE_MAX_ROWS`].
+    pub(crate) fn cells_for(
+        &self,
+        info: &ImageInfo,
+        cols: Option<u16>,
+        rows: Option<u16>,
+    ) -> (u16, u16) {
+        let (cw, ch) = self.cell_px;
+        let cover =
+            |px: u32, cell: u16| px.div_ceil(cell.max(1) as u32).min(u16::MAX as u32) as u16;
+        let cols = cols
+            .filter(|&c| c > 0)
+            .unwrap_or_else(|| cover(info.width, cw))
+            .max(1);
+        let rows = rows
+            .filter(|&r| r > 0)
+            .unwrap_or_else(|| cover(info.height, ch))
+            .clamp(1, IMAGE_MAX_ROWS);
+        (cols, rows)
+    }
+
     pub(crate) fn alloc_ids(&mut self, rows: u16) -> Option<u32> {
         let first = self.next_id;
         let end = first.checked_add(rows as u32)?;
@@ -364,15 +386,8 @@ impl<S: HistorySink> Screen<S> {
         rows: Option<u16>,
         after: CursorAfter,
     ) -> Option<Placement> {
-        let (cw, ch) = self.images.cell_px;
-        let cols = cols
-            .filter(|&c| c > 0)
-            .unwrap_or_else(|| info.width.div_ceil(cw.max(1) as u32).min(u16::MAX as u32) as u16)
-            .clamp(1, self.cols as u16);
-        let rows = rows
-            .filter(|&r| r > 0)
-            .unwrap_or_else(|| info.height.div_ceil(ch.max(1) as u32).min(u16::MAX as u32) as u16)
-            .clamp(1, IMAGE_MAX_ROWS);
+        let (cols, rows) = self.images.cells_for(&info, cols, rows);
+        let cols = cols.min(self.cols as u16);
         let Some(first_id) = self.images.alloc_ids(rows) else {
             self.images.drop_image(Dropped::Full);
             return None;
