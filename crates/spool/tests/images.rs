@@ -8,7 +8,7 @@ mod common;
 use std::path::Path;
 use std::time::Duration;
 
-use common::TestServer;
+use common::{write_png, TestServer};
 
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -20,18 +20,6 @@ fn need(tool: &str) {
         .output()
         .is_ok_and(|o| o.status.success());
     assert!(found, "{tool} is not installed (.ci/run installs it)");
-}
-
-fn write_png(path: &Path, w: u32, h: u32, seed: u8) {
-    let f = std::fs::File::create(path).unwrap();
-    let mut enc = png::Encoder::new(f, w, h);
-    enc.set_color(png::ColorType::Rgb);
-    enc.set_depth(png::BitDepth::Eight);
-    let mut wr = enc.write_header().unwrap();
-    let px: Vec<u8> = (0..w * h * 3)
-        .map(|i| ((i / 3) as u8).wrapping_mul(seed).wrapping_add(i as u8))
-        .collect();
-    wr.write_image_data(&px).unwrap();
 }
 
 fn capture(s: &TestServer, pane: &str) -> String {

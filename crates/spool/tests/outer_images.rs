@@ -276,14 +276,7 @@ fn a_sixel_terminal_is_drawn_the_image_on_its_cells_and_it_is_gone_after_scrolli
 fn a_tiff_from_chafa_reaches_a_kitty_terminal_as_png() {
     let s = TestServer::new();
     let png = s.dir.path().join("p.png");
-    {
-        let f = std::fs::File::create(&png).unwrap();
-        let mut enc = png::Encoder::new(f, 40, 40);
-        enc.set_color(png::ColorType::Rgb);
-        enc.set_depth(png::BitDepth::Eight);
-        let px: Vec<u8> = (0..40 * 40 * 3).map(|i| (i % 251) as u8).collect();
-        enc.write_header().unwrap().write_image_data(&px).unwrap();
-    }
+    common::write_png(&png, 40, 40, 3);
     let script = format!(
         "read x; chafa -f iterm -s 4x2 {}; printf '\\nshown\\n'; exec sleep 600",
         png.display()

@@ -144,3 +144,17 @@ impl Drop for TestServer {
         let _ = self.cmd().arg("kill-server").output();
     }
 }
+
+/// A PNG of `w`×`h` RGB pixels whose pattern depends on `seed` (distinct seeds, distinct
+/// images), for tests that show images.
+pub fn write_png(path: &std::path::Path, w: u32, h: u32, seed: u8) {
+    let f = std::fs::File::create(path).unwrap();
+    let mut enc = png::Encoder::new(f, w, h);
+    enc.set_color(png::ColorType::Rgb);
+    enc.set_depth(png::BitDepth::Eight);
+    let mut wr = enc.write_header().unwrap();
+    let px: Vec<u8> = (0..w * h * 3)
+        .map(|i| ((i / 3) as u8).wrapping_mul(seed).wrapping_add(i as u8))
+        .collect();
+    wr.write_image_data(&px).unwrap();
+}
