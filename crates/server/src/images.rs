@@ -732,6 +732,27 @@ mod tests {
     }
 
     #[test]
+    fn a_collection_that_cannot_remember_what_was_stored_meanwhile_deletes_nothing() {
+        let tmp = tempfile::tempdir().unwrap();
+        let s = ImageStore::new(tmp.path().join("images"), 1000, 1 << 30);
+        s.put(&image(1, 10)).unwrap();
+        let out = s.collect(|_| {
+            // More stores than STORED_DURING_COLLECT_MAX while it runs (distinct contents).
+            for i in 0..=STORED_DURING_COLLECT_MAX as u32 {
+                let mut d = image(0, 10);
+                d.info.hash[..4].copy_from_slice(&(i + 2).to_le_bytes());
+                d.info.hash[4] = 0xEE;
+                s.put(&d).unwrap();
+            }
+        });
+        assert_eq!(out.deleted, 0, "{out:?}");
+        assert!(
+            s.path(&image(1, 10).info).exists(),
+            "dead, but kept this round"
+        );
+    }
+
+    #[test]
     fn image_files_stop_at_their_disk_cap_and_the_refusals_are_counted() {
         let tmp = tempfile::tempdir().unwrap();
         let s = ImageStore::new(tmp.path().join("images"), 1000, 1000);
