@@ -92,6 +92,24 @@ impl Display {
         assert!(ok, "xdotool failed");
     }
 
+    /// Resize every window shown (the terminal's) to `w`×`h` pixels.
+    fn resize(&self, w: u32, h: u32) {
+        let ok = Command::new("xdotool")
+            .env("DISPLAY", &self.name)
+            .args([
+                "search",
+                "--onlyvisible",
+                "--name",
+                ".*",
+                "windowsize",
+                "%@",
+            ])
+            .args([w.to_string(), h.to_string()])
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "xdotool windowsize failed");
+    }
+
     /// The screen as (width, height, RGB pixels).
     fn shot(&self) -> Shot {
         let out = Command::new("xwd")
@@ -221,7 +239,7 @@ fn shows_the_image_on_its_cells_hides_it_once_scrolled_off_and_shows_it_in_scrol
          \x20   r,c,xp,yp=struct.unpack('4H',fcntl.ioctl(1,termios.TIOCGWINSZ,bytes(8)))\n\
          \x20   return r,c,xp,yp\n\
          t=time.time()\n\
-         while size()[2]==size()[1]*10 and time.time()-t<10:\n\
+         while size()[2]==size()[1]*10 and time.time()-t<30:\n\
          \x20   time.sleep(0.05)\n\
          r,c,xp,yp=size()\n\
          print('cell %dx%d' % (xp//c, yp//r))\n\
@@ -290,6 +308,25 @@ fn shows_the_image_on_its_cells_hides_it_once_scrolled_off_and_shows_it_in_scrol
     assert!(
         close(red.3, blue.1) && close(red.0, blue.0),
         "red above blue: {red:?} {blue:?}"
+    );
+
+    // The window resized: the client redraws the whole screen (which loses images in both
+    // terminals) and draws the image again.
+    d.resize(560, 420);
+    std::thread::sleep(Duration::from_millis(1500));
+    let deadline = Instant::now() + WAIT;
+    let mut shot = d.shot();
+    while Instant::now() < deadline && (shot.bbox(RED).is_none() || shot.bbox(BLUE).is_none()) {
+        std::thread::sleep(Duration::from_millis(100));
+        shot = d.shot();
+    }
+    let (r2, b2) = (shot.bbox(RED), shot.bbox(BLUE));
+    assert!(r2.is_some() && b2.is_some(), "gone after a resize");
+    // (Within 2 px: kitty centers its cells in the window by what is left over.)
+    let r2 = r2.unwrap();
+    assert!(
+        close(r2.0, red.0) && close(r2.1, red.1),
+        "moved by a resize: {r2:?} was {red:?}"
     );
 
     // Scrolled off: gone from the screen.

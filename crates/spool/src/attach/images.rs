@@ -192,6 +192,10 @@ impl Images {
     /// renderer redraws the whole screen this frame (which erases sixel images).
     pub fn draw(&mut self, segs: &[Segment], whole: bool) -> Drawing {
         if self.kitty {
+            // A whole redraw (a cleared screen) places every image again.
+            if whole {
+                self.placed.clear();
+            }
             return Drawing {
                 after: self.draw_kitty(segs),
                 ..Drawing::default()
@@ -297,6 +301,20 @@ impl Images {
         out.extend_from_slice(b"\x1b8");
         self.placed = now;
         out
+    }
+
+    /// After a resize has settled: draw every image again, as if the terminal had none. Kitty
+    /// drops the images it holds when it reflows a resized screen (seen in kitty 0.26), so they
+    /// are fetched and sent again; the bytes returned delete whatever it still has.
+    pub fn after_resize(&mut self) -> Vec<u8> {
+        self.six.forget_shown();
+        if !self.kitty {
+            return Vec::new();
+        }
+        self.placed.clear();
+        self.sent.clear();
+        self.records.clear();
+        b"\x1b_Ga=d,d=A,q=2\x1b\\".to_vec()
     }
 
     /// Leaving: take every placement off the outer terminal and free what was sent.

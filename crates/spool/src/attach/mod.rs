@@ -53,6 +53,10 @@ const PROBE_CARRY: usize = 64;
 /// How long a message stays in the status line.
 const MESSAGE_TIME: Duration = Duration::from_secs(3);
 
+/// After a resize, every image is drawn again this much after the last size change: kitty
+/// drops the images it holds when it reflows a resized screen (`Images::after_resize`).
+const IMAGES_AFTER_RESIZE: Duration = Duration::from_millis(400);
+
 #[derive(clap::Args, Debug, Default)]
 pub struct Args {
     /// Session to attach to (default: the most recent; a new one if there is none).
@@ -134,6 +138,8 @@ struct Client {
     awaiting_da1: bool,
     /// Images shown through the outer terminal's graphics (kitty), if it has them.
     images: images::Images,
+    /// When to draw every image again after a resize (see [`IMAGES_AFTER_RESIZE`]).
+    images_again: Option<Instant>,
     /// When to stop waiting for it (a terminal that never answers).
     probe_until: Instant,
     /// The start of a probe answer split across reads, kept for the next read (≤ PROBE_CARRY).
@@ -315,6 +321,7 @@ pub fn run(target: &Target, a: Args) -> crate::cmd::Exit {
         kitty: Probe::Pending,
         awaiting_da1: true,
         images: images::Images::default(),
+        images_again: None,
         probe_until: Instant::now() + PROBE_TIME,
         carry: Vec::new(),
         eat_release: None,
@@ -376,10 +383,26 @@ impl Client {
         self.message = Some((m.into(), Instant::now()));
     }
 
+    /// The terminal's cells may have changed size with its window (a font change): tell the
+    /// server what the PTY now says, if it differs from what is known.
+    fn cell_pixels_changed(&mut self) {
+        let Some((width, height)) = tty::cell_pixels(1) else {
+            return;
+        };
+        if self.images.cell_px != Some((width, height)) {
+            self.images.cell_px = Some((width, height));
+            self.send(&Request::ClientCellPixels { width, height });
+        }
+    }
+
     fn run(&mut self, rx: &mpsc::Receiver<Event>) -> Result<()> {
         loop {
             // Wake at least every second for the clock and expiring messages.
-            let ev = match rx.recv_timeout(Duration::from_secs(1)) {
+            let wait = self.images_again.map_or(Duration::from_secs(1), |t| {
+                t.saturating_duration_since(Instant::now())
+                    .min(Duration::from_secs(1))
+            });
+            let ev = match rx.recv_timeout(wait) {
                 Ok(ev) => Some(ev),
                 Err(mpsc::RecvTimeoutError::Timeout) => None,
                 Err(mpsc::RecvTimeoutError::Disconnected) => return Ok(()),
@@ -395,12 +418,19 @@ impl Client {
                     self.cols = c;
                     self.rows = r;
                     self.renderer.invalidate();
+                    self.images_again = Some(Instant::now() + IMAGES_AFTER_RESIZE);
+                    self.cell_pixels_changed();
                     self.send(&Request::ClientSize { cols: c, rows: r });
                 }
                 None => {}
             }
             if self.detached.is_some() {
                 return Ok(());
+            }
+            if self.images_again.is_some_and(|t| Instant::now() >= t) {
+                self.images_again = None;
+                let bytes = self.images.after_resize();
+                self.write(&bytes);
             }
             // Drain what else is waiting before drawing: one frame per batch.
             while let Ok(ev) = rx.try_recv() {
@@ -415,6 +445,8 @@ impl Client {
                         self.cols = c;
                         self.rows = r;
                         self.renderer.invalidate();
+                        self.images_again = Some(Instant::now() + IMAGES_AFTER_RESIZE);
+                        self.cell_pixels_changed();
                         self.send(&Request::ClientSize { cols: c, rows: r });
                     }
                 }
