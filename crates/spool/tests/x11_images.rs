@@ -239,7 +239,7 @@ fn shows_the_image_on_its_cells_hides_it_once_scrolled_off_and_shows_it_in_scrol
          \x20   r,c,xp,yp=struct.unpack('4H',fcntl.ioctl(1,termios.TIOCGWINSZ,bytes(8)))\n\
          \x20   return r,c,xp,yp\n\
          t=time.time()\n\
-         while size()[2]==size()[1]*10 and time.time()-t<30:\n\
+         while size()[2]==size()[1]*10 and time.time()-t<15:\n\
          \x20   time.sleep(0.05)\n\
          r,c,xp,yp=size()\n\
          print('cell %dx%d' % (xp//c, yp//r))\n\

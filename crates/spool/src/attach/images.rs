@@ -16,6 +16,7 @@
 //! the sixel caches (`sixel.rs`).
 
 use std::collections::{HashMap, VecDeque};
+use std::time::Instant;
 
 use base64::Engine;
 use spool_proto::{ImageRecord, Request};
@@ -29,6 +30,9 @@ pub const RECORDS_MAX: usize = 4096;
 pub const SENT_MAX: usize = 256;
 /// Image requests waiting for their answers.
 pub const IN_FLIGHT_MAX: usize = 8;
+/// A record the server did not have is asked again after this long (the parser thread
+/// records a batch's images just after applying it, so a frame can show one first).
+const MISSING_RETRY: std::time::Duration = std::time::Duration::from_millis(200);
 /// Rows of a placement filled in from one row's record (the emulator's `IMAGE_MAX_ROWS`).
 const INFER_ROWS: usize = 1024;
 /// Bytes of base64 per kitty transmission chunk (the protocol's maximum).
@@ -92,7 +96,10 @@ pub struct Images {
     /// Its default background (OSC 11), under an image's transparent pixels in sixel.
     pub background: (u8, u8, u8),
     six: Sixel,
-    records: HashMap<(u32, u32), Option<ImageRecord>>,
+    /// What the server said of each (pane, id): its record, or that it had none when asked
+    /// (and when): the row may have been drawn before the parser thread recorded it, so a
+    /// missing record is asked again after [`MISSING_RETRY`].
+    records: HashMap<(u32, u32), Result<ImageRecord, Instant>>,
     asked: Vec<(u32, u32)>,
     /// Image names sent to the outer terminal, oldest first, with the kitty id given.
     sent: VecDeque<(String, u32)>,
@@ -110,7 +117,12 @@ impl Images {
         let mut out = Vec::new();
         for s in segs {
             let key = (s.pane, s.id);
-            if self.records.contains_key(&key) || self.asked.contains(&key) {
+            let known = match self.records.get(&key) {
+                Some(Ok(_)) => true,
+                Some(Err(at)) => at.elapsed() < MISSING_RETRY,
+                None => false,
+            };
+            if known || self.asked.contains(&key) {
                 continue;
             }
             if self.asked.len() >= IN_FLIGHT_MAX {
@@ -178,13 +190,14 @@ impl Images {
             let first = id.saturating_sub(r.row as u32);
             for row in 0..r.rows.min(INFER_ROWS as u16) {
                 let key = (pane, first + row as u32);
-                if key.1 != id && !self.records.contains_key(&key) {
+                if key.1 != id && !matches!(self.records.get(&key), Some(Ok(_))) {
                     self.records
-                        .insert(key, Some(ImageRecord { row, ..r.clone() }));
+                        .insert(key, Ok(ImageRecord { row, ..r.clone() }));
                 }
             }
         }
-        self.records.insert((pane, id), record);
+        self.records
+            .insert((pane, id), record.ok_or_else(Instant::now));
         out
     }
 
@@ -218,14 +231,14 @@ impl Images {
         // screen was cleared.
         let unknown = segs
             .iter()
-            .any(|s| !self.records.contains_key(&(s.pane, s.id)));
+            .any(|s| !matches!(self.records.get(&(s.pane, s.id)), Some(Ok(_))));
         if unknown && !self.asked.is_empty() && !whole {
             return d;
         }
         let known: Vec<(Segment, ImageRecord)> = segs
             .iter()
             .filter_map(|s| {
-                let r = self.records.get(&(s.pane, s.id))?.as_ref()?;
+                let r = self.records.get(&(s.pane, s.id))?.as_ref().ok()?;
                 self.six.has(&r.name).then(|| (*s, r.clone()))
             })
             .collect();
@@ -271,7 +284,7 @@ impl Images {
         let drawable: Vec<(Segment, &ImageRecord, u32)> = segs
             .iter()
             .filter_map(|s| {
-                let r = self.records.get(&(s.pane, s.id))?.as_ref()?;
+                let r = self.records.get(&(s.pane, s.id))?.as_ref().ok()?;
                 let kid = self.sent.iter().find(|(n, _)| *n == r.name)?.1;
                 Some((*s, r, kid))
             })
@@ -350,6 +363,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_record_the_server_did_not_have_yet_is_asked_again_later() {
+        let mut im = Images {
+            kitty: true,
+            ..Images::default()
+        };
+        let seg = Segment {
+            x: 0,
+            y: 0,
+            n: 2,
+            pane: 1,
+            id: 9,
+        };
+        assert_eq!(im.wants(&[seg]).len(), 1);
+        im.received(1, 9, None, b"");
+        assert!(im.wants(&[seg]).is_empty(), "not at once");
+        std::thread::sleep(MISSING_RETRY + std::time::Duration::from_millis(20));
+        assert_eq!(im.wants(&[seg]).len(), 1, "asked again");
+    }
+
+    #[test]
     fn one_row_s_record_gives_the_placement_s_other_rows_and_records_stay_bounded() {
         let mut im = Images {
             sixel: true,
@@ -366,7 +399,7 @@ mod tests {
         };
         im.received(1, 5, Some(r.clone()), b"");
         for (id, row) in [(3, 0), (4, 1), (5, 2), (6, 3)] {
-            let got = im.records.get(&(1, id)).cloned().flatten();
+            let got = im.records.get(&(1, id)).cloned().and_then(Result::ok);
             assert_eq!(got.map(|g| g.row), Some(row), "id {id}");
         }
         assert!(!im.records.contains_key(&(1, 7)));

@@ -427,6 +427,11 @@ impl Client {
             if self.detached.is_some() {
                 return Ok(());
             }
+            // Not known yet (no answer to `CSI 16 t`, and no pixel size on the PTY when the
+            // probe ended): a terminal still starting up may give its PTY one later.
+            if self.images.cell_px.is_none() && !self.awaiting_da1 {
+                self.cell_pixels_changed();
+            }
             if self.images_again.is_some_and(|t| Instant::now() >= t) {
                 self.images_again = None;
                 let bytes = self.images.after_resize();
