@@ -109,6 +109,17 @@ pub struct Images {
 }
 
 impl Images {
+    /// The record of image row (`pane`, `id`), if the server gave one.
+    fn record(&self, pane: u32, id: u32) -> Option<&ImageRecord> {
+        self.records.get(&(pane, id))?.as_ref().ok()
+    }
+
+    /// Forget what the outer terminal shows: the next frame draws every image.
+    fn forget_drawn(&mut self) {
+        self.placed.clear();
+        self.six.forget_shown();
+    }
+
     /// Requests for the records of segments not known yet.
     pub fn wants(&mut self, segs: &[Segment]) -> Vec<Request> {
         if !self.kitty && !self.sixel {
@@ -190,7 +201,7 @@ impl Images {
             let first = id.saturating_sub(r.row as u32);
             for row in 0..r.rows.min(INFER_ROWS as u16) {
                 let key = (pane, first + row as u32);
-                if key.1 != id && !matches!(self.records.get(&key), Some(Ok(_))) {
+                if key.1 != id && self.record(key.0, key.1).is_none() {
                     self.records
                         .insert(key, Ok(ImageRecord { row, ..r.clone() }));
                 }
@@ -204,11 +215,11 @@ impl Images {
     /// Make the outer terminal show `segs`, with kitty graphics or sixel. `whole` says the
     /// renderer redraws the whole screen this frame (which erases sixel images).
     pub fn draw(&mut self, segs: &[Segment], whole: bool) -> Drawing {
+        // A whole redraw (a cleared screen) draws every image again.
+        if whole {
+            self.forget_drawn();
+        }
         if self.kitty {
-            // A whole redraw (a cleared screen) places every image again.
-            if whole {
-                self.placed.clear();
-            }
             return Drawing {
                 after: self.draw_kitty(segs),
                 ..Drawing::default()
@@ -223,22 +234,17 @@ impl Images {
     /// Sixel: erase the blocks that moved or went, and draw the new ones.
     fn draw_sixel(&mut self, segs: &[Segment], whole: bool) -> Drawing {
         let mut d = Drawing::default();
-        if whole {
-            self.six.forget_shown();
-        }
         // Records still on their way would cut a block short and have it drawn twice: wait
         // for them (their answer draws again). Nothing is erased meanwhile either, unless the
         // screen was cleared.
-        let unknown = segs
-            .iter()
-            .any(|s| !matches!(self.records.get(&(s.pane, s.id)), Some(Ok(_))));
+        let unknown = segs.iter().any(|s| self.record(s.pane, s.id).is_none());
         if unknown && !self.asked.is_empty() && !whole {
             return d;
         }
         let known: Vec<(Segment, ImageRecord)> = segs
             .iter()
             .filter_map(|s| {
-                let r = self.records.get(&(s.pane, s.id))?.as_ref().ok()?;
+                let r = self.record(s.pane, s.id)?;
                 self.six.has(&r.name).then(|| (*s, r.clone()))
             })
             .collect();
@@ -284,7 +290,7 @@ impl Images {
         let drawable: Vec<(Segment, &ImageRecord, u32)> = segs
             .iter()
             .filter_map(|s| {
-                let r = self.records.get(&(s.pane, s.id))?.as_ref().ok()?;
+                let r = self.record(s.pane, s.id)?;
                 let kid = self.sent.iter().find(|(n, _)| *n == r.name)?.1;
                 Some((*s, r, kid))
             })
@@ -320,11 +326,10 @@ impl Images {
     /// drops the images it holds when it reflows a resized screen (seen in kitty 0.26), so they
     /// are fetched and sent again; the bytes returned delete whatever it still has.
     pub fn after_resize(&mut self) -> Vec<u8> {
-        self.six.forget_shown();
+        self.forget_drawn();
         if !self.kitty {
             return Vec::new();
         }
-        self.placed.clear();
         self.sent.clear();
         self.records.clear();
         b"\x1b_Ga=d,d=A,q=2\x1b\\".to_vec()

@@ -383,6 +383,18 @@ impl Client {
         self.message = Some((m.into(), Instant::now()));
     }
 
+    /// The outer terminal was resized: redraw whole at its new size, tell the server, and
+    /// draw the images again once the size settles.
+    fn resized(&mut self) {
+        let (c, r) = tty::size(1);
+        self.cols = c;
+        self.rows = r;
+        self.renderer.invalidate();
+        self.images_again = Some(Instant::now() + IMAGES_AFTER_RESIZE);
+        self.cell_pixels_changed();
+        self.send(&Request::ClientSize { cols: c, rows: r });
+    }
+
     /// The terminal's cells may have changed size with its window (a font change): tell the
     /// server what the PTY now says, if it differs from what is known.
     fn cell_pixels_changed(&mut self) {
@@ -413,15 +425,7 @@ impl Client {
                 Some(Event::ServerGone(e)) => self.server_gone(e),
                 Some(Event::Input(b)) => self.on_input(&b),
                 Some(Event::Ran(r)) => self.ran(*r),
-                Some(Event::Resize) => {
-                    let (c, r) = tty::size(1);
-                    self.cols = c;
-                    self.rows = r;
-                    self.renderer.invalidate();
-                    self.images_again = Some(Instant::now() + IMAGES_AFTER_RESIZE);
-                    self.cell_pixels_changed();
-                    self.send(&Request::ClientSize { cols: c, rows: r });
-                }
+                Some(Event::Resize) => self.resized(),
                 None => {}
             }
             if self.detached.is_some() {
@@ -445,15 +449,7 @@ impl Client {
                     Event::ServerGone(e) => self.server_gone(e),
                     Event::Input(b) => self.on_input(&b),
                     Event::Ran(r) => self.ran(*r),
-                    Event::Resize => {
-                        let (c, r) = tty::size(1);
-                        self.cols = c;
-                        self.rows = r;
-                        self.renderer.invalidate();
-                        self.images_again = Some(Instant::now() + IMAGES_AFTER_RESIZE);
-                        self.cell_pixels_changed();
-                        self.send(&Request::ClientSize { cols: c, rows: r });
-                    }
+                    Event::Resize => self.resized(),
                 }
                 if self.detached.is_some() {
                     return Ok(());

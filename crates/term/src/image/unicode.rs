@@ -80,15 +80,14 @@ fn id_of(fg: Color) -> u32 {
 impl<S: HistorySink> Screen<S> {
     /// U+10EEEE: a placeholder cell, continuing the one left of it if that is one.
     pub(crate) fn print_placeholder(&mut self) {
-        let id = id_of(self.pen.fg);
+        let low = id_of(self.pen.fg);
         let left = self.placeholder_left();
-        let (row, col) = match self.images.last_placeholder {
-            Some(l) if Some((l.x, l.y)) == left && l.id & 0xFF_FFFF == id => (l.row, l.col + 1),
-            _ => (0, 0),
-        };
-        let id = match self.images.last_placeholder {
-            Some(l) if Some((l.x, l.y)) == left && l.id & 0xFF_FFFF == id => l.id,
-            _ => id,
+        // Right of a placeholder of the same image: its row, the next column, its full id.
+        let (id, row, col) = match self.images.last_placeholder {
+            Some(l) if Some((l.x, l.y)) == left && l.id & 0xFF_FFFF == low => {
+                (l.id, l.row, l.col + 1)
+            }
+            _ => (low, 0, 0),
         };
         if self.cursor.pending_wrap {
             self.wrap();
