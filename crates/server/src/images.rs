@@ -331,19 +331,6 @@ pub struct Collected {
     pub deleted: u64,
 }
 
-/// The hash an image file's name gives, if it is one (`<64 hex>.<known extension>`).
-fn hash_of_name(name: &str) -> Option<ImageHash> {
-    let (hex, ext) = name.split_once('.')?;
-    if hex.len() != 64 || !["png", "jpg", "gif", "tiff"].contains(&ext) {
-        return None;
-    }
-    let mut h = [0u8; 32];
-    for (i, b) in h.iter_mut().enumerate() {
-        *b = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
-    }
-    Some(h)
-}
-
 /// What one cache entry costs besides its bytes (its slot and the shared buffer's header).
 const ENTRY_OVERHEAD: usize = 96;
 
@@ -387,11 +374,8 @@ impl Cache {
     }
 }
 
-/// The file name of an image.
-pub fn file_name(info: &ImageInfo) -> String {
-    let hex: String = info.hash.iter().map(|b| format!("{b:02x}")).collect();
-    format!("{hex}.{}", info.format.extension())
-}
+/// The file name of an image (one rule, `spool_term::image_file_name`).
+pub use spool_term::image_file_name as file_name;
 
 impl ImageStore {
     /// The store under `dir` (created on the first image), caching at most `cache_bytes` and
@@ -468,7 +452,7 @@ impl ImageStore {
                 let path = entry.path();
                 // A temporary file is a write in progress, or one a crash left.
                 let stale_tmp = name.starts_with('.') && name.ends_with(".tmp");
-                match hash_of_name(name) {
+                match spool_term::parse_image_file_name(name).map(|n| n.0) {
                     Some(h) if live.contains(&h) => {
                         out.kept_files += 1;
                         out.kept_bytes += meta.len();
@@ -507,7 +491,10 @@ impl ImageStore {
         let mut deleted = 0;
         for (path, len) in dead.drain(..) {
             let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            let stored_again = match (&*during, hash_of_name(name)) {
+            let stored_again = match (
+                &*during,
+                spool_term::parse_image_file_name(name).map(|n| n.0),
+            ) {
                 (_, None) => false,
                 (Some(Some(v)), Some(h)) => v.contains(&h),
                 // Too many stored to remember: keep every file this round.
@@ -520,7 +507,7 @@ impl ImageStore {
             }
             match std::fs::remove_file(&path) {
                 Ok(()) => {
-                    if let Some(h) = hash_of_name(name) {
+                    if let Some(h) = spool_term::parse_image_file_name(name).map(|n| n.0) {
                         self.cache().remove(&h);
                     }
                     deleted += 1;

@@ -55,7 +55,8 @@ pub use edge::EDGE_MAX_ROWS;
 pub use grid::Line;
 pub use history::{BoundedHistory, HistorySink, NoHistory};
 pub use image::{
-    ImageConfig, ImageCounts, ImageData, ImageEvent, ImageFormat, ImageHash, ImageInfo, Placement,
+    file_name as image_file_name, parse_file_name as parse_image_file_name, ImageConfig,
+    ImageCounts, ImageData, ImageEvent, ImageFormat, ImageHash, ImageInfo, Placement,
     CELL_PIXELS_DEFAULT, EVENTS_MAX_BYTES, IMAGE_MAX_SIDE, SEQUENCE_MAX_BYTES,
 };
 pub use links::{LINK_MAX, LINK_URI_MAX};

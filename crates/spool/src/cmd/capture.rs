@@ -88,12 +88,7 @@ pub fn run(target: &Target, a: Args) -> Exit {
 
 /// Is `name` one the server may send for an image file (never a path)?
 fn image_file_name(name: &str) -> bool {
-    let Some((hex, ext)) = name.split_once('.') else {
-        return false;
-    };
-    hex.len() == 64
-        && hex.bytes().all(|b| b.is_ascii_hexdigit())
-        && matches!(ext, "png" | "jpg" | "gif" | "tiff")
+    spool_term::parse_image_file_name(name).is_some()
 }
 
 /// Send capture request `req` and copy the text it streams to stdout.

@@ -106,6 +106,34 @@ impl ImageFormat {
     }
 }
 
+/// The file an image is kept in, named by content: `<SHA-256 in hex>.<extension>`.
+pub fn file_name(info: &ImageInfo) -> String {
+    let hex: String = info.hash.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{hex}.{}", info.format.extension())
+}
+
+/// The hash and format an image file's name gives, if it is one ([`file_name`]'s form, and
+/// nothing else: never a path).
+pub fn parse_file_name(name: &str) -> Option<(ImageHash, ImageFormat)> {
+    let (hex, ext) = name.split_once('.')?;
+    let format = [
+        ImageFormat::Png,
+        ImageFormat::Jpeg,
+        ImageFormat::Gif,
+        ImageFormat::Tiff,
+    ]
+    .into_iter()
+    .find(|f| f.extension() == ext)?;
+    if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let mut h = [0u8; 32];
+    for (i, b) in h.iter_mut().enumerate() {
+        *b = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some((h, format))
+}
+
 /// An image's content address.
 pub type ImageHash = [u8; 32];
 
