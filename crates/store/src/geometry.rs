@@ -443,6 +443,7 @@ static WARMING: std::sync::Mutex<()> = std::sync::Mutex::new(());
 pub(crate) fn spawn_warmer(shared: Weak<Shared>) {
     let weak = shared.clone();
     let run = move || {
+        crate::env::lower_priority();
         let _turn = WARMING.lock().unwrap_or_else(|p| p.into_inner());
         let mut before = u64::MAX;
         let mut width = 0u16;
