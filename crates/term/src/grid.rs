@@ -60,25 +60,31 @@ impl Line {
 
     /// Number of cells up to the last one that is not a default blank.
     pub fn used_len(&self) -> usize {
-        #[inline(always)]
-        fn bits(c: &Cell) -> u64 {
-            // A wide-wrap padding cell counts as blank.
-            c.ch as u64 | (c.style as u64) << 32 | ((c.flags & !Cell::PAD) as u64) << 48
+        // A default blank, and the bits that decide it (a wide-wrap padding cell is blank).
+        const BLANK: u64 = Cell::BLANK.word();
+        const DECIDES: u64 = !Cell {
+            ch: 0,
+            style: 0,
+            flags: Cell::PAD,
         }
-        const BLANK: u64 = ' ' as u64;
-        // Whole blank blocks of 8 cells are skipped first.
+        .word();
+        #[inline(always)]
+        fn not_blank(c: &Cell) -> u64 {
+            (c.word() & DECIDES) ^ BLANK
+        }
+        // Whole blank blocks of 8 cells are skipped first, a word per cell.
         let mut end = self.cells.len();
         while end >= 8
             && self.cells[end - 8..end]
                 .iter()
-                .fold(0, |a, c| a | (bits(c) ^ BLANK))
+                .fold(0, |a, c| a | not_blank(c))
                 == 0
         {
             end -= 8;
         }
         self.cells[..end]
             .iter()
-            .rposition(|c| bits(c) != BLANK)
+            .rposition(|c| not_blank(c) != 0)
             .map_or(0, |i| i + 1)
     }
 }

@@ -162,6 +162,23 @@ fn push_run(runs: &mut Vec<Run>, styles: &StyleTable, start: usize, end: usize, 
     }
 }
 
+/// The bits of a cell's word that are zero in a plain ASCII cell (a character below 0x80,
+/// not a cluster, not a spacer): the encoder's fast path takes rows of only such cells.
+const NOT_PLAIN: u64 = Cell {
+    ch: !0x7f,
+    style: 0,
+    flags: Cell::CLUSTER | Cell::SPACER,
+}
+.word();
+
+/// The bits of a cell's word that hold its style.
+const STYLE_BITS: u64 = Cell {
+    ch: 0,
+    style: u16::MAX,
+    flags: 0,
+}
+.word();
+
 /// Build `line` as a store row into the reusable `text`/`runs` buffers; returns the row's text
 /// and flags. Spacer cells are skipped, trailing default blanks trimmed (except in a
 /// soft-wrapped row, where they are text of the logical line), runs measured in bytes. Text is
@@ -181,35 +198,40 @@ pub(crate) fn encode_line<'a>(
     // (A wide-wrap padding cell is not text and is left out.)
     let cells = line.text_cells();
     text.reserve(cells.len());
-    // Fast path, one pass: plain ASCII cells (the common case) are one byte each, and style
-    // runs are cut where the style changes. Any other cell sends the row to the general path.
-    let plain = 'plain: {
-        text.resize(cells.len(), 0);
+    // Fast path: a row of plain ASCII cells (the common case), one byte per cell, style runs
+    // cut where the style changes. Simple passes the compiler vectorizes: one checks every
+    // cell and whether the style ever changes, one copies; only a row whose style changes
+    // walks its cells for the runs. Any other cell sends the row to the general path.
+    let first = cells.first().map_or(0, |c| c.word());
+    let (special, restyled) = cells.iter().fold((0, 0), |(s, r), c| {
+        (
+            s | (c.word() & NOT_PLAIN),
+            r | ((c.word() ^ first) & STYLE_BITS),
+        )
+    });
+    if special == 0 {
+        text.extend(cells.iter().map(|c| c.ch as u8));
         let mut style = cells.first().map_or(0, |c| c.style);
         let mut start = 0;
-        for (i, (c, out)) in cells.iter().zip(text.iter_mut()).enumerate() {
-            if (c.ch | ((c.flags & (Cell::CLUSTER | Cell::SPACER)) as u32) << 7) >= 0x80 {
-                break 'plain false;
-            }
-            *out = c.ch as u8;
-            if c.style != style {
-                push_run(runs, styles, start, i, style);
-                start = i;
-                style = c.style;
+        if restyled != 0 {
+            for (i, c) in cells.iter().enumerate() {
+                if c.style != style {
+                    push_run(runs, styles, start, i, style);
+                    start = i;
+                    style = c.style;
+                }
             }
         }
         push_run(runs, styles, start, cells.len(), style);
-        true
-    };
-    if plain {
         if runs.last().is_some_and(|r| r.style.is_default()) {
             runs.pop();
         }
-        let s = std::str::from_utf8(text).unwrap_or("");
+        debug_assert!(text.is_ascii());
+        // SAFETY: the plain path wrote only bytes below 0x80 (each cell was checked above),
+        // and ASCII is UTF-8.
+        let s = unsafe { std::str::from_utf8_unchecked(text) };
         return (s, line.flags);
     }
-    text.clear();
-    runs.clear();
     let mut i = 0;
     while i < cells.len() {
         // One style run at a time.
