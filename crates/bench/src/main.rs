@@ -7,6 +7,7 @@
 mod agents;
 mod attach;
 mod data;
+mod emulator;
 mod images;
 mod plot;
 mod rawpty;
@@ -29,6 +30,7 @@ type Scenario = fn(&mut Ctx) -> Result<Value>;
 const SCENARIOS: &[(&str, Scenario)] = &[
     ("flat-memory", scenarios::flat_memory),
     ("ingest", scenarios::ingest),
+    ("emulator", emulator::emulator),
     ("bytes-per-row", scenarios::bytes_per_row),
     ("search", scenarios::search),
     ("burst", scenarios::burst),
@@ -41,7 +43,7 @@ const SCENARIOS: &[(&str, Scenario)] = &[
 ];
 
 const USAGE: &str =
-    "usage: spool-bench <all|flat-memory|ingest|bytes-per-row|search|burst|hostile|idle|attach|restore|agents|images> \
+    "usage: spool-bench <all|flat-memory|ingest|emulator|bytes-per-row|search|burst|hostile|idle|attach|restore|agents|images> \
 [--quick] [--spool PATH] [--out DIR] [--keep-data]";
 
 /// Removes the temp dir (data sets, sockets, history) on every exit path.

@@ -121,6 +121,10 @@ impl BoundedHistory {
 }
 
 impl HistorySink for BoundedHistory {
+    /// A limit of 0 keeps nothing, so rows need not be encoded at all.
+    fn wants_rows(&self) -> bool {
+        self.limit > 0
+    }
     fn push_row(&mut self, row: RowRef<'_>) {
         if self.limit == 0 {
             return;

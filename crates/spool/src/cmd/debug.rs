@@ -11,6 +11,10 @@ use spool_term::{bench, BoundedHistory, Terminal};
 /// for checking conformance cases and bug reports, whose history is far shorter.
 const REPLAY_HISTORY_MAX: usize = 100_000;
 
+/// Bytes of a recording `debug replay` reads at a time: what a pane's inbox hands the
+/// emulator at once under load (`INBOX_BYTES` in the server).
+const REPLAY_READ_BYTES: usize = 64 * 1024;
+
 /// Largest benchmark input accepted, in MiB (each workload is held in memory while measured).
 const BENCH_MAX_MIB: usize = 4096;
 
@@ -74,10 +78,21 @@ pub fn run(cmd: DebugCommand) -> anyhow::Result<()> {
 }
 
 fn replay(cols: usize, rows: usize, history: bool, file: &PathBuf) -> anyhow::Result<()> {
-    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    use std::io::Read;
+    let reading = || format!("reading {}", file.display());
+    let mut input = std::fs::File::open(file).with_context(reading)?;
     let limit = if history { REPLAY_HISTORY_MAX } else { 0 };
     let mut term = Terminal::new(cols, rows, BoundedHistory::new(limit));
-    term.feed(&bytes);
+    // Streamed a piece at a time, as a pane's output arrives: a replay holds
+    // REPLAY_READ_BYTES of input however long the recording is.
+    let mut buf = vec![0u8; REPLAY_READ_BYTES];
+    loop {
+        let n = input.read(&mut buf).with_context(reading)?;
+        if n == 0 {
+            break;
+        }
+        term.feed(&buf[..n]);
+    }
     let mut out = String::new();
     if history {
         for row in &term.sink().rows {
