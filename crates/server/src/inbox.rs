@@ -26,6 +26,11 @@ pub const READ_MIN_ROOM: usize = 4096;
 #[derive(Default)]
 struct State {
     bytes: Vec<u8>,
+    /// The last batch's buffer, given back by the parser while output is still flowing, for
+    /// the next fill: a busy pane's two buffers take turns instead of one being freed and
+    /// another allocated for every batch (allocator churn that stays resident as freed
+    /// pages). Never held by a quiet pane (see [`Inbox::give_back`]).
+    spare: Vec<u8>,
     /// No more bytes will come (the reader ended), or nobody will take them (the parser ended).
     closed: bool,
 }
@@ -67,6 +72,8 @@ impl Inbox {
         let was_empty = st.bytes.is_empty();
         let room = INBOX_BYTES.saturating_sub(st.bytes.len());
         if st.bytes.capacity() == 0 {
+            let spare = std::mem::take(&mut st.spare);
+            st.bytes = spare;
             st.bytes.reserve_exact(INBOX_BYTES);
         }
         let before = st.bytes.len();
@@ -94,6 +101,19 @@ impl Inbox {
         Some(batch)
     }
 
+    /// The parser is done with `batch` (as `take` gave it): kept for the next fill while more
+    /// output waits, freed (with any spare) once the inbox is empty, so that a pane that went
+    /// quiet holds no buffer. Together with the inbox's own, a pane holds at most two.
+    pub fn give_back(&self, mut batch: Vec<u8>) {
+        let mut st = self.lock();
+        if st.bytes.is_empty() || st.closed {
+            st.spare = Vec::new();
+        } else if st.spare.capacity() == 0 && batch.capacity() <= INBOX_BYTES {
+            batch.clear();
+            st.spare = batch;
+        }
+    }
+
     /// No more bytes: the parser takes what is left and ends; a waiting reader stops.
     pub fn close(&self) {
         self.lock().closed = true;
@@ -105,6 +125,13 @@ impl Inbox {
     #[cfg(test)]
     pub fn len(&self) -> usize {
         self.lock().bytes.len()
+    }
+
+    /// Buffer bytes held (the inbox's and the spare).
+    #[cfg(test)]
+    pub fn held(&self) -> usize {
+        let st = self.lock();
+        st.bytes.capacity() + st.spare.capacity()
     }
 }
 
@@ -162,6 +189,33 @@ mod tests {
         assert!(!waiting.is_finished(), "no room yet");
         assert_eq!(inbox.take().map(|b| b.len()), Some(INBOX_BYTES));
         assert!(waiting.join().unwrap());
+    }
+
+    #[test]
+    fn a_busy_pane_s_buffers_take_turns_and_a_quiet_pane_holds_none() {
+        let inbox = Inbox::default();
+        inbox.fill(|b, _| b.extend_from_slice(&[b'a'; 4096]));
+        let first = inbox.take().unwrap();
+        let first_ptr = first.as_ptr();
+        // More output came while the first batch was parsed: its buffer is kept for the next.
+        inbox.fill(|b, _| b.extend_from_slice(&[b'b'; 4096]));
+        inbox.give_back(first);
+        let second = inbox.take().unwrap();
+        inbox.fill(|b, _| b.extend_from_slice(&[b'c'; 4096]));
+        let third = inbox.take().unwrap();
+        assert_eq!(
+            third.as_ptr(),
+            first_ptr,
+            "the first buffer came back for a later fill"
+        );
+        assert!(
+            inbox.held() <= INBOX_BYTES,
+            "at most one spare besides the batches out"
+        );
+        inbox.give_back(second);
+        // The pane went quiet: nothing is waiting, so nothing is kept.
+        inbox.give_back(third);
+        assert_eq!(inbox.held(), 0);
     }
 
     #[test]

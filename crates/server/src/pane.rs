@@ -819,6 +819,7 @@ impl Pane {
                     if applied.is_err() {
                         tracing::error!(pane = me.id, "applying output panicked; the pane goes on");
                     }
+                    ib.0.give_back(batch);
                 }
                 let _ = parsed_tx.send(());
             });
