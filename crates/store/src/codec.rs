@@ -88,12 +88,16 @@ impl SegmentBuf {
         self.rows.is_empty()
     }
 
-    /// An empty segment with room for as much as `other` holds.
+    /// An empty segment with room for as much as `other` holds, and an eighth more: the next
+    /// segment of a busy pane is about as long, and with room to spare it is not grown by
+    /// doubling (a copy, and twice the bytes) for the few bytes it runs past the last one,
+    /// then shrunk again (another copy) when it is sealed.
     pub fn with_capacity_like(other: &SegmentBuf) -> SegmentBuf {
+        let room = |n: usize| n + n / 8;
         SegmentBuf {
-            text: Vec::with_capacity(other.text.len()),
-            attrs: Vec::with_capacity(other.attrs.len()),
-            rows: Vec::with_capacity(other.rows.len()),
+            text: Vec::with_capacity(room(other.text.len())),
+            attrs: Vec::with_capacity(room(other.attrs.len())),
+            rows: Vec::with_capacity(room(other.rows.len())),
             min_image: 0,
         }
     }
