@@ -227,13 +227,21 @@ impl<S: HistorySink> Screen<S> {
         if let Some(i) = self.styles.intern(s) {
             return i;
         }
-        if !self.try_collect() {
+        // At the table's soft limit: collect it if a collection is due, else let it grow.
+        if !self.try_collect() && !self.styles.grow() {
             return 0;
         }
-        self.styles.intern(s).unwrap_or_else(|| {
-            tracing::debug!("style table full of live styles; using the default style");
-            0
-        })
+        if let Some(i) = self.styles.intern(s) {
+            return i;
+        }
+        // Collected, and still at its limit: every style up to STYLE_MAX is live.
+        if self.styles.grow() {
+            if let Some(i) = self.styles.intern(s) {
+                return i;
+            }
+        }
+        tracing::debug!("style table full of live styles; using the default style");
+        0
     }
 
     /// A table is full: collect garbage if enough work was done since the last collection
@@ -315,7 +323,21 @@ impl<S: HistorySink> Screen<S> {
                 }
             }
         }
-        self.styles.retain(&styles);
+        // Styles are renumbered compactly, and every cell that names one with them.
+        let remap = self.styles.compact(&styles);
+        let renumber = |c: &mut Cell| c.style = remap.get(c.style as usize).copied().unwrap_or(0);
+        for line in std::iter::once(&mut self.grid)
+            .chain(self.other.as_mut())
+            .flat_map(|g| g.lines.iter_mut())
+            .chain(&mut self.edge)
+        {
+            line.cells.iter_mut().for_each(renumber);
+        }
+        if self.pen_dirty {
+            self.pen_id = 0;
+        } else {
+            self.pen_id = remap.get(self.pen_id as usize).copied().unwrap_or(0);
+        }
         self.clusters.retain(&clusters);
         let mut links = vec![false; self.links.slots() + 1];
         let mut mark = |id: u32| {
@@ -327,10 +349,8 @@ impl<S: HistorySink> Screen<S> {
         for s in self.saved.iter().flatten() {
             mark(s.pen.link);
         }
-        for (i, live) in styles.iter().enumerate() {
-            if *live {
-                mark(self.styles.get(i as u16).link);
-            }
+        for i in 0..self.styles.slots() {
+            mark(self.styles.get(i as u16).link);
         }
         self.links.retain(&links);
     }

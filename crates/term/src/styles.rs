@@ -1,9 +1,13 @@
 //! The per-screen style table: cells hold a 2-byte index instead of a 24-byte [`Style`].
 //!
-//! Index 0 is always the default style. The table holds at most [`STYLE_MAX`] styles; when it
-//! is full the terminal marks the styles still referenced (both grids, the pen) and frees the
-//! rest ([`StyleTable::retain`]). If every slot is still live — a screen with more distinct
-//! styles than [`STYLE_MAX`] — new styles fall back to the default style (text is kept, its
+//! Index 0 is always the default style. The table holds at most [`STYLE_MAX`] styles. It is
+//! collected well before that: when it reaches its soft limit (twice what was live after the
+//! last collection, at least [`STYLE_SOFT_MIN`]) the terminal marks the styles still
+//! referenced (both grids, the edge, the pen), and [`StyleTable::compact`] keeps only those,
+//! renumbered from 1 and in buffers of their size; the terminal renumbers its cells to match.
+//! So a pane that once printed thousands of colors holds the table of what it shows now, not
+//! of the most it ever showed. If every slot up to [`STYLE_MAX`] is live — a screen with more
+//! distinct styles than that — new styles fall back to the default style (text is kept, its
 //! colors are lost), which is logged.
 
 use spool_cells::{Attrs, Color, Style, Underline};
@@ -14,6 +18,10 @@ use crate::hash::FastMap;
 /// every cell has its own truecolor style, and costs at most ~4096 × (24 + ~40 map) ≈ 260 KiB;
 /// real programs use tens.
 pub const STYLE_MAX: usize = 4096;
+
+/// The smallest soft limit: below it a table is never collected. 256 styles is a screen of
+/// a colored log (a few styles per line) with room to change, at ~16 KiB.
+pub const STYLE_SOFT_MIN: usize = 256;
 
 /// A `Style` packed into three words: hashing and comparing it is a few instructions,
 /// where the derived impls walk every field.
@@ -60,12 +68,14 @@ fn unkey(k: Key) -> Style {
 pub struct StyleTable {
     styles: Vec<Style>,
     map: FastMap<Key, u16>,
-    free: Vec<u16>,
     /// Recently interned styles: programs alternate between a handful of styles, and a
     /// linear scan of a few entries beats hashing a `Style`.
     recent: [(Key, u16); RECENT],
     /// Styles added since creation (the garbage collector's measure of work).
     inserted: u64,
+    /// Past this many slots the table asks to be collected ([`StyleTable::intern`] returns
+    /// `None`); see the module docs.
+    soft_max: usize,
 }
 
 /// Entries in the recent-styles cache (direct-mapped by a hash of the key). The all-zero key
@@ -86,9 +96,9 @@ impl Default for StyleTable {
         StyleTable {
             styles: vec![Style::default()],
             map,
-            free: Vec::new(),
             recent: [([0; 3], 0); RECENT],
             inserted: 0,
+            soft_max: STYLE_SOFT_MIN,
         }
     }
 }
@@ -100,7 +110,8 @@ impl StyleTable {
         self.styles.get(idx as usize).copied().unwrap_or_default()
     }
 
-    /// The index of `style`, adding it if there is room; `None` when the table is full.
+    /// The index of `style`, adding it if there is room; `None` when the table is at its
+    /// soft limit (collect it, or [`StyleTable::grow`] the limit) or full.
     #[inline]
     pub fn intern(&mut self, style: Style) -> Option<u16> {
         let k = key(&style);
@@ -118,15 +129,11 @@ impl StyleTable {
         if let Some(&i) = self.map.get(&k) {
             return Some(i);
         }
-        let i = if let Some(i) = self.free.pop() {
-            self.styles[i as usize] = style;
-            i
-        } else if self.styles.len() < STYLE_MAX {
-            self.styles.push(style);
-            (self.styles.len() - 1) as u16
-        } else {
+        if self.styles.len() >= self.soft_max {
             return None;
-        };
+        }
+        let i = self.styles.len() as u16;
+        self.styles.push(style);
         self.map.insert(k, i);
         self.inserted += 1;
         Some(i)
@@ -146,24 +153,46 @@ impl StyleTable {
         self.map.is_empty()
     }
 
-    /// Keep only the styles whose index is marked in `live` (index 0 is always kept).
-    pub fn retain(&mut self, live: &[bool]) {
-        self.recent = [([0; 3], 0); RECENT];
-        self.free.clear();
-        for (i, s) in self.styles.iter().enumerate().skip(1) {
-            if !live.get(i).copied().unwrap_or(false) {
-                let k = key(s);
-                if self.map.get(&k) == Some(&(i as u16)) {
-                    self.map.remove(&k);
-                }
-                self.free.push(i as u16);
-            }
+    /// A collection was not due yet: let the table grow to twice its soft limit (up to
+    /// [`STYLE_MAX`]). False when it is at [`STYLE_MAX`] already.
+    pub fn grow(&mut self) -> bool {
+        if self.soft_max >= STYLE_MAX {
+            return false;
         }
-        // Hand out low indexes first.
-        self.free.reverse();
+        self.soft_max = (self.soft_max * 2).min(STYLE_MAX);
+        true
     }
 
-    /// Number of slots (live or free); the size a liveness bitmap must have.
+    /// Keep only the styles whose index is marked in `live` (index 0 is always kept),
+    /// renumbered in order from 1, in buffers of their size. Returns the new index of each
+    /// old one (0 for those dropped), for the caller to renumber what refers to them.
+    pub fn compact(&mut self, live: &[bool]) -> Vec<u16> {
+        let mut remap = vec![0u16; self.styles.len()];
+        let kept = 1
+            + (1..self.styles.len())
+                .filter(|&i| live.get(i).copied().unwrap_or(false))
+                .count();
+        let mut styles = Vec::with_capacity(kept);
+        styles.push(Style::default());
+        for (i, s) in self.styles.iter().enumerate().skip(1) {
+            if live.get(i).copied().unwrap_or(false) {
+                remap[i] = styles.len() as u16;
+                styles.push(*s);
+            }
+        }
+        let mut map = FastMap::default();
+        map.reserve(styles.len());
+        for (i, s) in styles.iter().enumerate() {
+            map.insert(key(s), i as u16);
+        }
+        self.styles = styles;
+        self.map = map;
+        self.recent = [([0; 3], 0); RECENT];
+        self.soft_max = (2 * kept).clamp(STYLE_SOFT_MIN, STYLE_MAX);
+        remap
+    }
+
+    /// Number of slots; the size a liveness bitmap must have.
     pub fn slots(&self) -> usize {
         self.styles.len()
     }
@@ -171,7 +200,6 @@ impl StyleTable {
     pub fn memory_bytes(&self) -> usize {
         self.styles.capacity() * std::mem::size_of::<Style>()
             + self.map.capacity() * (std::mem::size_of::<(Key, u16)>() + 8)
-            + self.free.capacity() * 2
     }
 }
 
@@ -180,28 +208,75 @@ mod tests {
     use super::*;
     use spool_cells::Color;
 
+    fn nth(i: usize) -> Style {
+        Style {
+            fg: Color::Rgb((i >> 8) as u8, i as u8, 1),
+            ..Style::default()
+        }
+    }
+
     #[test]
     fn bounded_and_reclaims() {
         let mut t = StyleTable::default();
-        for i in 0..STYLE_MAX - 1 {
-            let s = Style {
-                fg: Color::Rgb((i >> 8) as u8, i as u8, 1),
-                ..Style::default()
-            };
-            assert!(t.intern(s).is_some());
+        let mut added = 0;
+        while added < STYLE_MAX - 1 {
+            match t.intern(nth(added)) {
+                Some(_) => added += 1,
+                None => assert!(t.grow(), "refused below STYLE_MAX, at {added}"),
+            }
         }
         let extra = Style {
             fg: Color::Rgb(255, 255, 255),
             ..Style::default()
         };
         assert_eq!(t.intern(extra), None);
+        assert!(!t.grow(), "full at STYLE_MAX");
         let mut live = vec![false; t.slots()];
         live[5] = true;
-        t.retain(&live);
+        let five = t.get(5);
+        let remap = t.compact(&live);
         assert_eq!(t.len(), 2);
+        assert_eq!(
+            t.get(remap[5]),
+            five,
+            "the live style kept its value under its new index"
+        );
+        assert_eq!(remap[5], 1);
         let i = t.intern(extra).unwrap();
         assert_eq!(t.get(i), extra);
         assert!(t.slots() <= STYLE_MAX);
+    }
+
+    #[test]
+    fn a_compacted_table_holds_the_memory_of_what_is_live() {
+        let mut t = StyleTable::default();
+        let full = {
+            let mut added = 0;
+            while added < STYLE_MAX - 1 {
+                match t.intern(nth(added)) {
+                    Some(_) => added += 1,
+                    None => assert!(t.grow()),
+                }
+            }
+            t.memory_bytes()
+        };
+        let mut live = vec![false; t.slots()];
+        for i in (1..t.slots()).step_by(64) {
+            live[i] = true;
+        }
+        t.compact(&live);
+        assert_eq!(t.len(), 1 + STYLE_MAX / 64);
+        assert!(
+            t.memory_bytes() * 16 < full,
+            "{} bytes after compaction, {full} full",
+            t.memory_bytes()
+        );
+        // Its soft limit is twice what is live (at least STYLE_SOFT_MIN).
+        let mut n = 0;
+        while t.intern(nth(10_000 + n)).is_some() {
+            n += 1;
+        }
+        assert_eq!(t.slots(), STYLE_SOFT_MIN.max(2 * (1 + STYLE_MAX / 64)));
     }
 
     #[test]
