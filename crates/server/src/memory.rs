@@ -54,6 +54,20 @@ fn free_pages() -> u64 {
     pages as u64 * page
 }
 
+/// Largest C heap block served from glibc's arenas; larger ones (zstd's contexts, 0.5-1.3
+/// MB) get mappings of their own, returned to the kernel when freed. glibc's default raises
+/// this threshold each time such a block is freed, after which every context made (one per
+/// checkpoint of a busy pane every second) lands in an arena and its pages stay resident as
+/// "free" until a trim. 128 KiB is glibc's own starting value.
+const C_HEAP_MMAP_THRESHOLD: i32 = 128 * 1024;
+
+/// Fix the C heap's mmap threshold (see [`C_HEAP_MMAP_THRESHOLD`]). Once, at start.
+pub fn tune_c_heap() {
+    // SAFETY: mallopt only sets glibc's allocator parameters; called before the C heap is
+    // under load.
+    unsafe { libc::mallopt(libc::M_MMAP_THRESHOLD, C_HEAP_MMAP_THRESHOLD) };
+}
+
 /// Give the C heap's free pages back to the kernel (glibc keeps freed chunks inside its
 /// arenas, where only a trim releases them: zstd's contexts come and go per decompression).
 pub fn trim_c_heap() {
