@@ -105,15 +105,25 @@ impl Builder {
     }
 
     /// The filter of `text`, as written to disk; empty for empty text.
+    pub fn build(&mut self, text: &[u8]) -> Vec<u8> {
+        let log2 = self.fold(text);
+        let mut out = Vec::with_capacity(filter_len(log2));
+        self.write(log2, &mut out);
+        out
+    }
+
+    /// Build the filter of `text` in the bitmap and return its size (log2 of its bits; 0 for
+    /// no filter), for [`Builder::write`] to append: a writer can size the buffer the filter
+    /// goes into first.
     ///
     /// One pass over the text with the trigram rolled a byte at a time, into a bitmap of
     /// the largest filter's size (it stays in the core's cache, where the 2^21-bit one this
     /// replaced did not). The number of distinct trigrams, which sets the filter's size, is
     /// estimated from how full that bitmap is (linear counting: n ≈ −m·ln(1 − set/m)), which
     /// is within a few percent of the truth up to the largest filter's load.
-    pub fn build(&mut self, text: &[u8]) -> Vec<u8> {
+    pub fn fold(&mut self, text: &[u8]) -> u8 {
         if text.len() < 3 {
-            return Vec::new();
+            return 0;
         }
         let words = (1usize << MAX_LOG2_BITS) / 64;
         if self.bits.len() != words {
@@ -146,16 +156,25 @@ impl Builder {
             let w = std::mem::take(&mut bits[i]);
             bits[i % keep] |= w;
         }
-        let mut out = Vec::with_capacity(filter_len(log2));
+        log2
+    }
+
+    /// Append the filter [`Builder::fold`] made (of `log2`, what it returned: `filter_len`
+    /// bytes) to `out`, and clear the bitmap for the next one.
+    pub fn write(&mut self, log2: u8, out: &mut Vec<u8>) {
+        if log2 == 0 {
+            return;
+        }
+        let start = out.len();
         out.extend_from_slice(&[0; PREFIX_BYTES]);
-        out[4] = log2;
-        for w in &mut bits[..keep] {
+        out[start + 4] = log2;
+        let keep = (1usize << log2) / 64;
+        for w in &mut self.bits[..keep] {
             out.extend_from_slice(&w.to_le_bytes());
             *w = 0;
         }
-        let crc = crc32fast::hash(&out[PREFIX_BYTES..]);
-        out[..4].copy_from_slice(&crc.to_le_bytes());
-        out
+        let crc = crc32fast::hash(&out[start + PREFIX_BYTES..]);
+        out[start..start + 4].copy_from_slice(&crc.to_le_bytes());
     }
 }
 

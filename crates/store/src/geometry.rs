@@ -198,27 +198,39 @@ fn segment_lines(
     include_trailing: bool,
 ) -> Vec<(usize, u64)> {
     let mut lines = Vec::new();
+    for_each_line(seg, carry, width, include_trailing, |i, rows| {
+        lines.push((i, rows))
+    });
+    lines
+}
+
+/// [`segment_lines`] without the list: `on_line(last row, display rows)` per line.
+fn for_each_line(
+    seg: &SegmentBuf,
+    carry: u32,
+    width: u16,
+    include_trailing: bool,
+    mut on_line: impl FnMut(usize, u64),
+) {
     let mut lay = Layout::with_carry(width, carry);
     for i in 0..seg.len() {
         lay.feed(seg.row_text(i).unwrap_or(""));
         let wrapped = seg.meta(i).is_some_and(|m| m.wrapped());
         if !wrapped {
-            lines.push((i, lay.line_rows()));
+            on_line(i, lay.line_rows());
             lay = Layout::new(width);
         } else if include_trailing && i + 1 == seg.len() {
-            lines.push((i, lay.line_rows()));
+            on_line(i, lay.line_rows());
         }
     }
-    lines
 }
 
 /// Display rows at `width` of the lines that end in `seg`, the first continuing `carry` cells
 /// from earlier segments.
 pub(crate) fn ended_display_rows(seg: &SegmentBuf, carry: u32, width: u16) -> u64 {
-    segment_lines(seg, carry, width, false)
-        .iter()
-        .map(|l| l.1)
-        .sum()
+    let mut total = 0;
+    for_each_line(seg, carry, width, false, |_, rows| total += rows);
+    total
 }
 
 impl Store {

@@ -268,15 +268,16 @@ impl Job {
             ),
         };
         let res = res.map_err(|e| e.to_string()).map(|n| {
-            let filter = scratch.filter.build(self.seg.text_block());
-            let mut frame = Vec::with_capacity(HEADER_LEN + n + filter.len());
+            let filter_log2 = scratch.filter.fold(self.seg.text_block());
+            let flen = crate::filter::filter_len(filter_log2);
+            let mut frame = Vec::with_capacity(HEADER_LEN + n + flen);
             frame.resize(HEADER_LEN, 0);
             frame.extend_from_slice(&scratch.out[..n]);
-            frame.extend_from_slice(&filter);
+            scratch.filter.write(filter_log2, &mut frame);
             Compressed {
                 frame,
                 comp_len: n as u32,
-                filter_log2: crate::filter::log2_of(&filter),
+                filter_log2,
                 raw_len: scratch.raw.len() as u32,
                 geo: (self.geo_width > 0).then(|| {
                     let w = self.geo_width;
@@ -625,17 +626,22 @@ impl Store {
             return Ok(());
         }
         let mut frames = Vec::with_capacity(parts.segs.len() + 2);
+        let mut scratch = crate::checkpoint::FrameScratch::default();
         for (first, seg) in &parts.segs {
-            frames.push(crate::checkpoint::encode_frame(*first, seg)?);
+            frames.push(crate::checkpoint::encode_frame(*first, seg, &mut scratch)?);
         }
         let mut next = parts.open_first;
         if let Some(open) = &parts.open {
-            frames.push(crate::checkpoint::encode_frame(parts.open_first, open)?);
+            frames.push(crate::checkpoint::encode_frame(
+                parts.open_first,
+                open,
+                &mut scratch,
+            )?);
             next += open.len() as u64;
         }
         if !extra.is_empty() {
             let seg = crate::checkpoint::segment_of(extra);
-            frames.push(crate::checkpoint::encode_frame(next, &seg)?);
+            frames.push(crate::checkpoint::encode_frame(next, &seg, &mut scratch)?);
         }
         crate::checkpoint::write(&self.dir, &frames)
     }
