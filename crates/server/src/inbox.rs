@@ -20,6 +20,12 @@ use std::sync::{Condvar, Mutex, MutexGuard};
 /// batch being parsed, a busy pane holds at most 2 × 64 KiB of output; an idle one none.
 pub const INBOX_BYTES: usize = 64 * 1024;
 
+/// A pane whose output paused this long is quiet: it frees its spare buffer (output that
+/// flows keeps its two buffers taking turns, no allocation per batch) and its emulator
+/// trims what it keeps for flowing output. 50 ms is far longer than the gaps between a
+/// program's writes while it prints, and short next to anything a person notices.
+pub const QUIET_AFTER: std::time::Duration = std::time::Duration::from_millis(50);
+
 /// The reader waits for at least this much room before reading: one PTY read's worth.
 pub const READ_MIN_ROOM: usize = 4096;
 
@@ -86,11 +92,29 @@ impl Inbox {
     }
 
     /// The parser: everything waiting, blocking until there is some. `None` once the inbox is
-    /// closed and empty.
-    pub fn take(&self) -> Option<Vec<u8>> {
+    /// closed and empty. Once output has paused for [`QUIET_AFTER`], the spare buffer is
+    /// freed and `on_quiet` runs (once per pause, with the inbox unlocked): the parser's
+    /// moment to let its pane give back what it keeps for flowing output.
+    pub fn take(&self, mut on_quiet: impl FnMut()) -> Option<Vec<u8>> {
         let mut st = self.lock();
+        let mut quiet = false;
         while st.bytes.is_empty() && !st.closed {
-            st = self.filled.wait(st).unwrap_or_else(|p| p.into_inner());
+            if quiet {
+                st = self.filled.wait(st).unwrap_or_else(|p| p.into_inner());
+                continue;
+            }
+            let (guard, waited) = self
+                .filled
+                .wait_timeout(st, QUIET_AFTER)
+                .unwrap_or_else(|p| p.into_inner());
+            st = guard;
+            if waited.timed_out() && st.bytes.is_empty() && !st.closed {
+                st.spare = Vec::new();
+                quiet = true;
+                drop(st);
+                on_quiet();
+                st = self.lock();
+            }
         }
         if st.bytes.is_empty() {
             return None;
@@ -101,14 +125,12 @@ impl Inbox {
         Some(batch)
     }
 
-    /// The parser is done with `batch` (as `take` gave it): kept for the next fill while more
-    /// output waits, freed (with any spare) once the inbox is empty, so that a pane that went
-    /// quiet holds no buffer. Together with the inbox's own, a pane holds at most two.
+    /// The parser is done with `batch` (as `take` gave it): kept for the next fill, until the
+    /// pane is quiet for [`QUIET_AFTER`] (see `take`). Together with the inbox's own, a pane
+    /// holds at most two buffers.
     pub fn give_back(&self, mut batch: Vec<u8>) {
         let mut st = self.lock();
-        if st.bytes.is_empty() || st.closed {
-            st.spare = Vec::new();
-        } else if st.spare.capacity() == 0 && batch.capacity() <= INBOX_BYTES {
+        if !st.closed && st.spare.capacity() == 0 && batch.capacity() <= INBOX_BYTES {
             batch.clear();
             st.spare = batch;
         }
@@ -187,35 +209,39 @@ mod tests {
         };
         std::thread::sleep(std::time::Duration::from_millis(50));
         assert!(!waiting.is_finished(), "no room yet");
-        assert_eq!(inbox.take().map(|b| b.len()), Some(INBOX_BYTES));
+        assert_eq!(inbox.take(|| {}).map(|b| b.len()), Some(INBOX_BYTES));
         assert!(waiting.join().unwrap());
     }
 
     #[test]
     fn a_busy_pane_s_buffers_take_turns_and_a_quiet_pane_holds_none() {
-        let inbox = Inbox::default();
+        let inbox = std::sync::Arc::new(Inbox::default());
         inbox.fill(|b, _| b.extend_from_slice(&[b'a'; 4096]));
-        let first = inbox.take().unwrap();
+        let first = inbox.take(|| {}).unwrap();
         let first_ptr = first.as_ptr();
-        // More output came while the first batch was parsed: its buffer is kept for the next.
-        inbox.fill(|b, _| b.extend_from_slice(&[b'b'; 4096]));
         inbox.give_back(first);
-        let second = inbox.take().unwrap();
-        inbox.fill(|b, _| b.extend_from_slice(&[b'c'; 4096]));
-        let third = inbox.take().unwrap();
-        assert_eq!(
-            third.as_ptr(),
-            first_ptr,
-            "the first buffer came back for a later fill"
-        );
-        assert!(
-            inbox.held() <= INBOX_BYTES,
-            "at most one spare besides the batches out"
-        );
+        // The next read fills the buffer the parser gave back: no allocation per batch.
+        inbox.fill(|b, _| b.extend_from_slice(&[b'b'; 4096]));
+        let second = inbox.take(|| {}).unwrap();
+        assert_eq!(second.as_ptr(), first_ptr, "the buffer came back for the next fill");
         inbox.give_back(second);
-        // The pane went quiet: nothing is waiting, so nothing is kept.
-        inbox.give_back(third);
-        assert_eq!(inbox.held(), 0);
+        assert!(inbox.held() <= INBOX_BYTES, "one spare at most besides the batch out");
+        // The pane goes quiet: a parser waiting for more gives the spare back, and is told
+        // once.
+        let quiet = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+        let parser = {
+            let (i, q) = (inbox.clone(), quiet.clone());
+            std::thread::spawn(move || {
+                i.take(|| {
+                    q.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                })
+            })
+        };
+        std::thread::sleep(QUIET_AFTER * 4);
+        assert_eq!(inbox.held(), 0, "a quiet pane holds no buffer");
+        assert_eq!(quiet.load(std::sync::atomic::Ordering::Relaxed), 1);
+        inbox.close();
+        assert_eq!(parser.join().unwrap(), None);
     }
 
     #[test]
@@ -224,9 +250,9 @@ mod tests {
         for _ in 0..5 {
             inbox.fill(|b, _| b.extend_from_slice(&[b'a'; 4096]));
         }
-        assert_eq!(inbox.take().map(|b| b.len()), Some(5 * 4096));
+        assert_eq!(inbox.take(|| {}).map(|b| b.len()), Some(5 * 4096));
         inbox.close();
-        assert_eq!(inbox.take(), None);
+        assert_eq!(inbox.take(|| {}), None);
         assert!(!inbox.wait_room(), "closed");
     }
 }

@@ -810,7 +810,8 @@ impl Pane {
                 // Closed however the parser ends (a panic too), so the reader never waits for
                 // room nobody will make.
                 let ib = crate::inbox::CloseOnDrop(ib);
-                while let Some(batch) = ib.0.take() {
+                // Quiet for a moment: the emulator gives back what it keeps for flowing output.
+                while let Some(batch) = ib.0.take(|| me.term().trim()) {
                     // Pane output is hostile: an emulator bug it finds is logged (by the panic
                     // hook) and the pane goes on, so its program is never left blocked on a
                     // PTY nobody reads.

@@ -295,6 +295,19 @@ impl<S: HistorySink> Screen<S> {
             .min()
     }
 
+    /// The pane went quiet: collect the tables and give back the buffers kept for output
+    /// that flows (the style table's room to grow, the row encoder's, spare edge rows).
+    /// Nothing a reader sees changes.
+    pub(crate) fn trim(&mut self) {
+        if self.styles.slots() > crate::styles::STYLE_SOFT_MIN / 2 {
+            self.collect_garbage();
+        }
+        self.styles.shrink();
+        self.row_text = Vec::new();
+        self.row_runs = Vec::new();
+        self.edge_spare = Vec::new();
+    }
+
     /// Free style, cluster and link slots nothing on either screen refers to.
     pub(crate) fn collect_garbage(&mut self) {
         let mut styles = vec![false; self.styles.slots()];

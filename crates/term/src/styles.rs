@@ -4,9 +4,9 @@
 //! collected well before that: when it reaches its soft limit (twice what was live after the
 //! last collection, at least [`STYLE_SOFT_MIN`]) the terminal marks the styles still
 //! referenced (both grids, the edge, the pen), and [`StyleTable::compact`] keeps only those,
-//! renumbered from 1 and in buffers of their size; the terminal renumbers its cells to match.
-//! So a pane that once printed thousands of colors holds the table of what it shows now, not
-//! of the most it ever showed. If every slot up to [`STYLE_MAX`] is live — a screen with more
+//! renumbered from 1; the terminal renumbers its cells to match. When the pane goes quiet the
+//! buffers shrink to what is live ([`StyleTable::shrink`]), so a pane that once printed
+//! thousands of colors holds the table of what it shows now, not of the most it ever showed. If every slot up to [`STYLE_MAX`] is live — a screen with more
 //! distinct styles than that — new styles fall back to the default style (text is kept, its
 //! colors are lost), which is logged.
 
@@ -164,32 +164,40 @@ impl StyleTable {
     }
 
     /// Keep only the styles whose index is marked in `live` (index 0 is always kept),
-    /// renumbered in order from 1, in buffers of their size. Returns the new index of each
-    /// old one (0 for those dropped), for the caller to renumber what refers to them.
+    /// renumbered in order from 1. Returns the new index of each old one (0 for those
+    /// dropped), for the caller to renumber what refers to them. The buffers are kept for
+    /// the styles to come (a table collected while output flows would otherwise be grown
+    /// again by doubling each time); [`StyleTable::shrink`] gives them back.
     pub fn compact(&mut self, live: &[bool]) -> Vec<u16> {
         let mut remap = vec![0u16; self.styles.len()];
-        let kept = 1
-            + (1..self.styles.len())
-                .filter(|&i| live.get(i).copied().unwrap_or(false))
-                .count();
-        let mut styles = Vec::with_capacity(kept);
-        styles.push(Style::default());
-        for (i, s) in self.styles.iter().enumerate().skip(1) {
+        let mut kept = 1;
+        for i in 1..self.styles.len() {
             if live.get(i).copied().unwrap_or(false) {
-                remap[i] = styles.len() as u16;
-                styles.push(*s);
+                self.styles[kept] = self.styles[i];
+                remap[i] = kept as u16;
+                kept += 1;
             }
         }
-        let mut map = FastMap::default();
-        map.reserve(styles.len());
-        for (i, s) in styles.iter().enumerate() {
-            map.insert(key(s), i as u16);
+        self.styles.truncate(kept);
+        self.map.clear();
+        for (i, s) in self.styles.iter().enumerate() {
+            self.map.insert(key(s), i as u16);
         }
-        self.styles = styles;
-        self.map = map;
         self.recent = [([0; 3], 0); RECENT];
         self.soft_max = (2 * kept).clamp(STYLE_SOFT_MIN, STYLE_MAX);
         remap
+    }
+
+    /// Buffers of the size of what the table holds (after a [`StyleTable::compact`], of what
+    /// is live): for a pane that went quiet.
+    pub fn shrink(&mut self) {
+        self.styles.shrink_to_fit();
+        if self.map.capacity() > 2 * self.map.len() {
+            let mut map = FastMap::default();
+            map.reserve(self.map.len());
+            map.extend(self.map.drain());
+            self.map = map;
+        }
     }
 
     /// Number of slots; the size a liveness bitmap must have.
@@ -265,9 +273,10 @@ mod tests {
             live[i] = true;
         }
         t.compact(&live);
+        t.shrink();
         assert_eq!(t.len(), 1 + STYLE_MAX / 64);
         assert!(
-            t.memory_bytes() * 16 < full,
+            t.memory_bytes() * 8 < full,
             "{} bytes after compaction, {full} full",
             t.memory_bytes()
         );

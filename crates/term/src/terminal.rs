@@ -589,6 +589,13 @@ impl<S: HistorySink> Terminal<S> {
         self.screen.sink
     }
 
+    /// The pane went quiet: give back what is kept only to make flowing output cheap (see
+    /// `Screen::trim`). Costs one scan of the screens' cells when the style table is larger
+    /// than its smallest size.
+    pub fn trim(&mut self) {
+        self.screen.trim();
+    }
+
     /// Bytes this emulator holds (grids, tables, parser, queues), excluding the sink.
     pub fn memory_bytes(&self) -> usize {
         let s = &self.screen;

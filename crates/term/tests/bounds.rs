@@ -196,3 +196,36 @@ fn interning_stays_amortized_constant_when_every_cell_has_its_own_style() {
     );
     check_mem(&t);
 }
+
+/// A pane that printed thousands of colors and went quiet holds a style table of what its
+/// screen shows, not of the most it ever showed; what it shows keeps its colors.
+#[test]
+fn a_quiet_terminal_gives_back_the_style_table_it_no_longer_needs() {
+    let mut t = Terminal::new(80, 24, NoHistory);
+    let mut s = String::new();
+    for i in 0..(3 * STYLE_MAX as u32) {
+        s.push_str(&format!("\x1b[38;2;{};{};{}mx", i >> 16, (i >> 8) & 255, i & 255));
+        if i % 40 == 39 {
+            s.push_str("\r\n");
+        }
+    }
+    // The colors scroll away under plain lines; the last line is red.
+    for _ in 0..30 {
+        s.push_str("\x1b[0mplain\r\n");
+    }
+    s.push_str("\x1b[31mred\x1b[0m");
+    t.feed(s.as_bytes());
+    let busy = t.memory_bytes();
+    t.trim();
+    let quiet = t.memory_bytes();
+    let fresh = Terminal::new(80, 24, NoHistory).memory_bytes();
+    assert!(
+        quiet < fresh + 16 * 1024,
+        "quiet: {quiet} bytes, a fresh terminal {fresh} (busy: {busy})"
+    );
+    assert_eq!(
+        t.style(t.cell(0, t.cursor().y).style).fg,
+        spool_store::Color::Indexed(1)
+    );
+    check_mem(&t);
+}
