@@ -223,9 +223,16 @@ mod tests {
         // The next read fills the buffer the parser gave back: no allocation per batch.
         inbox.fill(|b, _| b.extend_from_slice(&[b'b'; 4096]));
         let second = inbox.take(|| {}).unwrap();
-        assert_eq!(second.as_ptr(), first_ptr, "the buffer came back for the next fill");
+        assert_eq!(
+            second.as_ptr(),
+            first_ptr,
+            "the buffer came back for the next fill"
+        );
         inbox.give_back(second);
-        assert!(inbox.held() <= INBOX_BYTES, "one spare at most besides the batch out");
+        assert!(
+            inbox.held() <= INBOX_BYTES,
+            "one spare at most besides the batch out"
+        );
         // The pane goes quiet: a parser waiting for more gives the spare back, and is told
         // once.
         let quiet = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));

@@ -810,8 +810,13 @@ impl Pane {
                 // Closed however the parser ends (a panic too), so the reader never waits for
                 // room nobody will make.
                 let ib = crate::inbox::CloseOnDrop(ib);
-                // Quiet for a moment: the emulator gives back what it keeps for flowing output.
-                while let Some(batch) = ib.0.take(|| me.term().trim()) {
+                // Quiet for a moment: the emulator and the open segment give back what they
+                // keep for flowing output.
+                let quiet = || {
+                    me.term().trim();
+                    me.store.trim();
+                };
+                while let Some(batch) = ib.0.take(&quiet) {
                     // Pane output is hostile: an emulator bug it finds is logged (by the panic
                     // hook) and the pane goes on, so its program is never left blocked on a
                     // PTY nobody reads.
@@ -822,6 +827,8 @@ impl Pane {
                     }
                     ib.0.give_back(batch);
                 }
+                // No more output (the program ended, or the pane is closing): quiet for good.
+                quiet();
                 let _ = parsed_tx.send(());
             });
         if let Err(e) = spawned {

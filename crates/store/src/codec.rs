@@ -102,6 +102,19 @@ impl SegmentBuf {
         }
     }
 
+    /// Release room kept for rows to come when it is more than the rows it holds (a pane
+    /// that went quiet soon after a seal).
+    pub fn shrink_idle(&mut self) {
+        fn shrink<T>(v: &mut Vec<T>) {
+            if v.capacity() > 2 * v.len() {
+                v.shrink_to_fit();
+            }
+        }
+        shrink(&mut self.text);
+        shrink(&mut self.attrs);
+        shrink(&mut self.rows);
+    }
+
     /// Release spare capacity worth releasing (done once, when the segment is sealed).
     pub fn shrink_to_fit(&mut self) {
         fn shrink<T>(v: &mut Vec<T>) {

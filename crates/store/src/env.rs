@@ -216,6 +216,12 @@ pub(crate) fn lower_priority() {
 /// segment makes them again, in well under a millisecond.
 pub const WORKER_IDLE_RELEASE: std::time::Duration = std::time::Duration::from_secs(2);
 
+/// While any worker holds buffers, a waiting worker hands the job queue's lock on this often,
+/// so that every worker sees its own idle time pass (each lets go within this much of
+/// [`WORKER_IDLE_RELEASE`]). Only in the seconds after output stops: with no buffers held,
+/// workers sleep until a job comes.
+const WORKER_IDLE_POLL: std::time::Duration = std::time::Duration::from_millis(100);
+
 fn worker(rx: Arc<Mutex<Receiver<Job>>>, level: i32, bytes: &AtomicUsize) {
     use std::sync::mpsc::RecvTimeoutError;
     lower_priority();
@@ -223,32 +229,33 @@ fn worker(rx: Arc<Mutex<Receiver<Job>>>, level: i32, bytes: &AtomicUsize) {
     let mut z: Option<zstd::bulk::Compressor<'static>> = None;
     let mut scratch = Scratch::default();
     let mut mine = 0;
+    let mut last_job = std::time::Instant::now();
     loop {
         let job = {
             let rx = rx.lock().unwrap_or_else(|p| p.into_inner());
             // Workers wait for jobs one at a time, under this lock. So while any worker still
-            // holds buffers, the one waiting here gives the lock up now and then, and the
-            // others get their turn to find themselves idle.
+            // holds buffers, the one waiting here gives the lock up every WORKER_IDLE_POLL,
+            // and each gets its turn to find itself idle.
             if z.is_some() || bytes.load(Ordering::Relaxed) > 0 {
-                rx.recv_timeout(WORKER_IDLE_RELEASE)
+                rx.recv_timeout(WORKER_IDLE_POLL)
             } else {
                 rx.recv().map_err(|_| RecvTimeoutError::Disconnected)
             }
         };
         let job = match job {
             Ok(job) => job,
-            Err(RecvTimeoutError::Timeout) if z.is_none() => {
+            Err(RecvTimeoutError::Timeout) => {
+                if z.is_some() && last_job.elapsed() >= WORKER_IDLE_RELEASE {
+                    z = None;
+                    scratch = Scratch::default();
+                    bytes.fetch_sub(std::mem::take(&mut mine), Ordering::Relaxed);
+                    // zstd's contexts live in the C heap, which keeps freed pages until
+                    // trimmed.
+                    // SAFETY: malloc_trim only walks glibc's own arenas.
+                    unsafe { libc::malloc_trim(0) };
+                }
                 // Let a worker that is waiting for the lock take it.
                 std::thread::sleep(std::time::Duration::from_millis(1));
-                continue;
-            }
-            Err(RecvTimeoutError::Timeout) => {
-                z = None;
-                scratch = Scratch::default();
-                bytes.fetch_sub(std::mem::take(&mut mine), Ordering::Relaxed);
-                // zstd's contexts live in the C heap, which keeps freed pages until trimmed.
-                // SAFETY: malloc_trim only walks glibc's own arenas.
-                unsafe { libc::malloc_trim(0) };
                 continue;
             }
             Err(RecvTimeoutError::Disconnected) => break,
@@ -262,6 +269,7 @@ fn worker(rx: Arc<Mutex<Receiver<Job>>>, level: i32, bytes: &AtomicUsize) {
             z = compressor(level);
         }
         job.run(z.as_mut(), &mut scratch);
+        last_job = std::time::Instant::now();
         let now = scratch.bytes() + z.as_mut().map_or(0, |z| z.context_mut().sizeof());
         bytes.fetch_add(now, Ordering::Relaxed);
         bytes.fetch_sub(mine, Ordering::Relaxed);

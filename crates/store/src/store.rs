@@ -573,6 +573,12 @@ impl Store {
         }
     }
 
+    /// The pane went quiet: the open segment gives back the room it kept for rows to come,
+    /// when that is more than the rows it holds (see `SegmentBuf::shrink_idle`).
+    pub fn trim(&self) {
+        self.lock().open.shrink_idle();
+    }
+
     /// Make everything pushed so far durable: seal the open segment, wait for it to be
     /// written, fsync. Returns the last write error, if any happened since the previous flush.
     pub fn flush(&self) -> Result<(), StoreError> {

@@ -208,3 +208,35 @@ fn a_100_mb_line_arrives_as_wrapped_rows_and_stays_bounded() {
     assert_eq!(found.len(), 1);
     assert_eq!((found[0].row, found[0].col), (ROWS, 0));
 }
+
+#[test]
+fn every_idle_compression_worker_lets_go_of_its_buffers_soon_after_the_last_job() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = spool_store::Env::new(spool_store::StoreConfig {
+        segment_bytes: spool_store::MIN_SEGMENT_BYTES,
+        compress_threads: 2,
+        ..spool_store::StoreConfig::default()
+    });
+    let store = open(&env, dir.path());
+    let row = Row::plain("compressible text ".repeat(10));
+    for _ in 0..20_000 {
+        store.push(row.as_ref()).unwrap();
+    }
+    store.flush().unwrap();
+    let done = std::time::Instant::now();
+    assert!(
+        env.worker_bytes() > 0,
+        "the workers hold buffers right after work"
+    );
+    while env.worker_bytes() > 0 && done.elapsed() < std::time::Duration::from_secs(10) {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // Each worker lets go WORKER_IDLE_RELEASE after its own last job (2 s), not in turn
+    // behind the others.
+    let took = done.elapsed();
+    assert!(
+        took < spool_store::WORKER_IDLE_RELEASE + std::time::Duration::from_millis(1500),
+        "workers held {} bytes for {took:?}",
+        env.worker_bytes()
+    );
+}

@@ -165,9 +165,16 @@ fn process_gauges(j: &crate::memory::Jemalloc) -> Vec<Gauge> {
     let m = crate::memory::mapped();
     vec![
         Gauge {
-            // Freed heap pages jemalloc has not purged yet (its decay takes about a second).
+            // Freed heap pages jemalloc has not returned yet (none for long: it returns them
+            // as they are freed, see `malloc_conf` in the binary).
             name: "allocator_free_pages".into(),
             bytes: j.free_pages,
+        },
+        Gauge {
+            // jemalloc's own bookkeeping, resident: by its definition of `resident` (metadata,
+            // active pages and unreturned free pages), what is neither of the other two.
+            name: "allocator_metadata".into(),
+            bytes: j.resident.saturating_sub(j.active + j.free_pages),
         },
         Gauge {
             name: "mapped_code_and_files".into(),
