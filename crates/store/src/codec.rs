@@ -102,6 +102,14 @@ impl SegmentBuf {
         }
     }
 
+    /// Empty it, keeping its buffers for reuse.
+    pub fn clear(&mut self) {
+        self.text.clear();
+        self.attrs.clear();
+        self.rows.clear();
+        self.min_image = 0;
+    }
+
     /// Release room kept for rows to come when it is more than the rows it holds (a pane
     /// that went quiet soon after a seal).
     pub fn shrink_idle(&mut self) {
@@ -296,6 +304,24 @@ impl SegmentBuf {
 
     /// Decode a payload produced by [`SegmentBuf::encode`], checking every length.
     pub fn decode(payload: &[u8]) -> Result<SegmentBuf, DecodeError> {
+        let mut seg = SegmentBuf::new();
+        seg.decode_from(payload)?;
+        Ok(seg)
+    }
+
+    /// [`SegmentBuf::decode`] into this segment's buffers (their contents replaced), so that
+    /// a scan decoding segment after segment allocates nothing per segment. On error the
+    /// segment is left empty.
+    pub fn decode_from(&mut self, payload: &[u8]) -> Result<(), DecodeError> {
+        self.clear();
+        let r = self.decode_into_cleared(payload);
+        if r.is_err() {
+            self.clear();
+        }
+        r
+    }
+
+    fn decode_into_cleared(&mut self, payload: &[u8]) -> Result<(), DecodeError> {
         if payload.len() > MAX_SEGMENT_RAW_BYTES {
             return Err(DecodeError("payload larger than any segment"));
         }
@@ -314,7 +340,8 @@ impl SegmentBuf {
         if !r.buf.is_empty() {
             return Err(DecodeError("trailing bytes after the payload"));
         }
-        let mut rows = Vec::with_capacity(row_count);
+        let rows = &mut self.rows;
+        rows.reserve(row_count);
         let mut t = Reader { buf: table };
         let mut text_pos = 0usize;
         let mut attrs_pos = 0usize;
@@ -345,12 +372,9 @@ impl SegmentBuf {
         if text_pos != text.len() || !t.buf.is_empty() || attrs_pos != attrs.len() {
             return Err(DecodeError("blocks longer than their rows"));
         }
-        Ok(SegmentBuf {
-            text: text.to_vec(),
-            attrs: attrs.to_vec(),
-            rows,
-            min_image: 0,
-        })
+        self.text.extend_from_slice(text);
+        self.attrs.extend_from_slice(attrs);
+        Ok(())
     }
 }
 

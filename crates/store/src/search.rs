@@ -10,6 +10,7 @@
 use std::ops::{ControlFlow, Range};
 
 use regex::bytes::{Regex, RegexBuilder};
+use std::sync::Arc;
 
 use crate::store::Store;
 use crate::StoreError;
@@ -73,7 +74,23 @@ pub struct SearchOutcome {
     pub stopped: bool,
 }
 
-/// The text being searched, with where each row starts in it.
+/// A segment being searched, sent back to the thread that decoded it when done with (see
+/// `Store::search`); dropped if that thread has one waiting already or has ended.
+struct Returned<'a> {
+    seg_ref: Option<crate::store::SegRef>,
+    to: &'a std::sync::mpsc::SyncSender<Arc<crate::codec::SegmentBuf>>,
+}
+
+impl Drop for Returned<'_> {
+    fn drop(&mut self) {
+        if let Some(s) = self.seg_ref.take() {
+            let _ = self.to.try_send(s.seg);
+        }
+    }
+}
+
+/// Text carried from one segment to the next (a line not ended yet), with where each row
+/// starts in it.
 #[derive(Default)]
 struct Hay {
     bytes: Vec<u8>,
@@ -85,47 +102,48 @@ impl Hay {
         self.bytes.clear();
         self.starts.clear();
     }
+}
 
-    fn locate(&self, off: usize) -> (u64, u32) {
-        let i = self
-            .starts
-            .partition_point(|s| s.0 <= off)
-            .saturating_sub(1);
-        let (start, row) = self.starts.get(i).copied().unwrap_or((0, 0));
-        let piece = &self.bytes[start.min(off)..off];
-        let piece = piece.strip_suffix(b"\n").unwrap_or(piece);
-        (row, bytes_width(piece) as u32)
-    }
+/// Where byte `off` of `bytes` is: its stored row (by `starts`, each row's first byte) and
+/// cell column.
+fn locate(bytes: &[u8], starts: &[(usize, u64)], off: usize) -> (u64, u32) {
+    let i = starts.partition_point(|s| s.0 <= off).saturating_sub(1);
+    let (start, row) = starts.get(i).copied().unwrap_or((0, 0));
+    let piece = &bytes[start.min(off)..off];
+    let piece = piece.strip_suffix(b"\n").unwrap_or(piece);
+    (row, bytes_width(piece) as u32)
+}
 
-    fn run(
-        &self,
-        re: &Regex,
-        out: &mut SearchOutcome,
-        on_match: &mut dyn FnMut(SearchMatch) -> ControlFlow<()>,
-    ) -> ControlFlow<()> {
-        out.bytes_searched += self.bytes.len() as u64;
-        for m in re.find_iter(&self.bytes) {
-            let (row, col) = self.locate(m.start());
-            let (end_row, end_col) = if m.end() > m.start() {
-                let (r, c) = self.locate(m.end() - 1);
-                let last = &self.bytes[m.end() - 1..m.end()];
-                (
-                    r,
-                    c + str_width(std::str::from_utf8(last).unwrap_or("")).max(1) as u32,
-                )
-            } else {
-                (row, col)
-            };
-            out.matches += 1;
-            on_match(SearchMatch {
-                row,
-                col,
-                end_row,
-                end_col,
-            })?;
-        }
-        ControlFlow::Continue(())
+/// Run `re` over `bytes` (whole lines), whose rows start where `starts` says.
+fn run(
+    bytes: &[u8],
+    starts: &[(usize, u64)],
+    re: &Regex,
+    out: &mut SearchOutcome,
+    on_match: &mut dyn FnMut(SearchMatch) -> ControlFlow<()>,
+) -> ControlFlow<()> {
+    out.bytes_searched += bytes.len() as u64;
+    for m in re.find_iter(bytes) {
+        let (row, col) = locate(bytes, starts, m.start());
+        let (end_row, end_col) = if m.end() > m.start() {
+            let (r, c) = locate(bytes, starts, m.end() - 1);
+            let last = &bytes[m.end() - 1..m.end()];
+            (
+                r,
+                c + str_width(std::str::from_utf8(last).unwrap_or("")).max(1) as u32,
+            )
+        } else {
+            (row, col)
+        };
+        out.matches += 1;
+        on_match(SearchMatch {
+            row,
+            col,
+            end_row,
+            end_col,
+        })?;
     }
+    ControlFlow::Continue(())
 }
 
 impl Store {
@@ -215,6 +233,8 @@ impl Store {
             stopped: false,
         };
         let mut carry = Hay::default();
+        // Where each row starts in a segment searched in place (reused segment to segment).
+        let mut row_starts: Vec<(usize, u64)> = Vec::new();
         // Segments are read and decompressed by two threads, one segment ahead each, while
         // this thread runs the regex: decompression, the bulk of the work, uses both cores.
         // At most four segments are in flight.
@@ -225,12 +245,18 @@ impl Store {
         let needles = needles.as_deref();
         std::thread::scope(|scope| {
             type Item = Result<Option<crate::store::SegRef>, StoreError>;
-            let mut rxs = Vec::new();
+            let (mut rxs, mut returns) = (Vec::new(), Vec::new());
             for k in 0..SCAN_THREADS {
                 let (tx, rx) = std::sync::mpsc::sync_channel::<Item>(1);
+                // Segments this thread decoded come back once searched, to be decoded into
+                // again: a scan allocates nothing per segment.
+                let (back_tx, back_rx) =
+                    std::sync::mpsc::sync_channel::<Arc<crate::codec::SegmentBuf>>(1);
                 rxs.push(rx);
+                returns.push(back_tx);
                 let starts = &starts;
                 scope.spawn(move || {
+                    let mut scratch = crate::segfile::ScanScratch::default();
                     for &row in starts.iter().skip(k).step_by(SCAN_THREADS) {
                         if needles.is_some_and(|n| self.segment_excluded(row, n)) {
                             // Read as if pruned: nothing of it to search.
@@ -239,7 +265,11 @@ impl Store {
                             }
                             continue;
                         }
-                        let item = self.segment_for_scan(row);
+                        let spare = back_rx
+                            .try_recv()
+                            .ok()
+                            .and_then(|s| Arc::try_unwrap(s).ok());
+                        let item = self.segment_for_scan(row, &mut scratch, spare);
                         let stop = item.is_err();
                         if tx.send(item).is_err() || stop {
                             return;
@@ -247,10 +277,16 @@ impl Store {
                     }
                 });
             }
-            let items = (0..starts.len()).map_while(|i| rxs[i % SCAN_THREADS].recv().ok());
-            for item in items {
+            let items = (0..starts.len())
+                .map_while(|i| rxs[i % SCAN_THREADS].recv().ok().map(|item| (i, item)));
+            for (i, item) in items {
                 // Pruned meanwhile: nothing left of it to search.
                 let Some(s) = item? else { continue };
+                let guard = Returned {
+                    seg_ref: Some(s),
+                    to: &returns[i % SCAN_THREADS],
+                };
+                let s = guard.seg_ref.as_ref().expect("set above");
                 let row = start.max(s.first_row);
                 let seg = &s.seg;
                 let i0 = (row - s.first_row) as usize;
@@ -269,21 +305,31 @@ impl Store {
                 } else {
                     text.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1)
                 };
-                let mut hay = std::mem::take(&mut carry);
                 let row_offsets = (i0..i1).map(|i| {
                     let off = seg.meta(i).map_or(h0, |m| m.text_start as usize) - h0;
                     (off, s.first_row + i as u64)
                 });
                 if cut > 0 || last_piece {
-                    let base = hay.bytes.len();
-                    hay.bytes.extend_from_slice(&text[..cut]);
-                    for (off, r) in row_offsets.clone() {
-                        if last_piece || off < cut {
-                            hay.starts.push((base + off, r));
-                        }
-                    }
-                    let flow = hay.run(re, &mut out, &mut on_match);
-                    hay.clear();
+                    let whole = |off: usize| last_piece || off < cut;
+                    let flow = if carry.bytes.is_empty() {
+                        // Nothing carried: the segment's own text is searched in place.
+                        row_starts.clear();
+                        row_starts.extend(row_offsets.clone().filter(|&(off, _)| whole(off)));
+                        run(&text[..cut], &row_starts, re, &mut out, &mut on_match)
+                    } else {
+                        // The carried line goes on here: searched joined, as one line.
+                        let base = carry.bytes.len();
+                        carry.bytes.extend_from_slice(&text[..cut]);
+                        carry.starts.extend(
+                            row_offsets
+                                .clone()
+                                .filter(|&(off, _)| whole(off))
+                                .map(|(off, r)| (base + off, r)),
+                        );
+                        let flow = run(&carry.bytes, &carry.starts, re, &mut out, &mut on_match);
+                        carry.clear();
+                        flow
+                    };
                     if flow.is_break() {
                         out.stopped = true;
                         return Ok(out);
@@ -291,23 +337,22 @@ impl Store {
                 }
                 if cut < text.len() {
                     // The unfinished tail (after any carry it extends) waits for its line end.
-                    let base = hay.bytes.len();
-                    hay.bytes.extend_from_slice(&text[cut..]);
+                    let base = carry.bytes.len();
+                    carry.bytes.extend_from_slice(&text[cut..]);
                     for (off, r) in row_offsets {
                         if off >= cut {
-                            hay.starts.push((base + off - cut, r));
+                            carry.starts.push((base + off - cut, r));
                         }
                     }
-                    if hay.bytes.len() > MAX_SEARCH_CARRY_BYTES {
-                        let flow = hay.run(re, &mut out, &mut on_match);
-                        hay.clear();
+                    if carry.bytes.len() > MAX_SEARCH_CARRY_BYTES {
+                        let flow = run(&carry.bytes, &carry.starts, re, &mut out, &mut on_match);
+                        carry.clear();
                         if flow.is_break() {
                             out.stopped = true;
                             return Ok(out);
                         }
                     }
                 }
-                carry = hay;
                 let progress = SearchProgress {
                     rows_done: seg_end_row - start,
                     rows_total: end - start,
@@ -318,7 +363,9 @@ impl Store {
                     return Ok(out);
                 }
             }
-            if !carry.bytes.is_empty() && carry.run(re, &mut out, &mut on_match).is_break() {
+            if !carry.bytes.is_empty()
+                && run(&carry.bytes, &carry.starts, re, &mut out, &mut on_match).is_break()
+            {
                 out.stopped = true;
             }
             Ok(out)

@@ -136,21 +136,55 @@ impl Header {
 /// Decompress and decode one framed payload, verifying its checksum. Used by reads and by the
 /// fuzz target; never panics on any input.
 pub fn decode_payload(h: &Header, comp: &[u8]) -> Result<crate::codec::SegmentBuf, &'static str> {
+    let mut seg = crate::codec::SegmentBuf::new();
+    decode_payload_into(h, comp, &mut ScanScratch::default(), &mut seg)?;
+    Ok(seg)
+}
+
+/// What a scan reuses from segment to segment: the frame read from disk, the decompressed
+/// payload and a zstd context (made on first use). One per scanning thread: decoding a
+/// segment then allocates nothing, where each decode made a context (~100 KiB, mapped and
+/// unmapped) and two segment-sized buffers.
+#[derive(Default)]
+pub struct ScanScratch {
+    pub(crate) frame: Vec<u8>,
+    raw: Vec<u8>,
+    dctx: Option<zstd::bulk::Decompressor<'static>>,
+}
+
+/// [`decode_payload`] into `out`, with `scratch`'s buffers and context.
+pub fn decode_payload_into(
+    h: &Header,
+    comp: &[u8],
+    scratch: &mut ScanScratch,
+    out: &mut crate::codec::SegmentBuf,
+) -> Result<(), &'static str> {
     if comp.len() != h.comp_len as usize {
         return Err("payload length mismatch");
     }
     if crc32fast::hash(comp) != h.crc {
         return Err("payload checksum mismatch");
     }
-    let raw = zstd::bulk::decompress(comp, h.raw_len as usize).map_err(|_| "zstd error")?;
+    if h.raw_len as usize > crate::MAX_SEGMENT_RAW_BYTES {
+        return Err("payload larger than any segment");
+    }
+    let dctx = match &mut scratch.dctx {
+        Some(d) => d,
+        none => none.insert(zstd::bulk::Decompressor::new().map_err(|_| "zstd error")?),
+    };
+    let raw = &mut scratch.raw;
+    raw.clear();
+    raw.reserve(h.raw_len as usize);
+    dctx.decompress_to_buffer(comp, raw)
+        .map_err(|_| "zstd error")?;
     if raw.len() != h.raw_len as usize {
         return Err("uncompressed length mismatch");
     }
-    let seg = crate::codec::SegmentBuf::decode(&raw).map_err(|e| e.0)?;
-    if seg.len() != h.row_count as usize {
+    out.decode_from(raw).map_err(|e| e.0)?;
+    if out.len() != h.row_count as usize {
         return Err("row count mismatch");
     }
-    Ok(seg)
+    Ok(())
 }
 
 /// Decode a whole frame (header + payload) from bytes: the fuzz entry point.
@@ -348,11 +382,17 @@ impl SegFile {
         self.file.sync_data().map_err(io_err(&self.path))
     }
 
-    /// Read the whole frame (header and payload) of the segment at `offset`.
-    pub fn read_frame(file: &File, offset: u64, comp_len: u32) -> std::io::Result<Vec<u8>> {
-        let mut buf = vec![0u8; HEADER_LEN + comp_len as usize];
-        file.read_exact_at(&mut buf, offset)?;
-        Ok(buf)
+    /// Read the whole frame (header and payload) of the segment at `offset` into `buf` (its
+    /// contents replaced).
+    pub fn read_frame_into(
+        file: &File,
+        offset: u64,
+        comp_len: u32,
+        buf: &mut Vec<u8>,
+    ) -> std::io::Result<()> {
+        buf.clear();
+        buf.resize(HEADER_LEN + comp_len as usize, 0);
+        file.read_exact_at(buf, offset)
     }
 
     /// Read the text filter of the segment at `offset` (its header says where and how long).

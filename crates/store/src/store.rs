@@ -846,9 +846,15 @@ impl Store {
     }
 
     /// As [`Store::segment_at`], for one-pass scans (search): uses the cache but does not
-    /// fill it.
-    pub(crate) fn segment_for_scan(&self, row: u64) -> Result<Option<SegRef>, StoreError> {
-        self.shared.segment_at(row, false)
+    /// fill it, and decodes with the scanning thread's `scratch` into `spare` (a segment
+    /// the scan is done with) when there is one, so a scan allocates nothing per segment.
+    pub(crate) fn segment_for_scan(
+        &self,
+        row: u64,
+        scratch: &mut crate::segfile::ScanScratch,
+        spare: Option<SegmentBuf>,
+    ) -> Result<Option<SegRef>, StoreError> {
+        self.shared.segment_at_with(row, Some((scratch, spare)))
     }
 
     /// Cached display-row count of the on-disk segment starting at `first_row`, at `width`.
@@ -1252,19 +1258,22 @@ impl Shared {
             }
             (e, st.file.file.clone())
         };
-        self.load(entry, &file, true)
+        self.load(entry, &file, None)
             .map(|seg| seg.map_or(Fetched::Gone, |s| Fetched::Seg(entry.first_row, s)))
     }
 
     /// Read a segment from the cache or disk. `None` if it was pruned while being read.
     /// `keep`: put what was read from disk into the cache (not for one-pass scans, which
     /// would only push out what readers are looking at).
+    /// Read and decode the on-disk segment `e`, through the cache. A scan (`Some`) decodes
+    /// with its scratch into its spare segment, and leaves the cache as it was.
     fn load(
         &self,
         e: Entry,
         file: &File,
-        keep: bool,
+        scan: Option<(&mut crate::segfile::ScanScratch, Option<SegmentBuf>)>,
     ) -> Result<Option<Arc<SegmentBuf>>, StoreError> {
+        let keep = scan.is_none();
         if e.offset == LOST {
             let reason = self.lock().last_error.clone().unwrap_or_default();
             return Ok(Some(Arc::new(lost_segment(
@@ -1278,15 +1287,29 @@ impl Shared {
             return Ok(Some(seg));
         }
         DECODED_HERE.set(DECODED_HERE.get() + 1);
-        let result = SegFile::read_frame(file, e.offset, e.comp_len)
+        let mut own = crate::segfile::ScanScratch::default();
+        let (scratch, spare) = match scan {
+            Some((scratch, spare)) => (scratch, spare),
+            None => (&mut own, None),
+        };
+        let mut seg = spare.unwrap_or_default();
+        let result = SegFile::read_frame_into(file, e.offset, e.comp_len, &mut scratch.frame)
             .map_err(|err| err.to_string())
-            .and_then(|frame| {
-                let (h, seg) = crate::segfile::decode_frame(&frame).map_err(str::to_string)?;
-                if h.first_row != e.first_row || h.comp_len != e.comp_len {
-                    return Err("header does not match the index".to_string());
-                }
-                Ok(seg)
-            });
+            .and_then(|()| {
+                let frame = std::mem::take(&mut scratch.frame);
+                let h = crate::segfile::Header::decode(&frame).map_err(str::to_string);
+                let decoded = h.and_then(|h| {
+                    if h.first_row != e.first_row || h.comp_len != e.comp_len {
+                        return Err("header does not match the index".to_string());
+                    }
+                    let comp = &frame[HEADER_LEN..HEADER_LEN + h.comp_len as usize];
+                    crate::segfile::decode_payload_into(&h, comp, scratch, &mut seg)
+                        .map_err(str::to_string)
+                });
+                scratch.frame = frame;
+                decoded
+            })
+            .map(|()| seg);
         match result {
             Ok(seg) => {
                 let seg = Arc::new(seg);
@@ -1318,6 +1341,22 @@ impl Shared {
     }
 
     pub(crate) fn segment_at(&self, row: u64, keep: bool) -> Result<Option<SegRef>, StoreError> {
+        match keep {
+            true => self.segment_at_with(row, None),
+            false => {
+                let mut scratch = crate::segfile::ScanScratch::default();
+                self.segment_at_with(row, Some((&mut scratch, None)))
+            }
+        }
+    }
+
+    /// [`Shared::segment_at`]: a scan passes its scratch (and a spare segment to decode
+    /// into), and does not fill the cache; others (`None`) fill it.
+    fn segment_at_with(
+        &self,
+        row: u64,
+        scan: Option<(&mut crate::segfile::ScanScratch, Option<SegmentBuf>)>,
+    ) -> Result<Option<SegRef>, StoreError> {
         let (entry, file) = {
             let st = self.lock();
             if row < st.first_row() || row >= st.next_row() {
@@ -1348,7 +1387,7 @@ impl Shared {
             };
             (st.index[i], st.file.file.clone())
         };
-        Ok(self.load(entry, &file, keep)?.map(|seg| SegRef {
+        Ok(self.load(entry, &file, scan)?.map(|seg| SegRef {
             first_row: entry.first_row,
             carry_in: entry.carry_in,
             seg,
