@@ -170,7 +170,8 @@ pub fn flat_memory(ctx: &mut Ctx) -> Result<Value> {
     let n = 13;
     let file = ctx.log(size, true)?;
     let fq = sq(&file);
-    let target_mib = 48.0;
+    // The hot-path issue's target: 13 panes x 200 MiB at once peak at 24 MiB or less.
+    let target_mib = 24.0;
 
     progress!("flat-memory: spool, {n} panes x {size} MiB");
     let (spool_v, spool_series) = {
@@ -340,7 +341,7 @@ pub fn flat_memory(ctx: &mut Ctx) -> Result<Value> {
                 color: SPOOL,
             },
             Series {
-                label: "target 48 MiB".into(),
+                label: format!("target {target_mib} MiB"),
                 points: vec![(0.0, target_mib), (sp_end, target_mib)],
                 color: TARGET,
             },
@@ -444,7 +445,7 @@ pub fn ingest(ctx: &mut Ctx) -> Result<Value> {
                 "spool_vs_raw_range": [r3(a), r3(b)],
                 "spool_vs_tmux_median": r3(median(&vs_tmux)),
                 "spool_vs_tmux_range": [r3(c), r3(d)],
-                "meets_raw_target_0_95": median(&vs_raw) >= 0.95,
+                "meets_raw_target_0_9": median(&vs_raw) >= 0.9,
                 "meets_tmux_target_3x": median(&vs_tmux) >= 3.0,
             }),
         );
@@ -739,6 +740,8 @@ pub fn burst(ctx: &mut Ctx) -> Result<Value> {
             "rss_after_idle_mib": mib(after),
             "burst_secs": r3(burst_secs),
             "returned_fraction": r3(if peak_burst > base { (peak_burst.saturating_sub(after)) as f64 / (peak_burst - base) as f64 } else { 0.0 }),
+            // The target: back within 10% of the baseline once idle.
+            "meets_target_within_10_percent": (after as f64) <= 1.1 * base as f64,
         });
         plot.push(Series {
             label: which.into(),
@@ -856,8 +859,10 @@ pub fn idle(ctx: &mut Ctx) -> Result<Value> {
     Ok(json!({
         "scenario": "idle",
         "shells": n,
-        "spool": {"rss_mib": mib(s_rss), "baseline_rss_mib": mib(base), "target_mib": 16,
-                   "meets_target": (s_rss as f64 / MIB) <= 16.0, "gauges": stats["gauges"].clone(),
+        // The target: tmux's RSS for the same shells plus 2 MiB.
+        "spool": {"rss_mib": mib(s_rss), "baseline_rss_mib": mib(base),
+                   "target_mib": mib(t_rss + (2 << 20)),
+                   "meets_target": s_rss <= t_rss + (2 << 20), "gauges": stats["gauges"].clone(),
                    "unexplained_mib": mib(stats["unexplained_bytes"].as_u64().unwrap_or(0))},
         "tmux": {"rss_mib": mib(t_rss), "baseline_rss_mib": mib(tbase)},
     }))

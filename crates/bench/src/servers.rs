@@ -64,9 +64,11 @@ impl Spool {
 
     pub fn cmd(&self) -> Command {
         let mut c = Command::new(&self.bin);
+        // Its own (empty) config directory: the user's config.toml must not change results.
         c.arg("-S")
             .arg(&self.sock)
             .env("XDG_STATE_HOME", &self.state)
+            .env("XDG_CONFIG_HOME", self.state.join("config"))
             .env("SHELL", "/bin/sh")
             .stdin(Stdio::null());
         c
