@@ -171,10 +171,10 @@ impl StyleTable {
     pub fn compact(&mut self, live: &[bool]) -> Vec<u16> {
         let mut remap = vec![0u16; self.styles.len()];
         let mut kept = 1;
-        for i in 1..self.styles.len() {
+        for (i, new) in remap.iter_mut().enumerate().skip(1) {
             if live.get(i).copied().unwrap_or(false) {
                 self.styles[kept] = self.styles[i];
-                remap[i] = kept as u16;
+                *new = kept as u16;
                 kept += 1;
             }
         }
