@@ -25,8 +25,7 @@ static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 /// the same without).
 #[allow(non_upper_case_globals)]
 #[export_name = "_rjem_malloc_conf"]
-pub static malloc_conf: &[u8; 57] =
-    b"narenas:2,tcache:false,dirty_decay_ms:0,muzzy_decay_ms:0\0";
+pub static malloc_conf: &[u8; 57] = b"narenas:2,tcache:false,dirty_decay_ms:0,muzzy_decay_ms:0\0";
 
 /// A terminal multiplexer whose scrollback lives on disk, compressed, so the server's memory is
 /// bounded by configuration and never by how much the panes print.

@@ -204,7 +204,12 @@ fn a_quiet_terminal_gives_back_the_style_table_it_no_longer_needs() {
     let mut t = Terminal::new(80, 24, NoHistory);
     let mut s = String::new();
     for i in 0..(3 * STYLE_MAX as u32) {
-        s.push_str(&format!("\x1b[38;2;{};{};{}mx", i >> 16, (i >> 8) & 255, i & 255));
+        s.push_str(&format!(
+            "\x1b[38;2;{};{};{}mx",
+            i >> 16,
+            (i >> 8) & 255,
+            i & 255
+        ));
         if i % 40 == 39 {
             s.push_str("\r\n");
         }
