@@ -91,7 +91,7 @@ fn io_err(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> ServerError
 /// Run a server until it is told to stop or its last session ends. `ready` is called once the
 /// socket accepts connections.
 pub async fn run(config: ServerConfig, ready: impl FnOnce()) -> Result<(), ServerError> {
-    memory::tune_c_heap();
+    memory::tune_allocators();
     let socket = config.socket.clone();
     // Started by `spool upgrade`: the previous binary's socket, panes and state.
     let handed = match &config.handover {

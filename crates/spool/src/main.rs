@@ -13,19 +13,17 @@ mod cmd;
 #[global_allocator]
 static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
-/// jemalloc options, read before `main`: freed pages go back to the kernel at once (no
-/// decay, so no background thread to run it), so RSS follows what is allocated rather than
-/// what was allocated a second ago: with 13 panes printing flat out, a 1 s decay kept 5-9 MiB
-/// of freed pages resident (peak 29 MiB against 24 without). The price is re-faulting reused
-/// pages, ~4% more server CPU while a pane prints flat out, once the per-segment and
-/// per-batch churn was taken out (reused buffers in the inbox, the checkpoints and the
-/// filters). Two arenas, since the server has a handful of threads and each arena keeps its
-/// own free pages; no thread caches, since every pane has two threads of its own and each
-/// cache held ~90 KiB (13 idle shells: 2.8 of 4.3 MiB allocated were caches; ingest speed is
-/// the same without).
+/// jemalloc options, read before `main`: freed pages are returned after a second (the server
+/// makes that at once: `spool_server::run` sets its own decay) and never merely marked free,
+/// which would leave them resident until the kernel wants them; no background purging
+/// thread (allocation activity runs the decay); two arenas, since the server has a handful of
+/// threads and each arena keeps its own free pages; no thread caches, since every pane has
+/// two threads of its own and each cache held ~90 KiB (13 idle shells: 2.8 of 4.3 MiB
+/// allocated were caches; ingest speed is the same without).
 #[allow(non_upper_case_globals)]
 #[export_name = "_rjem_malloc_conf"]
-pub static malloc_conf: &[u8; 57] = b"narenas:2,tcache:false,dirty_decay_ms:0,muzzy_decay_ms:0\0";
+pub static malloc_conf: &[u8; 60] =
+    b"narenas:2,tcache:false,dirty_decay_ms:1000,muzzy_decay_ms:0\0";
 
 /// A terminal multiplexer whose scrollback lives on disk, compressed, so the server's memory is
 /// bounded by configuration and never by how much the panes print.
