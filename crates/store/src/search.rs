@@ -114,13 +114,24 @@ fn locate(bytes: &[u8], starts: &[(usize, u64)], off: usize) -> (u64, u32) {
     (row, bytes_width(piece) as u32)
 }
 
-/// Run `re` over `bytes` (whole lines), whose rows start where `starts` says.
+/// The text of the stored row holding byte `off` of `bytes` (rows start where `starts`
+/// says; a row that ends its line is followed by `\n`, which is not its text).
+fn row_text<'a>(bytes: &'a [u8], starts: &[(usize, u64)], off: usize) -> &'a [u8] {
+    let i = starts.partition_point(|s| s.0 <= off).saturating_sub(1);
+    let start = starts.get(i).map_or(0, |s| s.0).min(off);
+    let end = starts.get(i + 1).map_or(bytes.len(), |s| s.0);
+    let row = &bytes[start..end.max(start)];
+    row.strip_suffix(b"\n").unwrap_or(row)
+}
+
+/// Run `re` over `bytes` (whole lines), whose rows start where `starts` says; `on_match`
+/// gets each match and the text of the row it starts in.
 fn run(
     bytes: &[u8],
     starts: &[(usize, u64)],
     re: &Regex,
     out: &mut SearchOutcome,
-    on_match: &mut dyn FnMut(SearchMatch) -> ControlFlow<()>,
+    on_match: &mut dyn FnMut(SearchMatch, &[u8]) -> ControlFlow<()>,
 ) -> ControlFlow<()> {
     out.bytes_searched += bytes.len() as u64;
     for m in re.find_iter(bytes) {
@@ -136,12 +147,16 @@ fn run(
             (row, col)
         };
         out.matches += 1;
-        on_match(SearchMatch {
-            row,
-            col,
-            end_row,
-            end_col,
-        })?;
+        let text = row_text(bytes, starts, m.start());
+        on_match(
+            SearchMatch {
+                row,
+                col,
+                end_row,
+                end_col,
+            },
+            text,
+        )?;
     }
     ControlFlow::Continue(())
 }
@@ -223,6 +238,19 @@ impl Store {
         re: &Regex,
         range: Range<u64>,
         mut on_match: impl FnMut(SearchMatch) -> ControlFlow<()>,
+        on_progress: impl FnMut(SearchProgress) -> ControlFlow<()>,
+    ) -> Result<SearchOutcome, StoreError> {
+        self.search_text(re, range, |m, _| on_match(m), on_progress)
+    }
+
+    /// [`Store::search`], with each match the text of the stored row it starts in (UTF-8 as
+    /// stored), read from the segment being searched: a caller that prints matching rows
+    /// need not read each one back from the store.
+    pub fn search_text(
+        &self,
+        re: &Regex,
+        range: Range<u64>,
+        mut on_match: impl FnMut(SearchMatch, &[u8]) -> ControlFlow<()>,
         mut on_progress: impl FnMut(SearchProgress) -> ControlFlow<()>,
     ) -> Result<SearchOutcome, StoreError> {
         let start = range.start.max(self.first_row());

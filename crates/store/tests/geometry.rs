@@ -114,6 +114,17 @@ proptest! {
         store.search(&re, 0..u64::MAX, |m| { got.push((m.row, m.col)); ControlFlow::Continue(()) },
                      |_| ControlFlow::Continue(())).unwrap();
         prop_assert_eq!(&got, &expected);
+        // With each match, the text of its row, as the store reads it back.
+        let mut texts = Vec::new();
+        store.search_text(&re, 0..u64::MAX, |m, t| {
+            texts.push((m.row, String::from_utf8_lossy(t).into_owned()));
+            ControlFlow::Continue(())
+        }, |_| ControlFlow::Continue(())).unwrap();
+        let want_texts: Vec<(u64, String)> = expected
+            .iter()
+            .map(|&(row, _)| (row, rows[row as usize].text.clone()))
+            .collect();
+        prop_assert_eq!(texts, want_texts);
         // Newest first: the same rows, each once, strictly descending.
         let mut rev = Vec::new();
         store.search_rows_newest_first(&re, 0..u64::MAX, |r| { rev.push(r); ControlFlow::Continue(()) },

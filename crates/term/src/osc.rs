@@ -31,6 +31,7 @@ fn truncated(s: &[u8], max: usize) -> String {
 impl<S: HistorySink> Screen<S> {
     pub(crate) fn osc(&mut self, params: &[&[u8]], bell: bool) {
         let total: usize = params.iter().map(|p| p.len()).sum::<usize>() + params.len();
+        self.osc_high_water = self.osc_high_water.max(total.min(OSC_MAX));
         if total >= OSC_MAX {
             tracing::debug!(total, "OSC over the size cap dropped");
             return;

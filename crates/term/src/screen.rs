@@ -122,6 +122,9 @@ pub struct Screen<S> {
     /// kept for reuse (both at most `EDGE_MAX_ROWS`).
     pub(crate) edge: Vec<Line>,
     pub(crate) edge_spare: Vec<Line>,
+    /// Bytes of the longest OSC seen (at most `OSC_MAX`): how far the parser's OSC buffer has
+    /// been written, so how much of it is resident (see `Terminal::memory_bytes`).
+    pub(crate) osc_high_water: usize,
     /// Default foreground, background and cursor colors, as OSC 10/11/12 queries report them
     /// when the program set none: the real terminal's, once a client says what they are.
     pub(crate) outer_colors: [crate::palette::Rgb; 3],
@@ -201,6 +204,7 @@ impl<S: HistorySink> Screen<S> {
             gc: GcBudget::default(),
             edge: Vec::new(),
             edge_spare: Vec::new(),
+            osc_high_water: 0,
             outer_colors: [
                 crate::palette::DEFAULT_FG,
                 crate::palette::DEFAULT_BG,

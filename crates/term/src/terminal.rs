@@ -597,9 +597,16 @@ impl<S: HistorySink> Terminal<S> {
     }
 
     /// Bytes this emulator holds (grids, tables, parser, queues), excluding the sink.
+    ///
+    /// The parser's OSC buffer (`OSC_MAX`, inside the parser) is never initialized by vte;
+    /// its pages become resident only as far as an OSC has been written into them, so it
+    /// counts up to the longest OSC seen, in whole pages. [`memory_bound`] counts all of it.
     pub fn memory_bytes(&self) -> usize {
+        const PAGE: usize = 4096;
         let s = &self.screen;
-        std::mem::size_of::<vte::Parser<OSC_MAX>>()
+        let osc_touched = s.osc_high_water.div_ceil(PAGE) * PAGE;
+        std::mem::size_of::<vte::Parser<OSC_MAX>>() - OSC_MAX
+            + osc_touched.min(OSC_MAX)
             + std::mem::size_of::<Self>()
             + s.grid.memory_bytes()
             + s.other.as_ref().map_or(0, |g| g.memory_bytes())

@@ -167,10 +167,13 @@ fn search_source(
     let store = src.store().clone();
     let history = tagged.then(|| src.name());
     let mut last = Instant::now();
-    let on_match = |m: spool_store::SearchMatch| {
+    // A match, with its row's text when the search has it at hand (`None`: read it back).
+    let on_match = |m: spool_store::SearchMatch, row_text: Option<&[u8]>| {
         // The attach client needs the row number only; `spool search` prints the row.
         let text = if rows_only {
             String::new()
+        } else if let Some(t) = row_text {
+            String::from_utf8_lossy(t).into_owned()
         } else {
             store
                 .get(m.row)
@@ -203,16 +206,17 @@ fn search_source(
     let res = if newest_first {
         // Rows only, newest first (what `?` in scroll mode wants).
         let on_row = |row| {
-            on_match(spool_store::SearchMatch {
+            let m = spool_store::SearchMatch {
                 row,
                 col: 0,
                 end_row: row,
                 end_col: 0,
-            })
+            };
+            on_match(m, None)
         };
         store.search_rows_newest_first(re, 0..hist_end, on_row, on_progress)
     } else {
-        store.search(re, 0..hist_end, on_match, on_progress)
+        store.search_text(re, 0..hist_end, |m, t| on_match(m, Some(t)), on_progress)
     };
     res.map_err(|e| e.to_string())?;
     // The edge and the screen, joined: a line that began above the screen is found whole.
