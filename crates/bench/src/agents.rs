@@ -19,7 +19,7 @@ use serde_json::{json, Value};
 
 use crate::progress;
 use crate::scenarios::Ctx;
-use crate::servers::{Spool, Tmux};
+use crate::servers::Tmux;
 use crate::util::{mib, r3};
 
 const PANES: usize = 50;
@@ -54,7 +54,7 @@ fn pct(v: &mut [f64], p: f64) -> f64 {
 
 pub fn agents(ctx: &mut Ctx) -> Result<Value> {
     let secs = if ctx.quick { 10 } else { 30 };
-    let sp = Spool::start(&ctx.spool_bin, &ctx.tmp)?;
+    let sp = ctx.spool()?;
     let rc = ctx.tmp.join("agents-bashrc");
     let snippet = sp.run(&["shell-init", "bash"])?;
     std::fs::write(&rc, format!("PS1='$ '\n{snippet}"))?;

@@ -1,6 +1,6 @@
 //! `spool-bench`: spool against tmux on the same machine, in the same run.
 //!
-//! `spool-bench <scenario|all> [--quick] [--spool PATH] [--out DIR]` prints one JSON object
+//! `spool-bench <scenario|all> [--quick] [--huge] [--spool PATH] [--out DIR]` prints one JSON object
 //! per scenario on stdout (progress on stderr); `all` also writes
 //! `bench/results/<date>.json`, `<date>.md` and PNG plots.
 
@@ -44,7 +44,8 @@ const SCENARIOS: &[(&str, Scenario)] = &[
 
 const USAGE: &str =
     "usage: spool-bench <all|flat-memory|ingest|emulator|bytes-per-row|search|burst|hostile|idle|attach|restore|agents|images> \
-[--quick] [--spool PATH] [--out DIR] [--keep-data]";
+[--quick] [--huge] [--spool PATH] [--out DIR] [--keep-data]
+  --huge  search also at 80M lines (~9 GiB of text, ~3 GiB of history on disk, ~15 min)";
 
 /// Removes the temp dir (data sets, sockets, history) on every exit path.
 struct TempDir(PathBuf, bool);
@@ -68,10 +69,12 @@ fn main() {
 fn real_main() -> Result<()> {
     let mut args = std::env::args().skip(1);
     let (mut which, mut quick, mut spool, mut out, mut keep) = (None, false, None, None, false);
+    let mut huge = false;
     while let Some(a) = args.next() {
         match a.as_str() {
             "--quick" => quick = true,
             "--keep-data" => keep = true,
+            "--huge" => huge = true,
             "--spool" => spool = Some(PathBuf::from(args.next().context("--spool PATH")?)),
             "--out" => out = Some(PathBuf::from(args.next().context("--out DIR")?)),
             "-h" | "--help" => {
@@ -111,6 +114,7 @@ fn real_main() -> Result<()> {
     let cap = (util::mem_available() / 3).min(8 << 30);
     let mut ctx = Ctx {
         quick,
+        huge,
         spool_bin: spool_bin.clone(),
         tmp,
         cap,

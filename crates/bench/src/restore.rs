@@ -18,7 +18,6 @@ use serde_json::{json, Value};
 use crate::data::Rng;
 use crate::progress;
 use crate::scenarios::Ctx;
-use crate::servers::Spool;
 use crate::util::{median, r3};
 
 const PANES: usize = 13;
@@ -45,7 +44,7 @@ fn script(k: usize, t: usize, tick_file: &str) -> String {
 
 pub fn restore(ctx: &mut Ctx) -> Result<Value> {
     let trials = if ctx.quick { 10 } else { 100 };
-    let sp = Spool::start(&ctx.spool_bin, &ctx.tmp)?;
+    let sp = ctx.spool()?;
     let mut panes = Vec::new();
     for _ in 0..PANES {
         panes.push(sp.new_pane(120, 30, &["sh"])?);

@@ -27,9 +27,15 @@ pub struct Spool {
 impl Spool {
     /// Starts a fresh server (`spool server` in the background; only `new` and `attach`
     /// start one on demand) and learns its pid.
-    pub fn start(bin: &Path, tmp: &Path) -> Result<Spool> {
+    /// `config`, if given, is written as its `config.toml`.
+    pub fn start(bin: &Path, tmp: &Path, config: Option<&str>) -> Result<Spool> {
         let dir = tmp.join(format!("spool-{}", next_id()));
         std::fs::create_dir_all(dir.join("state"))?;
+        if let Some(toml) = config {
+            let d = dir.join("state/config/spool");
+            std::fs::create_dir_all(&d)?;
+            std::fs::write(d.join("config.toml"), toml)?;
+        }
         let mut s = Spool {
             bin: bin.to_path_buf(),
             sock: dir.join("sock"),

@@ -34,13 +34,34 @@ pub fn body_len(prefix: [u8; 4]) -> Result<usize, FrameError> {
 
 /// Encode a message as one frame (prefix included).
 pub fn encode<T: Serialize>(msg: &T) -> Result<Vec<u8>, FrameError> {
-    let mut out = postcard::to_extend(msg, vec![0u8; 4])?;
-    let len = out.len() - 4;
+    let mut out = Vec::new();
+    encode_into(msg, &mut out)?;
+    Ok(out)
+}
+
+/// Append a message to `out` as one frame (prefix included), so that many frames can be
+/// written at once. On error, `out` is left as it was.
+pub fn encode_into<T: Serialize>(msg: &T, out: &mut Vec<u8>) -> Result<(), FrameError> {
+    /// postcard appends to anything `Extend`: here, the caller's buffer, borrowed.
+    struct Append<'a>(&'a mut Vec<u8>);
+    impl Extend<u8> for Append<'_> {
+        fn extend<I: IntoIterator<Item = u8>>(&mut self, bytes: I) {
+            self.0.extend(bytes);
+        }
+    }
+    let start = out.len();
+    out.extend_from_slice(&[0u8; 4]);
+    if let Err(e) = postcard::to_extend(msg, Append(out)) {
+        out.truncate(start);
+        return Err(e.into());
+    }
+    let len = out.len() - start - 4;
     if len > MAX_FRAME_BYTES {
+        out.truncate(start);
         return Err(FrameError::TooLarge(len as u64));
     }
-    out[..4].copy_from_slice(&(len as u32).to_le_bytes());
-    Ok(out)
+    out[start..start + 4].copy_from_slice(&(len as u32).to_le_bytes());
+    Ok(())
 }
 
 /// Decode a frame body.
@@ -66,4 +87,36 @@ pub fn read<T: DeserializeOwned>(r: &mut impl Read) -> Result<T, FrameError> {
     let mut body = vec![0u8; len];
     r.read_exact(&mut body)?;
     decode(&body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_encoded_one_after_another_read_back_one_by_one() {
+        let mut out = Vec::new();
+        encode_into(&"first".to_string(), &mut out).unwrap();
+        encode_into(&42u32, &mut out).unwrap();
+        assert_eq!(
+            out[..out.len() - 5],
+            encode(&"first".to_string()).unwrap()[..]
+        );
+        let mut r = &out[..];
+        assert_eq!(read::<String>(&mut r).unwrap(), "first");
+        assert_eq!(read::<u32>(&mut r).unwrap(), 42);
+        assert!(matches!(read::<u32>(&mut r), Err(FrameError::Closed)));
+    }
+
+    #[test]
+    fn a_frame_over_the_limit_leaves_the_buffer_as_it_was() {
+        let mut out = encode(&1u8).unwrap();
+        let before = out.clone();
+        let huge = vec![0u8; MAX_FRAME_BYTES + 1];
+        assert!(matches!(
+            encode_into(&huge, &mut out),
+            Err(FrameError::TooLarge(_))
+        ));
+        assert_eq!(out, before);
+    }
 }

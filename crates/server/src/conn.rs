@@ -106,6 +106,42 @@ impl Conn {
         res
     }
 
+    /// Send a search's messages that were already waiting, in one write where they allow
+    /// (the caller bounds how many: they hold their share of the search's channel bytes).
+    pub async fn send_found(&mut self, found: &[crate::cmd::search::Found]) -> std::io::Result<()> {
+        use crate::cmd::search::Payload;
+        let held: usize = found
+            .iter()
+            .map(|f| match &f.msg {
+                Payload::Frames(b) => b.len(),
+                Payload::One(_) => 0,
+            })
+            .sum();
+        // Single messages are encoded here; chunks of frames are written as they are.
+        let mut bytes = Vec::new();
+        self.account(held as u64);
+        let res = async {
+            for f in found {
+                match &f.msg {
+                    Payload::One(r) => {
+                        frame::encode_into(r, &mut bytes).map_err(std::io::Error::other)?
+                    }
+                    Payload::Frames(b) => {
+                        if !bytes.is_empty() {
+                            self.wr.write_all(&bytes).await?;
+                            bytes.clear();
+                        }
+                        self.wr.write_all(b).await?;
+                    }
+                }
+            }
+            self.wr.write_all(&bytes).await
+        }
+        .await;
+        self.account(0);
+        res
+    }
+
     fn account(&mut self, now: u64) {
         let g = &self.server.client_bytes;
         g.fetch_sub(self.buffered, Ordering::Relaxed);

@@ -2,7 +2,7 @@
 //! commands that create sessions do), check that it is this user's, handshake, then
 //! request/response over length-prefixed frames.
 
-use std::io::Read;
+use std::io::{BufReader, Read};
 use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
@@ -160,8 +160,13 @@ impl Target {
         stream
             .set_read_timeout(Some(REPLY_TIMEOUT))
             .context("setting a read timeout")?;
+        let reader = BufReader::with_capacity(
+            READ_BUFFER_BYTES,
+            stream.try_clone().context("cloning the socket")?,
+        );
         let mut c = Client {
             stream,
+            reader,
             pid: 0,
             version: String::new(),
         };
@@ -172,7 +177,7 @@ impl Target {
             for_client: self.for_client,
         };
         let answer = match frame::write(&mut c.stream, &hello)
-            .and_then(|()| frame::read::<Response>(&mut c.stream))
+            .and_then(|()| frame::read::<Response>(&mut c.reader))
         {
             Ok(a) => a,
             Err(e) if went_away(&e) => {
@@ -238,9 +243,17 @@ impl Target {
     }
 }
 
+/// What one read from the server's socket may take: a frame's length prefix and its body
+/// in one read, and many frames of a stream (a search's hits, an attach's updates) at once.
+/// 64 KiB is the order of the socket's own buffer, so one read empties it.
+pub const READ_BUFFER_BYTES: usize = 64 * 1024;
+
 /// A connected, greeted client.
 pub struct Client {
+    /// Requests are written here.
     stream: UnixStream,
+    /// Answers are read here: the same socket, buffered.
+    reader: BufReader<UnixStream>,
     /// The server's pid and version, from its welcome.
     pid: u32,
     version: String,
@@ -263,7 +276,7 @@ impl Client {
     /// for [`REPLY_TIMEOUT`] is given up on.
     pub fn recv(&mut self) -> Result<Response> {
         loop {
-            match frame::read(&mut self.stream) {
+            match frame::read(&mut self.reader) {
                 Ok(Response::Pending) => continue,
                 Ok(r) => return Ok(r),
                 Err(frame::FrameError::Closed) => bail!("the server closed the connection"),
@@ -284,10 +297,12 @@ impl Client {
     }
 
     /// The socket, for a client that takes over the connection (attach: an attached
-    /// client's server is silent while nothing changes, so the read timeout goes).
-    pub fn into_stream(self) -> UnixStream {
+    /// client's server is silent while nothing changes, so the read timeout goes): the
+    /// side to write requests to, and the buffered side to read from (it may already hold
+    /// what the server sent after the last answer read).
+    pub fn into_stream(self) -> (UnixStream, BufReader<UnixStream>) {
         let _ = self.stream.set_read_timeout(None);
-        self.stream
+        (self.stream, self.reader)
     }
 
     /// One request, one response; an error response becomes an error.

@@ -36,7 +36,7 @@ mod respawn_pane;
 mod rotate;
 mod run;
 mod scroll_search;
-mod search;
+pub(crate) mod search;
 mod select_layout;
 mod select_pane;
 mod select_tab;

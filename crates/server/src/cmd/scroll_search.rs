@@ -98,7 +98,14 @@ impl ScrollSearch {
     /// The next message of the scan (pending forever when none runs: for `select!`).
     pub async fn scanned(&mut self) -> Option<Response> {
         match self.scan.as_mut() {
-            Some(rx) => rx.recv().await.map(|f| f.msg),
+            // Scroll mode's search sends its messages one by one, never as frames.
+            Some(rx) => loop {
+                match rx.recv().await.map(|f| f.msg) {
+                    Some(super::search::Payload::One(r)) => break Some(*r),
+                    Some(super::search::Payload::Frames(_)) => continue,
+                    None => break None,
+                }
+            },
             None => std::future::pending().await,
         }
     }

@@ -23,16 +23,33 @@ pub const CHANNEL_BYTES: usize = 1024 * 1024;
 const CHANNEL_DEPTH: usize = 64;
 /// Progress is reported at most this often.
 const PROGRESS_EVERY: Duration = Duration::from_millis(100);
+/// Bytes of encoded hits a `spool search` gathers before handing them to its connection:
+/// one channel message and one socket write per few hundred hits, and no allocation per
+/// hit. (A hit waits at most until the next progress report, [`PROGRESS_EVERY`].) A chunk
+/// passes this by at most one hit, whose text is at most `spool_store::MAX_ROW_TEXT_BYTES`.
+const FRAMES_CHUNK_BYTES: usize = 64 * 1024;
+
+/// What a search hands its connection.
+pub enum Payload {
+    /// One message: scroll mode reads a search's messages one by one, and the last message
+    /// (`End` or `Error`) comes this way.
+    One(Box<Response>),
+    /// Hits and progress reports, already encoded as frames (`spool search`).
+    Frames(Vec<u8>),
+}
 
 /// A message from a search, holding its share of the channel's bytes until it is dropped.
 pub struct Found {
-    pub msg: Response,
+    pub msg: Payload,
     _held: Option<OwnedSemaphorePermit>,
 }
 
 impl Found {
     fn bare(msg: Response) -> Found {
-        Found { msg, _held: None }
+        Found {
+            msg: Payload::One(Box::new(msg)),
+            _held: None,
+        }
     }
 }
 
@@ -53,8 +70,20 @@ pub async fn run(
         false,
         history,
     )?;
+    let mut batch = Vec::with_capacity(CHANNEL_DEPTH);
     while let Some(found) = rx.recv().await {
-        conn.send(&found.msg).await.map_err(io)?;
+        // What else is already waiting goes in the same write: one write per hit is what
+        // a search with a million hits would otherwise wait on. At most the channel's
+        // depth and bytes.
+        batch.push(found);
+        while batch.len() < CHANNEL_DEPTH {
+            match rx.try_recv() {
+                Ok(f) => batch.push(f),
+                Err(_) => break,
+            }
+        }
+        conn.send_found(&batch).await.map_err(io)?;
+        batch.clear();
     }
     Ok(())
 }
@@ -96,7 +125,7 @@ pub fn spawn(
             let re = spool_store::compile(&pattern).map_err(|e| e.to_string())?;
             let tx = htx;
             // Wait for room for `bytes` in the channel, then send.
-            let send = |msg: Response, bytes: usize| -> ControlFlow<()> {
+            let put = |msg: Payload, bytes: usize| -> ControlFlow<()> {
                 let cost = bytes.clamp(1, CHANNEL_BYTES) as u32;
                 let Ok(held) = rt.block_on(hbudget.clone().acquire_many_owned(cost)) else {
                     return ControlFlow::Break(());
@@ -109,7 +138,33 @@ pub fn spawn(
                     Err(_) => ControlFlow::Break(()),
                 }
             };
-            match one {
+            // Scroll mode takes messages one by one; `spool search` takes chunks of frames.
+            let chunk = std::cell::RefCell::new(Vec::new());
+            let flush = || -> ControlFlow<()> {
+                let c = chunk.take();
+                match c.len() {
+                    0 => ControlFlow::Continue(()),
+                    n => put(Payload::Frames(c), n),
+                }
+            };
+            let send = |msg: &Response, bytes: usize| -> ControlFlow<()> {
+                if rows_only {
+                    return put(Payload::One(Box::new(msg.clone())), bytes);
+                }
+                let full = {
+                    let mut c = chunk.borrow_mut();
+                    if let Err(e) = spool_proto::frame::encode_into(msg, &mut c) {
+                        tracing::warn!("search dropped a hit it could not encode: {e}");
+                    }
+                    c.len() >= FRAMES_CHUNK_BYTES
+                };
+                if full || matches!(msg, Response::SearchProgress { .. }) {
+                    flush()
+                } else {
+                    ControlFlow::Continue(())
+                }
+            };
+            let res = match one {
                 Some(src) => search_source(&src, &re, newest_first, rows_only, tagged, &send),
                 None => {
                     for dir in crate::histories::all_dirs(&srv.config.state_dir) {
@@ -127,7 +182,9 @@ pub fn spawn(
                     }
                     Ok(())
                 }
-            }
+            };
+            let _ = flush();
+            res
         });
         match worker.await {
             Ok(Ok(())) => {}
@@ -155,7 +212,7 @@ fn search_source(
     newest_first: bool,
     rows_only: bool,
     tagged: bool,
-    send: &dyn Fn(Response, usize) -> ControlFlow<()>,
+    send: &dyn Fn(&Response, usize) -> ControlFlow<()>,
 ) -> Result<(), String> {
     // Scroll mode searches history only (the edge is history): no copy of the screen.
     let crate::pane::Snapshot {
@@ -167,30 +224,32 @@ fn search_source(
     let store = src.store().clone();
     let history = tagged.then(|| src.name());
     let mut last = Instant::now();
+    // The text of the last hit, whose buffer the next hit reuses (at most a row's text).
+    let spare_text = std::cell::Cell::new(String::new());
     // A match, with its row's text when the search has it at hand (`None`: read it back).
     let on_match = |m: spool_store::SearchMatch, row_text: Option<&[u8]>| {
         // The attach client needs the row number only; `spool search` prints the row.
-        let text = if rows_only {
-            String::new()
+        let mut text = spare_text.take();
+        text.clear();
+        if rows_only {
         } else if let Some(t) = row_text {
-            String::from_utf8_lossy(t).into_owned()
-        } else {
-            store
-                .get(m.row)
-                .ok()
-                .flatten()
-                .map(|r| r.text)
-                .unwrap_or_default()
-        };
+            text.push_str(&String::from_utf8_lossy(t));
+        } else if let Ok(Some(r)) = store.get(m.row) {
+            text = r.text;
+        }
         let bytes = text.len() + 32;
-        let hit = SearchHit {
+        let msg = Response::SearchMatch(SearchHit {
             line: m.row as i64 - newest as i64,
             row: Some(m.row),
             col: m.col,
             text,
             history: history.clone(),
-        };
-        send(Response::SearchMatch(hit), bytes)
+        });
+        let flow = send(&msg, bytes);
+        if let Response::SearchMatch(hit) = msg {
+            spare_text.set(hit.text);
+        }
+        flow
     };
     let on_progress = |p: spool_store::SearchProgress| {
         if last.elapsed() < PROGRESS_EVERY {
@@ -201,7 +260,7 @@ fn search_source(
             rows_done: p.rows_done,
             rows_total: p.rows_total,
         };
-        send(msg, 32)
+        send(&msg, 32)
     };
     let res = if newest_first {
         // Rows only, newest first (what `?` in scroll mode wants).
@@ -236,7 +295,7 @@ fn search_source(
         }
         hit.history = history.clone();
         let bytes = hit.text.len() + 32;
-        send(Response::SearchMatch(hit), bytes)
+        send(&Response::SearchMatch(hit), bytes)
     });
     Ok(())
 }

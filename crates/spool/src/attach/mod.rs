@@ -215,8 +215,7 @@ pub fn run(target: &Target, a: Args) -> crate::cmd::Exit {
         } => (session, client, ui, config_error),
         other => bail!("unexpected answer: {other:?}"),
     };
-    let sock = c.into_stream();
-    let reader = sock.try_clone()?;
+    let (sock, reader) = c.into_stream();
     let (tx, rx) = mpsc::channel::<Event>();
     // Screen updates are merged here rather than queued: when the outer terminal is slower than
     // the updates (a congested ssh link), the client holds one merged update, never a backlog.
