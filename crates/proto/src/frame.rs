@@ -78,15 +78,26 @@ pub fn write<T: Serialize>(w: &mut impl Write, msg: &T) -> Result<(), FrameError
 
 /// Blocking read of one message (the CLI side).
 pub fn read<T: DeserializeOwned>(r: &mut impl Read) -> Result<T, FrameError> {
+    read_reusing(r, &mut Vec::new())
+}
+
+/// As [`read`], with the frame's body read into `body`, a buffer the caller keeps from frame
+/// to frame (a stream of a million small frames is not a million allocations). The caller
+/// bounds what it keeps: `body` grows to the largest frame read.
+pub fn read_reusing<T: DeserializeOwned>(
+    r: &mut impl Read,
+    body: &mut Vec<u8>,
+) -> Result<T, FrameError> {
     let mut prefix = [0u8; 4];
     match r.read_exact(&mut prefix) {
         Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Err(FrameError::Closed),
         other => other?,
     }
     let len = body_len(prefix)?;
-    let mut body = vec![0u8; len];
-    r.read_exact(&mut body)?;
-    decode(&body)
+    body.clear();
+    body.resize(len, 0);
+    r.read_exact(body)?;
+    decode(body)
 }
 
 #[cfg(test)]

@@ -13,14 +13,31 @@ pub fn is_control(c: char) -> bool {
 /// `<U+009B>`), as tmux shows them in names. Printable text, including every non-ASCII
 /// letter, passes unchanged.
 pub fn sanitize(s: &str) -> String {
-    if !s.chars().any(is_control) {
-        return s.to_string();
+    sanitized(s).into_owned()
+}
+
+/// As [`sanitize`], borrowing `s` when it has nothing to escape (most text: what prints a
+/// million search hits does not copy each).
+pub fn sanitized(s: &str) -> std::borrow::Cow<'_, str> {
+    if !has_control(s) {
+        return std::borrow::Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
         push_visible(&mut out, c);
     }
-    out
+    std::borrow::Cow::Owned(out)
+}
+
+/// Does `s` hold a control character ([`is_control`])? A pass over bytes: C0 and DEL are
+/// single bytes, and a C1 control is encoded as 0xC2 then 0x80–0x9F.
+fn has_control(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.iter().enumerate().any(|(i, &x)| {
+        x < 0x20
+            || x == 0x7f
+            || (x == 0xc2 && b.get(i + 1).is_some_and(|n| (0x80..0xa0).contains(n)))
+    })
 }
 
 fn push_visible(out: &mut String, c: char) {
@@ -142,6 +159,22 @@ pub fn shell_quote(a: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_byte_check_finds_exactly_the_control_characters_among_every_char() {
+        let mut s = String::new();
+        for c in (0..=0x10ffffu32).filter_map(char::from_u32) {
+            s.clear();
+            s.push('a');
+            s.push(c);
+            s.push('\u{e9}');
+            assert_eq!(has_control(&s), is_control(c), "U+{:04X}", c as u32);
+            assert_eq!(
+                matches!(sanitized(&s), std::borrow::Cow::Borrowed(_)),
+                !is_control(c)
+            );
+        }
+    }
 
     #[test]
     fn control_characters_become_visible() {

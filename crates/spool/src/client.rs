@@ -167,6 +167,7 @@ impl Target {
         let mut c = Client {
             stream,
             reader,
+            body: Vec::new(),
             pid: 0,
             version: String::new(),
         };
@@ -254,6 +255,8 @@ pub struct Client {
     stream: UnixStream,
     /// Answers are read here: the same socket, buffered.
     reader: BufReader<UnixStream>,
+    /// The last frame's body, reused for the next (dropped past [`READ_BUFFER_BYTES`]).
+    body: Vec<u8>,
     /// The server's pid and version, from its welcome.
     pid: u32,
     version: String,
@@ -276,7 +279,11 @@ impl Client {
     /// for [`REPLY_TIMEOUT`] is given up on.
     pub fn recv(&mut self) -> Result<Response> {
         loop {
-            match frame::read(&mut self.reader) {
+            let read = frame::read_reusing(&mut self.reader, &mut self.body);
+            if self.body.capacity() > READ_BUFFER_BYTES {
+                self.body = Vec::new();
+            }
+            match read {
                 Ok(Response::Pending) => continue,
                 Ok(r) => return Ok(r),
                 Err(frame::FrameError::Closed) => bail!("the server closed the connection"),

@@ -251,6 +251,16 @@ enum Command {
     Debug(cmd::debug::DebugCommand),
 }
 
+/// A client's main thread keeps a jemalloc thread cache, which `malloc_conf` turns off for
+/// the server's many threads: `spool search` printing a million hits otherwise takes an
+/// arena's lock for each of its several allocations per hit (12% of its time in the lock).
+/// One thread's cache is bounded by jemalloc's own limits (tens of KiB in a short-lived
+/// process).
+fn cache_client_allocations() {
+    // SAFETY: writes jemalloc's documented per-thread option with its documented type (bool).
+    let _ = unsafe { tikv_jemalloc_ctl::raw::write(b"thread.tcache.enabled\0", true) };
+}
+
 fn main() {
     let cli = Cli::parse();
     if !matches!(cli.command, Some(Command::Server(_))) {
@@ -260,6 +270,7 @@ fn main() {
         unsafe {
             libc::signal(libc::SIGPIPE, libc::SIG_DFL);
         }
+        cache_client_allocations();
     }
     let result = match cli.command {
         Some(Command::Debug(c)) => cmd::debug::run(c).map(|()| 0),

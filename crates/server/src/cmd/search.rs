@@ -28,6 +28,9 @@ const PROGRESS_EVERY: Duration = Duration::from_millis(100);
 /// hit. (A hit waits at most until the next progress report, [`PROGRESS_EVERY`].) A chunk
 /// passes this by at most one hit, whose text is at most `spool_store::MAX_ROW_TEXT_BYTES`.
 const FRAMES_CHUNK_BYTES: usize = 64 * 1024;
+/// Room reserved in a chunk past [`FRAMES_CHUNK_BYTES`] for the hit that fills it: a hit of
+/// a typical row (longer rows grow the chunk once).
+const CHUNK_SLACK_BYTES: usize = 4 * 1024;
 
 /// What a search hands its connection.
 pub enum Payload {
@@ -153,6 +156,12 @@ pub fn spawn(
                 }
                 let full = {
                     let mut c = chunk.borrow_mut();
+                    if c.capacity() == 0 {
+                        // Room for the chunk and the hit that ends it, at once: a chunk grown
+                        // by doubling frees each smaller buffer, and a freed buffer is
+                        // returned to the kernel at once (`memory::tune_allocators`).
+                        c.reserve_exact(FRAMES_CHUNK_BYTES + CHUNK_SLACK_BYTES);
+                    }
                     if let Err(e) = spool_proto::frame::encode_into(msg, &mut c) {
                         tracing::warn!("search dropped a hit it could not encode: {e}");
                     }

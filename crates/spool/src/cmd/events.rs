@@ -69,8 +69,14 @@ fn text_line(e: &EventInfo) -> String {
             l.push_str(&format!(" {k}={v}"));
         }
     };
-    kv("pane", e.pane.as_deref().map(super::safe));
-    kv("session", e.session.as_deref().map(super::safe));
+    kv(
+        "pane",
+        e.pane.as_deref().map(|s| super::safe(s).into_owned()),
+    );
+    kv(
+        "session",
+        e.session.as_deref().map(|s| super::safe(s).into_owned()),
+    );
     kv("tab", e.tab.map(|t| t.to_string()));
     kv("command", e.command.map(|n| n.to_string()));
     kv("status", e.status.map(|s| s.to_string()));

@@ -106,8 +106,8 @@ pub fn duration_ms(s: &str) -> anyhow::Result<u64> {
 }
 
 /// Untrusted text (names, titles, paths) made safe for a terminal.
-pub fn safe(s: &str) -> String {
-    spool_proto::text::sanitize(s)
+pub fn safe(s: &str) -> std::borrow::Cow<'_, str> {
+    spool_proto::text::sanitized(s)
 }
 
 /// How new panes start: the options `new`, `new-tab` and `split` share.
