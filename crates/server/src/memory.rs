@@ -66,7 +66,11 @@ const C_HEAP_MMAP_THRESHOLD: i32 = 128 * 1024;
 /// With 13 panes printing flat out, a 1 s decay kept 5-9 MiB of freed pages resident (peak
 /// 29 MiB against 24 without; 100 ms: 27). The price is re-faulting pages that are used
 /// again, ~4% more server CPU while a pane prints flat out, once the hot paths stopped
-/// allocating per segment and per batch. Only the server: clients keep the binary's default
+/// allocating per segment and per batch. A path that allocates and frees per item pays more:
+/// each emptied slab or freed buffer is a `madvise` and a TLB shootdown of the other core
+/// (a search printing 1.3M hits spent a third of its time there until its hits were
+/// encoded into chunks reserved whole); hot paths reuse their buffers instead. Only the
+/// server: clients keep the binary's default
 /// (see `malloc_conf`), since a search printing a million lines frees buffers at a pace where
 /// returning each one at once costs more than the client's whole job.
 const SERVER_DIRTY_DECAY_MS: isize = 0;
