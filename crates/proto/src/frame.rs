@@ -78,15 +78,17 @@ pub fn write<T: Serialize>(w: &mut impl Write, msg: &T) -> Result<(), FrameError
 
 /// Blocking read of one message (the CLI side).
 pub fn read<T: DeserializeOwned>(r: &mut impl Read) -> Result<T, FrameError> {
-    read_reusing(r, &mut Vec::new())
+    read_reusing(r, &mut Vec::new(), 0)
 }
 
 /// As [`read`], with the frame's body read into `body`, a buffer the caller keeps from frame
-/// to frame (a stream of a million small frames is not a million allocations). The caller
-/// bounds what it keeps: `body` grows to the largest frame read.
+/// to frame (a stream of a million small frames is not a million allocations). A body that
+/// needed more than `keep_max` bytes is let go once decoded, so what is kept between frames
+/// is at most `keep_max`.
 pub fn read_reusing<T: DeserializeOwned>(
     r: &mut impl Read,
     body: &mut Vec<u8>,
+    keep_max: usize,
 ) -> Result<T, FrameError> {
     let mut prefix = [0u8; 4];
     match r.read_exact(&mut prefix) {
@@ -96,8 +98,14 @@ pub fn read_reusing<T: DeserializeOwned>(
     let len = body_len(prefix)?;
     body.clear();
     body.resize(len, 0);
-    r.read_exact(body)?;
-    decode(body)
+    let res = r
+        .read_exact(body)
+        .map_err(FrameError::from)
+        .and_then(|()| decode(body));
+    if body.capacity() > keep_max {
+        *body = Vec::new();
+    }
+    res
 }
 
 #[cfg(test)]
@@ -117,6 +125,20 @@ mod tests {
         assert_eq!(read::<String>(&mut r).unwrap(), "first");
         assert_eq!(read::<u32>(&mut r).unwrap(), 42);
         assert!(matches!(read::<u32>(&mut r), Err(FrameError::Closed)));
+    }
+
+    #[test]
+    fn a_reused_body_buffer_keeps_small_frames_room_and_lets_a_large_one_go() {
+        let mut wire = encode(&vec![7u8; 100]).unwrap();
+        encode_into(&vec![7u8; 100_000], &mut wire).unwrap();
+        let mut r = &wire[..];
+        let mut body = Vec::new();
+        let small: Vec<u8> = read_reusing(&mut r, &mut body, 4096).unwrap();
+        assert_eq!(small.len(), 100);
+        assert!(body.capacity() >= 100 && body.capacity() <= 4096);
+        let large: Vec<u8> = read_reusing(&mut r, &mut body, 4096).unwrap();
+        assert_eq!(large.len(), 100_000);
+        assert_eq!(body.capacity(), 0);
     }
 
     #[test]

@@ -279,11 +279,7 @@ impl Client {
     /// for [`REPLY_TIMEOUT`] is given up on.
     pub fn recv(&mut self) -> Result<Response> {
         loop {
-            let read = frame::read_reusing(&mut self.reader, &mut self.body);
-            if self.body.capacity() > READ_BUFFER_BYTES {
-                self.body = Vec::new();
-            }
-            match read {
+            match frame::read_reusing(&mut self.reader, &mut self.body, READ_BUFFER_BYTES) {
                 Ok(Response::Pending) => continue,
                 Ok(r) => return Ok(r),
                 Err(frame::FrameError::Closed) => bail!("the server closed the connection"),

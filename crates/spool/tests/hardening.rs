@@ -362,6 +362,47 @@ fn concurrent_searches_take_turns_and_stay_bounded() {
 }
 
 #[test]
+fn a_search_whose_client_stops_reading_holds_only_a_bounded_share_of_its_hits() {
+    let s = TestServer::new();
+    // 500k hits of ~75 bytes: ~37 MB, if hits were queued for a client that reads none.
+    let p = s.pane(
+        "a",
+        &[
+            "sh",
+            "-c",
+            "seq 1 500000 | sed 's/$/ some words to make a line of seventy bytes or so ......../'; sleep 120",
+        ],
+    );
+    assert!(s.eventually(Duration::from_secs(120), || s
+        .ok(&["capture", "-t", &p])
+        .contains("500000 some")));
+    let pid = s.stats()["pid"].as_u64().unwrap();
+    let base = common::rss_of(pid);
+    // Its stdout is a pipe nobody reads yet: once that is full, the client stops reading.
+    let mut kid = s
+        .cmd()
+        .args(["search", "-t", &p, "words"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut peak = 0;
+    let t0 = Instant::now();
+    while t0.elapsed() < Duration::from_secs(3) {
+        peak = peak.max(common::rss_of(pid));
+        s.ok(&["ls"]);
+    }
+    // Read now: every hit arrives, once.
+    let mut out = String::new();
+    kid.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+    assert!(kid.wait().unwrap().success());
+    assert_eq!(out.lines().count(), 500_000);
+    assert!(out.lines().last().unwrap().contains("500000 some words"));
+    // The channel's bytes (1 MiB), one chunk and the scan's buffers; not the 37 MB of hits.
+    assert!(peak < base + 16 * 1024 * 1024, "RSS {base} -> {peak}");
+}
+
+#[test]
 fn startup_errors_reach_the_client_that_started_the_server() {
     let s = TestServer::new();
     // The state home is a file: the server cannot make its directories.
