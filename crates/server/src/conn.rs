@@ -100,44 +100,13 @@ impl Conn {
     /// Send one response (awaits the socket: a slow client slows only its own command).
     pub async fn send(&mut self, r: &Response) -> std::io::Result<()> {
         let bytes = frame::encode(r).map_err(std::io::Error::other)?;
-        self.account(bytes.len() as u64);
-        let res = self.wr.write_all(&bytes).await;
-        self.account(0);
-        res
+        self.send_encoded(&bytes).await
     }
 
-    /// Send a search's messages that were already waiting, in one write where they allow
-    /// (the caller bounds how many: they hold their share of the search's channel bytes).
-    pub async fn send_found(&mut self, found: &[crate::cmd::search::Found]) -> std::io::Result<()> {
-        use crate::cmd::search::Payload;
-        let held: usize = found
-            .iter()
-            .map(|f| match &f.msg {
-                Payload::Frames(b) => b.len(),
-                Payload::One(_) => 0,
-            })
-            .sum();
-        // Single messages are encoded here; chunks of frames are written as they are.
-        let mut bytes = Vec::new();
-        self.account(held as u64);
-        let res = async {
-            for f in found {
-                match &f.msg {
-                    Payload::One(r) => {
-                        frame::encode_into(r, &mut bytes).map_err(std::io::Error::other)?
-                    }
-                    Payload::Frames(b) => {
-                        if !bytes.is_empty() {
-                            self.wr.write_all(&bytes).await?;
-                            bytes.clear();
-                        }
-                        self.wr.write_all(b).await?;
-                    }
-                }
-            }
-            self.wr.write_all(&bytes).await
-        }
-        .await;
+    /// Send whole frames already encoded (a search's chunk of hits), as they are.
+    pub async fn send_encoded(&mut self, frames: &[u8]) -> std::io::Result<()> {
+        self.account(frames.len() as u64);
+        let res = self.wr.write_all(frames).await;
         self.account(0);
         res
     }

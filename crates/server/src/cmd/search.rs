@@ -24,8 +24,8 @@ const CHANNEL_DEPTH: usize = 64;
 /// Progress is reported at most this often.
 const PROGRESS_EVERY: Duration = Duration::from_millis(100);
 /// Bytes of encoded hits a `spool search` gathers before handing them to its connection:
-/// one channel message and one socket write per few hundred hits, and no allocation per
-/// hit. (A hit waits at most until the next progress report, [`PROGRESS_EVERY`].) A chunk
+/// one channel message and one socket write per few hundred hits (one per hit made a
+/// million-hit search wait on its writes), and no allocation per hit. (A hit waits at most until the next progress report, [`PROGRESS_EVERY`].) A chunk
 /// passes this by at most one hit, whose text is at most `spool_store::MAX_ROW_TEXT_BYTES`.
 const FRAMES_CHUNK_BYTES: usize = 64 * 1024;
 /// Room reserved in a chunk past [`FRAMES_CHUNK_BYTES`] for the hit that fills it: a hit of
@@ -73,20 +73,12 @@ pub async fn run(
         false,
         history,
     )?;
-    let mut batch = Vec::with_capacity(CHANNEL_DEPTH);
     while let Some(found) = rx.recv().await {
-        // What else is already waiting goes in the same write: one write per hit is what
-        // a search with a million hits would otherwise wait on. At most the channel's
-        // depth and bytes.
-        batch.push(found);
-        while batch.len() < CHANNEL_DEPTH {
-            match rx.try_recv() {
-                Ok(f) => batch.push(f),
-                Err(_) => break,
-            }
+        match &found.msg {
+            Payload::One(r) => conn.send(r).await,
+            Payload::Frames(frames) => conn.send_encoded(frames).await,
         }
-        conn.send_found(&batch).await.map_err(io)?;
-        batch.clear();
+        .map_err(io)?;
     }
     Ok(())
 }
@@ -240,11 +232,15 @@ fn search_source(
         // The attach client needs the row number only; `spool search` prints the row.
         let mut text = spare_text.take();
         text.clear();
-        if rows_only {
-        } else if let Some(t) = row_text {
-            text.push_str(&String::from_utf8_lossy(t));
-        } else if let Ok(Some(r)) = store.get(m.row) {
-            text = r.text;
+        if !rows_only {
+            match row_text {
+                Some(t) => text.push_str(&String::from_utf8_lossy(t)),
+                None => {
+                    if let Ok(Some(r)) = store.get(m.row) {
+                        text = r.text;
+                    }
+                }
+            }
         }
         let bytes = text.len() + 32;
         let msg = Response::SearchMatch(SearchHit {
