@@ -27,8 +27,8 @@ pub const TAIL_FILE: &str = "tail.seg";
 /// zstd level of checkpoints: they are rewritten every second and read only after a crash.
 const TAIL_ZSTD_LEVEL: i32 = 1;
 
-/// What the frames of one checkpoint share: the payload and output buffers (cleared between
-/// frames) and one zstd context, made for the first frame and dropped with the checkpoint. A busy
+/// What the frames of one checkpoint share: the table and output buffers (reused from frame
+/// to frame) and one zstd context, made for the first frame and dropped with the checkpoint. A busy
 /// pane is checkpointed every second; a context and a growing buffer per frame were most of
 /// the allocator's churn while 13 panes printed.
 #[derive(Default)]
@@ -45,27 +45,26 @@ pub(crate) fn encode_frame(
     scratch: &mut FrameScratch,
 ) -> Result<Vec<u8>, StoreError> {
     let fail = |e: std::io::Error| StoreError::Write(e.to_string());
-    let raw = &mut scratch.raw;
-    raw.clear();
-    raw.reserve(seg.raw_bytes() + 32);
-    seg.encode(raw);
     let z = match &mut scratch.z {
         Some(z) => z,
         none => none.insert(zstd::bulk::Compressor::new(TAIL_ZSTD_LEVEL).map_err(fail)?),
     };
-    let comp = &mut scratch.comp;
-    comp.clear();
-    comp.reserve(zstd::zstd_safe::compress_bound(raw.len()));
-    z.compress_to_buffer(raw, comp).map_err(fail)?;
+    let (n, raw_len) = seg
+        .compress_split(&mut scratch.raw, &mut scratch.comp, |src, dst| {
+            z.compress_to_buffer(src, dst)
+        })
+        .map_err(fail)?;
+    let comp = &scratch.comp[..n];
     let header = Header {
         row_count: seg.len() as u32,
         first_row,
-        raw_len: raw.len() as u32,
+        raw_len,
         comp_len: comp.len() as u32,
         carry_in: 0,
         crc: crc32fast::hash(comp),
         filter_log2: 0,
         min_image: 0,
+        version: crate::FORMAT_VERSION,
     };
     let mut frame = Vec::with_capacity(HEADER_LEN + comp.len());
     frame.extend_from_slice(&header.encode());

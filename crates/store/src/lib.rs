@@ -52,8 +52,9 @@ pub use store::{
 
 /// On-disk format version written in every segment header.
 /// Version 2 added the text filter after each payload (`filter.rs`); version 3 the smallest
-/// image id a segment shows (`segfile.rs`). Versions 1 and 2 are still read.
-pub const FORMAT_VERSION: u16 = 3;
+/// image id a segment shows (`segfile.rs`); version 4 split the payload into a text frame and
+/// a table frame (`codec.rs`). Versions 1 to 3 are still read.
+pub const FORMAT_VERSION: u16 = 4;
 
 /// Largest uncompressed segment payload any version writes or any reader accepts: three times
 /// the largest seal threshold (a segment may run past the threshold to keep a line whole, and
@@ -109,44 +110,65 @@ pub mod fuzzing {
             ],
             &[("x", &runs[..0], RowFlags::WRAPPED); 40],
         ];
-        kinds
-            .iter()
-            .enumerate()
-            .map(|(i, rows)| {
-                let mut seg = crate::codec::SegmentBuf::new();
-                for (text, runs, flags) in rows.iter() {
-                    seg.push(RowRef {
-                        text,
-                        runs,
-                        flags: *flags,
-                    });
-                }
+        let mut z = zstd::bulk::Compressor::new(3).expect("zstd context");
+        let mut frames = Vec::new();
+        for (i, rows) in kinds.iter().enumerate() {
+            let mut seg = crate::codec::SegmentBuf::new();
+            for (text, runs, flags) in rows.iter() {
+                seg.push(RowRef {
+                    text,
+                    runs,
+                    flags: *flags,
+                });
+            }
+            // Each kind in today's split layout, and the first also in the joined layout of
+            // versions 1–3, which readers still take.
+            let (mut meta, mut comp) = (Vec::new(), Vec::new());
+            let (n, raw_len) = seg
+                .compress_split(&mut meta, &mut comp, |src, dst| {
+                    z.compress_to_buffer(src, dst)
+                })
+                .expect("zstd compresses");
+            comp.truncate(n);
+            let mut versions = vec![(crate::FORMAT_VERSION, comp, raw_len)];
+            if i == 0 {
                 let mut raw = Vec::new();
-                seg.encode(&mut raw);
+                seg.encode_joined(&mut raw);
                 let comp = zstd::bulk::compress(&raw, 3).expect("zstd compresses");
+                versions.push((3, comp, raw.len() as u32));
+            }
+            for (version, comp, raw_len) in versions {
                 let header = crate::segfile::Header {
                     row_count: seg.len() as u32,
                     first_row: 100 * i as u64,
-                    raw_len: raw.len() as u32,
+                    raw_len,
                     comp_len: comp.len() as u32,
                     carry_in: 0,
                     crc: crc32fast::hash(&comp),
                     filter_log2: 0,
                     min_image: 0,
+                    version,
                 };
                 let mut frame = header.encode().to_vec();
                 frame.extend_from_slice(&comp);
                 assert!(crate::segfile::decode_frame(&frame).is_ok());
-                frame
-            })
-            .collect()
+                frames.push(frame);
+            }
+        }
+        frames
     }
 
-    /// Decode an uncompressed payload from arbitrary bytes, and every row in it.
+    /// Decode an uncompressed payload from arbitrary bytes, and every row in it: as a joined
+    /// payload (versions 1–3), and as the two parts of a split one (version 4), cut where
+    /// the first byte says.
     pub fn decode_payload(bytes: &[u8]) -> usize {
-        match crate::codec::SegmentBuf::decode(bytes) {
+        use crate::codec::SegmentBuf;
+        let rows = |seg: Result<SegmentBuf, _>| match seg {
             Ok(seg) => (0..seg.len()).filter(|&i| seg.row(i).is_ok()).count(),
             Err(_) => 0,
-        }
+        };
+        let cut = bytes.first().map_or(0, |&b| b as usize * bytes.len() / 256);
+        rows(SegmentBuf::decode_joined(bytes))
+            + rows(SegmentBuf::decode_split(&bytes[..cut], &bytes[cut..]))
     }
 }

@@ -25,7 +25,8 @@
 //! The frame is the header, the compressed payload, then the segment's text filter
 //! (`filter.rs`, [`crate::filter::filter_len`] bytes, with its own CRC), which search reads
 //! alone to skip a segment that cannot match. Version 1 segments (no filter) are read as
-//! they are.
+//! they are. The payload's layout is `codec.rs`'s: split into a text frame and a table frame
+//! since version 4, one joined frame before.
 //!
 //! A segment is written with one `write` at the end of the file. Recovery walks the headers from
 //! the live start; the first header that is torn, fails its CRC, breaks row continuity, or runs
@@ -60,6 +61,9 @@ pub struct Header {
     /// saturating (a pane records fewer image rows than that, see the server's
     /// `PLACEMENTS_MAX_BYTES`).
     pub min_image: u32,
+    /// Format version: which payload layout follows (`codec.rs`). Writers set
+    /// [`FORMAT_VERSION`]; older ones are only read (and made by tests).
+    pub version: u16,
 }
 
 /// Largest image id a header keeps exactly.
@@ -74,7 +78,7 @@ impl Header {
     pub fn encode(&self) -> [u8; HEADER_LEN] {
         let mut b = [0u8; HEADER_LEN];
         b[0..8].copy_from_slice(MAGIC);
-        b[8..10].copy_from_slice(&FORMAT_VERSION.to_le_bytes());
+        b[8..10].copy_from_slice(&self.version.to_le_bytes());
         b[12..16].copy_from_slice(&self.row_count.to_le_bytes());
         b[16..24].copy_from_slice(&self.first_row.to_le_bytes());
         b[24..28].copy_from_slice(&self.raw_len.to_le_bytes());
@@ -109,6 +113,7 @@ impl Header {
             return Err("bad filter size");
         }
         let h = Header {
+            version,
             row_count: u32_at(12),
             first_row: u64::from_le_bytes(b[16..24].try_into().unwrap()),
             raw_len: u32_at(24),
@@ -165,22 +170,12 @@ pub fn decode_payload_into(
     if crc32fast::hash(comp) != h.crc {
         return Err("payload checksum mismatch");
     }
-    if h.raw_len as usize > crate::MAX_SEGMENT_RAW_BYTES {
-        return Err("payload larger than any segment");
-    }
     let dctx = match &mut scratch.dctx {
         Some(d) => d,
         none => none.insert(zstd::bulk::Decompressor::new().map_err(|_| "zstd error")?),
     };
-    let raw = &mut scratch.raw;
-    raw.clear();
-    raw.reserve(h.raw_len as usize);
-    dctx.decompress_to_buffer(comp, raw)
-        .map_err(|_| "zstd error")?;
-    if raw.len() != h.raw_len as usize {
-        return Err("uncompressed length mismatch");
-    }
-    out.decode_from(raw).map_err(|e| e.0)?;
+    out.decompress(h.version, comp, h.raw_len as usize, dctx, &mut scratch.raw)
+        .map_err(|e| e.0)?;
     if out.len() != h.row_count as usize {
         return Err("row count mismatch");
     }

@@ -253,21 +253,20 @@ impl Job {
         z: Option<&mut zstd::bulk::Compressor<'static>>,
         scratch: &mut Scratch,
     ) {
-        scratch.raw.clear();
-        self.seg.encode(&mut scratch.raw);
-        let bound = zstd::zstd_safe::compress_bound(scratch.raw.len());
-        if scratch.out.len() < bound {
-            scratch.out.resize(bound, 0);
-        }
+        let level = self.shared.env.config.zstd_level;
         let res = match z {
-            Some(z) => z.compress_to_buffer(&scratch.raw, &mut scratch.out[..bound]),
-            None => zstd::bulk::compress_to_buffer(
-                &scratch.raw,
-                &mut scratch.out[..bound],
-                self.shared.env.config.zstd_level,
-            ),
+            Some(z) => self
+                .seg
+                .compress_split(&mut scratch.raw, &mut scratch.out, |src, dst| {
+                    z.compress_to_buffer(src, dst)
+                }),
+            None => self
+                .seg
+                .compress_split(&mut scratch.raw, &mut scratch.out, |src, dst| {
+                    zstd::bulk::compress_to_buffer(src, dst, level)
+                }),
         };
-        let res = res.map_err(|e| e.to_string()).map(|n| {
+        let res = res.map_err(|e| e.to_string()).map(|(n, raw_len)| {
             let filter_log2 = scratch.filter.fold(self.seg.text_block());
             let flen = crate::filter::filter_len(filter_log2);
             let mut frame = Vec::with_capacity(HEADER_LEN + n + flen);
@@ -278,7 +277,7 @@ impl Job {
                 frame,
                 comp_len: n as u32,
                 filter_log2,
-                raw_len: scratch.raw.len() as u32,
+                raw_len,
                 geo: (self.geo_width > 0).then(|| {
                     let w = self.geo_width;
                     let n = crate::geometry::ended_display_rows(&self.seg, self.carry_in, w);
@@ -287,7 +286,7 @@ impl Job {
             }
         });
         // Keep scratch from growing past one maximal segment's worth between jobs.
-        if scratch.raw.capacity() > crate::MAX_SEGMENT_RAW_BYTES {
+        if scratch.raw.capacity().max(scratch.out.capacity()) > crate::MAX_SEGMENT_RAW_BYTES {
             scratch.raw = Vec::new();
             scratch.out = Vec::new();
         }
@@ -298,6 +297,7 @@ impl Job {
 /// A compression worker's reusable buffers (at most one maximal segment each).
 #[derive(Default)]
 pub(crate) struct Scratch {
+    /// A segment's table and runs, encoded (its text is compressed from where it is).
     raw: Vec<u8>,
     out: Vec<u8>,
     filter: crate::filter::Builder,
@@ -1099,6 +1099,7 @@ impl Shared {
                 crc: crc32fast::hash(comp),
                 filter_log2: c.filter_log2,
                 min_image: p.min_image,
+                version: crate::FORMAT_VERSION,
             };
             let off = st
                 .file
