@@ -49,12 +49,10 @@ pub(crate) fn encode_frame(
         Some(z) => z,
         none => none.insert(zstd::bulk::Compressor::new(TAIL_ZSTD_LEVEL).map_err(fail)?),
     };
-    let (n, raw_len) = seg
-        .compress_split(&mut scratch.raw, &mut scratch.comp, |src, dst| {
-            z.compress_to_buffer(src, dst)
-        })
+    let raw_len = seg
+        .compress_split(z, &mut scratch.raw, &mut scratch.comp)
         .map_err(fail)?;
-    let comp = &scratch.comp[..n];
+    let comp = &scratch.comp;
     let header = Header {
         row_count: seg.len() as u32,
         first_row,

@@ -301,31 +301,37 @@ impl SegmentBuf {
         })
     }
 
-    /// Compress into the split payload (module docs) at the start of `dst`, grown to fit and
-    /// never shrunk, so that a worker reuses one buffer. `meta` is scratch for the table and
-    /// runs. `frame(src, dst)` compresses `src` into one zstd frame at the start of `dst` and
-    /// says its length: callers bring their own context and level.
+    /// Compress into the split payload (module docs), which replaces what `dst` held, with
+    /// `z`'s level and parameters. `meta` is scratch for the table and runs. Both buffers keep
+    /// their room for the next segment; `dst` gets room for the worst case, but only the
+    /// pages the frames are written to are touched.
     ///
-    /// Returns the payload's length in `dst` and its uncompressed length (the header's
-    /// `raw_len`: the text block and the meta together).
+    /// Returns the payload's uncompressed length (the header's `raw_len`: the text block and
+    /// the meta together).
     pub(crate) fn compress_split(
         &self,
+        z: &mut zstd::bulk::Compressor<'static>,
         meta: &mut Vec<u8>,
         dst: &mut Vec<u8>,
-        mut frame: impl FnMut(&[u8], &mut [u8]) -> std::io::Result<usize>,
-    ) -> std::io::Result<(usize, u32)> {
+    ) -> std::io::Result<u32> {
+        use std::io::Cursor;
         self.encode_meta(meta);
-        let bound = SPLIT_PREFIX_BYTES
-            + zstd::zstd_safe::compress_bound(self.text.len())
-            + zstd::zstd_safe::compress_bound(meta.len());
-        if dst.len() < bound {
-            dst.resize(bound, 0);
-        }
-        let text = frame(&self.text, &mut dst[SPLIT_PREFIX_BYTES..bound])?;
-        let at = SPLIT_PREFIX_BYTES + text;
+        dst.clear();
+        dst.reserve(
+            SPLIT_PREFIX_BYTES
+                + zstd::zstd_safe::compress_bound(self.text.len())
+                + zstd::zstd_safe::compress_bound(meta.len()),
+        );
+        dst.extend_from_slice(&[0; SPLIT_PREFIX_BYTES]);
+        // A cursor at the end makes zstd append into the spare room.
+        let mut at_end = Cursor::new(&mut *dst);
+        at_end.set_position(SPLIT_PREFIX_BYTES as u64);
+        let text = z.compress_to_buffer(&self.text, &mut at_end)?;
         dst[..SPLIT_PREFIX_BYTES].copy_from_slice(&(text as u32).to_le_bytes());
-        let rest = frame(meta, &mut dst[at..bound])?;
-        Ok((at + rest, (self.text.len() + meta.len()) as u32))
+        let mut at_end = Cursor::new(&mut *dst);
+        at_end.set_position((SPLIT_PREFIX_BYTES + text) as u64);
+        z.compress_to_buffer(meta, &mut at_end)?;
+        Ok((self.text.len() + meta.len()) as u32)
     }
 
     /// The split layout's second part: counts, table, runs.

@@ -253,20 +253,19 @@ impl Job {
         z: Option<&mut zstd::bulk::Compressor<'static>>,
         scratch: &mut Scratch,
     ) {
-        let level = self.shared.env.config.zstd_level;
-        let res = match z {
-            Some(z) => self
-                .seg
-                .compress_split(&mut scratch.raw, &mut scratch.out, |src, dst| {
-                    z.compress_to_buffer(src, dst)
-                }),
-            None => self
-                .seg
-                .compress_split(&mut scratch.raw, &mut scratch.out, |src, dst| {
-                    zstd::bulk::compress_to_buffer(src, dst, level)
-                }),
+        // A worker whose context could not be made tries again for each segment.
+        let mut made: Option<zstd::bulk::Compressor<'static>> = None;
+        let z = match z {
+            Some(z) => Ok(z),
+            None => zstd::bulk::Compressor::new(self.shared.env.config.zstd_level)
+                .map(|z| made.insert(z)),
         };
-        let res = res.map_err(|e| e.to_string()).map(|(n, raw_len)| {
+        let res = z.and_then(|z| {
+            self.seg
+                .compress_split(z, &mut scratch.raw, &mut scratch.out)
+        });
+        let res = res.map_err(|e| e.to_string()).map(|raw_len| {
+            let n = scratch.out.len();
             let filter_log2 = scratch.filter.fold(self.seg.text_block());
             let flen = crate::filter::filter_len(filter_log2);
             let mut frame = Vec::with_capacity(HEADER_LEN + n + flen);

@@ -1,0 +1,63 @@
+//! What history costs on disk, against what `zstd -3` makes of the bytes the pane printed.
+
+mod common;
+
+/// The bench's log generator: the test measures the data the benchmark reports on.
+#[allow(dead_code)]
+#[path = "../../bench/src/data.rs"]
+mod data;
+
+use common::TestServer;
+
+/// Disk bytes per stored row, and `zstd -3` bytes per line of `file`, after a pane `cat`s it.
+fn disk_and_zstd_per_row(colored: bool) -> (f64, f64) {
+    let s = TestServer::new();
+    let file = s.dir.path().join("log");
+    let lines = data::write_log(&file, 12 << 20, colored, 42, None).unwrap();
+    // Wide enough that no line wraps: one row per line, as in the benchmark.
+    let pane = s
+        .ok(&[
+            "new",
+            "-d",
+            "-P",
+            "-R",
+            "-x",
+            "200",
+            "-y",
+            "50",
+            "--",
+            "cat",
+            file.to_str().unwrap(),
+        ])
+        .trim()
+        .to_string();
+    assert_eq!(s.run(&["wait", "-t", &pane]).status.code(), Some(0));
+    let st = s.stats();
+    let p = &st["panes"][0];
+    let on_disk =
+        p["history_rows"].as_u64().unwrap() - p["history_rows_in_memory"].as_u64().unwrap();
+    assert!(on_disk > lines / 2, "{p}");
+    let disk = p["disk_bytes"].as_u64().unwrap() as f64 / on_disk as f64;
+    // As the `zstd -3` command line does: a stream, at the level's default parameters.
+    let z = zstd::stream::encode_all(std::fs::File::open(&file).unwrap(), 3).unwrap();
+    let z = z.len() as f64 / lines as f64;
+    (disk, z)
+}
+
+#[test]
+fn a_colored_log_takes_at_most_a_tenth_more_disk_than_zstd_3_of_its_bytes() {
+    let (disk, z) = disk_and_zstd_per_row(true);
+    assert!(
+        disk <= 1.1 * z,
+        "{disk:.2} B/row on disk, zstd -3 {z:.2} B/line"
+    );
+}
+
+#[test]
+fn a_plain_log_takes_at_most_a_tenth_more_disk_than_zstd_3_of_its_bytes() {
+    let (disk, z) = disk_and_zstd_per_row(false);
+    assert!(
+        disk <= 1.1 * z,
+        "{disk:.2} B/row on disk, zstd -3 {z:.2} B/line"
+    );
+}
