@@ -33,7 +33,7 @@ const TAIL_ZSTD_LEVEL: i32 = 1;
 /// the allocator's churn while 13 panes printed.
 #[derive(Default)]
 pub(crate) struct FrameScratch {
-    raw: Vec<u8>,
+    meta: Vec<u8>,
     comp: Vec<u8>,
     z: Option<zstd::bulk::Compressor<'static>>,
 }
@@ -50,7 +50,7 @@ pub(crate) fn encode_frame(
         none => none.insert(zstd::bulk::Compressor::new(TAIL_ZSTD_LEVEL).map_err(fail)?),
     };
     let raw_len = seg
-        .compress_split(z, &mut scratch.raw, &mut scratch.comp)
+        .compress_split(z, &mut scratch.meta, &mut scratch.comp)
         .map_err(fail)?;
     let comp = &scratch.comp;
     let header = Header {

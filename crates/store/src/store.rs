@@ -262,7 +262,7 @@ impl Job {
         };
         let res = z.and_then(|z| {
             self.seg
-                .compress_split(z, &mut scratch.raw, &mut scratch.out)
+                .compress_split(z, &mut scratch.meta, &mut scratch.out)
         });
         let res = res.map_err(|e| e.to_string()).map(|raw_len| {
             let n = scratch.out.len();
@@ -285,8 +285,8 @@ impl Job {
             }
         });
         // Keep scratch from growing past one maximal segment's worth between jobs.
-        if scratch.raw.capacity().max(scratch.out.capacity()) > crate::MAX_SEGMENT_RAW_BYTES {
-            scratch.raw = Vec::new();
+        if scratch.meta.capacity().max(scratch.out.capacity()) > crate::MAX_SEGMENT_RAW_BYTES {
+            scratch.meta = Vec::new();
             scratch.out = Vec::new();
         }
         self.shared.complete(self.seq, res);
@@ -297,14 +297,14 @@ impl Job {
 #[derive(Default)]
 pub(crate) struct Scratch {
     /// A segment's table and runs, encoded (its text is compressed from where it is).
-    raw: Vec<u8>,
+    meta: Vec<u8>,
     out: Vec<u8>,
     filter: crate::filter::Builder,
 }
 
 impl Scratch {
     pub(crate) fn bytes(&self) -> usize {
-        self.raw.capacity() + self.out.capacity() + self.filter.bytes()
+        self.meta.capacity() + self.out.capacity() + self.filter.bytes()
     }
 }
 
