@@ -75,6 +75,13 @@ pub enum StoreError {
     Write(String),
     #[error("bad search pattern: {0}")]
     Regex(String),
+    /// The history holds a segment of a format this version cannot read (a newer spool wrote
+    /// it, and this one runs after a downgrade). The file is left as it is, for that spool.
+    #[error("{}: written by a newer spool (history format {version}; this one reads up to {})", path.display(), FORMAT_VERSION)]
+    Newer {
+        path: std::path::PathBuf,
+        version: u16,
+    },
 }
 
 /// Entry points for fuzzing the decoders with arbitrary bytes.

@@ -33,6 +33,8 @@
 //! past the end of the file — and a last segment whose payload fails its CRC — marks where the
 //! file is cut back to. Payload CRCs of earlier segments are checked on every read instead, so a
 //! flipped byte in the middle of history costs that one segment, not everything after it.
+//! A sound header of a newer format version is not damage: opening fails
+//! ([`StoreError::Newer`]) and the file is left as it is, for the spool that wrote it.
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
@@ -45,6 +47,11 @@ pub const MAGIC: &[u8; 8] = b"SPOOLSG1";
 pub const HEADER_LEN: usize = 48;
 pub const HISTORY_FILE: &str = "history.seg";
 pub const HEAD_FILE: &str = "head";
+
+/// Why [`Header::decode`] refused a sound header (its checksum holds) of a version above
+/// [`FORMAT_VERSION`]: a newer spool wrote it. Recovery stops there without cutting (see
+/// [`SegFile::open`]), so that running an older spool after a newer one loses no history.
+pub const NEWER_VERSION: &str = "written by a newer format version";
 
 /// The fixed-size frame header of one segment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -105,7 +112,10 @@ impl Header {
             return Err("header checksum mismatch");
         }
         let version = u16::from_le_bytes([b[8], b[9]]);
-        if !(1..=FORMAT_VERSION).contains(&version) {
+        if version > FORMAT_VERSION {
+            return Err(NEWER_VERSION);
+        }
+        if version == 0 {
             return Err("unknown format version");
         }
         let filter_log2 = b[40];
@@ -299,6 +309,12 @@ impl SegFile {
             let cut_reason = match file.read_exact_at(&mut hbuf, off) {
                 Err(_) => Some("torn header"),
                 Ok(()) => match Header::decode(&hbuf) {
+                    Err(NEWER_VERSION) => {
+                        return Err(StoreError::Newer {
+                            path,
+                            version: u16::from_le_bytes([hbuf[8], hbuf[9]]),
+                        })
+                    }
                     Err(why) => Some(why),
                     Ok(h) => {
                         let end = off + h.frame_len();
@@ -502,6 +518,10 @@ fn find_next_header(file: &File, mut from: u64, len: u64) -> Option<u64> {
             let at = from + (start + p) as u64;
             let mut hb = [0u8; HEADER_LEN];
             if file.read_exact_at(&mut hb, at).is_ok() {
+                // A newer spool's segment is where recovery stops and says so.
+                if Header::decode(&hb) == Err(NEWER_VERSION) {
+                    return Some(at);
+                }
                 if let Ok(h) = Header::decode(&hb) {
                     if at + h.frame_len() <= len {
                         return Some(at);
