@@ -8,6 +8,7 @@ mod common;
 mod data;
 
 use common::TestServer;
+use std::time::Duration;
 
 /// Disk bytes per stored row, and `zstd -3` bytes per line of `file`, after a pane `cat`s it.
 fn disk_and_zstd_per_row(colored: bool) -> (f64, f64) {
@@ -32,8 +33,14 @@ fn disk_and_zstd_per_row(colored: bool) -> (f64, f64) {
         .trim()
         .to_string();
     assert_eq!(s.run(&["wait", "-t", &pane]).status.code(), Some(0));
-    let st = s.stats();
-    let p = &st["panes"][0];
+    // Once the compression workers are done: no count read mid-write.
+    let mut last = serde_json::Value::Null;
+    assert!(s.eventually(Duration::from_secs(30), || {
+        std::thread::sleep(Duration::from_millis(200));
+        let now = s.stats()["panes"][0].clone();
+        std::mem::replace(&mut last, now) == last
+    }));
+    let p = &last;
     let on_disk =
         p["history_rows"].as_u64().unwrap() - p["history_rows_in_memory"].as_u64().unwrap();
     assert!(on_disk > lines / 2, "{p}");
