@@ -157,9 +157,9 @@ pub fn decode_payload(h: &Header, comp: &[u8]) -> Result<crate::codec::SegmentBu
 }
 
 /// What a scan reuses from segment to segment: the frame read from disk, the decompressed
-/// payload and a zstd context (made on first use). One per scanning thread: decoding a
-/// segment then allocates nothing, where each decode made a context (~100 KiB, mapped and
-/// unmapped) and two segment-sized buffers.
+/// table and runs (or a whole joined payload, before version 4) and a zstd context (made on
+/// first use). One per scanning thread: decoding a segment then allocates nothing, where each
+/// decode made a context (~100 KiB, mapped and unmapped) and two segment-sized buffers.
 #[derive(Default)]
 pub struct ScanScratch {
     pub(crate) frame: Vec<u8>,
