@@ -37,6 +37,15 @@ const FREEZE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 /// The emulator with its history sink.
 pub type Term = Terminal<Arc<Store>>;
 
+/// What is known of the outer terminal that every pane is told (the latest client's).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Outer {
+    /// Default foreground, background and cursor colors, once a client said them.
+    pub colors: Option<[spool_term::palette::Rgb; 3]>,
+    /// A cell's width and height in pixels.
+    pub cell: (u16, u16),
+}
+
 /// See [`Pane::snapshot`].
 pub struct Snapshot {
     /// One past the newest history row in the store.
@@ -344,6 +353,11 @@ impl Pane {
     /// Resize the PTY and the emulator (which reflows).
     pub fn resize(&self, cols: u16, rows: u16) {
         let (cols, rows) = crate::size::clamp(cols, rows);
+        // All of it under the terminal lock, as `tell_outer` is: a client's size and its
+        // cell size arrive by different requests, maybe on different threads, and the PTY must
+        // be told last what holds last (else a resize that read the old cell size could tell
+        // the PTY after the new one was set, and the program would keep the old one).
+        let mut t = self.term();
         if self.size() == (cols, rows) {
             return;
         }
@@ -351,22 +365,27 @@ impl Pane {
         self.rows.store(rows, Ordering::Relaxed);
         // Before the emulator reflows: the rows it pushes now are at the new width.
         self.store.set_width_hint(cols);
-        let cell = {
-            let mut t = self.term();
-            t.resize(cols as usize, rows as usize);
-            t.cell_pixels()
-        };
-        if let Err(e) = crate::pty::resize(self.master.get_ref(), cols, rows, cell) {
-            tracing::warn!(pane = self.id, error = %e, "TIOCSWINSZ failed");
-        }
+        t.resize(cols as usize, rows as usize);
+        self.tell_pty_size(&t);
     }
 
-    /// The outer terminal's cell size in pixels: images take cells by it, programs asking
-    /// (`CSI 16 t`, the window size in pixels) are told it.
-    pub fn set_cell_pixels(&self, cell: (u16, u16)) {
-        self.term().set_cell_pixels(cell.0, cell.1);
+    /// Take what is known of the outer terminal: its colors, with which OSC 10/11/12 queries
+    /// are answered, and its cell size in pixels, by which images take cells and which
+    /// programs asking (`CSI 16 t`, the PTY's size in pixels) are told.
+    pub fn tell_outer(&self, outer: Outer) {
+        let mut t = self.term();
+        if let Some(colors) = outer.colors {
+            t.set_outer_colors(colors);
+        }
+        t.set_cell_pixels(outer.cell.0, outer.cell.1);
+        self.tell_pty_size(&t);
+    }
+
+    /// Tell the PTY the pane's size in cells and pixels, with the terminal lock held (`t`), so
+    /// that the last size told is the newest of both.
+    fn tell_pty_size(&self, t: &Term) {
         let (cols, rows) = self.size();
-        if let Err(e) = crate::pty::resize(self.master.get_ref(), cols, rows, cell) {
+        if let Err(e) = crate::pty::resize(self.master.get_ref(), cols, rows, t.cell_pixels()) {
             tracing::warn!(pane = self.id, error = %e, "TIOCSWINSZ failed");
         }
     }

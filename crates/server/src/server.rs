@@ -312,15 +312,12 @@ impl Server {
         bg: Option<spool_term::palette::Rgb>,
         cursor: Option<spool_term::palette::Rgb>,
     ) {
-        use spool_term::palette::{DEFAULT_BG, DEFAULT_CURSOR, DEFAULT_FG};
+        use spool_term::palette::{DEFAULT_BG, DEFAULT_FG};
         let fg = fg.unwrap_or(DEFAULT_FG);
-        let _ = DEFAULT_CURSOR; // a terminal that reports no cursor color uses its foreground
+        // A terminal that reports no cursor color draws its cursor in its foreground.
         let colors = [fg, bg.unwrap_or(DEFAULT_BG), cursor.unwrap_or(fg)];
         *self.outer_colors.lock().unwrap_or_else(|p| p.into_inner()) = Some(colors);
-        let panes: Vec<Arc<Pane>> = self.state().panes.values().cloned().collect();
-        for p in panes {
-            p.term().set_outer_colors(colors);
-        }
+        self.tell_panes_outer();
     }
 
     /// A client's terminal said its cell size: every pane takes it (as `set_outer_colors`, the
@@ -328,9 +325,32 @@ impl Server {
     pub fn set_cell_pixels(&self, width: u16, height: u16) {
         let cell = (width.clamp(1, 1024), height.clamp(1, 1024));
         *self.cell_pixels.lock().unwrap_or_else(|p| p.into_inner()) = cell;
-        let panes: Vec<Arc<Pane>> = self.state().panes.values().cloned().collect();
-        for p in panes {
-            p.set_cell_pixels(cell);
+        self.tell_panes_outer();
+    }
+
+    /// What is known of the outer terminal, which every pane is told: its default colors (if
+    /// a client said them) and its cell size in pixels.
+    pub fn outer(&self) -> crate::pane::Outer {
+        crate::pane::Outer {
+            colors: *self.outer_colors.lock().unwrap_or_else(|p| p.into_inner()),
+            cell: self.cell_pixels(),
+        }
+    }
+
+    /// Tell every pane what is known of the outer terminal. Two clients may report at once,
+    /// and a pane may be added meanwhile (it is told once it is in the map, see
+    /// `Server::add_pane`): a teller goes round again until what it told is still what is
+    /// known, so the last round anyone makes tells the newest.
+    fn tell_panes_outer(&self) {
+        loop {
+            let told = self.outer();
+            let panes: Vec<Arc<Pane>> = self.state().panes.values().cloned().collect();
+            for p in panes {
+                p.tell_outer(told);
+            }
+            if self.outer() == told {
+                return;
+            }
         }
     }
 

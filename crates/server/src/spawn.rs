@@ -76,10 +76,11 @@ impl Server {
         };
         let store = Arc::new(store);
         let mut term = Terminal::new(cols as usize, rows as usize, store.clone());
-        if let Some(c) = *self.outer_colors.lock().unwrap_or_else(|p| p.into_inner()) {
+        let outer = self.outer();
+        if let Some(c) = outer.colors {
             term.set_outer_colors(c);
         }
-        let cell = self.cell_pixels();
+        let cell = outer.cell;
         term.set_cell_pixels(cell.0, cell.1);
         term.feed(dump);
         let _ = term.take_replies();
@@ -131,9 +132,17 @@ impl Server {
                     .map_err(|e| format!("cannot wait for the child: {e}"))?;
             }
         }
-        self.state().panes.insert(sp.id, pane.clone());
+        self.add_pane(&pane);
         self.start_pane_tasks(&pane);
         Ok(pane)
+    }
+
+    /// Put a new pane in the map, then tell it what is known of the outer terminal now: a
+    /// client may have reported since the pane was made, and `tell_panes_outer` only tells
+    /// the panes in the map.
+    fn add_pane(&self, pane: &Arc<Pane>) {
+        self.state().panes.insert(pane.id, pane.clone());
+        pane.tell_outer(self.outer());
     }
 
     /// A pane's reader and writer tasks.
@@ -305,10 +314,11 @@ impl Server {
         }
         let spawn = &spawn;
         let mut term = Terminal::new(cols as usize, rows as usize, store.clone());
-        if let Some(c) = *self.outer_colors.lock().unwrap_or_else(|p| p.into_inner()) {
+        let outer = self.outer();
+        if let Some(c) = outer.colors {
             term.set_outer_colors(c);
         }
-        let cell = self.cell_pixels();
+        let cell = outer.cell;
         term.set_cell_pixels(cell.0, cell.1);
         let (master, slave) =
             crate::pty::open(cols, rows, cell).map_err(|e| format!("openpty: {e}"))?;
@@ -384,7 +394,7 @@ impl Server {
             images: self.images.clone(),
         })
         .map_err(|e| format!("cannot watch the PTY: {e}"))?;
-        self.state().panes.insert(id, pane.clone());
+        self.add_pane(&pane);
         self.start_pane_tasks(&pane);
         if let Some(keys) = revival.and_then(|r| r.typed) {
             // A program the pane's shell ran, started again in it as if typed.
