@@ -130,6 +130,47 @@ fn images_take_cells_by_the_cell_size_the_outer_terminal_reports() {
     assert_eq!(lines[at + 3], "again", "{text}");
 }
 
+/// A terminal that answers none of the probe and is not typed to, but gives its PTY its size
+/// in pixels: once the client stops waiting for the probe's answer, programs in panes are told
+/// its cells (before, the wait ended only when input came, and they never were).
+#[test]
+fn a_terminal_that_never_answers_the_probe_still_gives_panes_its_cell_size() {
+    let s = TestServer::new();
+    let watch = s.dir.path().join("watch.py");
+    std::fs::write(
+        &watch,
+        "import fcntl,struct,termios,time\n\
+         last=None\n\
+         while True:\n\
+         \x20   r,c,xp,yp=struct.unpack('4H',fcntl.ioctl(1,termios.TIOCGWINSZ,bytes(8)))\n\
+         \x20   now=(xp//c,yp//r)\n\
+         \x20   if now!=last: print('cell %dx%d' % now, flush=True); last=now\n\
+         \x20   time.sleep(0.1)\n",
+    )
+    .unwrap();
+    s.ok(&[
+        "new",
+        "-d",
+        "-s",
+        "im",
+        "--",
+        "python3",
+        &watch.to_string_lossy(),
+    ]);
+    assert!(s.eventually(WAIT, || s
+        .ok(&["capture", "-t", "im"])
+        .contains("cell 10x20")));
+    let mut c = s.cmd();
+    c.args(["attach", "-t", "im"]).env("TERM", "xterm-256color");
+    let mut t = Pty::spawn_with_pixels(&mut c, 80, 24, (9, 18));
+    // Read what the client draws (so it never blocks on a full PTY); write nothing.
+    let told = s.eventually(WAIT, || {
+        t.read_some();
+        s.ok(&["capture", "-t", "im"]).contains("cell 9x18")
+    });
+    assert!(told, "{}", s.ok(&["capture", "-t", "im"]));
+}
+
 /// What an outer terminal that decodes sixel shows after `bytes`: spool's own emulator, told
 /// the cell size the test's terminal reported, returns the sixel images it was drawn and
 /// which cells each covers.

@@ -26,9 +26,7 @@ impl Client {
             joined = [std::mem::take(&mut self.carry).as_slice(), bytes].concat();
             &joined[..]
         };
-        if self.awaiting_da1 && Instant::now() > self.probe_until {
-            self.awaiting_da1 = false;
-        }
+        self.expire_probe();
         let mut i = 0;
         let mut pass = Vec::new();
         while i < bytes.len() {
@@ -193,6 +191,15 @@ impl Client {
         }
         pass.push(rest[0]);
         1
+    }
+
+    /// A terminal that has not answered the probe by `probe_until` never will: stop waiting
+    /// (checked on each input, and on the run loop's timer, since such a terminal may also
+    /// send no input for a long time).
+    pub(super) fn expire_probe(&mut self) {
+        if self.awaiting_da1 && Instant::now() > self.probe_until {
+            self.awaiting_da1 = false;
+        }
     }
 
     /// The client is leaving: if the terminal has not answered the probe yet, wait for it a

@@ -432,6 +432,7 @@ impl Client {
             }
             // Not known yet (no answer to `CSI 16 t`, and no pixel size on the PTY when the
             // probe ended): a terminal still starting up may give its PTY one later.
+            self.expire_probe();
             if self.images.cell_px.is_none() && !self.awaiting_da1 {
                 self.cell_pixels_changed();
             }

@@ -16,12 +16,19 @@ pub struct Pty {
 impl Pty {
     /// Run `cmd` on a new PTY of `cols`x`rows` as its controlling terminal.
     pub fn spawn(cmd: &mut Command, cols: u16, rows: u16) -> Pty {
+        Pty::spawn_with_pixels(cmd, cols, rows, (0, 0))
+    }
+
+    /// As `spawn`, on a PTY that also says its size in pixels, as a terminal whose cells are
+    /// `cell` (width, height) pixels sets it.
+    #[allow(dead_code)] // not every test binary uses it
+    pub fn spawn_with_pixels(cmd: &mut Command, cols: u16, rows: u16, cell: (u16, u16)) -> Pty {
         let (mut m, mut s) = (-1, -1);
         let ws = libc::winsize {
             ws_row: rows,
             ws_col: cols,
-            ws_xpixel: 0,
-            ws_ypixel: 0,
+            ws_xpixel: cols * cell.0,
+            ws_ypixel: rows * cell.1,
         };
         // SAFETY: openpty writes two fds on success; the winsize is only read.
         let rc =
