@@ -13,6 +13,11 @@ use common::TestServer;
 
 const WAIT: Duration = Duration::from_secs(20);
 
+/// How long a terminal may take to start and attach. On a fresh machine its first start also
+/// builds font caches, with the other terminal's test doing the same on the same two cores:
+/// CI once took more than 35 s.
+const START: Duration = Duration::from_secs(90);
+
 /// An Xvfb server on a display of its own, stopped on drop (with what runs on it).
 struct Display {
     xvfb: Child,
@@ -239,7 +244,7 @@ fn shows_the_image_on_its_cells_hides_it_once_scrolled_off_and_shows_it_in_scrol
          \x20   r,c,xp,yp=struct.unpack('4H',fcntl.ioctl(1,termios.TIOCGWINSZ,bytes(8)))\n\
          \x20   return r,c,xp,yp\n\
          t=time.time()\n\
-         while size()[2]==size()[1]*10 and time.time()-t<15:\n\
+         while size()[2]==size()[1]*10 and time.time()-t<90:\n\
          \x20   time.sleep(0.05)\n\
          r,c,xp,yp=size()\n\
          print('cell %dx%d' % (xp//c, yp//r))\n\
@@ -258,12 +263,17 @@ fn shows_the_image_on_its_cells_hides_it_once_scrolled_off_and_shows_it_in_scrol
     attach.args(["attach", "-t", "im"]).env("TERM", "xterm");
     d.terminal(term, &attach);
     // Attached once the status line is drawn (its default green).
-    let deadline = Instant::now() + WAIT;
+    let deadline = Instant::now() + START;
     while Instant::now() < deadline && d.shot().bbox([0, 205, 0]).is_none() {
         std::thread::sleep(Duration::from_millis(100));
     }
+    assert!(
+        d.shot().bbox([0, 205, 0]).is_some(),
+        "{} did not show the attached client in {START:?}",
+        term[0]
+    );
     s.ok(&["send", "-t", "im", "Enter"]);
-    assert!(s.eventually(WAIT, || s.ok(&["capture", "-t", "im"]).contains("shown")));
+    assert!(s.eventually(START, || s.ok(&["capture", "-t", "im"]).contains("shown")));
     let text = s.ok(&["capture", "-t", "im"]);
     let lines: Vec<&str> = text.lines().collect();
     let (cw, ch) = lines
@@ -275,7 +285,7 @@ fn shows_the_image_on_its_cells_hides_it_once_scrolled_off_and_shows_it_in_scrol
         .expect("cell size");
     assert!(
         cw > 0 && ch > 0 && (cw, ch) != (10, 20),
-        "the terminal's cells, not the default"
+        "the terminal's cells, not the default: {text}"
     );
     let row = lines
         .iter()
