@@ -590,8 +590,7 @@ fn shape(s: &Saved) -> Saved {
 /// closed histories every [`PRUNE_EVERY`]. Runs until the server stops.
 pub async fn run(server: Arc<Server>) {
     let mut tick = tokio::time::interval(SAVE_EVERY);
-    let mut last: Option<Saved> = None;
-    let mut outputs: std::collections::HashMap<u32, u32> = Default::default();
+    let mut round = Round::default();
     let mut since_prune = Duration::ZERO;
     loop {
         tick.tick().await;
@@ -607,56 +606,151 @@ pub async fn run(server: Arc<Server>) {
         if prune {
             since_prune = Duration::ZERO;
         }
-        let (l, o) = (last.take(), std::mem::take(&mut outputs));
-        let done = tokio::task::spawn_blocking(move || srv.save_round(l, o, prune)).await;
+        if !prune && srv.round_is_idle(&mut round) {
+            continue;
+        }
+        let r = std::mem::take(&mut round);
+        let done = tokio::task::spawn_blocking(move || srv.save_round(r, prune)).await;
         match done {
-            Ok((l, o)) => {
-                last = l;
-                outputs = o;
-            }
+            Ok(r) => round = r,
             Err(e) => tracing::error!(error = %e, "saving the state failed"),
         }
     }
 }
 
+/// Rounds after a pane's last output in which the state is still snapshotted: a program
+/// the shell starts, or a directory it changes to, is in place a moment after the output
+/// that announced it (the echo of Enter, the prompt).
+const SNAPSHOT_ROUNDS_AFTER_OUTPUT: u32 = 5;
+
+/// Most rounds between two snapshots, whatever happened: what no output and no state
+/// change announces (a directory renamed under a shell) is saved within this many.
+const SNAPSHOT_ROUNDS_MAX: u32 = 60;
+
+/// What one save round hands the next.
+#[derive(Default)]
+pub struct Round {
+    /// The state last saved (or found unchanged).
+    last: Option<Saved>,
+    /// Each pane's output batch count at the last round.
+    outputs: std::collections::HashMap<u32, u32>,
+    /// The state's mutation count at the last snapshot.
+    mutations: u64,
+    /// Rounds since a pane printed, and since the last snapshot.
+    since_output: u32,
+    since_snapshot: u32,
+}
+
+impl Round {
+    /// Whether this round snapshots the state, given the state's mutation count and whether
+    /// a pane printed since the last round: not when the last snapshot would be found again.
+    fn snapshot_due(&self, mutations: u64, printed: bool) -> bool {
+        self.last.is_none()
+            || mutations != self.mutations
+            || printed
+            || self.since_output < SNAPSHOT_ROUNDS_AFTER_OUTPUT
+            || self.since_snapshot + 1 >= SNAPSHOT_ROUNDS_MAX
+    }
+
+    /// Count a round that snapshotted (or not) after panes printed (or not).
+    fn count(&mut self, snapshot: bool, printed: bool) {
+        self.since_output = if printed {
+            0
+        } else {
+            self.since_output.saturating_add(1)
+        };
+        self.since_snapshot = if snapshot {
+            0
+        } else {
+            self.since_snapshot.saturating_add(1)
+        };
+    }
+}
+
 impl Server {
-    fn save_round(
-        &self,
-        last: Option<Saved>,
-        mut outputs: std::collections::HashMap<u32, u32>,
-        prune: bool,
-    ) -> (Option<Saved>, std::collections::HashMap<u32, u32>) {
+    /// A round with nothing to do, counted here instead of run (no pane printed, the state
+    /// and the paste buffers are as they were, no snapshot is due, no image collection): an
+    /// idle server does this much each second, without a blocking thread.
+    fn round_is_idle(&self, r: &mut Round) -> bool {
+        let (mutations, printed) = {
+            let st = self.state();
+            let printed = st.panes.len() != r.outputs.len()
+                || st.panes.values().any(|p| {
+                    let n = p.output_batches.load(std::sync::atomic::Ordering::Relaxed);
+                    r.outputs.get(&p.id) != Some(&n)
+                });
+            (st.mutations, printed)
+        };
+        let buffers_saved = self
+            .buffers_saved
+            .load(std::sync::atomic::Ordering::Relaxed);
+        let idle = !printed
+            && !r.snapshot_due(mutations, printed)
+            && (self.buffers().changes() == buffers_saved || !self.restore_wanted())
+            && !self.images.collection_due();
+        if idle {
+            r.count(false, false);
+        }
+        idle
+    }
+
+    /// Whether the state is saved for a restart (config `restore`).
+    fn restore_wanted(&self) -> bool {
+        self.settings
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .persist
+            .restore
+    }
+
+    /// One round: checkpoint the panes that printed, and snapshot the state and save it if
+    /// it changed. An idle server skips the snapshot (which reads every pane's directory and
+    /// foreground program, and copies every session's environment): with no output and no
+    /// change to the state since the last one, it would find the same.
+    fn save_round(&self, mut r: Round, prune: bool) -> Round {
         let stopped = self
             .persist_stopped
             .lock()
             .unwrap_or_else(|p| p.into_inner());
         if *stopped {
-            return (last, outputs);
+            return r;
         }
         // Checkpoints of the panes that printed since the last round.
-        let panes: Vec<Arc<Pane>> = self.state().panes.values().cloned().collect();
+        let (panes, mutations) = {
+            let st = self.state();
+            let panes: Vec<Arc<Pane>> = st.panes.values().cloned().collect();
+            (panes, st.mutations)
+        };
         let mut seen = std::collections::HashMap::new();
+        let mut printed = false;
         for p in &panes {
             let n = p.output_batches.load(std::sync::atomic::Ordering::Relaxed);
-            if outputs.get(&p.id) != Some(&n) && !p.is_closed() {
+            if r.outputs.get(&p.id) != Some(&n) && !p.is_closed() {
                 p.checkpoint();
+                printed = true;
             }
             seen.insert(p.id, n);
         }
-        outputs = seen;
-        let now = self.snapshot(false);
-        let changed = last.as_ref().is_none_or(|l| shape(l) != shape(&now));
-        // A server that has never had a session does not overwrite a saved state.
-        if !now.sessions.is_empty() {
-            self.mark_had_sessions();
-        }
-        // With `restore = off` there is nothing to save a state for (the files left by an
-        // earlier run stay as they were).
-        let wanted = self.settings().persist.restore;
-        if changed && wanted && self.had_sessions() {
-            if let Err(e) = write(&self.config.state_dir, self.next_generation(), &now) {
-                tracing::warn!(error = %e, "could not save the state");
+        r.outputs = seen;
+        let snapshot = r.snapshot_due(mutations, printed);
+        r.count(snapshot, printed);
+        let wanted = self.restore_wanted();
+        if snapshot {
+            r.mutations = mutations;
+            let now = self.snapshot(false);
+            let changed = r.last.as_ref().is_none_or(|l| shape(l) != shape(&now));
+            // A server that has never had a session does not overwrite a saved state.
+            if !now.sessions.is_empty() {
+                self.mark_had_sessions();
             }
+            // With `restore = off` there is nothing to save a state for (the files left by
+            // an earlier run stay as they were).
+            if changed && wanted && self.had_sessions() {
+                if let Err(e) = write(&self.config.state_dir, self.next_generation(), &now) {
+                    tracing::warn!(error = %e, "could not save the state");
+                }
+            }
+            r.last = Some(now);
         }
         if wanted {
             self.save_buffers();
@@ -667,7 +761,7 @@ impl Server {
         if prune || self.images.collection_due() {
             self.collect_images();
         }
-        (Some(now), outputs)
+        r
     }
 
     /// The final state, at a clean shutdown (before the panes are hung up).

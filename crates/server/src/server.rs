@@ -80,6 +80,10 @@ pub struct State {
     /// Counter stamping client activity (for `size_latest`).
     activity: u64,
     next_client: u64,
+    /// Counts the times the state was borrowed to be changed (each `DerefMut` of a
+    /// `StateGuard`): unchanged, the state is as it was (the save round skips its snapshot,
+    /// see `persist::run`). Wraps.
+    pub(crate) mutations: u64,
 }
 
 /// The locked server state. When it is dropped the lock is released first, and then the
@@ -97,7 +101,9 @@ impl std::ops::Deref for StateGuard<'_> {
 
 impl std::ops::DerefMut for StateGuard<'_> {
     fn deref_mut(&mut self) -> &mut State {
-        self.guard.as_mut().expect("held until dropped")
+        let st = self.guard.as_mut().expect("held until dropped");
+        st.mutations = st.mutations.wrapping_add(1);
+        st
     }
 }
 
@@ -245,6 +251,7 @@ impl Server {
                 size_latest,
                 activity: 0,
                 next_client: 0,
+                mutations: 0,
             }),
             started: Instant::now(),
             events: tx,
