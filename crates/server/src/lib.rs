@@ -211,6 +211,9 @@ async fn serve(
         .map_err(io_err("SIGINT handler"))?;
     let mut report = tokio::time::interval(MEMORY_REPORT_EVERY);
     report.tick().await;
+    let mut quiet_check = tokio::time::interval(memory::QUIET_CHECK_EVERY);
+    quiet_check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut quiet = memory::Quiet::default();
     let mut upgrade = server
         .upgrade_rx
         .lock()
@@ -240,6 +243,7 @@ async fn serve(
                 return Ok(Stop::Upgrade(exe, reply));
             }
             _ = report.tick() => cmd::log_report(server),
+            _ = quiet_check.tick() => quiet.check(),
             _ = server.maybe_empty.notified() => {
                 if server.is_empty() {
                     empty_deadline = Some(tokio::time::Instant::now() + EMPTY_GRACE);

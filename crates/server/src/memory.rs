@@ -123,12 +123,28 @@ pub struct Mapped {
 /// (the stacks after it are not counted) rather than read without bound.
 const SMAPS_MAX_BYTES: u64 = 4 * 1024 * 1024;
 
-/// File-backed and stack pages from `/proc/self/smaps_rollup` and `/proc/self/smaps`.
-///
-/// A thread stack is the anonymous read-write mapping right above its guard page (a
-/// `---p` mapping that ends where it starts), as glibc's `pthread_create` lays them out;
-/// the main thread's is `[stack]`.
-pub fn mapped() -> Mapped {
+/// One mapping of `/proc/self/smaps`, with the fields read from it.
+struct Mapping<'a> {
+    start: u64,
+    end: u64,
+    perms: &'a str,
+    /// The mapped file's device (`major:minor`, hex) and inode; inode 0 for anonymous memory.
+    dev: &'a str,
+    inode: u64,
+    name: &'a str,
+    /// Resident bytes, and of them the anonymous ones (for a file mapping: pages copied on
+    /// write, which only the process holds).
+    rss: u64,
+    anonymous: u64,
+}
+
+/// Call `f` with each mapping of `/proc/self/smaps` (the first `SMAPS_MAX_BYTES` of it).
+fn each_mapping(mut f: impl FnMut(&Mapping)) {
+    let Ok(file) = std::fs::File::open("/proc/self/smaps") else {
+        return;
+    };
+    use std::io::{BufRead, Read};
+    let reader = std::io::BufReader::new(file.take(SMAPS_MAX_BYTES));
     let kib = |line: &str| -> u64 {
         line.split_whitespace()
             .nth(1)
@@ -136,8 +152,67 @@ pub fn mapped() -> Mapped {
             .unwrap_or(0)
             * 1024
     };
+    // The mapping being read: its header line, and its resident and anonymous bytes so far.
+    let mut current: Option<(String, u64, u64)> = None;
+    let mut flush = |current: &mut Option<(String, u64, u64)>| {
+        let Some((header, rss, anonymous)) = current.take() else {
+            return;
+        };
+        let mut words = header.split_whitespace();
+        let range = words.next().unwrap_or("");
+        let Some((a, b)) = range.split_once('-') else {
+            return;
+        };
+        let (Ok(start), Ok(end)) = (u64::from_str_radix(a, 16), u64::from_str_radix(b, 16)) else {
+            return;
+        };
+        let perms = words.next().unwrap_or("");
+        let _offset = words.next();
+        let dev = words.next().unwrap_or("");
+        let inode = words.next().and_then(|i| i.parse().ok()).unwrap_or(0);
+        let name = words.next().unwrap_or("");
+        f(&Mapping {
+            start,
+            end,
+            perms,
+            dev,
+            inode,
+            name,
+            rss,
+            anonymous,
+        });
+    };
+    for line in reader.lines().map_while(Result::ok) {
+        let first = line.split_whitespace().next().unwrap_or("");
+        if first.contains('-') && !first.ends_with(':') {
+            flush(&mut current);
+            current = Some((line, 0, 0));
+        } else if let Some((_, rss, anonymous)) = &mut current {
+            if first == "Rss:" {
+                *rss = kib(&line);
+            } else if first == "Anonymous:" {
+                *anonymous = kib(&line);
+            }
+        }
+    }
+    flush(&mut current);
+}
+
+/// File-backed and stack pages from `/proc/self/smaps_rollup` and `/proc/self/smaps`.
+///
+/// A thread stack is the anonymous read-write mapping right above its guard page (a
+/// `---p` mapping that ends where it starts), as glibc's `pthread_create` lays them out;
+/// the main thread's is `[stack]`.
+pub fn mapped() -> Mapped {
     let mut out = Mapped::default();
     if let Ok(s) = std::fs::read_to_string("/proc/self/smaps_rollup") {
+        let kib = |line: &str| -> u64 {
+            line.split_whitespace()
+                .nth(1)
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(0)
+                * 1024
+        };
         let (mut rss, mut anon) = (0, 0);
         for line in s.lines() {
             if line.starts_with("Rss:") {
@@ -148,31 +223,187 @@ pub fn mapped() -> Mapped {
         }
         out.files = rss.saturating_sub(anon);
     }
-    let Ok(f) = std::fs::File::open("/proc/self/smaps") else {
-        return out;
-    };
-    use std::io::{BufRead, Read};
-    let reader = std::io::BufReader::new(f.take(SMAPS_MAX_BYTES));
-    // The end of the last guard page seen, and whether the current mapping is a stack.
-    let (mut guard_end, mut in_stack) = (None::<u64>, false);
-    for line in reader.lines().map_while(Result::ok) {
-        let mut words = line.split_whitespace();
-        let first = words.next().unwrap_or("");
-        if let Some((a, b)) = first.split_once('-').filter(|_| !first.ends_with(':')) {
-            let (Ok(start), Ok(end)) = (u64::from_str_radix(a, 16), u64::from_str_radix(b, 16))
-            else {
-                continue;
-            };
-            let perms = words.next().unwrap_or("");
-            let name = words.nth(3).unwrap_or("");
-            in_stack = name == "[stack]"
-                || (perms == "rw-p" && name.is_empty() && guard_end == Some(start));
-            guard_end = (perms == "---p" && name.is_empty()).then_some(end);
-        } else if in_stack && first == "Rss:" {
-            out.stacks += kib(&line);
+    // The end of the last guard page seen.
+    let mut guard_end = None::<u64>;
+    each_mapping(|m| {
+        let stack = m.name == "[stack]"
+            || (m.perms == "rw-p"
+                && m.inode == 0
+                && m.name.is_empty()
+                && guard_end == Some(m.start));
+        if stack {
+            out.stacks += m.rss;
+        }
+        guard_end = (m.perms == "---p" && m.name.is_empty()).then_some(m.end);
+    });
+    out
+}
+
+/// Most read-only mappings of code-bearing files kept by [`Mapped::startup`]: a Rust
+/// binary and the few libraries it links map two to four each.
+const STARTUP_MAPPINGS_MAX: usize = 64;
+
+/// The read-only mappings of the executable and of the libraries loaded with it (its code,
+/// constants and unwind tables), as (start, end), taken when the server starts. None of them
+/// is ever unmapped: the executable stays, and the loader does not unload a library the
+/// executable needs. So an address range found here later is still the same mapping.
+#[derive(Clone, Debug, Default)]
+pub struct StartupMappings(Vec<(u64, u64)>);
+
+impl StartupMappings {
+    /// Read them now: every `r-xp` or `r--p` mapping of a file that has code mapped (so no
+    /// data file, such as a locale archive, that could be unmapped later).
+    pub fn read() -> StartupMappings {
+        let mut code_files: Vec<(String, u64)> = Vec::new();
+        each_mapping(|m| {
+            let key = (m.dev.to_string(), m.inode);
+            if m.perms == "r-xp"
+                && m.inode != 0
+                && !code_files.contains(&key)
+                && code_files.len() < STARTUP_MAPPINGS_MAX
+            {
+                code_files.push(key);
+            }
+        });
+        let mut ranges = Vec::new();
+        each_mapping(|m| {
+            let code_file = code_files
+                .iter()
+                .any(|(dev, inode)| *inode == m.inode && dev == m.dev);
+            if code_file
+                && (m.perms == "r-xp" || m.perms == "r--p")
+                && ranges.len() < STARTUP_MAPPINGS_MAX
+            {
+                ranges.push((m.start, m.end));
+            }
+        });
+        StartupMappings(ranges)
+    }
+}
+
+/// Let go of the resident pages of the startup mappings (`startup`) that hold nothing but
+/// the file's own pages, returning how many bytes were resident. Those used next are mapped
+/// again from the page cache: a minor fault per 64 KiB of code, as the kernel maps the pages
+/// around the one asked for.
+///
+/// Why: a server that has run its hot paths keeps every page of code they touched mapped,
+/// ~5.5 MiB of its 8 MiB once a pane has printed, and the libraries' and constants' pages
+/// besides, while an idle server runs a few of them. The pages stay in the page cache,
+/// shared and clean, and the kernel may reclaim them for other uses once no process maps
+/// them.
+///
+/// A mapping with a page copied on write (the loader's relocated constants, a debugger's
+/// breakpoint) is left alone. Every other page of a private read-only file mapping is the
+/// file's, so dropping it loses nothing: it is read back as it was.
+pub fn return_file_pages(startup: &StartupMappings) -> u64 {
+    let mut drop = Vec::new();
+    each_mapping(|m| {
+        let ro = m.perms == "r-xp" || m.perms == "r--p";
+        if ro && m.anonymous == 0 && m.rss > 0 && startup.0.contains(&(m.start, m.end)) {
+            drop.push((m.start, m.end, m.rss));
+        }
+    });
+    let mut returned = 0;
+    for (start, end, rss) in drop {
+        // SAFETY: [start, end) is a whole mapping the server had when it started and still
+        // has (those are never unmapped: see `StartupMappings`), private, read-only, with no
+        // page copied on write: its pages are read again from the file when next used, as
+        // they were. MADV_DONTNEED changes no other mapping.
+        let rc = unsafe {
+            libc::madvise(
+                start as *mut libc::c_void,
+                (end - start) as usize,
+                libc::MADV_DONTNEED,
+            )
+        };
+        if rc == 0 {
+            returned += rss;
         }
     }
-    out
+    returned
+}
+
+/// How often the server looks whether it has gone quiet (see [`Quiet`]).
+pub const QUIET_CHECK_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// CPU time the server may use in one [`QUIET_CHECK_EVERY`] and still count as quiet: idle
+/// panes and clients cost it none, a pane printing flat out a whole core.
+const QUIET_CPU: std::time::Duration = std::time::Duration::from_millis(1);
+
+/// Page faults in one [`QUIET_CHECK_EVERY`] a quiet server may take. An idle one takes
+/// none; a round that saves the state (a few times after a pane printed) 5-10, and other
+/// work tens to thousands, each mapping up to 64 KiB of code (the kernel maps the pages
+/// around the one asked for) or a page of heap.
+const QUIET_FAULTS: u64 = 4;
+
+/// Gives back what work left resident once the server is quiet after it: the pages of code
+/// and constants its paths touched ([`return_file_pages`]) and the C heap's free pages. Work is told by CPU
+/// time and page faults, from `getrusage`: an idle server does nothing more each second
+/// than ask for them, and trims once per quiet spell.
+pub struct Quiet {
+    startup: StartupMappings,
+    cpu: std::time::Duration,
+    faults: u64,
+    /// Some check since the last trim was not quiet.
+    worked: bool,
+    /// The last check trimmed: the next one sees the pages idling needs mapped back, which
+    /// is not work.
+    trimmed: bool,
+}
+
+impl Default for Quiet {
+    fn default() -> Self {
+        let (cpu, faults) = usage();
+        Quiet {
+            startup: StartupMappings::read(),
+            cpu,
+            faults,
+            worked: true,
+            trimmed: false,
+        }
+    }
+}
+
+impl Quiet {
+    /// Called every [`QUIET_CHECK_EVERY`].
+    pub fn check(&mut self) {
+        let (cpu, faults) = usage();
+        let quiet = cpu.saturating_sub(self.cpu) < QUIET_CPU
+            && faults.saturating_sub(self.faults) <= QUIET_FAULTS;
+        (self.cpu, self.faults) = (cpu, faults);
+        if std::mem::take(&mut self.trimmed) {
+            return;
+        }
+        if !quiet {
+            self.worked = true;
+        } else if self.worked {
+            self.worked = false;
+            self.trimmed = true;
+            let files = return_file_pages(&self.startup);
+            trim_c_heap();
+            tracing::debug!(
+                file_bytes = files,
+                "quiet: gave back pages of code and free C heap"
+            );
+            // The trim's own CPU time and faults are not work.
+            (self.cpu, self.faults) = usage();
+        }
+    }
+}
+
+/// The CPU time this process has used (user and system), and its minor page faults.
+fn usage() -> (std::time::Duration, u64) {
+    // SAFETY: getrusage fills the rusage given.
+    let ru = unsafe {
+        let mut ru: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_SELF, &mut ru);
+        ru
+    };
+    let t = |tv: libc::timeval| {
+        std::time::Duration::from_secs(tv.tv_sec as u64)
+            + std::time::Duration::from_micros(tv.tv_usec as u64)
+    };
+    (t(ru.ru_utime) + t(ru.ru_stime), ru.ru_minflt as u64)
 }
 
 #[cfg(test)]
@@ -204,5 +435,79 @@ mod tests {
     #[test]
     fn mapped_files_include_this_binary_s_code() {
         assert!(mapped().files > 0);
+    }
+
+    /// A private read-only mapping of `len` bytes of a new file holding `byte`s; with
+    /// `written`, one page was written (copied on write) before it was made read-only.
+    fn private_mapping(dir: &std::path::Path, byte: u8, len: usize, written: bool) -> (u64, u64) {
+        use std::os::fd::AsRawFd;
+        let path = dir.join(format!("map-{byte}"));
+        std::fs::write(&path, vec![byte; len]).unwrap();
+        let f = std::fs::File::open(&path).unwrap();
+        // SAFETY: a new private mapping of our own file; written through only here, read
+        // through by the test.
+        unsafe {
+            let p = libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE,
+                f.as_raw_fd(),
+                0,
+            );
+            assert_ne!(p, libc::MAP_FAILED);
+            let p = p.cast::<u8>();
+            if written {
+                *p = 0xee;
+            }
+            // Read every page, so they are resident.
+            let mut sum = 0u64;
+            for i in (0..len).step_by(4096) {
+                sum += std::ptr::read_volatile(p.add(i)) as u64;
+            }
+            std::hint::black_box(sum);
+            assert_eq!(libc::mprotect(p.cast(), len, libc::PROT_READ), 0);
+            (p as u64, p as u64 + len as u64)
+        }
+    }
+
+    fn read_at(addr: u64) -> u8 {
+        // SAFETY: `addr` is in a live mapping made by `private_mapping`.
+        unsafe { std::ptr::read_volatile(addr as *const u8) }
+    }
+
+    #[test]
+    fn file_pages_are_given_back_and_read_again_as_they_were_unless_copied_on_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let len = 64 * 4096;
+        let clean = private_mapping(dir.path(), 7, len, false);
+        let copied = private_mapping(dir.path(), 9, len, true);
+        let startup = StartupMappings(vec![clean, copied]);
+        let returned = return_file_pages(&startup);
+        // The clean mapping's pages went (all of them were resident), the copied one's did not.
+        assert!(returned >= len as u64, "{returned} bytes given back");
+        assert!(
+            returned < 2 * len as u64,
+            "the copied-on-write mapping was dropped"
+        );
+        assert_eq!(read_at(clean.0), 7);
+        assert_eq!(read_at(clean.1 - 1), 7);
+        assert_eq!(read_at(copied.0), 0xee, "a page copied on write was lost");
+        assert_eq!(read_at(copied.0 + 4096), 9);
+    }
+
+    #[test]
+    fn the_startup_mappings_hold_this_binary_s_code_and_it_runs_after_a_trim() {
+        let startup = StartupMappings::read();
+        let here = the_startup_mappings_hold_this_binary_s_code_and_it_runs_after_a_trim
+            as *const () as usize as u64;
+        assert!(
+            startup.0.iter().any(|&(a, b)| (a..b).contains(&here)),
+            "this function's code is not among {:x?}",
+            startup.0
+        );
+        assert!(return_file_pages(&startup) > 0);
+        // Code, constants and formatting work on after their pages went.
+        assert_eq!(format!("{:?}", mapped().files > 0), "true");
     }
 }

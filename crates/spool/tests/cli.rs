@@ -262,6 +262,37 @@ fn stats_names_where_at_least_nine_tenths_of_the_server_s_rss_goes() {
     );
 }
 
+/// Work maps the code it runs (~8 MiB of the binary's and its libraries' once a pane has
+/// printed); a server quiet for a second after work gives those pages back. Read from
+/// outside (`/proc`), since asking the server is work that maps code again.
+#[test]
+fn a_quiet_server_gives_back_the_code_pages_its_work_touched() {
+    let s = TestServer::new();
+    let p = s.pane("busy", &["sh", "-c", "seq 1 200000"]);
+    s.ok(&["wait", "-t", &p]);
+    let pid = s.stats()["pid"].as_u64().unwrap();
+    let files = || {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+        let kib = status
+            .lines()
+            .find_map(|l| l.strip_prefix("RssFile:"))
+            .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
+            .unwrap();
+        kib * 1024
+    };
+    let busy = files();
+    let mut quiet = busy;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while quiet * 2 > busy && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(200));
+        quiet = files();
+    }
+    assert!(
+        quiet * 2 <= busy,
+        "mapped code and files: {busy} bytes after work, {quiet} once quiet"
+    );
+}
+
 #[test]
 fn idle_compression_workers_give_their_buffers_back() {
     let s = TestServer::new();
