@@ -322,6 +322,53 @@ fn programs_on_the_list_come_back_and_others_become_a_shell() {
     assert_eq!(cmd(&x), "/bin/sh");
 }
 
+/// What a shell does after the server went idle (its save rounds read no directory and no
+/// foreground program while nothing prints) is saved still: the output that announces it
+/// wakes the rounds up.
+#[test]
+fn a_directory_and_a_program_a_shell_starts_after_a_quiet_spell_come_back() {
+    let s = TestServer::new();
+    let dir = s.dir.path().join("work dir");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(dir.join("notes.txt"), "line one\nline two\n").unwrap();
+    let p = s.pane("shell", &["sh"]);
+    // The prompt (`#` for root).
+    assert!(s.eventually(Duration::from_secs(10), || s
+        .ok(&["capture", "-t", &p])
+        .contains(['$', '#'])));
+    // Longer than the rounds that follow output: the server is idle.
+    std::thread::sleep(Duration::from_secs(7));
+    s.ok(&[
+        "send",
+        "-t",
+        &p,
+        "-l",
+        &format!("cd '{}' && less notes.txt\n", dir.display()),
+    ]);
+    assert!(s.eventually(Duration::from_secs(10), || s
+        .ok(&["capture", "-t", &p])
+        .contains("line one")));
+    std::thread::sleep(Duration::from_millis(1500));
+    s.kill9();
+    restart(&s);
+    let back = panes(&s)
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["id"] == p.as_str())
+        .cloned()
+        .expect("the pane came back");
+    // A shell again, in that directory, with `less` typed into it once more.
+    assert_eq!(back["cwd"], dir.to_str().unwrap(), "{back}");
+    assert!(s.eventually(Duration::from_secs(10), || s
+        .ok(&["display", "-p", "-t", &p, "#{pane_current_command}"])
+        .trim()
+        == "less"));
+    assert!(s.eventually(Duration::from_secs(10), || s
+        .ok(&["capture", "-t", &p])
+        .contains("line two")));
+}
+
 #[test]
 fn closed_panes_keep_their_history_and_it_can_be_read_and_removed() {
     let s = TestServer::new();
