@@ -318,9 +318,12 @@ spool/tmux = tmux time ÷ spool time.\n\n",
     } else {
         let _ = writeln!(
             s,
-            "| | RSS MiB after 2 s | empty-server RSS MiB |\n|---|---|---|\n| spool | {} | {} |\n| tmux | {} | {} |\n\nTarget for spool ≤ 16 MiB: {}.\n",
+            "| | RSS MiB 2 s after the last shell | settled ({} s) | empty-server RSS MiB |\n|---|---|---|---|\n| spool | {} | {} | {} |\n| tmux | {} | {} | {} |\n\nTarget for spool, settled, ≤ tmux's + 2 MiB: {}.\n",
+            f(&i["settle_secs"]),
+            f(&i["spool"]["rss_at_2s_mib"]),
             f(&i["spool"]["rss_mib"]),
             f(&i["spool"]["baseline_rss_mib"]),
+            f(&i["tmux"]["rss_at_2s_mib"]),
             f(&i["tmux"]["rss_mib"]),
             f(&i["tmux"]["baseline_rss_mib"]),
             if i["spool"]["meets_target"] == true { "met" } else { "**missed**" }
