@@ -123,6 +123,15 @@ pub struct Mapped {
 /// (the stacks after it are not counted) rather than read without bound.
 const SMAPS_MAX_BYTES: u64 = 4 * 1024 * 1024;
 
+/// The bytes of a `Name:   123 kB` line of smaps.
+fn kib(line: &str) -> u64 {
+    line.split_whitespace()
+        .nth(1)
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(0)
+        * 1024
+}
+
 /// One mapping of `/proc/self/smaps`, with the fields read from it.
 struct Mapping<'a> {
     start: u64,
@@ -145,13 +154,6 @@ fn each_mapping(mut f: impl FnMut(&Mapping)) {
     };
     use std::io::{BufRead, Read};
     let reader = std::io::BufReader::new(file.take(SMAPS_MAX_BYTES));
-    let kib = |line: &str| -> u64 {
-        line.split_whitespace()
-            .nth(1)
-            .and_then(|v| v.parse::<u64>().ok())
-            .unwrap_or(0)
-            * 1024
-    };
     // The mapping being read: its header line, and its resident and anonymous bytes so far.
     let mut current: Option<(String, u64, u64)> = None;
     let mut flush = |current: &mut Option<(String, u64, u64)>| {
@@ -206,13 +208,6 @@ fn each_mapping(mut f: impl FnMut(&Mapping)) {
 pub fn mapped() -> Mapped {
     let mut out = Mapped::default();
     if let Ok(s) = std::fs::read_to_string("/proc/self/smaps_rollup") {
-        let kib = |line: &str| -> u64 {
-            line.split_whitespace()
-                .nth(1)
-                .and_then(|v| v.parse::<u64>().ok())
-                .unwrap_or(0)
-                * 1024
-        };
         let (mut rss, mut anon) = (0, 0);
         for line in s.lines() {
             if line.starts_with("Rss:") {

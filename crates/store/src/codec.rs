@@ -94,6 +94,24 @@ impl std::fmt::Display for DecodeError {
     }
 }
 
+/// Decompress the frame `src` into `dst` (its contents replaced), which must come to exactly
+/// `len` bytes, as the header or the layout says.
+fn decompress_exact(
+    dctx: &mut zstd::bulk::Decompressor<'static>,
+    src: &[u8],
+    dst: &mut Vec<u8>,
+    len: usize,
+) -> Result<(), DecodeError> {
+    dst.clear();
+    dst.reserve(len);
+    dctx.decompress_to_buffer(src, dst)
+        .map_err(|_| DecodeError("zstd error"))?;
+    if dst.len() != len {
+        return Err(DecodeError("uncompressed length mismatch"));
+    }
+    Ok(())
+}
+
 impl SegmentBuf {
     pub fn new() -> SegmentBuf {
         SegmentBuf::default()
@@ -377,12 +395,7 @@ impl SegmentBuf {
         }
         let zstd_err = |_| DecodeError("zstd error");
         let r = if version < SPLIT_SINCE_VERSION {
-            scratch.clear();
-            scratch.reserve(raw_len);
-            dctx.decompress_to_buffer(comp, scratch).map_err(zstd_err)?;
-            if scratch.len() != raw_len {
-                return Err(DecodeError("uncompressed length mismatch"));
-            }
+            decompress_exact(dctx, comp, scratch, raw_len)?;
             self.decode_into_cleared(scratch)
         } else {
             (|| {
@@ -401,12 +414,7 @@ impl SegmentBuf {
                 let meta_len = raw_len
                     .checked_sub(self.text.len())
                     .ok_or(DecodeError("uncompressed length mismatch"))?;
-                scratch.clear();
-                scratch.reserve(meta_len);
-                dctx.decompress_to_buffer(meta, scratch).map_err(zstd_err)?;
-                if scratch.len() != meta_len {
-                    return Err(DecodeError("uncompressed length mismatch"));
-                }
+                decompress_exact(dctx, meta, scratch, meta_len)?;
                 self.index_split(scratch)
             })()
         };
