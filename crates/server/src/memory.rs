@@ -142,9 +142,9 @@ struct Mapping<'a> {
     inode: u64,
     name: &'a str,
     /// Resident bytes, and of them the anonymous ones (for a file mapping: pages copied on
-    /// write, which only the process holds).
+    /// write, which only the process holds); `None` if smaps was cut before saying.
     rss: u64,
-    anonymous: u64,
+    anonymous: Option<u64>,
 }
 
 /// Call `f` with each mapping of `/proc/self/smaps` (the first `SMAPS_MAX_BYTES` of it).
@@ -155,8 +155,8 @@ fn each_mapping(mut f: impl FnMut(&Mapping)) {
     use std::io::{BufRead, Read};
     let reader = std::io::BufReader::new(file.take(SMAPS_MAX_BYTES));
     // The mapping being read: its header line, and its resident and anonymous bytes so far.
-    let mut current: Option<(String, u64, u64)> = None;
-    let mut flush = |current: &mut Option<(String, u64, u64)>| {
+    let mut current: Option<(String, u64, Option<u64>)> = None;
+    let mut flush = |current: &mut Option<(String, u64, Option<u64>)>| {
         let Some((header, rss, anonymous)) = current.take() else {
             return;
         };
@@ -188,12 +188,12 @@ fn each_mapping(mut f: impl FnMut(&Mapping)) {
         let first = line.split_whitespace().next().unwrap_or("");
         if first.contains('-') && !first.ends_with(':') {
             flush(&mut current);
-            current = Some((line, 0, 0));
+            current = Some((line, 0, None));
         } else if let Some((_, rss, anonymous)) = &mut current {
             if first == "Rss:" {
                 *rss = kib(&line);
             } else if first == "Anonymous:" {
-                *anonymous = kib(&line);
+                *anonymous = Some(kib(&line));
             }
         }
     }
@@ -294,7 +294,9 @@ pub fn return_file_pages(startup: &StartupMappings) -> u64 {
     let mut drop = Vec::new();
     each_mapping(|m| {
         let ro = m.perms == "r-xp" || m.perms == "r--p";
-        if ro && m.anonymous == 0 && m.rss > 0 && startup.0.contains(&(m.start, m.end)) {
+        // (Unknown if smaps was cut in the middle of this mapping: left alone.)
+        let clean = m.anonymous == Some(0);
+        if ro && clean && m.rss > 0 && startup.0.contains(&(m.start, m.end)) {
             drop.push((m.start, m.end, m.rss));
         }
     });
