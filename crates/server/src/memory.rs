@@ -328,20 +328,26 @@ pub const QUIET_CHECK_EVERY: std::time::Duration = std::time::Duration::from_sec
 const QUIET_CPU: std::time::Duration = std::time::Duration::from_millis(1);
 
 /// Page faults in one [`QUIET_CHECK_EVERY`] a quiet server may take. An idle one takes
-/// none; a round that saves the state (a few times after a pane printed) 5-10, and other
-/// work tens to thousands, each mapping up to 64 KiB of code (the kernel maps the pages
-/// around the one asked for) or a page of heap.
-const QUIET_FAULTS: u64 = 4;
+/// none (now and then one); a round that saves the state (a few times after a pane printed)
+/// 5-10, and other work tens to thousands, each mapping up to 64 KiB of code (the kernel maps
+/// the pages around the one asked for) or a page of heap.
+const QUIET_FAULTS: u64 = 1;
+
+/// Page faults since the last trim after which work is taken to have happened even if each
+/// second of it looked quiet: 16 are up to 1 MiB of code mapped again.
+const REMAPPED_FAULTS: u64 = 16;
 
 /// Gives back what work left resident once the server is quiet after it: the pages of code
-/// and constants its paths touched ([`return_file_pages`]) and the C heap's free pages. Work is told by CPU
-/// time and page faults, from `getrusage`: an idle server does nothing more each second
-/// than ask for them, and trims once per quiet spell.
+/// and constants its paths touched ([`return_file_pages`]) and the C heap's free pages.
+/// Work is told by CPU time and page faults, from `getrusage`: an idle server does nothing
+/// more each second than ask for them, and trims once per quiet spell.
 pub struct Quiet {
     startup: StartupMappings,
     cpu: std::time::Duration,
     faults: u64,
-    /// Some check since the last trim was not quiet.
+    /// Faults counted since the check after the last trim.
+    since_trim: u64,
+    /// Work happened since the last trim.
     worked: bool,
     /// The last check trimmed: the next one sees the pages idling needs mapped back, which
     /// is not work.
@@ -355,6 +361,7 @@ impl Default for Quiet {
             startup: StartupMappings::read(),
             cpu,
             faults,
+            since_trim: 0,
             worked: true,
             trimmed: false,
         }
@@ -365,17 +372,20 @@ impl Quiet {
     /// Called every [`QUIET_CHECK_EVERY`].
     pub fn check(&mut self) {
         let (cpu, faults) = usage();
-        let quiet = cpu.saturating_sub(self.cpu) < QUIET_CPU
-            && faults.saturating_sub(self.faults) <= QUIET_FAULTS;
+        let new_faults = faults.saturating_sub(self.faults);
+        let quiet = cpu.saturating_sub(self.cpu) < QUIET_CPU && new_faults <= QUIET_FAULTS;
         (self.cpu, self.faults) = (cpu, faults);
         if std::mem::take(&mut self.trimmed) {
             return;
         }
-        if !quiet {
+        self.since_trim += new_faults;
+        if !quiet || self.since_trim >= REMAPPED_FAULTS {
             self.worked = true;
-        } else if self.worked {
+        }
+        if quiet && self.worked {
             self.worked = false;
             self.trimmed = true;
+            self.since_trim = 0;
             let files = return_file_pages(&self.startup);
             trim_c_heap();
             tracing::debug!(
