@@ -629,7 +629,7 @@ const SNAPSHOT_ROUNDS_MAX: u32 = 60;
 
 /// What one save round hands the next.
 #[derive(Default)]
-pub struct Round {
+struct Round {
     /// The state last saved (or found unchanged).
     last: Option<Saved>,
     /// Each pane's output batch count at the last round.

@@ -75,13 +75,7 @@ impl Server {
             }
         };
         let store = Arc::new(store);
-        let mut term = Terminal::new(cols as usize, rows as usize, store.clone());
-        let outer = self.outer();
-        if let Some(c) = outer.colors {
-            term.set_outer_colors(c);
-        }
-        let cell = outer.cell;
-        term.set_cell_pixels(cell.0, cell.1);
+        let (mut term, _) = self.new_terminal(cols, rows, &store);
         term.feed(dump);
         let _ = term.take_replies();
         let command = if sp.argv.is_empty() {
@@ -135,6 +129,23 @@ impl Server {
         self.add_pane(&pane);
         self.start_pane_tasks(&pane);
         Ok(pane)
+    }
+
+    /// A pane's emulator at `cols`×`rows` over `store`, told what is known of the outer
+    /// terminal now; and the cell size it was told, for the PTY.
+    fn new_terminal(
+        &self,
+        cols: u16,
+        rows: u16,
+        store: &Arc<Store>,
+    ) -> (crate::pane::Term, (u16, u16)) {
+        let mut term = Terminal::new(cols as usize, rows as usize, store.clone());
+        let outer = self.outer();
+        if let Some(c) = outer.colors {
+            term.set_outer_colors(c);
+        }
+        term.set_cell_pixels(outer.cell.0, outer.cell.1);
+        (term, outer.cell)
     }
 
     /// Put a new pane in the map, then tell it what is known of the outer terminal now: a
@@ -313,13 +324,7 @@ impl Server {
             let _ = store.push(spool_cells::Row::plain(r.marker.clone()).as_ref());
         }
         let spawn = &spawn;
-        let mut term = Terminal::new(cols as usize, rows as usize, store.clone());
-        let outer = self.outer();
-        if let Some(c) = outer.colors {
-            term.set_outer_colors(c);
-        }
-        let cell = outer.cell;
-        term.set_cell_pixels(cell.0, cell.1);
+        let (term, cell) = self.new_terminal(cols, rows, &store);
         let (master, slave) =
             crate::pty::open(cols, rows, cell).map_err(|e| format!("openpty: {e}"))?;
         let env = self.pane_env(session_env, spawn, id);
