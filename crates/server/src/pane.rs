@@ -829,6 +829,10 @@ impl Pane {
                 // Closed however the parser ends (a panic too), so the reader never waits for
                 // room nobody will make.
                 let ib = crate::inbox::CloseOnDrop(ib);
+                // Off the CPU left to output chains, with the compression workers: the
+                // program, the kernel's tty worker and the reader hand each 4 KiB along
+                // without being pushed around by the parsing (see spool_store's placement).
+                me.store.work_cpus().confine_current_thread();
                 // Quiet for a moment: the emulator and the open segment give back what they
                 // keep for flowing output.
                 let quiet = || {

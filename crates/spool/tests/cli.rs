@@ -313,3 +313,60 @@ fn idle_compression_workers_give_their_buffers_back() {
         workers()
     );
 }
+
+/// CPUs a thread may run on, from its `Cpus_allowed_list` (`0-1,3`).
+fn allowed_cpus(task: &std::path::Path) -> Vec<u32> {
+    let status = std::fs::read_to_string(task.join("status")).unwrap_or_default();
+    let list = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Cpus_allowed_list:"))
+        .unwrap_or("")
+        .trim()
+        .to_string();
+    let mut cpus = Vec::new();
+    for part in list.split(',').filter(|p| !p.is_empty()) {
+        let (a, b) = part.split_once('-').unwrap_or((part, part));
+        cpus.extend(a.parse::<u32>().unwrap()..=b.parse::<u32>().unwrap());
+    }
+    cpus
+}
+
+#[test]
+fn parsing_and_compression_leave_one_cpu_to_the_programs_output() {
+    let s = TestServer::new();
+    let p = s.pane("busy", &["sh", "-c", "seq 1 100000; exec sleep 60"]);
+    let pid = s.stats()["pid"].as_u64().unwrap();
+    let n = p.trim_start_matches('%');
+    let threads = || -> Vec<(String, Vec<u32>)> {
+        std::fs::read_dir(format!("/proc/{pid}/task"))
+            .unwrap()
+            .flatten()
+            .map(|t| {
+                let comm = std::fs::read_to_string(t.path().join("comm")).unwrap_or_default();
+                (comm.trim().to_string(), allowed_cpus(&t.path()))
+            })
+            .collect()
+    };
+    let parser = format!("pane-{n}-parse");
+    assert!(
+        s.eventually(Duration::from_secs(10), || threads()
+            .iter()
+            .any(|(c, _)| *c == parser)),
+        "no parser thread among {:?}",
+        threads()
+    );
+    let all = allowed_cpus(std::path::Path::new(&format!("/proc/{pid}")));
+    let work: Vec<u32> = if all.len() >= 2 {
+        all[1..].to_vec()
+    } else {
+        all.clone()
+    };
+    let seen = threads();
+    for (comm, cpus) in &seen {
+        let bulk = *comm == parser || comm.starts_with("spool-zstd-") || comm == "spool-geometry";
+        let expect = if bulk { &work } else { &all };
+        assert_eq!(cpus, expect, "{comm}: every thread {seen:?}");
+    }
+    assert!(seen.iter().any(|(c, _)| c.starts_with("spool-zstd-")));
+    assert!(seen.iter().any(|(c, _)| *c == format!("pane-{n}-read")));
+}

@@ -44,6 +44,9 @@ pub struct StoreConfig {
     pub compress_threads: usize,
     /// Most segments indexed per pane (clamped to 1..=[`crate::MAX_SEGMENTS_PER_STORE`]).
     pub max_segments: usize,
+    /// Where the compression workers and geometry warmers run (and, in the server, each
+    /// pane's parser): all allowed CPUs but one, left to output chains (see `placement.rs`).
+    pub work_cpus: crate::placement::WorkCpus,
 }
 
 impl Default for StoreConfig {
@@ -56,6 +59,7 @@ impl Default for StoreConfig {
             cache_bytes: DEFAULT_CACHE_BYTES,
             compress_threads: default_compress_threads(),
             max_segments: crate::MAX_SEGMENTS_PER_STORE,
+            work_cpus: crate::placement::WorkCpus::leave_one_for_output(),
         }
     }
 }

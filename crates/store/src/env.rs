@@ -46,10 +46,13 @@ impl Env {
         let worker_bytes = Arc::new(AtomicUsize::new(0));
         for i in 0..config.compress_threads {
             let (rx, bytes) = (rx.clone(), worker_bytes.clone());
-            let level = config.zstd_level;
+            let (level, cpus) = (config.zstd_level, config.work_cpus.clone());
             std::thread::Builder::new()
                 .name(format!("spool-zstd-{i}"))
-                .spawn(move || worker(rx, level, &bytes))
+                .spawn(move || {
+                    cpus.confine_current_thread();
+                    worker(rx, level, &bytes)
+                })
                 .expect("spawning a compression thread");
         }
         Env {

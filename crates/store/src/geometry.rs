@@ -454,8 +454,13 @@ static WARMING: std::sync::Mutex<()> = std::sync::Mutex::new(());
 /// ([`WARMING`]).
 pub(crate) fn spawn_warmer(shared: Weak<Shared>) {
     let weak = shared.clone();
+    let cpus = shared
+        .upgrade()
+        .map(|sh| sh.work_cpus().clone())
+        .unwrap_or_default();
     let run = move || {
         crate::env::lower_priority();
+        cpus.confine_current_thread();
         let _turn = WARMING.lock().unwrap_or_else(|p| p.into_inner());
         let mut before = u64::MAX;
         let mut width = 0u16;

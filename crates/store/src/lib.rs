@@ -27,6 +27,7 @@ mod config;
 mod env;
 pub mod filter;
 mod geometry;
+mod placement;
 mod search;
 mod segfile;
 mod store;
@@ -39,6 +40,7 @@ pub use config::{
 };
 pub use env::{Env, STALL_HOOK, WORKER_IDLE_RELEASE};
 pub use geometry::{line_display_rows, reflow, reflow_window, DisplayPos};
+pub use placement::WorkCpus;
 pub use search::{
     compile, SearchMatch, SearchOutcome, SearchProgress, MAX_SEARCH_CARRY_BYTES,
     NEWEST_FIRST_CHUNK_SEGMENTS, REGEX_DFA_SIZE_LIMIT, REGEX_SIZE_LIMIT,

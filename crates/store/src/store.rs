@@ -235,6 +235,12 @@ pub(crate) struct Shared {
     drained: Condvar,
 }
 
+impl Shared {
+    pub(crate) fn work_cpus(&self) -> &crate::WorkCpus {
+        &self.env.config.work_cpus
+    }
+}
+
 /// A job for the compression workers.
 pub(crate) struct Job {
     shared: Arc<Shared>,
@@ -763,6 +769,12 @@ impl Store {
         self.range(next.saturating_sub(n as u64)..next)
             .map(|r| r.map(|(_, row)| row))
             .collect()
+    }
+
+    /// Where bulk work for this store runs (see `placement.rs`): a writer that parses output
+    /// for it confines its thread the same way.
+    pub fn work_cpus(&self) -> &crate::WorkCpus {
+        self.shared.work_cpus()
     }
 
     /// Counters for this store.
