@@ -332,11 +332,15 @@ fn allowed_cpus(task: &std::path::Path) -> Vec<u32> {
 }
 
 #[test]
-fn parsing_and_compression_leave_one_cpu_to_the_programs_output() {
+fn parsing_and_compression_leave_one_cpu_to_the_programs_output_while_it_flows() {
     let s = TestServer::new();
-    let p = s.pane("busy", &["sh", "-c", "seq 1 100000; exec sleep 60"]);
+    // Floods for 5 s, then waits quietly; the other pane is quiet throughout.
+    let busy = s.pane(
+        "busy",
+        &["sh", "-c", "timeout 5 yes spool-bulk-output; exec sleep 60"],
+    );
+    let idle = s.pane("idle", &["sleep", "60"]);
     let pid = s.stats()["pid"].as_u64().unwrap();
-    let n = p.trim_start_matches('%');
     let threads = || -> Vec<(String, Vec<u32>)> {
         std::fs::read_dir(format!("/proc/{pid}/task"))
             .unwrap()
@@ -347,26 +351,39 @@ fn parsing_and_compression_leave_one_cpu_to_the_programs_output() {
             })
             .collect()
     };
-    let parser = format!("pane-{n}-parse");
-    assert!(
-        s.eventually(Duration::from_secs(10), || threads()
-            .iter()
-            .any(|(c, _)| *c == parser)),
-        "no parser thread among {:?}",
-        threads()
-    );
     let all = allowed_cpus(std::path::Path::new(&format!("/proc/{pid}")));
     let work: Vec<u32> = if all.len() >= 2 {
         all[1..].to_vec()
     } else {
         all.clone()
     };
+    let parser = |p: &str| format!("pane-{}-parse", p.trim_start_matches('%'));
+    let (busy_parser, idle_parser) = (parser(&busy), parser(&idle));
+    let cpus_of = |comm: &str| {
+        threads()
+            .into_iter()
+            .find(|(c, _)| c == comm)
+            .map(|(_, cpus)| cpus)
+    };
+    assert!(
+        s.eventually(Duration::from_secs(2), || cpus_of(&busy_parser)
+            == Some(work.clone())),
+        "the flooding pane's parser: {:?}",
+        threads()
+    );
     let seen = threads();
     for (comm, cpus) in &seen {
-        let bulk = *comm == parser || comm.starts_with("spool-zstd-") || comm == "spool-geometry";
+        let bulk =
+            *comm == busy_parser || comm.starts_with("spool-zstd-") || comm == "spool-geometry";
         let expect = if bulk { &work } else { &all };
         assert_eq!(cpus, expect, "{comm}: every thread {seen:?}");
     }
     assert!(seen.iter().any(|(c, _)| c.starts_with("spool-zstd-")));
-    assert!(seen.iter().any(|(c, _)| *c == format!("pane-{n}-read")));
+    assert!(seen.iter().any(|(c, _)| *c == idle_parser));
+    assert!(
+        s.eventually(Duration::from_secs(20), || cpus_of(&busy_parser)
+            == Some(all.clone())),
+        "once quiet, the parser runs anywhere again: {:?}",
+        threads()
+    );
 }

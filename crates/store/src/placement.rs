@@ -31,6 +31,9 @@
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct WorkCpus {
     cpus: Vec<u16>,
+    /// What was allowed when this was made, for [`WorkCpus::release_current_thread`]; the
+    /// same bound.
+    allowed: Vec<u16>,
 }
 
 impl WorkCpus {
@@ -50,6 +53,7 @@ impl WorkCpus {
         match allowed {
             [_, rest @ ..] if !rest.is_empty() => WorkCpus {
                 cpus: rest.to_vec(),
+                allowed: allowed.to_vec(),
             },
             _ => WorkCpus::anywhere(),
         }
@@ -65,24 +69,34 @@ impl WorkCpus {
     /// since, a sandbox that forbids it) leaves the thread where it could run before: placement
     /// is a speed-up, never a condition.
     pub fn confine_current_thread(&self) {
-        if self.cpus.is_empty() {
-            return;
-        }
-        // SAFETY: cpu_set_t is plain bits; all zeros is the empty set.
-        let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
-        for &c in &self.cpus {
-            // SAFETY: CPU_SET writes one bit of `set`, and ignores a CPU beyond CPU_SETSIZE.
-            unsafe { libc::CPU_SET(usize::from(c), &mut set) };
-        }
-        // SAFETY: `set` is a valid cpu_set_t of the size passed; pid 0 is the calling thread.
-        let rc =
-            unsafe { libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) };
-        if rc != 0 {
-            tracing::debug!(
-                error = %std::io::Error::last_os_error(),
-                "bulk work not confined; it runs anywhere"
-            );
-        }
+        set_current_thread(&self.cpus);
+    }
+
+    /// Let the calling thread run anywhere it could when this was made (a pane's parser once
+    /// its output stops: see `pane.rs`). Anywhere releases nothing.
+    pub fn release_current_thread(&self) {
+        set_current_thread(&self.allowed);
+    }
+}
+
+/// Set the calling thread's CPUs; nothing for an empty list.
+fn set_current_thread(cpus: &[u16]) {
+    if cpus.is_empty() {
+        return;
+    }
+    // SAFETY: cpu_set_t is plain bits; all zeros is the empty set.
+    let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
+    for &c in cpus {
+        // SAFETY: CPU_SET writes one bit of `set`, and ignores a CPU beyond CPU_SETSIZE.
+        unsafe { libc::CPU_SET(usize::from(c), &mut set) };
+    }
+    // SAFETY: `set` is a valid cpu_set_t of the size passed; pid 0 is the calling thread.
+    let rc = unsafe { libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) };
+    if rc != 0 {
+        tracing::debug!(
+            error = %std::io::Error::last_os_error(),
+            "thread placement not changed"
+        );
     }
 }
 
@@ -136,5 +150,19 @@ mod tests {
             assert_eq!(seen.0, all[1..], "the first CPU is left to output");
         }
         assert_eq!(allowed_cpus(), all, "the calling thread is untouched");
+    }
+
+    #[test]
+    fn a_released_thread_runs_anywhere_again() {
+        let all = allowed_cpus();
+        let seen = std::thread::spawn(|| {
+            let work = WorkCpus::leave_one_for_output();
+            work.confine_current_thread();
+            work.release_current_thread();
+            allowed_cpus()
+        })
+        .join()
+        .unwrap();
+        assert_eq!(seen, all);
     }
 }
