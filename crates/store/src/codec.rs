@@ -60,8 +60,13 @@ pub(crate) struct RowMeta {
     pub text_len: u32,
     /// Where the row's runs start in the attrs block; they end where the next row's start.
     pub attrs_start: u32,
+    /// How many runs the row has (at most [`MAX_RUNS_PER_ROW`]), known when they are written
+    /// or checked, so the encoder never walks them again to count. In what was padding.
+    pub runs: u16,
     pub flags: u8,
 }
+
+const _: () = assert!(ROW_META_BYTES == 16, "a row's table entry stays 16 bytes");
 
 impl RowMeta {
     pub fn wrapped(&self) -> bool {
@@ -249,6 +254,7 @@ impl SegmentBuf {
             text_start,
             text_len: text.len() as u32,
             attrs_start,
+            runs,
             flags,
         });
     }
@@ -365,8 +371,11 @@ impl SegmentBuf {
             if m.wrapped() || own_newline {
                 put_varint(meta, m.text_len as u64);
             }
-            let runs = count_runs(&self.attrs[m.attrs_start as usize..self.attrs_end(i)]);
-            put_varint(meta, runs as u64);
+            debug_assert_eq!(
+                m.runs as usize,
+                count_runs(&self.attrs[m.attrs_start as usize..self.attrs_end(i)])
+            );
+            put_varint(meta, m.runs as u64);
         }
         let table_len = meta.len() - META_PREFIX_BYTES;
         meta.extend_from_slice(&self.attrs);
@@ -508,6 +517,8 @@ impl SegmentBuf {
                 text_start: text_pos as u32,
                 text_len: len as u32,
                 attrs_start,
+                // At most MAX_RUNS_PER_ROW (u16::MAX), checked above.
+                runs: runs as u16,
                 flags,
             };
             let end = meta.text_end_with_newline();
@@ -563,13 +574,19 @@ impl SegmentBuf {
             let mut a = Reader {
                 buf: &attrs[attrs_pos..attrs_pos + attrs_len],
             };
+            let mut runs = 0u16;
             while !a.buf.is_empty() {
+                if usize::from(runs) == MAX_RUNS_PER_ROW {
+                    return Err(DecodeError("more style runs than any row has"));
+                }
                 skip_run(&mut a)?;
+                runs += 1;
             }
             let meta = RowMeta {
                 text_start: text_pos as u32,
                 text_len: len as u32,
                 attrs_start: attrs_pos as u32,
+                runs,
                 flags,
             };
             let end = meta.text_end_with_newline();
