@@ -192,7 +192,7 @@ spool/tmux = tmux time ÷ spool time.\n\n",
                 f(&v["spool_vs_tmux_range"][1]),
             );
         }
-        s.push_str("\nTargets: spool ≥ 0.95× raw, ≥ 3× tmux.\n\n");
+        s.push_str("\nTargets (issue #14): spool ≥ 0.9× raw, ≥ 3× tmux.\n\n");
     }
 
     let b = &r["bytes-per-row"];
