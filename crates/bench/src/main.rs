@@ -45,7 +45,10 @@ const SCENARIOS: &[(&str, Scenario)] = &[
 const USAGE: &str =
     "usage: spool-bench <all|flat-memory|ingest|emulator|bytes-per-row|search|burst|hostile|idle|attach|restore|agents|images> \
 [--quick] [--huge] [--spool PATH] [--out DIR] [--keep-data]
-  --huge  search also at 80M lines (~9 GiB of text, ~3 GiB of history on disk, ~15 min)";
+       spool-bench report RESULTS.json
+  --huge  search also at 80M lines (~9 GiB of text, ~3 GiB of history on disk, ~15 min)
+  report  write RESULTS.md again from RESULTS.json (and the plots beside it), after a change to
+          how results are reported; nothing is run";
 
 /// Removes the temp dir (data sets, sockets, history) on every exit path.
 struct TempDir(PathBuf, bool);
@@ -66,10 +69,41 @@ fn main() {
     }
 }
 
+/// `spool-bench report FILE.json`: the markdown beside a results file, written again from it
+/// and the plots named after it.
+fn rewrite_report(json_path: &Path) -> Result<()> {
+    let doc: Value = serde_json::from_str(
+        &std::fs::read_to_string(json_path)
+            .with_context(|| format!("reading {}", json_path.display()))?,
+    )?;
+    let stem = json_path
+        .file_stem()
+        .context("a results file name")?
+        .to_string_lossy()
+        .to_string();
+    let dir = json_path.parent().unwrap_or(Path::new("."));
+    let mut pngs = Vec::new();
+    for e in std::fs::read_dir(dir)?.flatten() {
+        let name = e.file_name().to_string_lossy().to_string();
+        if let Some(plot) = name
+            .strip_prefix(&format!("{stem}-"))
+            .and_then(|n| n.strip_suffix(".png"))
+        {
+            pngs.push((plot.to_string(), e.path()));
+        }
+    }
+    pngs.sort();
+    let md_path = dir.join(format!("{stem}.md"));
+    std::fs::write(&md_path, report::markdown(&doc, &stem, &pngs))?;
+    progress!("wrote {}", md_path.display());
+    Ok(())
+}
+
 fn real_main() -> Result<()> {
     let mut args = std::env::args().skip(1);
     let (mut which, mut quick, mut spool, mut out, mut keep) = (None, false, None, None, false);
     let mut huge = false;
+    let mut results_file = None;
     while let Some(a) = args.next() {
         match a.as_str() {
             "--quick" => quick = true,
@@ -82,10 +116,16 @@ fn real_main() -> Result<()> {
                 return Ok(());
             }
             s if !s.starts_with('-') && which.is_none() => which = Some(s.to_string()),
+            s if !s.starts_with('-') && which.as_deref() == Some("report") => {
+                results_file = Some(PathBuf::from(s))
+            }
             s => bail!("unknown argument {s}\n{USAGE}"),
         }
     }
     let which = which.context(USAGE)?;
+    if which == "report" {
+        return rewrite_report(&results_file.context(USAGE)?);
+    }
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let spool_bin = match spool {
         Some(p) => p,
