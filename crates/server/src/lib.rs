@@ -26,6 +26,7 @@ mod memory;
 mod pane;
 mod persist;
 mod pipe;
+mod placement;
 mod pty;
 mod server;
 mod session;

@@ -25,12 +25,6 @@ use tokio::sync::{watch, Notify};
 /// rows by newlines, the room `spool_store::SEAL_ROOM_ROWS` keeps.
 const FEED_PIECE: usize = 4096;
 
-/// A batch this large means output flows in bulk: the reader filled half an inbox while the
-/// parser was busy with the last one. The parser then keeps off the CPU left to output chains
-/// until the pane is quiet (see `read_loop`). An echo is a few bytes, and even a full-screen
-/// redraw of a 200×50 editor is a few KiB, so typing never moves a parser.
-const BULK_BATCH_BYTES: usize = crate::inbox::INBOX_BYTES / 2;
-
 /// Most input bytes waiting for a program that does not read its terminal. A paste larger than
 /// this is refused with an error rather than queued without bound.
 pub const INPUT_MAX: usize = 1024 * 1024;
@@ -835,26 +829,21 @@ impl Pane {
                 // Closed however the parser ends (a panic too), so the reader never waits for
                 // room nobody will make.
                 let ib = crate::inbox::CloseOnDrop(ib);
-                // While output flows in bulk, the parser keeps off the CPU left to output
-                // chains, with the compression workers: the program, the kernel's tty worker
-                // and the reader hand each 4 KiB along without being pushed around by the
-                // parsing (see spool_store's `placement.rs`). An echo or a redraw never
-                // confines it, so a pane someone types in is parsed wherever a CPU is free.
-                let work = me.store.work_cpus();
-                let confined = std::cell::Cell::new(false);
+                // While output flows in bulk and parses cheaply, the parser keeps off the CPU
+                // left to output chains, with the compression workers (`placement.rs`).
+                let placement = std::cell::RefCell::new(crate::placement::ParserPlacement::new(
+                    me.store.work_cpus(),
+                ));
                 // Quiet for a moment: the emulator and the open segment give back what they
                 // keep for flowing output, and the parser may run anywhere again.
                 let quiet = || {
                     me.term().trim();
                     me.store.trim();
-                    if confined.replace(false) {
-                        work.release_current_thread();
-                    }
+                    placement.borrow_mut().quiet();
                 };
                 while let Some(batch) = ib.0.take(&quiet) {
-                    if batch.len() >= BULK_BATCH_BYTES && !confined.replace(true) {
-                        work.confine_current_thread();
-                    }
+                    let bulk = crate::placement::ParserPlacement::is_bulk(batch.len());
+                    let cpu_before = bulk.then(crate::placement::thread_cpu_time);
                     // Pane output is hostile: an emulator bug it finds is logged (by the panic
                     // hook) and the pane goes on, so its program is never left blocked on a
                     // PTY nobody reads.
@@ -862,6 +851,10 @@ impl Pane {
                         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| me.apply(&batch)));
                     if applied.is_err() {
                         tracing::error!(pane = me.id, "applying output panicked; the pane goes on");
+                    }
+                    if let Some(before) = cpu_before {
+                        let cpu = crate::placement::thread_cpu_time().saturating_sub(before);
+                        placement.borrow_mut().parsed(batch.len(), cpu);
                     }
                     ib.0.give_back(batch);
                 }

@@ -334,11 +334,12 @@ fn allowed_cpus(task: &std::path::Path) -> Vec<u32> {
 #[test]
 fn parsing_and_compression_leave_one_cpu_to_the_programs_output_while_it_flows() {
     let s = TestServer::new();
-    // Floods for 5 s, then waits quietly; the other pane is quiet throughout.
-    let busy = s.pane(
-        "busy",
-        &["sh", "-c", "timeout 5 yes spool-bulk-output; exec sleep 60"],
-    );
+    // Floods for 5 s with log-like lines (cheap to parse), then waits quietly; the other
+    // pane is quiet throughout.
+    let line = "2024-03-15T00:00:00.000Z INFO [io::uring] disk ms degraded bytes spawned cache \
+                session disk on connection the id=0xafb139cc2d24";
+    let flood = format!("timeout 5 yes '{line}'; exec sleep 60");
+    let busy = s.pane("busy", &["sh", "-c", &flood]);
     let idle = s.pane("idle", &["sleep", "60"]);
     let pid = s.stats()["pid"].as_u64().unwrap();
     let threads = || -> Vec<(String, Vec<u32>)> {
@@ -386,4 +387,46 @@ fn parsing_and_compression_leave_one_cpu_to_the_programs_output_while_it_flows()
         "once quiet, the parser runs anywhere again: {:?}",
         threads()
     );
+}
+
+#[test]
+fn output_that_is_dear_to_parse_leaves_its_parser_free_to_run_anywhere() {
+    let s = TestServer::new();
+    let p = s.pane(
+        "random",
+        &["sh", "-c", "head -c 48M /dev/urandom; exec sleep 60"],
+    );
+    let pid = s.stats()["pid"].as_u64().unwrap();
+    let parser = format!("pane-{}-parse", p.trim_start_matches('%'));
+    let cpus_of = |comm: &str| {
+        std::fs::read_dir(format!("/proc/{pid}/task"))
+            .unwrap()
+            .flatten()
+            .find(|t| {
+                std::fs::read_to_string(t.path().join("comm"))
+                    .unwrap_or_default()
+                    .trim()
+                    == comm
+            })
+            .map(|t| allowed_cpus(&t.path()))
+    };
+    let all = allowed_cpus(std::path::Path::new(&format!("/proc/{pid}")));
+    assert!(s.eventually(Duration::from_secs(10), || cpus_of(&parser).is_some()));
+    // Sample while the random bytes flow: the parser is never confined with compression.
+    let end = Instant::now() + Duration::from_secs(2);
+    let mut samples = 0;
+    while Instant::now() < end {
+        if let Some(cpus) = cpus_of(&parser) {
+            assert_eq!(cpus, all, "random bytes confined the parser");
+            samples += 1;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(samples > 10);
+    let flowing = s.stats()["panes"][0]["history_rows"].as_u64().unwrap_or(0);
+    assert!(flowing > 0, "the random bytes were being parsed");
+    if all.len() >= 2 {
+        let zstd = cpus_of("spool-zstd-0").unwrap();
+        assert_eq!(zstd, all[1..], "compression keeps off the first CPU");
+    }
 }

@@ -44,8 +44,9 @@ pub struct StoreConfig {
     pub compress_threads: usize,
     /// Most segments indexed per pane (clamped to 1..=[`crate::MAX_SEGMENTS_PER_STORE`]).
     pub max_segments: usize,
-    /// Where the compression workers and geometry warmers run (and, in the server, each
-    /// pane's parser): all allowed CPUs but one, left to output chains (see `placement.rs`).
+    /// Where the compression workers and geometry warmers run (and, in the server, a pane's
+    /// parser while its output is bulk and cheap to parse): all allowed CPUs but one, left to
+    /// output chains (see `placement.rs`).
     pub work_cpus: crate::placement::WorkCpus,
 }
 
