@@ -331,6 +331,26 @@ fn allowed_cpus(task: &std::path::Path) -> Vec<u32> {
     cpus
 }
 
+/// Each thread of process `pid`: its name and the CPUs it may run on.
+fn thread_cpus(pid: u64) -> Vec<(String, Vec<u32>)> {
+    std::fs::read_dir(format!("/proc/{pid}/task"))
+        .unwrap()
+        .flatten()
+        .map(|t| {
+            let comm = std::fs::read_to_string(t.path().join("comm")).unwrap_or_default();
+            (comm.trim().to_string(), allowed_cpus(&t.path()))
+        })
+        .collect()
+}
+
+/// The CPUs of process `pid`'s thread named `comm`, if it has one.
+fn cpus_of(pid: u64, comm: &str) -> Option<Vec<u32>> {
+    thread_cpus(pid)
+        .into_iter()
+        .find(|(c, _)| c == comm)
+        .map(|(_, cpus)| cpus)
+}
+
 #[test]
 fn parsing_and_compression_leave_one_cpu_to_the_programs_output_while_it_flows() {
     let s = TestServer::new();
@@ -342,16 +362,7 @@ fn parsing_and_compression_leave_one_cpu_to_the_programs_output_while_it_flows()
     let busy = s.pane("busy", &["sh", "-c", &flood]);
     let idle = s.pane("idle", &["sleep", "60"]);
     let pid = s.stats()["pid"].as_u64().unwrap();
-    let threads = || -> Vec<(String, Vec<u32>)> {
-        std::fs::read_dir(format!("/proc/{pid}/task"))
-            .unwrap()
-            .flatten()
-            .map(|t| {
-                let comm = std::fs::read_to_string(t.path().join("comm")).unwrap_or_default();
-                (comm.trim().to_string(), allowed_cpus(&t.path()))
-            })
-            .collect()
-    };
+    let threads = || thread_cpus(pid);
     let all = allowed_cpus(std::path::Path::new(&format!("/proc/{pid}")));
     let work: Vec<u32> = if all.len() >= 2 {
         all[1..].to_vec()
@@ -360,12 +371,7 @@ fn parsing_and_compression_leave_one_cpu_to_the_programs_output_while_it_flows()
     };
     let parser = |p: &str| format!("pane-{}-parse", p.trim_start_matches('%'));
     let (busy_parser, idle_parser) = (parser(&busy), parser(&idle));
-    let cpus_of = |comm: &str| {
-        threads()
-            .into_iter()
-            .find(|(c, _)| c == comm)
-            .map(|(_, cpus)| cpus)
-    };
+    let cpus_of = |comm: &str| cpus_of(pid, comm);
     assert!(
         s.eventually(Duration::from_secs(2), || cpus_of(&busy_parser)
             == Some(work.clone())),
@@ -398,18 +404,7 @@ fn output_that_is_dear_to_parse_leaves_its_parser_free_to_run_anywhere() {
     );
     let pid = s.stats()["pid"].as_u64().unwrap();
     let parser = format!("pane-{}-parse", p.trim_start_matches('%'));
-    let cpus_of = |comm: &str| {
-        std::fs::read_dir(format!("/proc/{pid}/task"))
-            .unwrap()
-            .flatten()
-            .find(|t| {
-                std::fs::read_to_string(t.path().join("comm"))
-                    .unwrap_or_default()
-                    .trim()
-                    == comm
-            })
-            .map(|t| allowed_cpus(&t.path()))
-    };
+    let cpus_of = |comm: &str| cpus_of(pid, comm);
     let all = allowed_cpus(std::path::Path::new(&format!("/proc/{pid}")));
     assert!(s.eventually(Duration::from_secs(10), || cpus_of(&parser).is_some()));
     // Sample while the random bytes flow: the parser is never confined with compression.

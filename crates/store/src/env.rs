@@ -49,10 +49,7 @@ impl Env {
             let (level, cpus) = (config.zstd_level, config.work_cpus.clone());
             std::thread::Builder::new()
                 .name(format!("spool-zstd-{i}"))
-                .spawn(move || {
-                    cpus.confine_current_thread();
-                    worker(rx, level, &bytes)
-                })
+                .spawn(move || worker(rx, level, &cpus, &bytes))
                 .expect("spawning a compression thread");
         }
         Env {
@@ -206,12 +203,15 @@ fn compressor(level: i32) -> Option<zstd::bulk::Compressor<'static>> {
 /// all taken by other work, compression (and so the pane behind it) would crawl.
 pub const BACKGROUND_NICE: i32 = 10;
 
-/// Lower the calling thread's priority by [`BACKGROUND_NICE`] (Linux nice values are per
-/// thread). Unprivileged, and one way: a failure only leaves the thread at normal priority.
-pub(crate) fn lower_priority() {
+/// Make the calling thread one of the store's background threads: its priority lowered by
+/// [`BACKGROUND_NICE`] (Linux nice values are per thread; unprivileged, and one way: a failure
+/// only leaves the thread at normal priority), and confined to the work CPUs (see
+/// `placement.rs`).
+pub(crate) fn become_background(cpus: &crate::WorkCpus) {
     // SAFETY: nice(2) only changes the calling thread's scheduling weight; it touches no
     // memory of ours.
     unsafe { libc::nice(BACKGROUND_NICE) };
+    cpus.confine_current_thread();
 }
 
 /// A compression worker idle this long lets go of its zstd context and scratch buffers
@@ -225,9 +225,9 @@ pub const WORKER_IDLE_RELEASE: std::time::Duration = std::time::Duration::from_s
 /// workers sleep until a job comes.
 const WORKER_IDLE_POLL: std::time::Duration = std::time::Duration::from_millis(100);
 
-fn worker(rx: Arc<Mutex<Receiver<Job>>>, level: i32, bytes: &AtomicUsize) {
+fn worker(rx: Arc<Mutex<Receiver<Job>>>, level: i32, cpus: &crate::WorkCpus, bytes: &AtomicUsize) {
     use std::sync::mpsc::RecvTimeoutError;
-    lower_priority();
+    become_background(cpus);
     let stall = std::env::var_os(STALL_HOOK).map(std::path::PathBuf::from);
     let mut z: Option<zstd::bulk::Compressor<'static>> = None;
     let mut scratch = Scratch::default();

@@ -459,8 +459,7 @@ pub(crate) fn spawn_warmer(shared: Weak<Shared>) {
         .map(|sh| sh.work_cpus().clone())
         .unwrap_or_default();
     let run = move || {
-        crate::env::lower_priority();
-        cpus.confine_current_thread();
+        crate::env::become_background(&cpus);
         let _turn = WARMING.lock().unwrap_or_else(|p| p.into_inner());
         let mut before = u64::MAX;
         let mut width = 0u16;

@@ -771,8 +771,8 @@ impl Store {
             .collect()
     }
 
-    /// Where bulk work for this store runs (see `placement.rs`): a writer that parses output
-    /// for it confines its thread the same way.
+    /// Where bulk work for this store runs (see `placement.rs`); the server's parser of a pane
+    /// whose output is bulk and cheap to parse joins it there.
     pub fn work_cpus(&self) -> &crate::WorkCpus {
         self.shared.work_cpus()
     }
