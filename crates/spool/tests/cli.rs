@@ -354,11 +354,11 @@ fn cpus_of(pid: u64, comm: &str) -> Option<Vec<u32>> {
 #[test]
 fn parsing_and_compression_leave_one_cpu_to_the_programs_output_while_it_flows() {
     let s = TestServer::new();
-    // Floods for 5 s with log-like lines (cheap to parse), then waits quietly; the other
+    // Floods for 8 s with log-like lines (cheap to parse), then waits quietly; the other
     // pane is quiet throughout.
     let line = "2024-03-15T00:00:00.000Z INFO [io::uring] disk ms degraded bytes spawned cache \
                 session disk on connection the id=0xafb139cc2d24";
-    let flood = format!("timeout 5 yes '{line}'; exec sleep 60");
+    let flood = format!("timeout 8 yes '{line}'; exec sleep 60");
     let busy = s.pane("busy", &["sh", "-c", &flood]);
     let idle = s.pane("idle", &["sleep", "60"]);
     let pid = s.stats()["pid"].as_u64().unwrap();
@@ -373,7 +373,7 @@ fn parsing_and_compression_leave_one_cpu_to_the_programs_output_while_it_flows()
     let (busy_parser, idle_parser) = (parser(&busy), parser(&idle));
     let cpus_of = |comm: &str| cpus_of(pid, comm);
     assert!(
-        s.eventually(Duration::from_secs(2), || cpus_of(&busy_parser)
+        s.eventually(Duration::from_secs(4), || cpus_of(&busy_parser)
             == Some(work.clone())),
         "the flooding pane's parser: {:?}",
         threads()
