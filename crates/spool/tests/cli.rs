@@ -385,7 +385,11 @@ fn parsing_and_compression_leave_one_cpu_to_the_programs_output_while_it_flows()
         let expect = if bulk { &work } else { &all };
         assert_eq!(cpus, expect, "{comm}: every thread {seen:?}");
     }
-    assert!(seen.iter().any(|(c, _)| c.starts_with("spool-zstd-")));
+    let workers = seen
+        .iter()
+        .filter(|(c, _)| c.starts_with("spool-zstd-"))
+        .count();
+    assert_eq!(workers, work.len().clamp(1, 2), "a worker per work CPU");
     assert!(seen.iter().any(|(c, _)| *c == idle_parser));
     assert!(
         s.eventually(Duration::from_secs(20), || cpus_of(&busy_parser)

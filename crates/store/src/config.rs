@@ -52,23 +52,30 @@ pub struct StoreConfig {
 
 impl Default for StoreConfig {
     fn default() -> Self {
+        let work_cpus = crate::placement::WorkCpus::leave_one_for_output();
         StoreConfig {
+            compress_threads: default_compress_threads(&work_cpus),
             segment_bytes: DEFAULT_SEGMENT_BYTES,
             zstd_level: DEFAULT_ZSTD_LEVEL,
             retention_pane_bytes: DEFAULT_RETENTION_PANE_BYTES,
             retention_total_bytes: 0,
             cache_bytes: DEFAULT_CACHE_BYTES,
-            compress_threads: default_compress_threads(),
             max_segments: crate::MAX_SEGMENTS_PER_STORE,
-            work_cpus: crate::placement::WorkCpus::leave_one_for_output(),
+            work_cpus,
         }
     }
 }
 
-/// Two compression workers where two cores exist: zstd -3 on one core (~300 MB/s of encoded
-/// rows) is below what one busy pane can print, and the workers sleep when idle.
-fn default_compress_threads() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get().min(2))
+/// One compression worker per CPU they may run on (the work CPUs, see `placement.rs`), at most
+/// two: zstd -3 on one core (~300 MB/s of encoded rows) is below what one busy pane can print,
+/// and the workers sleep when idle. On 2 cores the work CPU is one: a second worker there would
+/// only hold a second zstd context and scratch (~1.5 MiB under load) and a slot in flight.
+fn default_compress_threads(work: &crate::placement::WorkCpus) -> usize {
+    let cpus = match work.cpus().len() {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    };
+    cpus.clamp(1, 2)
 }
 
 impl StoreConfig {
@@ -80,5 +87,21 @@ impl StoreConfig {
         self.compress_threads = self.compress_threads.clamp(1, 8);
         self.max_segments = self.max_segments.clamp(1, crate::MAX_SEGMENTS_PER_STORE);
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compression_gets_a_worker_per_work_cpu_and_at_most_two() {
+        let work = crate::placement::WorkCpus::leave_one_for_output();
+        let n = default_compress_threads(&work);
+        match work.cpus().len() {
+            0 => assert!((1..=2).contains(&n)),
+            k => assert_eq!(n, k.min(2)),
+        }
+        assert_eq!(StoreConfig::default().compress_threads, n);
     }
 }
