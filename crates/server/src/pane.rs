@@ -842,8 +842,7 @@ impl Pane {
                     placement.borrow_mut().quiet();
                 };
                 while let Some(batch) = ib.0.take(&quiet) {
-                    let bulk = crate::placement::ParserPlacement::is_bulk(batch.len());
-                    let cpu_before = bulk.then(crate::placement::thread_cpu_time);
+                    let start = placement.borrow().start(batch.len());
                     // Pane output is hostile: an emulator bug it finds is logged (by the panic
                     // hook) and the pane goes on, so its program is never left blocked on a
                     // PTY nobody reads.
@@ -852,10 +851,7 @@ impl Pane {
                     if applied.is_err() {
                         tracing::error!(pane = me.id, "applying output panicked; the pane goes on");
                     }
-                    if let Some(before) = cpu_before {
-                        let cpu = crate::placement::thread_cpu_time().saturating_sub(before);
-                        placement.borrow_mut().parsed(batch.len(), cpu);
-                    }
+                    placement.borrow_mut().parsed(batch.len(), start);
                     ib.0.give_back(batch);
                 }
                 // No more output (the program ended, or the pane is closing): quiet for good.

@@ -53,17 +53,22 @@ impl<'a> ParserPlacement<'a> {
         }
     }
 
-    /// Whether a batch of `len` bytes is bulk output, whose CPU time [`Self::parsed`] wants.
-    pub fn is_bulk(len: usize) -> bool {
-        len >= BULK_BATCH_BYTES
+    /// Before parsing a batch of `len` bytes: the thread's CPU time if the batch is bulk
+    /// output, for [`Self::parsed`]; nothing is read for small batches (typing).
+    pub fn start(&self, len: usize) -> Option<Duration> {
+        (len >= BULK_BATCH_BYTES).then(thread_cpu_time)
     }
 
-    /// A batch of `len` bytes was parsed in `cpu` of the thread's CPU time (bulk batches only
-    /// count). Confines or releases the calling thread when the judgement changes.
-    pub fn parsed(&mut self, len: usize, cpu: Duration) {
-        if !Self::is_bulk(len) {
-            return;
+    /// The batch [`Self::start`] was given is parsed. Confines or releases the calling thread
+    /// when the judgement of its output changes.
+    pub fn parsed(&mut self, len: usize, start: Option<Duration>) {
+        if let Some(before) = start {
+            self.judge(len, thread_cpu_time().saturating_sub(before));
         }
+    }
+
+    /// A bulk batch of `len` bytes took `cpu` of the thread's CPU time.
+    fn judge(&mut self, len: usize, cpu: Duration) {
         let (bytes, time) = match self.window {
             None => (len, cpu),
             Some((b, t)) => (b + len, t + cpu),
@@ -109,7 +114,7 @@ fn cheap(bytes: usize, cpu: Duration) -> bool {
 }
 
 /// CPU time the calling thread has used (zero if it cannot be read).
-pub fn thread_cpu_time() -> Duration {
+fn thread_cpu_time() -> Duration {
     let mut ts = libc::timespec {
         tv_sec: 0,
         tv_nsec: 0,
@@ -145,11 +150,12 @@ mod tests {
             let work = WorkCpus::leave_one_for_output();
             let everywhere = allowed();
             let mut p = ParserPlacement::new(&work);
-            // Small batches (typing) never move the parser.
-            p.parsed(100, Duration::from_secs(1));
+            // Small batches (typing) are not even measured, and never move the parser.
+            assert_eq!(p.start(100), None);
+            p.parsed(100, None);
             assert!(!p.is_confined());
             // A first bulk batch at 200 MiB per CPU-second: confined at once.
-            p.parsed(64 * 1024, Duration::from_micros(312));
+            p.judge(64 * 1024, Duration::from_micros(312));
             assert!(p.is_confined());
             if !work.cpus().is_empty() {
                 assert_ne!(allowed(), everywhere);
@@ -158,15 +164,15 @@ mod tests {
             let batch = 64 * 1024;
             let dear = Duration::from_micros(5_200);
             for _ in 0..(MIB / batch - 1) {
-                p.parsed(batch, dear);
+                p.judge(batch, dear);
                 assert!(p.is_confined(), "judged only once a window is full");
             }
-            p.parsed(batch, dear);
+            p.judge(batch, dear);
             assert!(!p.is_confined());
             assert_eq!(allowed(), everywhere);
             // Quiet, then a fresh cheap burst is judged on its first batch again.
             p.quiet();
-            p.parsed(64 * 1024, Duration::from_micros(312));
+            p.judge(64 * 1024, Duration::from_micros(312));
             assert!(p.is_confined());
             p.quiet();
             assert!(!p.is_confined());
@@ -180,7 +186,7 @@ mod tests {
     fn a_first_bulk_batch_that_parses_dearly_leaves_the_parser_free() {
         let work = WorkCpus::leave_one_for_output();
         let mut p = ParserPlacement::new(&work);
-        p.parsed(64 * 1024, Duration::from_millis(5));
+        p.judge(64 * 1024, Duration::from_millis(5));
         assert!(!p.is_confined());
     }
 

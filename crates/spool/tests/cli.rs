@@ -331,6 +331,11 @@ fn allowed_cpus(task: &std::path::Path) -> Vec<u32> {
     cpus
 }
 
+/// The name of pane `pane`'s parser thread (`%3` → `pane-3-parse`).
+fn parser_thread(pane: &str) -> String {
+    format!("pane-{}-parse", pane.trim_start_matches('%'))
+}
+
 /// Each thread of process `pid`: its name and the CPUs it may run on.
 fn thread_cpus(pid: u64) -> Vec<(String, Vec<u32>)> {
     std::fs::read_dir(format!("/proc/{pid}/task"))
@@ -369,8 +374,7 @@ fn parsing_and_compression_leave_one_cpu_to_the_programs_output_while_it_flows()
     } else {
         all.clone()
     };
-    let parser = |p: &str| format!("pane-{}-parse", p.trim_start_matches('%'));
-    let (busy_parser, idle_parser) = (parser(&busy), parser(&idle));
+    let (busy_parser, idle_parser) = (parser_thread(&busy), parser_thread(&idle));
     let cpus_of = |comm: &str| cpus_of(pid, comm);
     assert!(
         s.eventually(Duration::from_secs(4), || cpus_of(&busy_parser)
@@ -407,7 +411,7 @@ fn output_that_is_dear_to_parse_leaves_its_parser_free_to_run_anywhere() {
         &["sh", "-c", "head -c 48M /dev/urandom; exec sleep 60"],
     );
     let pid = s.stats()["pid"].as_u64().unwrap();
-    let parser = format!("pane-{}-parse", p.trim_start_matches('%'));
+    let parser = parser_thread(&p);
     let cpus_of = |comm: &str| cpus_of(pid, comm);
     let all = allowed_cpus(std::path::Path::new(&format!("/proc/{pid}")));
     assert!(s.eventually(Duration::from_secs(10), || cpus_of(&parser).is_some()));
