@@ -854,7 +854,12 @@ impl Pane {
                     placement.borrow_mut().parsed(batch.len(), start);
                     ib.0.give_back(batch);
                 }
-                // No more output (the program ended, or the pane is closing): quiet for good.
+                // No more output (the program ended, or the pane is closing): quiet for good,
+                // and what history waits in memory goes to disk now rather than for a pane
+                // that may stay for days. A pane handed over (`spool upgrade`) lives on.
+                if !*me.frozen.borrow() {
+                    me.store.seal_now();
+                }
                 quiet();
                 let _ = parsed_tx.send(());
             });

@@ -293,6 +293,39 @@ fn a_quiet_server_gives_back_the_code_pages_its_work_touched() {
     );
 }
 
+/// A pane kept after its program ended (`-R`) may stay for days: its history goes to disk
+/// at once rather than waiting in memory for a segment's worth of rows that never comes.
+#[test]
+fn a_pane_whose_program_ended_keeps_none_of_its_history_in_memory() {
+    let s = TestServer::new();
+    let p = s.pane("done", &["seq", "1", "3000"]);
+    s.ok(&["wait", "-t", &p]);
+    let pane = || {
+        s.stats()["panes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["id"] == p.as_str())
+            .cloned()
+            .unwrap()
+    };
+    assert!(
+        s.eventually(Duration::from_secs(10), || pane()["history_rows_in_memory"]
+            == 0),
+        "{}",
+        pane()
+    );
+    assert!(pane()["history_rows"].as_u64().unwrap() >= 3000 - 24);
+    let hot = s.stats()["gauges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["name"] == "hot_history")
+        .and_then(|g| g["bytes"].as_u64())
+        .unwrap();
+    assert_eq!(hot, 0);
+}
+
 #[test]
 fn idle_compression_workers_give_their_buffers_back() {
     let s = TestServer::new();

@@ -584,6 +584,15 @@ impl Store {
         self.lock().open.shrink_idle();
     }
 
+    /// No rows are coming for a long while (the pane's program ended): seal the open segment
+    /// whatever its size, so its rows go to disk and leave memory, and give back the room the
+    /// next open segment was given. Waits for an in-flight slot, as a full segment's seal
+    /// does, but not for the write.
+    pub fn seal_now(&self) {
+        self.shared.seal_and_submit();
+        self.trim();
+    }
+
     /// Make everything pushed so far durable: seal the open segment, wait for it to be
     /// written, fsync. Returns the last write error, if any happened since the previous flush.
     pub fn flush(&self) -> Result<(), StoreError> {

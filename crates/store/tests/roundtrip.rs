@@ -313,3 +313,31 @@ fn rows_whose_text_holds_a_newline_read_back_identical() {
     let back: Vec<Row> = store.range(0..300).map(|r| r.unwrap().1).collect();
     assert_eq!(back, rows);
 }
+
+/// A pane whose program ended keeps none of its rows in memory: sealed now, whatever the
+/// open segment's size, they are written, leave the heap, and read back from disk.
+#[test]
+fn rows_sealed_now_leave_memory_once_written_and_read_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = small_env(1 << 20);
+    let store = open(&env, dir.path());
+    for n in 0..2000 {
+        store.push(det_row(n).as_ref()).unwrap();
+    }
+    assert!(
+        store.stats().open_bytes > 0,
+        "the rows wait in the open segment"
+    );
+    store.seal_now();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while store.stats().rows_in_memory > 0 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let st = store.stats();
+    assert_eq!(st.rows_in_memory, 0, "{st:?}");
+    assert_eq!(st.open_bytes + st.pending_bytes, 0, "{st:?}");
+    assert_eq!(st.rows_on_disk, 2000);
+    for n in [0, 999, 1999] {
+        assert_eq!(store.get(n).unwrap().unwrap(), det_row(n));
+    }
+}
