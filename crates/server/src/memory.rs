@@ -372,20 +372,7 @@ impl Quiet {
     /// Called every [`QUIET_CHECK_EVERY`].
     pub fn check(&mut self) {
         let (cpu, faults) = usage();
-        let new_faults = faults.saturating_sub(self.faults);
-        let quiet = cpu.saturating_sub(self.cpu) < QUIET_CPU && new_faults <= QUIET_FAULTS;
-        (self.cpu, self.faults) = (cpu, faults);
-        if std::mem::take(&mut self.trimmed) {
-            return;
-        }
-        self.since_trim += new_faults;
-        if !quiet || self.since_trim >= REMAPPED_FAULTS {
-            self.worked = true;
-        }
-        if quiet && self.worked {
-            self.worked = false;
-            self.trimmed = true;
-            self.since_trim = 0;
+        if self.observe(cpu, faults) {
             let files = return_file_pages(&self.startup);
             trim_c_heap();
             tracing::debug!(
@@ -395,6 +382,34 @@ impl Quiet {
             // The trim's own CPU time and faults are not work.
             (self.cpu, self.faults) = usage();
         }
+    }
+
+    /// Take one reading of the process's CPU time and page faults; whether to trim now.
+    fn observe(&mut self, cpu: std::time::Duration, faults: u64) -> bool {
+        let new_faults = faults.saturating_sub(self.faults);
+        let cpu_quiet = cpu.saturating_sub(self.cpu) < QUIET_CPU;
+        let quiet = cpu_quiet && new_faults <= QUIET_FAULTS;
+        (self.cpu, self.faults) = (cpu, faults);
+        if std::mem::take(&mut self.trimmed) {
+            // The second after a trim maps back the pages idling needs: those faults are not
+            // work. Its CPU time is: a state save or a command in it left pages mapped that
+            // idling does not need, and waiting for 16 more faults left them for minutes.
+            if !cpu_quiet {
+                self.worked = true;
+            }
+            return false;
+        }
+        self.since_trim += new_faults;
+        if !quiet || self.since_trim >= REMAPPED_FAULTS {
+            self.worked = true;
+        }
+        if quiet && self.worked {
+            self.worked = false;
+            self.trimmed = true;
+            self.since_trim = 0;
+            return true;
+        }
+        false
     }
 }
 
@@ -416,6 +431,7 @@ fn usage() -> (std::time::Duration, u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[test]
     fn the_stacks_of_running_threads_are_found_and_counted() {
@@ -516,5 +532,48 @@ mod tests {
         assert!(return_file_pages(&startup) > 0);
         // Code, constants and formatting work on after their pages went.
         assert_eq!(format!("{:?}", mapped().files > 0), "true");
+    }
+
+    /// A `Quiet` whose readings start at zero.
+    fn quiet_at_zero() -> Quiet {
+        Quiet {
+            startup: StartupMappings::default(),
+            cpu: Duration::ZERO,
+            faults: 0,
+            since_trim: 0,
+            worked: true,
+            trimmed: false,
+        }
+    }
+
+    #[test]
+    fn work_in_the_second_after_a_trim_is_trimmed_once_quiet_again() {
+        let mut q = quiet_at_zero();
+        let ms = Duration::from_millis;
+        // Quiet after work: trim.
+        assert!(q.observe(ms(0), 0));
+        // The next second maps back what idling needs, and a state save ran in it.
+        assert!(!q.observe(ms(5), 30));
+        // Quiet again: what the save left mapped goes too.
+        assert!(q.observe(ms(5), 30));
+        // Idling maps its pages back in the second after: not work, nothing more to trim.
+        assert!(!q.observe(ms(5), 40));
+        for s in 0..10 {
+            assert!(!q.observe(ms(5), 40), "second {s}");
+        }
+    }
+
+    #[test]
+    fn a_second_of_page_faults_without_cpu_after_a_trim_is_idling_not_work() {
+        let mut q = quiet_at_zero();
+        let ms = Duration::from_millis;
+        assert!(q.observe(ms(0), 0));
+        assert!(!q.observe(Duration::from_micros(300), 13));
+        for s in 0..10 {
+            assert!(!q.observe(Duration::from_micros(300), 13), "second {s}");
+        }
+        // Faults beyond a stray one later are work: trimmed once quiet.
+        assert!(!q.observe(ms(2), 20));
+        assert!(q.observe(ms(2), 20));
     }
 }
