@@ -117,7 +117,19 @@ pub struct Mapped {
     pub files: u64,
     /// Resident pages of thread stacks.
     pub stacks: u64,
+    /// Resident pages of glibc's heaps (`[heap]` and its per-thread arenas): what C code
+    /// (zstd, libc itself) allocates with `malloc`, in use or free and not yet trimmed.
+    pub c_heap: u64,
 }
+
+/// Largest `---p` mapping taken for a thread stack's guard: glibc's is a page unless asked
+/// otherwise, and no thread here asks. A larger one is a reservation (such as the unused
+/// part of a glibc arena), and what lies above it is no stack.
+const STACK_GUARD_MAX: u64 = 1024 * 1024;
+
+/// Address space glibc reserves for each of its per-thread malloc arenas (`HEAP_MAX_SIZE`
+/// on 64-bit), aligned to its size: the part in use is read-write, the rest `---p`.
+const GLIBC_ARENA_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Most bytes of `/proc/self/smaps` read: a few hundred mappings take ~100 KiB; more is cut
 /// (the stacks after it are not counted) rather than read without bound.
@@ -200,11 +212,15 @@ fn each_mapping(mut f: impl FnMut(&Mapping)) {
     flush(&mut current);
 }
 
-/// File-backed and stack pages from `/proc/self/smaps_rollup` and `/proc/self/smaps`.
+/// File-backed, stack and C heap pages from `/proc/self/smaps_rollup` and
+/// `/proc/self/smaps`.
 ///
-/// A thread stack is the anonymous read-write mapping right above its guard page (a
-/// `---p` mapping that ends where it starts), as glibc's `pthread_create` lays them out;
-/// the main thread's is `[stack]`.
+/// - A thread stack is the anonymous read-write mapping right above its guard page (a small
+///   `---p` mapping that ends where it starts), as glibc's `pthread_create` lays them out;
+///   the main thread's is `[stack]`.
+/// - glibc's heap is `[heap]`, and each per-thread arena an anonymous read-write mapping
+///   that starts on a [`GLIBC_ARENA_BYTES`] boundary and is followed by the `---p` rest of
+///   its reservation (or fills it).
 pub fn mapped() -> Mapped {
     let mut out = Mapped::default();
     if let Ok(s) = std::fs::read_to_string("/proc/self/smaps_rollup") {
@@ -220,17 +236,39 @@ pub fn mapped() -> Mapped {
     }
     // The end of the last guard page seen.
     let mut guard_end = None::<u64>;
+    // An anonymous read-write mapping on an arena boundary, not yet counted: (start, end,
+    // resident bytes, whether a guard page lies below it). The next mapping tells which.
+    let mut maybe_arena = None::<(u64, u64, u64, bool)>;
+    // Count a `maybe_arena` once the mapping after it (if any) is known.
+    let settle = |out: &mut Mapped, (start, end, rss, guarded), next: Option<&Mapping>| {
+        let rest_reserved = next.is_some_and(|m| {
+            m.perms == "---p" && m.start == end && m.end == start + GLIBC_ARENA_BYTES
+        });
+        if rest_reserved || end == start + GLIBC_ARENA_BYTES {
+            out.c_heap += rss;
+        } else if guarded {
+            out.stacks += rss;
+        }
+    };
     each_mapping(|m| {
-        let stack = m.name == "[stack]"
-            || (m.perms == "rw-p"
-                && m.inode == 0
-                && m.name.is_empty()
-                && guard_end == Some(m.start));
-        if stack {
+        if let Some(candidate) = maybe_arena.take() {
+            settle(&mut out, candidate, Some(m));
+        }
+        let anonymous_rw = m.perms == "rw-p" && m.inode == 0 && m.name.is_empty();
+        let guarded = guard_end == Some(m.start);
+        if m.name == "[heap]" {
+            out.c_heap += m.rss;
+        } else if anonymous_rw && m.start % GLIBC_ARENA_BYTES == 0 {
+            maybe_arena = Some((m.start, m.end, m.rss, guarded));
+        } else if m.name == "[stack]" || (anonymous_rw && guarded) {
             out.stacks += m.rss;
         }
-        guard_end = (m.perms == "---p" && m.name.is_empty()).then_some(m.end);
+        guard_end = (m.perms == "---p" && m.name.is_empty() && m.end - m.start <= STACK_GUARD_MAX)
+            .then_some(m.end);
     });
+    if let Some(candidate) = maybe_arena {
+        settle(&mut out, candidate, None);
+    }
     out
 }
 
@@ -337,9 +375,14 @@ const QUIET_FAULTS: u64 = 1;
 /// second of it looked quiet: 16 are up to 1 MiB of code mapped again.
 const REMAPPED_FAULTS: u64 = 16;
 
-/// Gives back what work left resident once the server is quiet after it: the pages of code
-/// and constants its paths touched ([`return_file_pages`]) and the C heap's free pages.
-/// Work is told by CPU time and page faults, from `getrusage`: an idle server does nothing
+/// Quiet seconds in a row before a trim: one more than the rounds in which the state is
+/// still saved after a pane's last output, so a trim comes after the last of them rather
+/// than before one that maps its code back (~1.7 MiB, kept until the next work).
+const QUIET_SECONDS: u32 = crate::persist::SNAPSHOT_ROUNDS_AFTER_OUTPUT + 1;
+
+/// Gives back what work left resident once the server has been quiet after it for
+/// [`QUIET_SECONDS`] in a row: the pages of code and constants its paths touched
+/// ([`return_file_pages`]) and the C heap's free pages. Work is told by CPU time and page faults, from `getrusage`: an idle server does nothing
 /// more each second than ask for them, and trims once per quiet spell.
 pub struct Quiet {
     startup: StartupMappings,
@@ -349,6 +392,8 @@ pub struct Quiet {
     since_trim: u64,
     /// Work happened since the last trim.
     worked: bool,
+    /// Quiet seconds in a row.
+    quiet_for: u32,
     /// The last check trimmed: the next one sees the pages idling needs mapped back, which
     /// is not work.
     trimmed: bool,
@@ -363,6 +408,7 @@ impl Default for Quiet {
             faults,
             since_trim: 0,
             worked: true,
+            quiet_for: 0,
             trimmed: false,
         }
     }
@@ -390,6 +436,7 @@ impl Quiet {
         let cpu_quiet = cpu.saturating_sub(self.cpu) < QUIET_CPU;
         let quiet = cpu_quiet && new_faults <= QUIET_FAULTS;
         (self.cpu, self.faults) = (cpu, faults);
+        self.quiet_for = if quiet { self.quiet_for + 1 } else { 0 };
         if std::mem::take(&mut self.trimmed) {
             // The second after a trim maps back the pages idling needs: those faults are not
             // work. Its CPU time is: a state save or a command in it left pages mapped that
@@ -403,7 +450,7 @@ impl Quiet {
         if !quiet || self.since_trim >= REMAPPED_FAULTS {
             self.worked = true;
         }
-        if quiet && self.worked {
+        if self.quiet_for >= QUIET_SECONDS && self.worked {
             self.worked = false;
             self.trimmed = true;
             self.since_trim = 0;
@@ -452,6 +499,50 @@ mod tests {
         assert!(
             during >= before + 256 * 1024,
             "stacks {before} → {during} with a thread that touched 256 KiB"
+        );
+    }
+
+    #[test]
+    fn what_a_thread_mallocs_is_counted_as_the_c_heap_and_not_as_stacks() {
+        const PIECE: usize = 64 * 1024;
+        const PIECES: usize = 32;
+        let before = mapped();
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel::<()>();
+        let t = std::thread::spawn(move || {
+            // SAFETY: each piece is allocated, filled within its size, and freed once.
+            let pieces: Vec<usize> = (0..PIECES)
+                .map(|_| unsafe {
+                    let p = libc::malloc(PIECE);
+                    assert!(!p.is_null());
+                    std::ptr::write_bytes(p as *mut u8, 1, PIECE);
+                    p as usize
+                })
+                .collect();
+            ready_tx.send(()).unwrap();
+            rx.recv().unwrap();
+            for p in pieces {
+                // SAFETY: allocated above with malloc, freed once.
+                unsafe { libc::free(p as *mut libc::c_void) };
+            }
+        });
+        ready_rx.recv().unwrap();
+        let during = mapped();
+        tx.send(()).unwrap();
+        t.join().unwrap();
+        // (Other tests allocate from the same C heap meanwhile: allow for them.)
+        let bytes = (PIECE * PIECES) as u64;
+        assert!(
+            during.c_heap >= before.c_heap + bytes / 2,
+            "C heap {} → {} with {bytes} bytes malloc'd",
+            before.c_heap,
+            during.c_heap
+        );
+        assert!(
+            during.stacks < before.stacks + bytes / 2,
+            "stacks {} → {}: the C heap was taken for a stack",
+            before.stacks,
+            during.stacks
         );
     }
 
@@ -542,7 +633,28 @@ mod tests {
             faults: 0,
             since_trim: 0,
             worked: true,
+            quiet_for: 0,
             trimmed: false,
+        }
+    }
+
+    /// Feed `q` quiet seconds at the same readings until it trims; how many it took.
+    fn seconds_to_trim(q: &mut Quiet, cpu: Duration, faults: u64) -> u32 {
+        (1..=60).find(|_| q.observe(cpu, faults)).expect("no trim")
+    }
+
+    #[test]
+    fn a_trim_waits_for_quiet_seconds_in_a_row_after_work() {
+        let mut q = quiet_at_zero();
+        let ms = Duration::from_millis;
+        assert_eq!(seconds_to_trim(&mut q, ms(0), 0), QUIET_SECONDS);
+        // Work, then a state save's stray fault each second: quiet, so the count goes on.
+        assert!(!q.observe(ms(9), 40));
+        assert!(!q.observe(ms(9), 300));
+        assert_eq!(seconds_to_trim(&mut q, ms(9), 300), QUIET_SECONDS);
+        // Idle after a trim: nothing more to trim.
+        for s in 0..60 {
+            assert!(!q.observe(ms(9), 300), "second {s}");
         }
     }
 
@@ -550,30 +662,29 @@ mod tests {
     fn work_in_the_second_after_a_trim_is_trimmed_once_quiet_again() {
         let mut q = quiet_at_zero();
         let ms = Duration::from_millis;
-        // Quiet after work: trim.
-        assert!(q.observe(ms(0), 0));
+        seconds_to_trim(&mut q, ms(0), 0);
         // The next second maps back what idling needs, and a state save ran in it.
         assert!(!q.observe(ms(5), 30));
         // Quiet again: what the save left mapped goes too.
-        assert!(q.observe(ms(5), 30));
+        assert_eq!(seconds_to_trim(&mut q, ms(5), 30), QUIET_SECONDS);
         // Idling maps its pages back in the second after: not work, nothing more to trim.
-        assert!(!q.observe(ms(5), 40));
-        for s in 0..10 {
-            assert!(!q.observe(ms(5), 40), "second {s}");
+        assert!(!q.observe(ms(5), 43));
+        for s in 0..60 {
+            assert!(!q.observe(ms(5), 43), "second {s}");
         }
     }
 
     #[test]
-    fn a_second_of_page_faults_without_cpu_after_a_trim_is_idling_not_work() {
+    fn page_faults_without_cpu_in_the_second_after_a_trim_are_idling_not_work() {
         let mut q = quiet_at_zero();
         let ms = Duration::from_millis;
-        assert!(q.observe(ms(0), 0));
+        seconds_to_trim(&mut q, ms(0), 0);
         assert!(!q.observe(Duration::from_micros(300), 13));
-        for s in 0..10 {
+        for s in 0..60 {
             assert!(!q.observe(Duration::from_micros(300), 13), "second {s}");
         }
         // Faults beyond a stray one later are work: trimmed once quiet.
         assert!(!q.observe(ms(2), 20));
-        assert!(q.observe(ms(2), 20));
+        assert_eq!(seconds_to_trim(&mut q, ms(2), 20), QUIET_SECONDS);
     }
 }

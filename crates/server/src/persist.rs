@@ -621,7 +621,7 @@ pub async fn run(server: Arc<Server>) {
 /// Rounds after a pane's last output in which the state is still snapshotted: a program
 /// the shell starts, or a directory it changes to, is in place a moment after the output
 /// that announced it (the echo of Enter, the prompt).
-const SNAPSHOT_ROUNDS_AFTER_OUTPUT: u32 = 5;
+pub(crate) const SNAPSHOT_ROUNDS_AFTER_OUTPUT: u32 = 5;
 
 /// Most rounds between two snapshots, whatever happened: what no output and no state
 /// change announces (a directory renamed under a shell) is saved within this many.

@@ -243,6 +243,7 @@ fn stats_names_where_at_least_nine_tenths_of_the_server_s_rss_goes() {
     for want in [
         "mapped_code_and_files",
         "thread_stacks",
+        "c_heap",
         "allocator_metadata",
         "screens",
         "hot_history",

@@ -184,6 +184,12 @@ fn process_gauges(j: &crate::memory::Jemalloc) -> Vec<Gauge> {
             name: "thread_stacks".into(),
             bytes: m.stacks,
         },
+        Gauge {
+            // What C code (zstd, libc) holds from glibc's malloc, resident: its `[heap]` and
+            // per-thread arenas, which `collect` trims first.
+            name: "c_heap".into(),
+            bytes: m.c_heap,
+        },
     ]
 }
 
