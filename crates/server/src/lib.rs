@@ -44,6 +44,7 @@ pub use conn::{
     FRAME_IDLE_TIMEOUT, HANDSHAKE_TIMEOUT, MAX_HANDSHAKING, MAX_REQUEST_BYTES, REQUEST_BUDGET_BYTES,
 };
 pub use inbox::INBOX_BYTES;
+pub use memory::tune_allocators;
 pub use pane::INPUT_MAX;
 pub use persist::{GENERATIONS_KEPT, SAVE_EVERY, STATE_VERSION};
 pub use server::{ServerConfig, MAX_CLIENTS, RECENT_EXITS_MAX};
@@ -91,8 +92,9 @@ fn io_err(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> ServerError
 
 /// Run a server until it is told to stop or its last session ends. `ready` is called once the
 /// socket accepts connections.
+///
+/// Call [`tune_allocators`] first, before the runtime's threads start.
 pub async fn run(config: ServerConfig, ready: impl FnOnce()) -> Result<(), ServerError> {
-    memory::tune_allocators();
     let socket = config.socket.clone();
     // Started by `spool upgrade`: the previous binary's socket, panes and state.
     let handed = match &config.handover {

@@ -61,6 +61,13 @@ fn free_pages() -> u64 {
 /// "free" until a trim. 128 KiB is glibc's own starting value.
 const C_HEAP_MMAP_THRESHOLD: i32 = 128 * 1024;
 
+/// Arenas glibc's malloc may make: one, its main heap. Only C code allocates there (zstd's
+/// contexts, libc's own), a few times per segment, so threads seldom meet on its lock; and a
+/// trim (`malloc_trim`) gives back the free top of the main heap but never that of a
+/// per-thread arena, where each thread that ever compressed or decompressed kept up to
+/// 128 KiB resident (a kept pane after a 1 GiB burst: +128 KiB of C heap after every trim).
+const C_HEAP_ARENAS: i32 = 1;
+
 /// How long the server's jemalloc keeps freed pages before returning them to the kernel:
 /// not at all, so RSS follows what is allocated rather than what was allocated a moment ago.
 /// With 13 panes printing flat out, a 1 s decay kept 5-9 MiB of freed pages resident (peak
@@ -75,10 +82,13 @@ const C_HEAP_MMAP_THRESHOLD: i32 = 128 * 1024;
 /// returning each one at once costs more than the client's whole job.
 const SERVER_DIRTY_DECAY_MS: isize = 0;
 
-/// Tune the allocators for the server, once, at start: jemalloc returns freed pages at once
-/// ([`SERVER_DIRTY_DECAY_MS`], every arena and those made later), and the C heap's mmap
-/// threshold is fixed ([`C_HEAP_MMAP_THRESHOLD`]). Where this process does not allocate
-/// through jemalloc (the library's tests), the jemalloc part does nothing.
+/// Tune the allocators for the server, once, first thing in the process, before any other
+/// thread starts: jemalloc returns freed pages at once ([`SERVER_DIRTY_DECAY_MS`], every arena
+/// and those made later), the C heap's mmap threshold is fixed ([`C_HEAP_MMAP_THRESHOLD`]),
+/// and it has one arena ([`C_HEAP_ARENAS`]; glibc gives a thread that mallocs while another
+/// holds the lock an arena of its own, and a limit set later keeps those it made). Where this
+/// process does not allocate through jemalloc (the library's tests), the jemalloc part does
+/// nothing.
 pub fn tune_allocators() {
     use tikv_jemalloc_ctl::raw;
     // SAFETY: reading and writing jemalloc's documented options by name, with their
@@ -94,6 +104,8 @@ pub fn tune_allocators() {
     // SAFETY: mallopt only sets glibc's allocator parameters; called before the C heap is
     // under load.
     unsafe { libc::mallopt(libc::M_MMAP_THRESHOLD, C_HEAP_MMAP_THRESHOLD) };
+    // SAFETY: as above.
+    unsafe { libc::mallopt(libc::M_ARENA_MAX, C_HEAP_ARENAS) };
 }
 
 /// Give the C heap's free pages back to the kernel (glibc keeps freed chunks inside its

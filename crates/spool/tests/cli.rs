@@ -327,6 +327,34 @@ fn a_pane_whose_program_ended_keeps_none_of_its_history_in_memory() {
     assert_eq!(hot, 0);
 }
 
+/// zstd's contexts come from glibc's malloc. Once compression is idle and the C heap trimmed
+/// (`stats` trims it first), what compressing and reading history used is given back: glibc
+/// trims the top of its main heap, never that of a per-thread arena.
+#[test]
+fn the_c_heap_holds_little_once_compression_is_idle() {
+    let s = TestServer::new();
+    let p = s.pane("busy", &["seq", "1", "300000"]);
+    s.ok(&["wait", "-t", &p]);
+    let gauge = |name: &str| {
+        s.stats()["gauges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["name"] == name)
+            .and_then(|g| g["bytes"].as_u64())
+            .unwrap()
+    };
+    // Reading history back decompresses, on other threads than the workers'.
+    assert!(s.ok(&["search", "-t", &p, "^123456$"]).contains("123456"));
+    s.ok(&["capture", "-t", &p, "-S", "-", "-E", "-1000"]);
+    // (A context still in use, by a geometry warmer, say, is freed when it is done.)
+    assert!(
+        s.eventually(Duration::from_secs(10), || gauge("c_heap") <= 32 * 1024),
+        "{} bytes of C heap resident",
+        gauge("c_heap")
+    );
+}
+
 #[test]
 fn idle_compression_workers_give_their_buffers_back() {
     let s = TestServer::new();

@@ -23,6 +23,7 @@ pub struct Args {
 }
 
 pub fn run(target: &Target, a: Args) -> Exit {
+    spool_server::tune_allocators();
     let name = target.name();
     let root = spool_proto::paths::state_root()?;
     spool_proto::paths::private_dir(&root)?;
