@@ -38,6 +38,11 @@ pub const SEAL_ROOM_ROWS: usize = 4 * 1024;
 /// show images adds a 16-byte image floor (3.5 MiB in all at the cap).
 pub const MAX_SEGMENTS_PER_STORE: usize = 64 * 1024;
 
+/// A quiet store's index keeps spare room up to 1/this of its entries: shrinking it costs a
+/// copy of the index (40 bytes per segment, up to 2.5 MiB), so a pane that prints a little
+/// between quiet spells does not copy it back and forth for each segment it adds.
+const INDEX_SPARE_DIV: usize = 8;
+
 /// Sealed segments not yet on disk, across all stores of an env: the queue plus one per
 /// worker. A writer that would seal another waits for one of these slots.
 pub fn in_flight_max(config: &crate::StoreConfig) -> usize {
@@ -579,9 +584,17 @@ impl Store {
     }
 
     /// The pane went quiet: the open segment gives back the room it kept for rows to come,
-    /// when that is more than the rows it holds (see `SegmentBuf::shrink_idle`).
+    /// when that is more than the rows it holds (see `SegmentBuf::shrink_idle`), and so does
+    /// the index, which grew by doubling (up to twice its entries: 160 KiB more after 1 GiB).
     pub fn trim(&self) {
-        self.lock().open.shrink_idle();
+        let mut st = self.lock();
+        st.open.shrink_idle();
+        let entries = st.index.len();
+        if st.index.capacity() > entries + entries / INDEX_SPARE_DIV {
+            // Half the spare room allowed, so the next segments do not grow it at once.
+            st.index
+                .shrink_to(entries + entries / (2 * INDEX_SPARE_DIV));
+        }
     }
 
     /// No rows are coming for a long while (the pane's program ended): seal the open segment

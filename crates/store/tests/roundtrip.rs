@@ -341,3 +341,33 @@ fn rows_sealed_now_leave_memory_once_written_and_read_back() {
         assert_eq!(store.get(n).unwrap().unwrap(), det_row(n));
     }
 }
+
+/// The index grows by doubling; once the pane is quiet it keeps little spare room.
+#[test]
+fn a_quiet_store_s_index_gives_back_its_spare_room() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = small_env(4096);
+    let store = open(&env, dir.path());
+    let mut n = 0;
+    // Past a power of two of segments: up to twice the entries in capacity.
+    while store.stats().segments < 600 {
+        for _ in 0..100 {
+            store.push(det_row(n).as_ref()).unwrap();
+            n += 1;
+        }
+        store.flush().unwrap();
+    }
+    // An index entry is 40 bytes (ARCHITECTURE.md).
+    let entry = 40;
+    let st = store.stats();
+    assert!(st.index_bytes > st.segments * entry * 9 / 8, "{st:?}");
+    store.trim();
+    let st = store.stats();
+    assert!(
+        st.index_bytes <= st.segments * entry * 9 / 8,
+        "{} index bytes for {} segments of {entry} bytes",
+        st.index_bytes,
+        st.segments
+    );
+    assert_eq!(store.get(n - 1).unwrap().unwrap(), det_row(n - 1));
+}
