@@ -228,8 +228,9 @@ enum Command {
     /// Memory accounts, RSS and per-pane history of the server.
     ///
     /// The accounts name the heap by purpose (screens, history, caches, queues, compression
-    /// workers), then what the kernel sees: mapped code and files, thread stacks, and freed
-    /// pages the allocator has not purged yet. What they leave is shown as "not explained".
+    /// workers), then what the kernel sees: mapped code and files, thread stacks, the C heap
+    /// (what zstd and libc malloc), the allocator's resident bookkeeping, and freed pages it
+    /// has not purged yet. What they leave is shown as "not explained".
     /// The allocators' own counters (jemalloc, glibc) follow, not summed: they count reserved
     /// pages whether or not they are resident.
     Stats(cmd::stats::Args),
