@@ -91,15 +91,7 @@ fn buffers_are_bounded_in_bytes_each_and_together() {
     }
     assert_eq!(names(&s), ["big4", "big3", "big2", "big1"]);
     // The gauge accounts for them.
-    let st = s.stats();
-    let gauge = st["gauges"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|g| g["name"] == "paste_buffers")
-        .unwrap()["bytes"]
-        .as_u64()
-        .unwrap();
+    let gauge = s.gauge("paste_buffers");
     assert_eq!(gauge, 16 * 1024 * 1024);
 }
 

@@ -317,14 +317,7 @@ fn a_pane_whose_program_ended_keeps_none_of_its_history_in_memory() {
         pane()
     );
     assert!(pane()["history_rows"].as_u64().unwrap() >= 3000 - 24);
-    let hot = s.stats()["gauges"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|g| g["name"] == "hot_history")
-        .and_then(|g| g["bytes"].as_u64())
-        .unwrap();
-    assert_eq!(hot, 0);
+    assert_eq!(s.gauge("hot_history"), 0);
 }
 
 /// zstd's contexts come from glibc's malloc. Once compression is idle and the C heap trimmed
@@ -335,23 +328,14 @@ fn the_c_heap_holds_little_once_compression_is_idle() {
     let s = TestServer::new();
     let p = s.pane("busy", &["seq", "1", "300000"]);
     s.ok(&["wait", "-t", &p]);
-    let gauge = |name: &str| {
-        s.stats()["gauges"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|g| g["name"] == name)
-            .and_then(|g| g["bytes"].as_u64())
-            .unwrap()
-    };
     // Reading history back decompresses, on other threads than the workers'.
     assert!(s.ok(&["search", "-t", &p, "^123456$"]).contains("123456"));
     s.ok(&["capture", "-t", &p, "-S", "-", "-E", "-1000"]);
     // (A context still in use, by a geometry warmer, say, is freed when it is done.)
     assert!(
-        s.eventually(Duration::from_secs(10), || gauge("c_heap") <= 32 * 1024),
+        s.eventually(Duration::from_secs(10), || s.gauge("c_heap") <= 32 * 1024),
         "{} bytes of C heap resident",
-        gauge("c_heap")
+        s.gauge("c_heap")
     );
 }
 
@@ -360,19 +344,12 @@ fn idle_compression_workers_give_their_buffers_back() {
     let s = TestServer::new();
     let p = s.pane("busy", &["seq", "1", "300000"]);
     s.ok(&["wait", "-t", &p]);
-    let workers = || {
-        s.stats()["gauges"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|g| g["name"] == "compression_workers")
-            .and_then(|g| g["bytes"].as_u64())
-            .unwrap()
-    };
     assert!(
-        s.eventually(std::time::Duration::from_secs(10), || workers() == 0),
+        s.eventually(std::time::Duration::from_secs(10), || s
+            .gauge("compression_workers")
+            == 0),
         "compression workers still hold {} bytes",
-        workers()
+        s.gauge("compression_workers")
     );
 }
 

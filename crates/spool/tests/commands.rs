@@ -348,13 +348,7 @@ fn a_subscriber_that_stops_reading_costs_a_bounded_queue_and_is_told_it_lagged()
     // One full queue (1 MiB) and the socket's buffers, not the 256 MB printed.
     assert!(grown < 48 * 1024 * 1024, "server RSS grew by {grown} bytes");
     // The queue is full, and no fuller than its bound (bus::SUBSCRIBER_QUEUE_BYTES).
-    let queued = s.stats()["gauges"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|g| g["name"] == "event_queues")
-        .and_then(|g| g["bytes"].as_u64())
-        .unwrap();
+    let queued = s.gauge("event_queues");
     assert!(queued > 512 * 1024 && queued <= 1024 * 1024, "{queued}");
     // Reading again: it is told how much it missed.
     use std::io::Read;

@@ -289,16 +289,7 @@ fn ten_thousand_distinct_images_leave_the_image_ram_under_its_cap() {
         st["images"]
     );
     let cap = st["images"]["cache_capacity"].as_u64().unwrap();
-    let gauge = |st: &serde_json::Value| {
-        st["gauges"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|g| g["name"] == "images")
-            .unwrap()["bytes"]
-            .as_u64()
-            .unwrap()
-    };
+    let gauge = |st: &serde_json::Value| common::gauge(st, "images");
     assert!(gauge(&st) <= cap, "{}", gauge(&st));
     // Reading them all back (the capture sends at most CAPTURE_IMAGES_MAX) goes through the
     // cache, which stays at or under its capacity.

@@ -77,6 +77,11 @@ impl TestServer {
         self.stats()["rss_bytes"].as_u64().unwrap()
     }
 
+    /// The bytes of memory account `name` now (`spool stats`).
+    pub fn gauge(&self, name: &str) -> u64 {
+        gauge(&self.stats(), name)
+    }
+
     /// Kill the server as the OOM killer would, and wait until it is gone.
     pub fn kill9(&self) {
         let pid = self.stats()["pid"].as_i64().unwrap() as i32;
@@ -157,4 +162,15 @@ pub fn write_png(path: &std::path::Path, w: u32, h: u32, seed: u8) {
         .map(|i| ((i / 3) as u8).wrapping_mul(seed).wrapping_add(i as u8))
         .collect();
     wr.write_image_data(&px).unwrap();
+}
+
+/// The bytes of memory account `name` in `stats` (`spool stats --json`).
+pub fn gauge(stats: &serde_json::Value, name: &str) -> u64 {
+    stats["gauges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["name"] == name)
+        .and_then(|g| g["bytes"].as_u64())
+        .unwrap_or_else(|| panic!("no {name} account in {stats}"))
 }
