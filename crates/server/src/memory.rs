@@ -394,8 +394,9 @@ const QUIET_SECONDS: u32 = crate::persist::SNAPSHOT_ROUNDS_AFTER_OUTPUT + 1;
 
 /// Gives back what work left resident once the server has been quiet after it for
 /// [`QUIET_SECONDS`] in a row: the pages of code and constants its paths touched
-/// ([`return_file_pages`]) and the C heap's free pages. Work is told by CPU time and page faults, from `getrusage`: an idle server does nothing
-/// more each second than ask for them, and trims once per quiet spell.
+/// ([`return_file_pages`]) and the C heap's free pages. Work is told by CPU time and page
+/// faults, from `getrusage`: an idle server does nothing more each second than ask for them,
+/// and trims once per quiet spell.
 pub struct Quiet {
     startup: StartupMappings,
     cpu: std::time::Duration,
@@ -660,7 +661,7 @@ mod tests {
         let mut q = quiet_at_zero();
         let ms = Duration::from_millis;
         assert_eq!(seconds_to_trim(&mut q, ms(0), 0), QUIET_SECONDS);
-        // Work, then a state save's stray fault each second: quiet, so the count goes on.
+        // Work: CPU in the second after the trim, then a second of page faults.
         assert!(!q.observe(ms(9), 40));
         assert!(!q.observe(ms(9), 300));
         assert_eq!(seconds_to_trim(&mut q, ms(9), 300), QUIET_SECONDS);
