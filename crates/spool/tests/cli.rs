@@ -294,12 +294,13 @@ fn a_quiet_server_gives_back_the_code_pages_its_work_touched() {
     );
 }
 
-/// A pane kept after its program ended (`-R`) may stay for days: its history goes to disk
-/// at once rather than waiting in memory for a segment's worth of rows that never comes.
+/// A pane kept after its program ended (`-R`) may stay for days: its history (beyond a few
+/// lines, `SEAL_AT_EXIT_MIN_BYTES`) goes to disk at once rather than waiting in memory for a
+/// segment's worth of rows that never comes.
 #[test]
 fn a_pane_whose_program_ended_keeps_none_of_its_history_in_memory() {
     let s = TestServer::new();
-    let p = s.pane("done", &["seq", "1", "3000"]);
+    let p = s.pane("done", &["seq", "1", "10000"]);
     s.ok(&["wait", "-t", &p]);
     let pane = || {
         s.stats()["panes"]
@@ -316,7 +317,7 @@ fn a_pane_whose_program_ended_keeps_none_of_its_history_in_memory() {
         "{}",
         pane()
     );
-    assert!(pane()["history_rows"].as_u64().unwrap() >= 3000 - 24);
+    assert!(pane()["history_rows"].as_u64().unwrap() >= 10_000 - 24);
     assert_eq!(s.gauge("hot_history"), 0);
 }
 

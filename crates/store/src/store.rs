@@ -598,11 +598,14 @@ impl Store {
     }
 
     /// No rows are coming for a long while (the pane's program ended): seal the open segment
-    /// whatever its size, so its rows go to disk and leave memory, and give back the room the
-    /// next open segment was given. Waits for an in-flight slot, as a full segment's seal
-    /// does, but not for the write.
-    pub fn seal_now(&self) {
-        self.shared.seal_and_submit();
+    /// if it holds at least `min_bytes` of rows (as a seal at `segment_bytes` counts them), so
+    /// they go to disk and leave memory, and give back the room the next open segment was
+    /// given. Waits for an in-flight slot, as a full segment's seal does, but not for the
+    /// write.
+    pub fn seal_now(&self, min_bytes: usize) {
+        if self.lock().open.raw_bytes() >= min_bytes {
+            self.shared.seal_and_submit();
+        }
         self.trim();
     }
 
