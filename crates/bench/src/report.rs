@@ -275,16 +275,17 @@ spool/tmux = tmux time ÷ spool time.\n\n",
     if bu["error"].is_string() {
         let _ = writeln!(s, "Failed: {}\n", f(&bu["error"]));
     } else {
-        let _ = writeln!(s, "{} MiB into one pane, then {} s idle.\n\n| | baseline MiB | peak MiB | at burst end MiB | after idle MiB | burst s |\n|---|---|---|---|---|---|", f(&bu["burst_mib"]), f(&bu["idle_secs"]));
+        let _ = writeln!(s, "{} MiB into one pane, then {} s idle. Baseline and after idle are settled levels: the median RSS over {} s (after the settle, and at the end of the idle time).\n\n| | baseline MiB | peak MiB | at burst end MiB | after idle MiB | last sample MiB | burst s |\n|---|---|---|---|---|---|---|", f(&bu["burst_mib"]), f(&bu["idle_secs"]), f(&bu["settled_window_secs"]));
         for k in ["spool", "tmux"] {
             let v = &bu[k];
             let _ = writeln!(
                 s,
-                "| {k} | {} | {} | {} | {} | {} |",
+                "| {k} | {} | {} | {} | {} | {} | {} |",
                 f(&v["baseline_rss_mib"]),
                 f(&v["peak_rss_mib"]),
                 f(&v["rss_at_burst_end_mib"]),
                 f(&v["rss_after_idle_mib"]),
+                f(&v["rss_last_sample_mib"]),
                 f(&v["burst_secs"]),
             );
         }

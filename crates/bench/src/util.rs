@@ -67,6 +67,26 @@ pub fn rss(pid: u32) -> Option<u64> {
     Some(kb * 1024)
 }
 
+/// The RSS a process holds over `window`: the median of samples every 100 ms, 0 if it is
+/// gone. An idle server is not flat: work of its own (a state snapshot, a memory report)
+/// maps code back for the seconds until its next trim, and a trim dips below the level for a
+/// second. The median of a window longer than twice those is the level it settles at, where
+/// one sample is that level or a bump or a dip depending on when it is taken.
+pub fn settled_rss(pid: u32, window: Duration) -> u64 {
+    let tick = Duration::from_millis(100);
+    let mut samples = Vec::new();
+    let end = Instant::now() + window;
+    while let Some(r) = rss(pid) {
+        samples.push(r);
+        if Instant::now() >= end {
+            break;
+        }
+        std::thread::sleep(tick);
+    }
+    samples.sort_unstable();
+    samples.get(samples.len() / 2).copied().unwrap_or(0)
+}
+
 pub fn mem_available() -> u64 {
     std::fs::read_to_string("/proc/meminfo")
         .ok()
