@@ -44,7 +44,7 @@ pub use conn::{
     FRAME_IDLE_TIMEOUT, HANDSHAKE_TIMEOUT, MAX_HANDSHAKING, MAX_REQUEST_BYTES, REQUEST_BUDGET_BYTES,
 };
 pub use inbox::INBOX_BYTES;
-pub use memory::tune_allocators;
+pub use memory::{tune_allocators, BLOCKING_KEEP_ALIVE};
 pub use pane::INPUT_MAX;
 pub use persist::{GENERATIONS_KEPT, SAVE_EVERY, STATE_VERSION};
 pub use server::{ServerConfig, MAX_CLIENTS, RECENT_EXITS_MAX};
@@ -53,7 +53,8 @@ pub use server::{ServerConfig, MAX_CLIENTS, RECENT_EXITS_MAX};
 /// `spool wait` or `capture` right after its last pane ended, short enough not to linger.
 pub const EMPTY_GRACE: Duration = Duration::from_secs(5);
 
-/// How often the memory report goes to the log.
+/// How often the memory report goes to the log, when the server worked since the last one
+/// (`memory::Quiet::report_due`): an idle server logs none.
 pub const MEMORY_REPORT_EVERY: Duration = Duration::from_secs(60);
 
 /// Errors starting the server.
@@ -245,7 +246,10 @@ async fn serve(
                 *server.upgrade_rx.lock().unwrap_or_else(|p| p.into_inner()) = Some(upgrade);
                 return Ok(Stop::Upgrade(exe, reply));
             }
-            _ = report.tick() => cmd::log_report(server),
+            _ = report.tick() => if quiet.report_due() {
+                cmd::log_report(server);
+                quiet.reported();
+            },
             _ = quiet_check.tick() => quiet.check(),
             _ = server.maybe_empty.notified() => {
                 if server.is_empty() {

@@ -392,6 +392,21 @@ const REMAPPED_FAULTS: u64 = 16;
 /// than before one that maps its code back (~1.7 MiB, kept until the next work).
 const QUIET_SECONDS: u32 = crate::persist::SNAPSHOT_ROUNDS_AFTER_OUTPUT + 1;
 
+/// How long a thread of the runtime's blocking pool (state saves, searches, history reads)
+/// waits for more work before it exits: less than [`QUIET_SECONDS`], so a thread left over
+/// from the work exits before the trim that follows it. An exit maps code back (~370 KiB,
+/// 5-10 faults): with tokio's 10 s default it came after the trim, counted as work, and cost
+/// a second trim with that much resident in between. Starting a thread again costs ~50 µs.
+pub const BLOCKING_KEEP_ALIVE: std::time::Duration = std::time::Duration::from_secs(2);
+const _: () = assert!(BLOCKING_KEEP_ALIVE.as_secs() < QUIET_SECONDS as u64);
+
+/// CPU time the server must have used since the last periodic memory report for the next to
+/// be logged (see [`Quiet::report_due`]). Idling costs ~15 ms a minute (3 shells: the quiet
+/// checks, a state snapshot, a trim); a pane printing 1 MiB costs ~20 ms, so a minute of
+/// anything more than idling is reported. Reading the accounts maps ~900 KiB of code back, kept until the
+/// trim 6 s later: an idle server that reported each minute held that a tenth of the time.
+const REPORT_MIN_CPU: std::time::Duration = std::time::Duration::from_millis(50);
+
 /// Gives back what work left resident once the server has been quiet after it for
 /// [`QUIET_SECONDS`] in a row: the pages of code and constants its paths touched
 /// ([`return_file_pages`]) and the C heap's free pages. Work is told by CPU time and page
@@ -410,6 +425,8 @@ pub struct Quiet {
     /// The last check trimmed: the next one sees the pages idling needs mapped back, which
     /// is not work.
     trimmed: bool,
+    /// The CPU time used when the last memory report was logged (or at start).
+    cpu_at_report: std::time::Duration,
 }
 
 impl Default for Quiet {
@@ -423,11 +440,30 @@ impl Default for Quiet {
             worked: true,
             quiet_for: 0,
             trimmed: false,
+            cpu_at_report: cpu,
         }
     }
 }
 
 impl Quiet {
+    /// Whether the periodic memory report has news: the server used at least
+    /// [`REPORT_MIN_CPU`] since the last one. An idle server logs none; what it holds was
+    /// in the last report, which followed its last work.
+    pub fn report_due(&self) -> bool {
+        self.report_due_at(usage().0)
+    }
+
+    fn report_due_at(&self, cpu: std::time::Duration) -> bool {
+        cpu.saturating_sub(self.cpu_at_report) >= REPORT_MIN_CPU
+    }
+
+    /// The memory report was logged: the next one counts the CPU used from now, so the
+    /// report's own work is not news. (It is work for [`Quiet::check`], which trims the code
+    /// it mapped.)
+    pub fn reported(&mut self) {
+        self.cpu_at_report = usage().0;
+    }
+
     /// Called every [`QUIET_CHECK_EVERY`].
     pub fn check(&mut self) {
         let (cpu, faults) = usage();
@@ -648,12 +684,27 @@ mod tests {
             worked: true,
             quiet_for: 0,
             trimmed: false,
+            cpu_at_report: Duration::ZERO,
         }
     }
 
     /// Feed `q` quiet seconds at the same readings until it trims; how many it took.
     fn seconds_to_trim(q: &mut Quiet, cpu: Duration, faults: u64) -> u32 {
         (1..=60).find(|_| q.observe(cpu, faults)).expect("no trim")
+    }
+
+    #[test]
+    fn an_idle_minute_has_no_memory_report_and_a_busy_one_has() {
+        let mut q = quiet_at_zero();
+        let ms = Duration::from_millis;
+        // Idling: quiet checks, a snapshot and a trim, ~15 ms a minute.
+        assert!(!q.report_due_at(ms(12)));
+        // A pane printed a few MiB.
+        assert!(q.report_due_at(ms(80)));
+        q.cpu_at_report = ms(83);
+        // The minute after the report (its own CPU time counted from it) was idle again.
+        assert!(!q.report_due_at(ms(95)));
+        assert!(q.report_due_at(ms(83) + REPORT_MIN_CPU));
     }
 
     #[test]

@@ -71,6 +71,7 @@ fn serve(
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .thread_name("spool-server")
+        .thread_keep_alive(spool_server::BLOCKING_KEEP_ALIVE)
         .enable_all()
         .build()
         .context("starting the runtime")?;
