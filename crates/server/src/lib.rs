@@ -44,7 +44,7 @@ pub use conn::{
     FRAME_IDLE_TIMEOUT, HANDSHAKE_TIMEOUT, MAX_HANDSHAKING, MAX_REQUEST_BYTES, REQUEST_BUDGET_BYTES,
 };
 pub use inbox::INBOX_BYTES;
-pub use memory::{tune_allocators, BLOCKING_KEEP_ALIVE};
+pub use memory::{exec_without_stack_cache, tune_allocators, BLOCKING_KEEP_ALIVE};
 pub use pane::INPUT_MAX;
 pub use persist::{GENERATIONS_KEPT, SAVE_EVERY, STATE_VERSION};
 pub use server::{ServerConfig, MAX_CLIENTS, RECENT_EXITS_MAX};

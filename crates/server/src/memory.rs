@@ -108,6 +108,60 @@ pub fn tune_allocators() {
     unsafe { libc::mallopt(libc::M_ARENA_MAX, C_HEAP_ARENAS) };
 }
 
+/// The glibc tunable that turns off its cache of exited threads' stacks. glibc keeps up to
+/// 40 MiB of them for the next threads to reuse, and of each ~16-24 KiB stays resident (the
+/// 16 KiB below where the thread ended, its TLS and descriptor): every pane has two threads,
+/// so closing panes left up to ~400 KiB resident for good, and a 1 GiB burst in a pane that
+/// then ended ~60 KiB. glibc reads it only when a program starts. Without a cache, a thread
+/// that exits is unmapped once the next one exits or starts; a new one maps a fresh stack
+/// (~10 µs more, once per pane).
+const NO_STACK_CACHE: &str = "glibc.pthread.stack_cache_size=0";
+
+/// Set by [`exec_without_stack_cache`] for the program it starts: the `GLIBC_TUNABLES` the
+/// server was given, after `=`, or empty if it had none.
+const OUTER_TUNABLES: &str = "SPOOL_OUTER_GLIBC_TUNABLES";
+
+/// Start this server again with glibc's thread stack cache turned off ([`NO_STACK_CACHE`]),
+/// first thing in the process, before any thread starts; in the program started again, put
+/// `GLIBC_TUNABLES` back as it was, so panes and the commands the server runs get the
+/// environment they would have had. The arguments and open files (those of a handover) carry
+/// over. If the exec fails, the server runs on with the cache, and says so on stderr (which
+/// a client that started it shows).
+pub fn exec_without_stack_cache() {
+    if let Some(outer) = std::env::var_os(OUTER_TUNABLES) {
+        // Started again: ours is in effect. (Safe to change the environment here: no other
+        // thread exists yet.)
+        use std::os::unix::ffi::OsStrExt;
+        match outer.as_bytes().strip_prefix(b"=") {
+            Some(v) => std::env::set_var("GLIBC_TUNABLES", std::ffi::OsStr::from_bytes(v)),
+            None => std::env::remove_var("GLIBC_TUNABLES"),
+        }
+        std::env::remove_var(OUTER_TUNABLES);
+        return;
+    }
+    use std::os::unix::process::CommandExt;
+    let given = std::env::var_os("GLIBC_TUNABLES");
+    let mut tunables = std::ffi::OsString::new();
+    let mut marker = std::ffi::OsString::new();
+    if let Some(g) = &given {
+        tunables.push(g);
+        tunables.push(":");
+        marker.push("=");
+        marker.push(g);
+    }
+    tunables.push(NO_STACK_CACHE);
+    let mut args = std::env::args_os();
+    let argv0 = args.next().unwrap_or_else(|| "spool".into());
+    // /proc/self/exe: this very binary, even if its file was replaced or removed since.
+    let e = std::process::Command::new("/proc/self/exe")
+        .arg0(argv0)
+        .args(args)
+        .env("GLIBC_TUNABLES", tunables)
+        .env(OUTER_TUNABLES, marker)
+        .exec();
+    eprintln!("spool: running with glibc's thread stack cache: could not start again: {e}");
+}
+
 /// Give the C heap's free pages back to the kernel (glibc keeps freed chunks inside its
 /// arenas, where only a trim releases them: zstd's contexts come and go per decompression).
 pub fn trim_c_heap() {

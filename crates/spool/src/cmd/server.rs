@@ -23,6 +23,7 @@ pub struct Args {
 }
 
 pub fn run(target: &Target, a: Args) -> Exit {
+    spool_server::exec_without_stack_cache();
     spool_server::tune_allocators();
     let name = target.name();
     let root = spool_proto::paths::state_root()?;
