@@ -870,7 +870,8 @@ pub struct ServerStats {
     pub rss_bytes: u64,
     pub gauges: Vec<Gauge>,
     /// RSS the gauges do not explain: resident heap pages no account names (allocator
-    /// metadata and free pages, the runtime, connections).
+    /// metadata and free pages, the runtime, connections). Never below zero: where the gauges
+    /// add up to more than `rss_bytes`, `spool stats` shows by how much.
     pub unexplained_bytes: u64,
     /// The allocators' own counters (jemalloc's `allocated`, `active`, `metadata`,
     /// `resident`, `retained`; glibc's heap in use and free). Not summed with the gauges:

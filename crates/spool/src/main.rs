@@ -230,7 +230,9 @@ enum Command {
     /// The accounts name the heap by purpose (screens, history, caches, queues, compression
     /// workers), then what the kernel sees: mapped code and files, thread stacks, the C heap
     /// (what zstd and libc malloc), the allocator's resident bookkeeping, and freed pages it
-    /// has not purged yet. What they leave is shown as "not explained".
+    /// has not purged yet. What they leave is shown as "not explained"; when they add up to
+    /// more than RSS (each is read a moment apart, and the allocator's bookkeeping is an
+    /// estimate), by how much is shown instead.
     /// The allocators' own counters (jemalloc, glibc) follow, not summed: they count reserved
     /// pages whether or not they are resident.
     Stats(cmd::stats::Args),

@@ -235,6 +235,13 @@ pub fn log_report(server: &Server) {
         history_rows_in_memory = rows_mem,
         history_rows_on_disk = rows - rows_mem,
         unexplained = s.unexplained_bytes,
+        // What `unexplained` (never below zero) cannot show: accounts adding up past RSS.
+        overcounted = s
+            .gauges
+            .iter()
+            .map(|g| g.bytes)
+            .sum::<u64>()
+            .saturating_sub(s.rss_bytes),
         gauges = %gauges.join(" "),
         allocator = %s
             .allocator
