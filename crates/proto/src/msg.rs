@@ -887,6 +887,20 @@ pub struct ServerStats {
     pub images: ImageStats,
 }
 
+impl ServerStats {
+    /// The sum of the gauges: what the named accounts say is resident.
+    pub fn explained_bytes(&self) -> u64 {
+        self.gauges.iter().map(|g| g.bytes).sum()
+    }
+
+    /// By how much the gauges add up to more than `rss_bytes` (0 if they do not): what
+    /// `unexplained_bytes`, never below zero, cannot show. They are read one after another
+    /// while the server runs, and jemalloc's bookkeeping is an estimate.
+    pub fn overcounted_bytes(&self) -> u64 {
+        self.explained_bytes().saturating_sub(self.rss_bytes)
+    }
+}
+
 /// Image counts of a server (`spool stats`): summed over its panes' emulators, and its
 /// image store.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -113,8 +113,8 @@ pub fn tune_allocators() {
 /// 16 KiB below where the thread ended, its TLS and descriptor): every pane has two threads,
 /// so closing panes left up to ~400 KiB resident for good, and a 1 GiB burst in a pane that
 /// then ended ~60 KiB. glibc reads it only when a program starts. Without a cache, a thread
-/// that exits is unmapped once the next one exits or starts; a new one maps a fresh stack
-/// (~10 µs more, once per pane).
+/// that exits is unmapped once the next one exits or starts, and a new thread maps a fresh
+/// stack (an mmap and its first page faults, per pane thread and blocking thread started).
 const NO_STACK_CACHE: &str = "glibc.pthread.stack_cache_size=0";
 
 /// Set by [`exec_without_stack_cache`] for the program it starts: the `GLIBC_TUNABLES` the
@@ -450,15 +450,17 @@ const QUIET_SECONDS: u32 = crate::persist::SNAPSHOT_ROUNDS_AFTER_OUTPUT + 1;
 /// waits for more work before it exits: less than [`QUIET_SECONDS`], so a thread left over
 /// from the work exits before the trim that follows it. An exit maps code back (~370 KiB,
 /// 5-10 faults): with tokio's 10 s default it came after the trim, counted as work, and cost
-/// a second trim with that much resident in between. Starting a thread again costs ~50 µs.
+/// a second trim with that much resident in between. The price: work that comes back
+/// more than 2 s apart (a slow scroll through history) starts a thread each time.
 pub const BLOCKING_KEEP_ALIVE: std::time::Duration = std::time::Duration::from_secs(2);
 const _: () = assert!(BLOCKING_KEEP_ALIVE.as_secs() < QUIET_SECONDS as u64);
 
 /// CPU time the server must have used since the last periodic memory report for the next to
 /// be logged (see [`Quiet::report_due`]). Idling costs ~15 ms a minute (3 shells: the quiet
 /// checks, a state snapshot, a trim); a pane printing 1 MiB costs ~20 ms, so a minute of
-/// anything more than idling is reported. Reading the accounts maps ~900 KiB of code back, kept until the
-/// trim 6 s later: an idle server that reported each minute held that a tenth of the time.
+/// anything more than idling is reported. Reading the accounts maps ~900 KiB of code back,
+/// kept until the trim 6 s later: an idle server that reported each minute held that a
+/// tenth of the time.
 const REPORT_MIN_CPU: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// Gives back what work left resident once the server has been quiet after it for

@@ -138,12 +138,10 @@ pub fn collect(server: &Server) -> ServerStats {
     // One reading of jemalloc's counters (each refreshes its statistics) for both uses.
     let j = crate::memory::jemalloc();
     gauges.extend(process_gauges(&j));
-    let rss = rss_bytes();
-    let explained: u64 = gauges.iter().map(|g| g.bytes).sum();
-    ServerStats {
+    let mut stats = ServerStats {
         pid: std::process::id(),
-        rss_bytes: rss,
-        unexplained_bytes: rss.saturating_sub(explained),
+        rss_bytes: rss_bytes(),
+        unexplained_bytes: 0,
         gauges,
         allocator: allocator_view(&j),
         panes: per_pane,
@@ -156,7 +154,9 @@ pub fn collect(server: &Server) -> ServerStats {
             .unwrap_or_else(|p| p.into_inner())
             .clone(),
         images,
-    }
+    };
+    stats.unexplained_bytes = stats.rss_bytes.saturating_sub(stats.explained_bytes());
+    stats
 }
 
 /// The kernel's accounts of what is not heap (see `memory.rs`): mapped files (code) and
@@ -235,13 +235,7 @@ pub fn log_report(server: &Server) {
         history_rows_in_memory = rows_mem,
         history_rows_on_disk = rows - rows_mem,
         unexplained = s.unexplained_bytes,
-        // What `unexplained` (never below zero) cannot show: accounts adding up past RSS.
-        overcounted = s
-            .gauges
-            .iter()
-            .map(|g| g.bytes)
-            .sum::<u64>()
-            .saturating_sub(s.rss_bytes),
+        overcounted = s.overcounted_bytes(),
         gauges = %gauges.join(" "),
         allocator = %s
             .allocator

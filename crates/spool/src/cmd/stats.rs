@@ -32,8 +32,7 @@ pub fn run(target: &Target, a: Args) -> Exit {
     for g in &s.gauges {
         println!("  {:<40} {:>10.2} MiB", super::safe(&g.name), mib(g.bytes));
     }
-    let explained: u64 = s.gauges.iter().map(|g| g.bytes).sum();
-    let (label, bytes) = remainder(s.rss_bytes, explained);
+    let (label, bytes) = remainder(s.unexplained_bytes, s.overcounted_bytes());
     println!("  {label:<40} {:>10.2} MiB", mib(bytes));
     let view: Vec<String> = s
         .allocator
@@ -93,14 +92,13 @@ pub fn run(target: &Target, a: Args) -> Exit {
     Ok(0)
 }
 
-/// The line after the accounts: what they leave of RSS, or by how much they add up to more
-/// than RSS (they are read one after another while the server runs, and jemalloc's
-/// bookkeeping is an estimate), which `unexplained_bytes` (never below zero) cannot show.
-fn remainder(rss: u64, explained: u64) -> (&'static str, u64) {
-    if explained > rss {
-        ("(the above add up to more than RSS by)", explained - rss)
+/// The line after the accounts: what they leave of RSS, or, when they add up to more than
+/// RSS, by how much (which `unexplained_bytes`, never below zero, shows as 0).
+fn remainder(unexplained: u64, overcounted: u64) -> (&'static str, u64) {
+    if overcounted > 0 {
+        ("(the above add up to more than RSS by)", overcounted)
     } else {
-        ("(not explained by the above)", rss - explained)
+        ("(not explained by the above)", unexplained)
     }
 }
 
@@ -110,10 +108,10 @@ mod tests {
 
     #[test]
     fn accounts_that_add_up_to_more_than_rss_say_by_how_much() {
-        assert_eq!(remainder(100, 90), ("(not explained by the above)", 10));
-        assert_eq!(remainder(100, 100), ("(not explained by the above)", 0));
+        assert_eq!(remainder(10, 0), ("(not explained by the above)", 10));
+        assert_eq!(remainder(0, 0), ("(not explained by the above)", 0));
         assert_eq!(
-            remainder(100, 130),
+            remainder(0, 30),
             ("(the above add up to more than RSS by)", 30)
         );
     }
