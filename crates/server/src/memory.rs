@@ -744,6 +744,13 @@ mod tests {
         }
     }
 
+    /// Feed `q` a minute of seconds at the same readings: it must not trim in any.
+    fn no_trim_for_a_minute(q: &mut Quiet, cpu: Duration, faults: u64) {
+        for s in 0..60 {
+            assert!(!q.observe(cpu, faults), "second {s}");
+        }
+    }
+
     /// Feed `q` quiet seconds at the same readings until it trims; how many it took.
     fn seconds_to_trim(q: &mut Quiet, cpu: Duration, faults: u64) -> u32 {
         (1..=60).find(|_| q.observe(cpu, faults)).expect("no trim")
@@ -773,9 +780,7 @@ mod tests {
         assert!(!q.observe(ms(9), 300));
         assert_eq!(seconds_to_trim(&mut q, ms(9), 300), QUIET_SECONDS);
         // Idle after a trim: nothing more to trim.
-        for s in 0..60 {
-            assert!(!q.observe(ms(9), 300), "second {s}");
-        }
+        no_trim_for_a_minute(&mut q, ms(9), 300);
     }
 
     #[test]
@@ -789,9 +794,7 @@ mod tests {
         assert_eq!(seconds_to_trim(&mut q, ms(5), 30), QUIET_SECONDS);
         // Idling maps its pages back in the second after: not work, nothing more to trim.
         assert!(!q.observe(ms(5), 43));
-        for s in 0..60 {
-            assert!(!q.observe(ms(5), 43), "second {s}");
-        }
+        no_trim_for_a_minute(&mut q, ms(5), 43);
     }
 
     #[test]
@@ -800,9 +803,7 @@ mod tests {
         let ms = Duration::from_millis;
         seconds_to_trim(&mut q, ms(0), 0);
         assert!(!q.observe(Duration::from_micros(300), 13));
-        for s in 0..60 {
-            assert!(!q.observe(Duration::from_micros(300), 13), "second {s}");
-        }
+        no_trim_for_a_minute(&mut q, Duration::from_micros(300), 13);
         // Faults beyond a stray one later are work: trimmed once quiet.
         assert!(!q.observe(ms(2), 20));
         assert_eq!(seconds_to_trim(&mut q, ms(2), 20), QUIET_SECONDS);
