@@ -290,6 +290,17 @@ spool/tmux = tmux time ÷ spool time.\n\n",
             );
         }
         s.push('\n');
+        if let Some(rise) = bu["spool"]["account_rise_bytes"].as_object() {
+            let parts: Vec<String> = rise
+                .iter()
+                .map(|(name, b)| format!("{name} {:+.1}", b.as_f64().unwrap_or(0.0) / 1024.0))
+                .collect();
+            let _ = writeln!(
+                s,
+                "spool's accounts after idle against before the burst, KiB (`spool stats`; the allocator's counters count reserved pages too): {}\n",
+                parts.join(", ")
+            );
+        }
     }
     for (name, path) in pngs {
         if name == "burst" {

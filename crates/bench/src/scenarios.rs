@@ -731,6 +731,14 @@ pub fn burst(ctx: &mut Ctx) -> Result<Value> {
             std::thread::sleep(settle(ctx));
             (tm.pid, settled_rss(tm.pid, window), Box::new(tm))
         };
+        // spool's accounts before and after, read once both levels are taken (a `stats`
+        // maps code that the next trim gives back): what the rise is made of.
+        let accounts = |g: &Box<dyn std::any::Any>| {
+            g.downcast_ref::<Spool>()
+                .and_then(|sp| sp.stats().ok())
+                .map(|st| account_bytes(&st))
+        };
+        let accounts_before = accounts(&guard);
         let sampler = Sampler::start(&format!("burst {which}"), pid, TICK, ctx.cap);
         let t0 = Instant::now();
         let ok = if let Some(sp) = guard.downcast_ref::<Spool>() {
@@ -745,6 +753,7 @@ pub fn burst(ctx: &mut Ctx) -> Result<Value> {
         std::thread::sleep(Duration::from_secs(idle).saturating_sub(window));
         let settled = settled_rss(pid, window);
         let after = crate::util::rss(pid).unwrap_or(0);
+        let accounts_after = accounts(&guard);
         let capped = sampler.was_capped();
         let series = sampler.finish();
         drop(guard);
@@ -770,6 +779,8 @@ pub fn burst(ctx: &mut Ctx) -> Result<Value> {
             // The target: back within 10% of the baseline once idle, both settled levels.
             "meets_target_within_10_percent": (settled as f64) <= 1.1 * base as f64,
             "last_sample_within_10_percent": (after as f64) <= 1.1 * base as f64,
+            // Each account's change from before the burst to after the idle time (spool).
+            "account_rise_bytes": account_rise(accounts_before.as_ref(), accounts_after.as_ref()),
         });
         plot.push(Series {
             label: which.into(),
@@ -786,6 +797,38 @@ pub fn burst(ctx: &mut Ctx) -> Result<Value> {
         log_x: false,
     });
     Ok(v)
+}
+
+/// Every memory account and allocator counter of a `spool stats --json`, by name.
+fn account_bytes(stats: &Value) -> std::collections::BTreeMap<String, i64> {
+    let mut out = std::collections::BTreeMap::new();
+    for list in ["gauges", "allocator"] {
+        for g in stats[list].as_array().into_iter().flatten() {
+            if let (Some(name), Some(bytes)) = (g["name"].as_str(), g["bytes"].as_i64()) {
+                out.insert(name.to_string(), bytes);
+            }
+        }
+    }
+    out
+}
+
+/// The accounts that changed from `before` to `after`, with their change in bytes (null for
+/// tmux, which has none).
+fn account_rise(
+    before: Option<&std::collections::BTreeMap<String, i64>>,
+    after: Option<&std::collections::BTreeMap<String, i64>>,
+) -> Value {
+    let (Some(before), Some(after)) = (before, after) else {
+        return Value::Null;
+    };
+    let mut rise = serde_json::Map::new();
+    for (name, bytes) in after {
+        let change = bytes - before.get(name).copied().unwrap_or(0);
+        if change != 0 {
+            rise.insert(name.clone(), json!(change));
+        }
+    }
+    Value::Object(rise)
 }
 
 /// Scenario 6: hostile output. Peak RSS for each input, spool then tmux.
