@@ -244,6 +244,10 @@ enum Command {
     #[command(alias = "source-file")]
     Reload,
     /// Run the server in the foreground (for service managers; clients start one on demand).
+    ///
+    /// First thing, it starts itself again (the same binary, arguments and pid) with glibc's
+    /// cache of exited threads' stacks turned off, which glibc reads only at exec; panes get
+    /// the GLIBC_TUNABLES the server was given, if any.
     Server(cmd::server::Args),
     /// Print a shell completion script: `spool completions bash > /etc/bash_completion.d/spool`
     /// (zsh: into a directory of $fpath as _spool; fish: ~/.config/fish/completions/spool.fish).

@@ -2,6 +2,9 @@
 //! the background on demand, with `--on-demand`). Logs go to `$XDG_STATE_HOME/spool/NAME.log`,
 //! filtered by `SPOOL_LOG` (default `info`).
 //!
+//! First thing, the process starts itself again without glibc's thread stack cache
+//! (`spool_server::exec_without_stack_cache`), then tunes the allocators.
+//!
 //! Whatever goes wrong before the socket accepts connections is written to the log *and* to
 //! stderr: a client that started this server reads stderr through a pipe until the server
 //! closes it (when it is ready), and shows it — config warnings, or why the server could not
