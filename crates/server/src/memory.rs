@@ -481,6 +481,9 @@ pub struct Quiet {
     /// The last check trimmed: the next one sees the pages idling needs mapped back, which
     /// is not work.
     trimmed: bool,
+    /// A trim was owed to more faults in the second after the last one than idling maps
+    /// back: until work happens, that second's faults are not looked at again.
+    resettled: bool,
     /// The CPU time used when the last memory report was logged (or at start).
     cpu_at_report: std::time::Duration,
 }
@@ -496,6 +499,7 @@ impl Default for Quiet {
             worked: true,
             quiet_for: 0,
             trimmed: false,
+            resettled: false,
             cpu_at_report: cpu,
         }
     }
@@ -548,10 +552,20 @@ impl Quiet {
             // idling does not need, and waiting for 16 more faults left them for minutes.
             if !cpu_quiet {
                 self.worked = true;
+            } else if new_faults > REMAPPED_FAULTS && !self.resettled {
+                // More than idling maps back (11-13 faults here): something ran beside it
+                // without CPU to show, a thread's exit say, and left ~0.4-0.6 MiB of code
+                // mapped. Trim once more; once only, so that where idling itself maps more
+                // back the server does not trim every few seconds.
+                self.worked = true;
+                self.resettled = true;
             }
             return false;
         }
         self.since_trim += new_faults;
+        if !quiet {
+            self.resettled = false;
+        }
         if !quiet || self.since_trim >= REMAPPED_FAULTS {
             self.worked = true;
         }
@@ -740,6 +754,7 @@ mod tests {
             worked: true,
             quiet_for: 0,
             trimmed: false,
+            resettled: false,
             cpu_at_report: Duration::ZERO,
         }
     }
@@ -795,6 +810,27 @@ mod tests {
         // Idling maps its pages back in the second after: not work, nothing more to trim.
         assert!(!q.observe(ms(5), 43));
         no_trim_for_a_minute(&mut q, ms(5), 43);
+    }
+
+    #[test]
+    fn more_faults_after_a_trim_than_idling_maps_back_are_trimmed_once_more() {
+        let mut q = quiet_at_zero();
+        let us = Duration::from_micros;
+        seconds_to_trim(&mut q, us(0), 0);
+        // The second after: idling's pages and a thread's exit, with no CPU to speak of.
+        assert!(!q.observe(us(300), 22));
+        assert_eq!(seconds_to_trim(&mut q, us(300), 22), QUIET_SECONDS);
+        // Once: if idling itself maps that much back, it is not trimmed over and over.
+        assert!(!q.observe(us(600), 44));
+        no_trim_for_a_minute(&mut q, us(600), 44);
+        // Work starts it over.
+        assert!(!q.observe(Duration::from_millis(9), 300));
+        seconds_to_trim(&mut q, Duration::from_millis(9), 300);
+        assert!(!q.observe(Duration::from_millis(9), 322));
+        assert_eq!(
+            seconds_to_trim(&mut q, Duration::from_millis(9), 322),
+            QUIET_SECONDS
+        );
     }
 
     #[test]
