@@ -517,26 +517,44 @@ impl Quiet {
         cpu.saturating_sub(self.cpu_at_report) >= REPORT_MIN_CPU
     }
 
-    /// The memory report was logged: the next one counts the CPU used from now, so the
-    /// report's own work is not news. (It is work for [`Quiet::check`], which trims the code
-    /// it mapped.)
+    /// The memory report was logged. If nothing else ran since the last trim, the code it
+    /// mapped (~1-3 MiB, reading every account) goes at once: it came a minute after work,
+    /// and waiting [`QUIET_SECONDS`] for it held that much for 6 s. Otherwise it is work
+    /// like any, trimmed when the server is quiet. The next report counts the CPU used from
+    /// now: neither is news.
     pub fn reported(&mut self) {
+        if self.trim_after_report() {
+            self.trimmed = true;
+            self.since_trim = 0;
+            self.trim();
+        }
         self.cpu_at_report = usage().0;
+    }
+
+    /// Whether the server has done nothing since its last trim, so what the report mapped
+    /// is all there is to give back.
+    fn trim_after_report(&self) -> bool {
+        !self.worked
     }
 
     /// Called every [`QUIET_CHECK_EVERY`].
     pub fn check(&mut self) {
         let (cpu, faults) = usage();
         if self.observe(cpu, faults) {
-            let files = return_file_pages(&self.startup);
-            trim_c_heap();
-            tracing::debug!(
-                file_bytes = files,
-                "quiet: gave back pages of code and free C heap"
-            );
-            // The trim's own CPU time and faults are not work.
-            (self.cpu, self.faults) = usage();
+            self.trim();
         }
+    }
+
+    /// Give back the pages of code and constants mapped since the start, and the C heap's
+    /// free pages; the trim's own CPU time and faults are not work.
+    fn trim(&mut self) {
+        let files = return_file_pages(&self.startup);
+        trim_c_heap();
+        tracing::debug!(
+            file_bytes = files,
+            "quiet: gave back pages of code and free C heap"
+        );
+        (self.cpu, self.faults) = usage();
     }
 
     /// Take one reading of the process's CPU time and page faults; whether to trim now.
@@ -783,6 +801,21 @@ mod tests {
         // The minute after the report (its own CPU time counted from it) was idle again.
         assert!(!q.report_due_at(ms(95)));
         assert!(q.report_due_at(ms(83) + REPORT_MIN_CPU));
+    }
+
+    #[test]
+    fn a_report_after_the_trim_is_trimmed_at_once_and_one_after_other_work_is_not() {
+        let mut q = quiet_at_zero();
+        let ms = Duration::from_millis;
+        assert!(!q.trim_after_report(), "work since start");
+        seconds_to_trim(&mut q, ms(0), 0);
+        assert!(q.trim_after_report());
+        // The idle second after the trim changes nothing.
+        assert!(!q.observe(ms(0), 12));
+        assert!(q.trim_after_report());
+        // Work: its trim comes once the server is quiet.
+        assert!(!q.observe(ms(9), 300));
+        assert!(!q.trim_after_report());
     }
 
     #[test]
