@@ -54,7 +54,7 @@ pub use server::{ServerConfig, MAX_CLIENTS, RECENT_EXITS_MAX};
 pub const EMPTY_GRACE: Duration = Duration::from_secs(5);
 
 /// How often the memory report goes to the log, when the server worked since the last one
-/// (`memory::Quiet::report_due`): an idle server logs none.
+/// (`memory::Quiet::report`): an idle server logs none.
 pub const MEMORY_REPORT_EVERY: Duration = Duration::from_secs(60);
 
 /// Errors starting the server.
@@ -246,10 +246,7 @@ async fn serve(
                 *server.upgrade_rx.lock().unwrap_or_else(|p| p.into_inner()) = Some(upgrade);
                 return Ok(Stop::Upgrade(exe, reply));
             }
-            _ = report.tick() => if quiet.report_due() {
-                cmd::log_report(server);
-                quiet.reported();
-            },
+            _ = report.tick() => quiet.report(|| cmd::log_report(server)),
             _ = quiet_check.tick() => quiet.check(),
             _ = server.maybe_empty.notified() => {
                 if server.is_empty() {

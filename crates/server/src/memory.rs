@@ -456,11 +456,10 @@ pub const BLOCKING_KEEP_ALIVE: std::time::Duration = std::time::Duration::from_s
 const _: () = assert!(BLOCKING_KEEP_ALIVE.as_secs() < QUIET_SECONDS as u64);
 
 /// CPU time the server must have used since the last periodic memory report for the next to
-/// be logged (see [`Quiet::report_due`]). Idling costs ~15 ms a minute (3 shells: the quiet
+/// be logged (see [`Quiet::report`]). Idling costs ~15 ms a minute (3 shells: the quiet
 /// checks, a state snapshot, a trim); a pane printing 1 MiB costs ~20 ms, so a minute of
-/// anything more than idling is reported. Reading the accounts maps ~900 KiB of code back,
-/// kept until the trim 6 s later: an idle server that reported each minute held that a
-/// tenth of the time.
+/// anything more than idling is reported. Reading the accounts maps 1-3 MiB of code back:
+/// an idle server that reported each minute mapped it again each minute.
 const REPORT_MIN_CPU: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// Gives back what work left resident once the server has been quiet after it for
@@ -506,29 +505,27 @@ impl Default for Quiet {
 }
 
 impl Quiet {
-    /// Whether the periodic memory report has news: the server used at least
-    /// [`REPORT_MIN_CPU`] since the last one. An idle server logs none; what it holds was
-    /// in the last report, which followed its last work.
-    pub fn report_due(&self) -> bool {
-        self.report_due_at(usage().0)
+    /// The periodic memory report: `log` runs only if the server used at least
+    /// [`REPORT_MIN_CPU`] since the last report (an idle server logs none; what it holds was
+    /// in the last report, which followed its last work). If nothing else ran since the last
+    /// trim, the code the report mapped (1-3 MiB, reading every account) goes at once: it
+    /// came a minute after work, and waiting [`QUIET_SECONDS`] for it held that much for
+    /// 6 s. Otherwise it is work like any, trimmed when the server is quiet. The next report
+    /// counts the CPU used from after this one: neither it nor its trim is news.
+    pub fn report(&mut self, log: impl FnOnce()) {
+        if !self.report_due_at(usage().0) {
+            return;
+        }
+        log();
+        if self.trim_after_report() {
+            self.note_trim();
+            self.trim();
+        }
+        self.cpu_at_report = usage().0;
     }
 
     fn report_due_at(&self, cpu: std::time::Duration) -> bool {
         cpu.saturating_sub(self.cpu_at_report) >= REPORT_MIN_CPU
-    }
-
-    /// The memory report was logged. If nothing else ran since the last trim, the code it
-    /// mapped (~1-3 MiB, reading every account) goes at once: it came a minute after work,
-    /// and waiting [`QUIET_SECONDS`] for it held that much for 6 s. Otherwise it is work
-    /// like any, trimmed when the server is quiet. The next report counts the CPU used from
-    /// now: neither is news.
-    pub fn reported(&mut self) {
-        if self.trim_after_report() {
-            self.trimmed = true;
-            self.since_trim = 0;
-            self.trim();
-        }
-        self.cpu_at_report = usage().0;
     }
 
     /// Whether the server has done nothing since its last trim, so what the report mapped
@@ -543,6 +540,14 @@ impl Quiet {
         if self.observe(cpu, faults) {
             self.trim();
         }
+    }
+
+    /// Record a trim: the work before it is dealt with, and the next second is the one
+    /// after a trim.
+    fn note_trim(&mut self) {
+        self.worked = false;
+        self.trimmed = true;
+        self.since_trim = 0;
     }
 
     /// Give back the pages of code and constants mapped since the start, and the C heap's
@@ -588,9 +593,7 @@ impl Quiet {
             self.worked = true;
         }
         if self.quiet_for >= QUIET_SECONDS && self.worked {
-            self.worked = false;
-            self.trimmed = true;
-            self.since_trim = 0;
+            self.note_trim();
             return true;
         }
         false
