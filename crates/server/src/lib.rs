@@ -217,7 +217,7 @@ async fn serve(
     report.tick().await;
     let mut quiet_check = tokio::time::interval(memory::QUIET_CHECK_EVERY);
     quiet_check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut quiet = memory::Quiet::default();
+    let mut quiet = memory::Quiet::new(server.env.clone());
     let mut upgrade = server
         .upgrade_rx
         .lock()

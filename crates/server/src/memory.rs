@@ -464,11 +464,14 @@ const REPORT_MIN_CPU: std::time::Duration = std::time::Duration::from_millis(50)
 
 /// Gives back what work left resident once the server has been quiet after it for
 /// [`QUIET_SECONDS`] in a row: the pages of code and constants its paths touched
-/// ([`return_file_pages`]) and the C heap's free pages. Work is told by CPU time and page
-/// faults, from `getrusage`: an idle server does nothing more each second than ask for them,
-/// and trims once per quiet spell.
+/// ([`return_file_pages`]), the C heap's free pages, and what the history stores keep for
+/// work (`spool_store::Env::trim`: an index a read unpacked is packed again). Work is told by
+/// CPU time and page faults, from `getrusage`: an idle server does nothing more each second
+/// than ask for them, and trims once per quiet spell.
 pub struct Quiet {
     startup: StartupMappings,
+    /// The history stores, trimmed with the rest (none in unit tests).
+    stores: Option<spool_store::Env>,
     cpu: std::time::Duration,
     faults: u64,
     /// Faults counted since the check after the last trim.
@@ -487,11 +490,13 @@ pub struct Quiet {
     cpu_at_report: std::time::Duration,
 }
 
-impl Default for Quiet {
-    fn default() -> Self {
+impl Quiet {
+    /// Watch the server from now; `stores` are trimmed with it.
+    pub fn new(stores: spool_store::Env) -> Self {
         let (cpu, faults) = usage();
         Quiet {
             startup: StartupMappings::read(),
+            stores: Some(stores),
             cpu,
             faults,
             since_trim: 0,
@@ -502,9 +507,7 @@ impl Default for Quiet {
             cpu_at_report: cpu,
         }
     }
-}
 
-impl Quiet {
     /// The periodic memory report: `log` runs only if the server used at least
     /// [`REPORT_MIN_CPU`] since the last report (an idle server logs none; what it holds was
     /// in the last report, which followed its last work). If nothing else ran since the last
@@ -553,6 +556,10 @@ impl Quiet {
     /// Give back the pages of code and constants mapped since the start, and the C heap's
     /// free pages; the trim's own CPU time and faults are not work.
     fn trim(&mut self) {
+        // First, so that the pages the stores free go with the rest.
+        if let Some(stores) = &self.stores {
+            stores.trim();
+        }
         let files = return_file_pages(&self.startup);
         trim_c_heap();
         tracing::debug!(
@@ -769,6 +776,7 @@ mod tests {
     fn quiet_at_zero() -> Quiet {
         Quiet {
             startup: StartupMappings::default(),
+            stores: None,
             cpu: Duration::ZERO,
             faults: 0,
             since_trim: 0,

@@ -321,6 +321,67 @@ fn a_pane_whose_program_ended_keeps_none_of_its_history_in_memory() {
     assert_eq!(s.gauge("hot_history"), 0);
 }
 
+/// A quiet store packs its segment index (`index.rs`): a pane that printed 64 MiB and ended
+/// keeps ~10 bytes a segment of it instead of 40 once the server is quiet, and a read of its
+/// whole history, which unpacks it, is followed by the next quiet spell packing it again.
+#[test]
+fn a_quiet_pane_s_history_index_is_packed_to_under_half_its_entries_bytes() {
+    let s = TestServer::new();
+    let line = "0".repeat(70);
+    let p = s.pane(
+        "done",
+        &["sh", "-c", &format!("yes {line} | head -c 67108864")],
+    );
+    s.ok(&["wait", "-t", &p]);
+    let uncompressed = || {
+        s.stats()["panes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["id"] == p.as_str())
+            .and_then(|x| x["uncompressed_bytes"].as_u64())
+            .unwrap()
+    };
+    // Segments are sealed at 256 KiB of rows (`DEFAULT_SEGMENT_BYTES`, counting 4 bytes of
+    // table a row): of 71-byte rows no fewer than 200 KiB are stored. Unpacked, each costs
+    // 40 bytes; packed, these cost ~10.
+    let packed = || {
+        let segments_max = uncompressed() / (200 << 10) + 2;
+        s.gauge("history_index") <= 16 * segments_max
+    };
+    assert!(uncompressed() > 32 << 20);
+    assert!(
+        s.eventually(Duration::from_secs(30), packed),
+        "{} bytes of index for {} bytes of history",
+        s.gauge("history_index"),
+        uncompressed()
+    );
+    // The oldest hundred rows: a read of the first segment on disk.
+    let pane = &s.stats()["panes"][0];
+    let rows = pane["history_rows"].as_u64().unwrap();
+    let oldest = s.ok(&[
+        "capture",
+        "-t",
+        &p,
+        "-S",
+        "-",
+        "-E",
+        &format!("-{}", rows - 100),
+    ]);
+    assert!(oldest.lines().take(100).all(|l| l == line), "{oldest:.200}");
+    // The server trims after 6 quiet seconds (`memory::Quiet`), and a `stats` is work: look
+    // less often than that.
+    let packed_again = (0..4).any(|_| {
+        std::thread::sleep(Duration::from_secs(8));
+        packed()
+    });
+    assert!(
+        packed_again,
+        "{} bytes of index after a read",
+        s.gauge("history_index")
+    );
+}
+
 /// zstd's contexts come from glibc's malloc. Once compression is idle and the C heap trimmed
 /// (`stats` trims it first), what compressing and reading history used is given back: glibc
 /// trims the top of its main heap, never that of a per-thread arena.

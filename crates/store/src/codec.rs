@@ -649,6 +649,15 @@ pub(crate) fn put_varint(out: &mut Vec<u8>, mut v: u64) {
     out.push(v as u8);
 }
 
+/// Read one varint from the front of `buf` (as [`put_varint`] wrote it); `None` if it is cut
+/// short or longer than a `u64`.
+pub(crate) fn take_varint(buf: &mut &[u8]) -> Option<u64> {
+    let mut r = Reader { buf };
+    let v = r.varint().ok()?;
+    *buf = r.buf;
+    Some(v)
+}
+
 struct Reader<'a> {
     buf: &'a [u8],
 }

@@ -86,6 +86,20 @@ impl Env {
     pub fn total_disk_bytes(&self) -> u64 {
         self.inner.total_disk.load(Ordering::Relaxed)
     }
+
+    /// Every store is quiet (the server's own quiet trim): each does what
+    /// [`crate::Store::trim`] does, so that an index a read or a late write unpacked after
+    /// its pane went quiet (a dead pane scrolled, the last segments written after the
+    /// program ended) is packed again. Takes each store's lock in turn, never two at once.
+    pub fn trim(&self) {
+        let stores: Vec<Arc<Shared>> = {
+            let v = self.inner.stores.lock().unwrap_or_else(|p| p.into_inner());
+            v.iter().filter_map(|w| w.upgrade()).collect()
+        };
+        for s in &stores {
+            s.trim();
+        }
+    }
 }
 
 /// Test hook: while the file this variable names exists, the compression workers take no job

@@ -27,6 +27,7 @@ mod config;
 mod env;
 pub mod filter;
 mod geometry;
+mod index;
 mod placement;
 mod search;
 mod segfile;

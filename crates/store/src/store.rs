@@ -18,6 +18,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use crate::codec::SegmentBuf;
 use crate::env::{Env, EnvInner};
+use crate::index::{Entry, Index, LOST};
 use crate::segfile::{Head, Header, SegFile, HEADER_LEN};
 use crate::StoreError;
 use spool_cells::{Row, RowRef};
@@ -34,14 +35,10 @@ pub const SEAL_ROOM_ROWS: usize = 4 * 1024;
 
 /// Most segments indexed per pane; older ones are pruned beyond it whatever the disk budget.
 /// At 40 bytes per entry this caps a pane's index at 2.5 MiB, reached only after ~16 GiB of
-/// uncompressed history (1 GiB of history costs 4,096 entries = 160 KiB). A segment whose rows
-/// show images adds a 16-byte image floor (3.5 MiB in all at the cap).
+/// uncompressed history (1 GiB of history costs 4,096 entries = 160 KiB while written or
+/// read, ~38 KiB packed while quiet, see `index.rs`). A segment whose rows show images adds a
+/// 16-byte image floor (3.5 MiB in all at the cap).
 pub const MAX_SEGMENTS_PER_STORE: usize = 64 * 1024;
-
-/// A quiet store's index keeps spare room up to 1/this of its entries: shrinking it costs a
-/// copy of the index (40 bytes per segment, up to 2.5 MiB), so a pane that prints a little
-/// between quiet spells does not copy it back and forth for each segment it adds.
-const INDEX_SPARE_DIV: usize = 8;
 
 /// Sealed segments not yet on disk, across all stores of an env: the queue plus one per
 /// worker. A writer that would seal another waits for one of these slots.
@@ -65,10 +62,6 @@ pub fn memory_bound(config: &crate::StoreConfig) -> usize {
         + MAX_ROWS_PER_SEGMENT * crate::codec::ROW_META_BYTES;
     2 * seg + in_flight_max(config) * seg
 }
-
-/// Offset marking a segment whose write failed: its rows are counted, and reads see one
-/// marker row in their place (see [`lost_segment`]).
-const LOST: u64 = u64::MAX;
 
 /// A failed history write is logged at most this often (a full disk fails every segment);
 /// the failures in between are counted in the next line.
@@ -121,36 +114,6 @@ pub fn segments_decoded_here() -> u64 {
     DECODED_HERE.get()
 }
 
-/// What the index keeps per sealed segment: 40 bytes.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Entry {
-    pub first_row: u64,
-    pub offset: u64,
-    pub comp_len: u32,
-    pub raw_len: u32,
-    pub carry_in: u32,
-    /// Display rows at `geo_width` of the lines that end in this segment (0 width = unknown).
-    pub geo_rows: u32,
-    pub row_count: u16,
-    pub geo_width: u16,
-    /// log2 of its text filter's bits (0: none; see `filter.rs`).
-    pub filter_log2: u8,
-}
-
-impl Entry {
-    fn end_row(&self) -> u64 {
-        self.first_row + self.row_count as u64
-    }
-    fn disk_len(&self) -> u64 {
-        if self.offset == LOST {
-            0
-        } else {
-            (HEADER_LEN + self.comp_len as usize + crate::filter::filter_len(self.filter_log2))
-                as u64
-        }
-    }
-}
-
 /// A sealed segment waiting for compression or for its turn to be written.
 struct Pending {
     seq: u64,
@@ -174,7 +137,12 @@ pub(crate) struct Compressed {
 
 pub(crate) struct State {
     file: SegFile,
-    index: VecDeque<Entry>,
+    /// The sealed segments, packed while the store is quiet (`index.rs`).
+    index: Index,
+    /// The writer has been quiet since its last [`Store::trim`]: the write that empties
+    /// `pending` packs the index (the last segments of a program that ended are written
+    /// after its pane went quiet).
+    quiet: bool,
     open: SegmentBuf,
     open_first: u64,
     open_carry: u32,
@@ -219,17 +187,17 @@ impl State {
         self.open_first + self.open.len() as u64
     }
     fn first_row(&self) -> u64 {
-        if let Some(e) = self.index.front() {
-            e.first_row
+        if let Some(first) = self.index.first_row() {
+            first
         } else if let Some(p) = self.pending.front() {
             p.first_row
         } else {
             self.open_first
         }
     }
-    fn entry_index(&self, row: u64) -> Option<usize> {
-        let i = self.index.partition_point(|e| e.first_row <= row);
-        (i > 0 && row < self.index[i - 1].end_row()).then(|| i - 1)
+    /// The position of the entry holding `row`, if a sealed segment does (unpacks the index).
+    fn entry_index(&mut self, row: u64) -> Option<usize> {
+        self.index.find(row)
     }
 }
 
@@ -433,7 +401,8 @@ impl Store {
         let id = env_inner.next_store_id.fetch_add(1, Ordering::Relaxed);
         let state = State {
             file,
-            index,
+            index: Index::from_entries(index),
+            quiet: false,
             open: SegmentBuf::new(),
             open_first: rec.next_row,
             open_carry: 0,
@@ -546,6 +515,7 @@ impl Store {
         let (n, due, full) = {
             let mut st = self.lock();
             let n = st.next_row();
+            st.quiet = false;
             st.open.push(row);
             let (rows, raw) = (st.open.len(), st.open.raw_bytes());
             let full = rows >= MAX_ROWS_PER_SEGMENT || raw >= 3 * cfg_bytes;
@@ -584,17 +554,17 @@ impl Store {
     }
 
     /// The pane went quiet: the open segment gives back the room it kept for rows to come,
-    /// when that is more than the rows it holds (see `SegmentBuf::shrink_idle`), and so does
-    /// the index, which grew by doubling (up to twice its entries: 160 KiB more after 1 GiB).
+    /// when that is more than the rows it holds (see `SegmentBuf::shrink_idle`), and the
+    /// index is packed (`index.rs`: 160 KiB → ~38 KiB after 1 GiB) until it is next needed.
+    /// [`Env::trim`] does this for every store at once.
     pub fn trim(&self) {
-        let mut st = self.lock();
-        st.open.shrink_idle();
-        let entries = st.index.len();
-        if st.index.capacity() > entries + entries / INDEX_SPARE_DIV {
-            // Half the spare room allowed, so the next segments do not grow it at once.
-            st.index
-                .shrink_to(entries + entries / (2 * INDEX_SPARE_DIV));
-        }
+        self.shared.trim();
+    }
+
+    /// Is the index packed (for tests)?
+    #[doc(hidden)]
+    pub fn index_packed(&self) -> bool {
+        self.lock().index.is_packed()
     }
 
     /// No rows are coming for a long while (the pane's program ended): seal the open segment
@@ -708,7 +678,7 @@ impl Store {
         st.pending.clear();
         st.discard_below = st.next_seq;
         let cache = &self.shared.env.cache;
-        for e in std::mem::take(&mut st.index) {
+        for e in st.index.take() {
             cache.remove((self.shared.id, e.first_row));
         }
         self.shared
@@ -807,8 +777,8 @@ impl Store {
         let st = self.lock();
         let open_bytes = st.open.heap_bytes();
         let pending_bytes: usize = st.pending.iter().map(|p| p.seg.heap_bytes()).sum();
-        let index_bytes = st.index.capacity() * std::mem::size_of::<Entry>()
-            + st.image_floors.capacity() * std::mem::size_of::<(u64, u32)>();
+        let index_bytes =
+            st.index.heap_bytes() + st.image_floors.capacity() * std::mem::size_of::<(u64, u32)>();
         let rows_in_memory =
             st.open.len() as u64 + st.pending.iter().map(|p| p.seg.len() as u64).sum::<u64>();
         let first_row = st.first_row();
@@ -839,10 +809,13 @@ impl Store {
     /// First rows of the segments holding rows of `range`, oldest first (no data is read).
     /// Bounded by `max_segments` plus the few in memory.
     pub(crate) fn segment_starts(&self, range: Range<u64>) -> Vec<u64> {
-        let st = self.lock();
+        let mut st = self.lock();
         let mut v: Vec<u64> = Vec::new();
-        let from = st.index.partition_point(|e| e.end_row() <= range.start);
-        for e in st.index.range(from..) {
+        let from = st
+            .index
+            .entries()
+            .partition_point(|e| e.end_row() <= range.start);
+        for e in st.index.entries().range(from..) {
             if e.first_row >= range.end {
                 break;
             }
@@ -865,12 +838,16 @@ impl Store {
     /// boundary, where neither segment's filter sees it all).
     pub(crate) fn segment_excluded(&self, first_row: u64, needles: &[Vec<u8>]) -> bool {
         let (file, e) = {
-            let st = self.lock();
+            let mut st = self.lock();
             let Some(i) = st.entry_index(first_row) else {
                 return false;
             };
-            let e = st.index[i];
-            let ends_line = st.index.get(i + 1).is_some_and(|n| n.carry_in == 0);
+            let e = st.index.entries()[i];
+            let ends_line = st
+                .index
+                .entries()
+                .get(i + 1)
+                .is_some_and(|n| n.carry_in == 0);
             if e.offset == LOST || e.filter_log2 == 0 || e.carry_in != 0 || !ends_line {
                 return false;
             }
@@ -895,9 +872,9 @@ impl Store {
 
     /// Cached display-row count of the on-disk segment starting at `first_row`, at `width`.
     pub(crate) fn geo_get(&self, first_row: u64, width: u16) -> Option<u32> {
-        let st = self.lock();
+        let mut st = self.lock();
         let i = st.entry_index(first_row)?;
-        let e = &st.index[i];
+        let e = st.index.entries()[i];
         (e.first_row == first_row && e.geo_width == width).then_some(e.geo_rows)
     }
 
@@ -905,8 +882,9 @@ impl Store {
     /// when that count is cached, or estimated while a warmer is counting at `width` —
     /// geometry walks then skip reading the segment at all.
     pub(crate) fn geo_span(&self, row: u64, width: u16) -> Option<(u64, u64, u64)> {
-        let st = self.lock();
-        let e = &st.index[st.entry_index(row)?];
+        let mut st = self.lock();
+        let i = st.entry_index(row)?;
+        let e = st.index.entries()[i];
         if e.offset == LOST {
             return None;
         }
@@ -932,9 +910,10 @@ impl Shared {
     pub(crate) fn warm_next(&self, before: u64) -> Option<(u16, u64)> {
         let mut st = self.lock();
         let width = st.width_hint;
-        let upto = st.index.partition_point(|e| e.first_row < before);
+        let upto = st.index.entries().partition_point(|e| e.first_row < before);
         let next = st
             .index
+            .entries()
             .range(..upto)
             .rev()
             .find(|e| e.geo_width != width && e.offset != LOST);
@@ -973,7 +952,7 @@ impl Shared {
             return;
         }
         if let Some(i) = st.entry_index(first_row) {
-            let e = &mut st.index[i];
+            let e = &mut st.index.entries()[i];
             if e.first_row == first_row {
                 e.geo_width = width;
                 e.geo_rows = rows;
@@ -984,7 +963,7 @@ impl Shared {
     pub(crate) fn geo_put(&self, first_row: u64, width: u16, rows: u32) {
         let mut st = self.lock();
         if let Some(i) = st.entry_index(first_row) {
-            let e = &mut st.index[i];
+            let e = &mut st.index.entries()[i];
             if e.first_row == first_row {
                 e.geo_width = width;
                 e.geo_rows = rows;
@@ -1022,6 +1001,14 @@ impl Shared {
 
     pub(crate) fn disk_bytes(&self) -> u64 {
         self.lock().disk_bytes
+    }
+
+    /// See [`Store::trim`].
+    pub(crate) fn trim(&self) {
+        let mut st = self.lock();
+        st.quiet = true;
+        st.open.shrink_idle();
+        st.index.pack();
     }
 
     /// Seal the open segment (if it has rows) and queue it for compression. Waits first for
@@ -1102,6 +1089,9 @@ impl Shared {
                 self.write_segment(&mut st, p, res);
             }
             self.prune_for_pane(&mut st);
+            if st.quiet && st.pending.is_empty() {
+                st.index.pack();
+            }
             st.enforcing += 1;
         }
         self.env.release_slots(done);
@@ -1192,7 +1182,7 @@ impl Shared {
                 st.last_error = Some(e);
             }
         }
-        st.index.push_back(entry);
+        st.index.entries().push_back(entry);
     }
 
     fn enforce_pane_retention(&self) {
@@ -1220,12 +1210,12 @@ impl Shared {
     }
 
     fn prune_front(&self, st: &mut State) {
-        let Some(e) = st.index.pop_front() else {
+        let Some(e) = st.index.entries().pop_front() else {
             return;
         };
         // The new oldest segment's first line lost its head: geometry counts it from column 0
         // now, so a count cached with its carry-in no longer holds.
-        if let Some(front) = st.index.front_mut() {
+        if let Some(front) = st.index.entries().front_mut() {
             if front.carry_in > 0 {
                 front.geo_width = 0;
             }
@@ -1242,6 +1232,7 @@ impl Shared {
         let head = Head {
             offset: st
                 .index
+                .entries()
                 .iter()
                 .find(|n| n.offset != LOST)
                 .map_or(st.file.end, |n| n.offset),
@@ -1255,7 +1246,7 @@ impl Shared {
 
     fn fetch(&self, row: u64) -> Result<Fetched, StoreError> {
         let (entry, file) = {
-            let st = self.lock();
+            let mut st = self.lock();
             if row < st.first_row() || row >= st.next_row() {
                 return Ok(Fetched::Gone);
             }
@@ -1279,7 +1270,7 @@ impl Shared {
             let Some(i) = st.entry_index(row) else {
                 return Ok(Fetched::Gone);
             };
-            let e = st.index[i];
+            let e = st.index.entries()[i];
             if e.offset == LOST {
                 let reason = short_reason(st.last_error.as_deref().unwrap_or(""));
                 let marker = Row::plain(format!(
@@ -1357,9 +1348,9 @@ impl Shared {
             }
             Err(reason) => {
                 let still_live = {
-                    let st = self.lock();
+                    let mut st = self.lock();
                     st.entry_index(e.first_row)
-                        .is_some_and(|i| st.index[i].first_row == e.first_row)
+                        .is_some_and(|i| st.index.entries()[i].first_row == e.first_row)
                 };
                 if !still_live {
                     return Ok(None);
@@ -1395,7 +1386,7 @@ impl Shared {
         scan: Option<(&mut crate::segfile::ScanScratch, Option<SegmentBuf>)>,
     ) -> Result<Option<SegRef>, StoreError> {
         let (entry, file) = {
-            let st = self.lock();
+            let mut st = self.lock();
             if row < st.first_row() || row >= st.next_row() {
                 return Ok(None);
             }
@@ -1422,7 +1413,7 @@ impl Shared {
             let Some(i) = st.entry_index(row) else {
                 return Ok(None);
             };
-            (st.index[i], st.file.file.clone())
+            (st.index.entries()[i], st.file.file.clone())
         };
         Ok(self.load(entry, &file, scan)?.map(|seg| SegRef {
             first_row: entry.first_row,
