@@ -553,8 +553,9 @@ impl Quiet {
         self.since_trim = 0;
     }
 
-    /// Give back the pages of code and constants mapped since the start, and the C heap's
-    /// free pages; the trim's own CPU time and faults are not work.
+    /// Give back the pages of code and constants mapped since the start and the C heap's
+    /// free pages, and pack the history stores' indexes (`Env::trim`, which never waits for
+    /// a store's lock); the trim's own CPU time and faults are not work.
     fn trim(&mut self) {
         // First, so that the pages the stores free go with the rest.
         if let Some(stores) = &self.stores {

@@ -90,14 +90,16 @@ impl Env {
     /// Every store is quiet (the server's own quiet trim): each does what
     /// [`crate::Store::trim`] does, so that an index a read or a late write unpacked after
     /// its pane went quiet (a dead pane scrolled, the last segments written after the
-    /// program ended) is packed again. Takes each store's lock in turn, never two at once.
+    /// program ended) is packed again. Never waits: a store whose lock is held (a write
+    /// stuck on a stalled disk holds it) is left for the next trim, so the caller (the
+    /// server's accept loop) is never blocked. Takes one store's lock at a time.
     pub fn trim(&self) {
         let stores: Vec<Arc<Shared>> = {
             let v = self.inner.stores.lock().unwrap_or_else(|p| p.into_inner());
             v.iter().filter_map(|w| w.upgrade()).collect()
         };
         for s in &stores {
-            s.trim();
+            s.try_trim();
         }
     }
 }

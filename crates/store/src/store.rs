@@ -1005,7 +1005,20 @@ impl Shared {
 
     /// See [`Store::trim`].
     pub(crate) fn trim(&self) {
-        let mut st = self.lock();
+        Self::trim_locked(&mut self.lock());
+    }
+
+    /// [`Shared::trim`] if the store's lock is free now; nothing if it is held.
+    pub(crate) fn try_trim(&self) {
+        let mut st = match self.state.try_lock() {
+            Ok(st) => st,
+            Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => return,
+        };
+        Self::trim_locked(&mut st);
+    }
+
+    fn trim_locked(st: &mut State) {
         st.quiet = true;
         st.open.shrink_idle();
         st.index.pack();
@@ -1515,5 +1528,45 @@ impl DoubleEndedIterator for Rows<'_> {
             }
         }
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The server's quiet trim runs on its accept loop: a store whose lock is held (a write
+    /// stuck on a stalled disk holds it) is left for the next trim, never waited for.
+    #[test]
+    fn the_env_s_trim_leaves_a_store_whose_lock_is_held_for_the_next_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = Env::new(crate::StoreConfig {
+            segment_bytes: 4096,
+            ..crate::StoreConfig::default()
+        });
+        let store = Store::open(&env, dir.path()).unwrap();
+        let row = Row {
+            text: "x".repeat(100),
+            ..Row::default()
+        };
+        for _ in 0..2000 {
+            store.push(row.as_ref()).unwrap();
+        }
+        store.flush().unwrap();
+        assert!(store.stats().segments > 10);
+        assert!(!store.index_packed());
+        let held = store.shared.lock();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let other = env.clone();
+        std::thread::spawn(move || {
+            other.trim();
+            let _ = tx.send(());
+        });
+        let waited = rx.recv_timeout(std::time::Duration::from_secs(10)).is_err();
+        drop(held);
+        assert!(!waited, "the env's trim waited for a held store lock");
+        assert!(!store.index_packed());
+        env.trim();
+        assert!(store.index_packed());
     }
 }
