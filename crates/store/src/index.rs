@@ -13,7 +13,8 @@
 //!   [`crate::Env::trim`]).
 //! - Anything that needs an entry calls [`Index::entries`], which unpacks first. Only the
 //!   count, the first row and the heap held are answered while packed, so that `stats` and
-//!   row bounds never unpack.
+//!   row bounds never unpack, and a new segment is appended packed ([`Index::push`]), so
+//!   that a pane printing a little now and then does not unpack its index for each segment.
 //! - An index is only packed when that takes fewer bytes than its entries do, so its bound
 //!   stays 40 bytes per segment either way ([`crate::MAX_SEGMENTS_PER_STORE`]).
 
@@ -75,6 +76,10 @@ const TAG_OFFSET: u8 = 1 << 6;
 const TAG_GEO_WIDTH: u8 = 1 << 7;
 const _: () = assert!(crate::filter::MAX_LOG2_BITS <= TAG_LOG2_MASK);
 
+/// Most bytes one packed entry takes: the tag, three `u64`/`u16` fields written out (10 + 10
+/// + 3 bytes of varint) and five `u32`s (5 each).
+const PACKED_ENTRY_MAX: usize = 1 + 10 + 10 + 3 + 5 * 5;
+
 /// A store's segment index, unpacked or packed (see the module docs).
 #[derive(Debug, Default)]
 pub(crate) struct Index {
@@ -86,6 +91,8 @@ pub(crate) struct Index {
     packed_len: usize,
     /// The first row of the oldest packed entry.
     packed_first_row: u64,
+    /// The newest packed entry: what the next one pushed is packed against.
+    packed_last: Entry,
 }
 
 impl Index {
@@ -137,6 +144,26 @@ impl Index {
         (i > 0 && row < entries[i - 1].end_row()).then(|| i - 1)
     }
 
+    /// Add the newest segment's entry; appended packed if the index is packed, unless that
+    /// would make it hold more than the 40 bytes an entry its entries take unpacked.
+    pub(crate) fn push(&mut self, e: Entry) {
+        if self.packed_len == 0 {
+            self.entries.push_back(e);
+            return;
+        }
+        if self.packed.capacity() - self.packed.len() < PACKED_ENTRY_MAX {
+            // Room for 1/SPARE_DIV more, so that appending copies the packed bytes seldom.
+            self.packed
+                .reserve_exact(self.packed.len() / SPARE_DIV + PACKED_ENTRY_MAX);
+        }
+        pack_entry(&mut self.packed, &self.packed_last, &e);
+        self.packed_len += 1;
+        self.packed_last = e;
+        if self.packed.capacity() > self.packed_len * std::mem::size_of::<Entry>() {
+            self.unpack();
+        }
+    }
+
     /// Take every entry out, leaving the index empty.
     pub(crate) fn take(&mut self) -> VecDeque<Entry> {
         let entries = std::mem::take(self.entries());
@@ -147,7 +174,11 @@ impl Index {
     /// The store is quiet: pack the entries if that takes fewer bytes than they do, and
     /// otherwise give back spare room beyond 1/[`SPARE_DIV`] of them.
     pub(crate) fn pack(&mut self) {
-        if self.packed_len > 0 || self.entries.is_empty() {
+        if self.packed_len > 0 {
+            // Packed already: what was appended since keeps its room.
+            return;
+        }
+        if self.entries.is_empty() {
             return;
         }
         let unpacked = self.entries.len() * std::mem::size_of::<Entry>();
@@ -165,6 +196,7 @@ impl Index {
             self.packed = out;
             self.packed_len = self.entries.len();
             self.packed_first_row = self.entries[0].first_row;
+            self.packed_last = prev;
             self.entries = VecDeque::new();
         } else {
             let n = self.entries.len();
@@ -317,12 +349,21 @@ mod tests {
 
     proptest! {
         #[test]
-        fn packing_and_unpacking_gives_back_the_same_entries(v in arb_entries()) {
-            let mut index = Index::from_entries(v.iter().copied().collect());
+        fn packing_and_unpacking_gives_back_the_same_entries(
+            v in arb_entries(),
+            split in any::<proptest::sample::Index>(),
+        ) {
+            // Some entries packed, the rest pushed after.
+            let k = split.index(v.len() + 1);
+            let mut index = Index::from_entries(v[..k].iter().copied().collect());
             index.pack();
+            for e in &v[k..] {
+                index.push(*e);
+                prop_assert!(index.heap_bytes() <= index.len() * std::mem::size_of::<Entry>()
+                    || !index.is_packed());
+            }
             prop_assert_eq!(index.len(), v.len());
             prop_assert_eq!(index.first_row(), v.first().map(|e| e.first_row));
-            prop_assert!(index.heap_bytes() <= v.len() * std::mem::size_of::<Entry>());
             let back: Vec<Entry> = index.entries().iter().copied().collect();
             prop_assert_eq!(back, v);
             prop_assert!(!index.is_packed());
@@ -381,5 +422,36 @@ mod tests {
         assert!(!index.is_packed());
         assert!(index.heap_bytes() <= (100 + 100 / SPARE_DIV) * 40);
         assert_eq!(index.len(), 100);
+    }
+
+    #[test]
+    fn a_segment_added_to_a_packed_index_is_appended_packed() {
+        let mut e = Entry {
+            first_row: 0,
+            offset: 0,
+            comp_len: 40_000,
+            raw_len: 262_000,
+            carry_in: 0,
+            geo_rows: 3_000,
+            row_count: 3_000,
+            geo_width: 200,
+            filter_log2: 17,
+        };
+        let mut next = || {
+            let now = e;
+            e.first_row = e.end_row();
+            e.offset = e.next_offset();
+            now
+        };
+        let mut index = Index::from_entries((0..1000).map(|_| next()).collect());
+        index.pack();
+        for _ in 0..1000 {
+            index.push(next());
+            assert!(index.is_packed());
+        }
+        assert_eq!(index.len(), 2000);
+        // 12 bytes an entry here, with at most 1/16 room to spare and one entry's worth.
+        let max = 2000 * 12 * (SPARE_DIV + 1) / SPARE_DIV + PACKED_ENTRY_MAX;
+        assert!(index.heap_bytes() <= max, "{} > {max}", index.heap_bytes());
     }
 }

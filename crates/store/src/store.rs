@@ -1195,7 +1195,7 @@ impl Shared {
                 st.last_error = Some(e);
             }
         }
-        st.index.entries().push_back(entry);
+        st.index.push(entry);
     }
 
     fn enforce_pane_retention(&self) {
