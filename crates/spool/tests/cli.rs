@@ -302,15 +302,7 @@ fn a_pane_whose_program_ended_keeps_none_of_its_history_in_memory() {
     let s = TestServer::new();
     let p = s.pane("done", &["seq", "1", "10000"]);
     s.ok(&["wait", "-t", &p]);
-    let pane = || {
-        s.stats()["panes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|x| x["id"] == p.as_str())
-            .cloned()
-            .unwrap()
-    };
+    let pane = || s.pane_stats(&p);
     assert!(
         s.eventually(Duration::from_secs(10), || pane()["history_rows_in_memory"]
             == 0),
@@ -333,15 +325,7 @@ fn a_quiet_pane_s_history_index_is_packed_to_under_half_its_entries_bytes() {
         &["sh", "-c", &format!("yes {line} | head -c 67108864")],
     );
     s.ok(&["wait", "-t", &p]);
-    let uncompressed = || {
-        s.stats()["panes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|x| x["id"] == p.as_str())
-            .and_then(|x| x["uncompressed_bytes"].as_u64())
-            .unwrap()
-    };
+    let uncompressed = || s.pane_stats(&p)["uncompressed_bytes"].as_u64().unwrap();
     // Segments are sealed at 256 KiB of rows (`DEFAULT_SEGMENT_BYTES`, counting 4 bytes of
     // table a row): of 71-byte rows no fewer than 200 KiB are stored. Unpacked, each costs
     // 40 bytes; packed, these cost ~10.
@@ -357,8 +341,7 @@ fn a_quiet_pane_s_history_index_is_packed_to_under_half_its_entries_bytes() {
         uncompressed()
     );
     // The oldest hundred rows: a read of the first segment on disk.
-    let pane = &s.stats()["panes"][0];
-    let rows = pane["history_rows"].as_u64().unwrap();
+    let rows = s.pane_stats(&p)["history_rows"].as_u64().unwrap();
     let oldest = s.ok(&[
         "capture",
         "-t",

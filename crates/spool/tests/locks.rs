@@ -30,14 +30,7 @@ fn a_pane_stuck_behind_stalled_compression_holds_up_neither_ls_nor_captures_nor_
     let busy = s.pane("busy", &["seq", "1", "3000000"]);
     // The busy pane fills every in-flight slot, then its parser waits for one: its history
     // stops growing.
-    let rows = || {
-        s.stats()["panes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|p| p["id"] == busy.as_str())
-            .map_or(0, |p| p["history_rows"].as_u64().unwrap_or(0))
-    };
+    let rows = || s.pane_stats(&busy)["history_rows"].as_u64().unwrap_or(0);
     let mut last = u64::MAX;
     assert!(
         s.eventually(Duration::from_secs(20), || {

@@ -174,11 +174,8 @@ impl Index {
     /// The store is quiet: pack the entries if that takes fewer bytes than they do, and
     /// otherwise give back spare room beyond 1/[`SPARE_DIV`] of them.
     pub(crate) fn pack(&mut self) {
-        if self.packed_len > 0 {
-            // Packed already: what was appended since keeps its room.
-            return;
-        }
-        if self.entries.is_empty() {
+        // Packed already (what was appended since keeps its room), or nothing to pack.
+        if self.packed_len > 0 || self.entries.is_empty() {
             return;
         }
         let unpacked = self.entries.len() * std::mem::size_of::<Entry>();
@@ -347,6 +344,29 @@ mod tests {
         })
     }
 
+    /// The entries of a log's segments from row `first_row` on: 256 KiB of 3,000 rows each,
+    /// compressed to 40-41 KB, one after another on disk.
+    fn log_segments(first_row: u64) -> impl Iterator<Item = Entry> {
+        let mut e = Entry {
+            first_row,
+            offset: first_row >> 10,
+            comp_len: 40_000,
+            raw_len: 262_000,
+            carry_in: 0,
+            geo_rows: 3_000,
+            row_count: 3_000,
+            geo_width: 200,
+            filter_log2: 17,
+        };
+        (0..).map(move |i: u32| {
+            e.comp_len = 40_000 + i % 1000;
+            let now = e;
+            e.first_row = e.end_row();
+            e.offset = e.next_offset();
+            now
+        })
+    }
+
     proptest! {
         #[test]
         fn packing_and_unpacking_gives_back_the_same_entries(
@@ -372,25 +392,7 @@ mod tests {
 
     #[test]
     fn entries_that_follow_each_other_pack_to_a_third_of_their_size() {
-        let mut v = VecDeque::new();
-        let mut e = Entry {
-            first_row: 1 << 40,
-            offset: 1 << 30,
-            comp_len: 40_000,
-            raw_len: 262_000,
-            carry_in: 0,
-            geo_rows: 3_000,
-            row_count: 3_000,
-            geo_width: 200,
-            filter_log2: 17,
-        };
-        for i in 0..4096u32 {
-            e.comp_len = 40_000 + i % 1000;
-            v.push_back(e);
-            e.first_row = e.end_row();
-            e.offset = e.next_offset();
-        }
-        let mut index = Index::from_entries(v);
+        let mut index = Index::from_entries(log_segments(1 << 40).take(4096).collect());
         index.pack();
         assert!(index.is_packed());
         assert!(
@@ -426,27 +428,11 @@ mod tests {
 
     #[test]
     fn a_segment_added_to_a_packed_index_is_appended_packed() {
-        let mut e = Entry {
-            first_row: 0,
-            offset: 0,
-            comp_len: 40_000,
-            raw_len: 262_000,
-            carry_in: 0,
-            geo_rows: 3_000,
-            row_count: 3_000,
-            geo_width: 200,
-            filter_log2: 17,
-        };
-        let mut next = || {
-            let now = e;
-            e.first_row = e.end_row();
-            e.offset = e.next_offset();
-            now
-        };
-        let mut index = Index::from_entries((0..1000).map(|_| next()).collect());
+        let mut segments = log_segments(0);
+        let mut index = Index::from_entries(segments.by_ref().take(1000).collect());
         index.pack();
-        for _ in 0..1000 {
-            index.push(next());
+        for e in segments.take(1000) {
+            index.push(e);
             assert!(index.is_packed());
         }
         assert_eq!(index.len(), 2000);

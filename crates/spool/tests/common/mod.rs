@@ -73,6 +73,16 @@ impl TestServer {
         serde_json::from_str(&self.ok(&["stats", "--json"])).unwrap()
     }
 
+    /// One pane's entry in the server stats (`Null` if the server has no such pane).
+    pub fn pane_stats(&self, pane: &str) -> serde_json::Value {
+        let st = self.stats();
+        st["panes"]
+            .as_array()
+            .and_then(|v| v.iter().find(|p| p["id"] == pane))
+            .cloned()
+            .unwrap_or_default()
+    }
+
     pub fn rss(&self) -> u64 {
         self.stats()["rss_bytes"].as_u64().unwrap()
     }
