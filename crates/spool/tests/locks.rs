@@ -10,8 +10,23 @@ use common::{shows_line, TestServer};
 /// `spool_store::STALL_HOOK`: while this file exists the compression workers take no job.
 const STALL_HOOK: &str = "SPOOL_TEST_STALL_COMPRESSION";
 
+/// `spool_store::STALL_WRITES_HOOK`: while this file exists a segment's write waits just
+/// before it reaches the file, as on a stalled disk.
+const STALL_WRITES_HOOK: &str = "SPOOL_TEST_STALL_WRITES";
+
 #[test]
 fn a_pane_stuck_behind_stalled_compression_holds_up_neither_ls_nor_captures_nor_other_panes() {
+    a_pane_stuck_behind_its_history_holds_up_nothing_else(STALL_HOOK);
+}
+
+#[test]
+fn a_pane_whose_history_write_hangs_on_disk_holds_up_neither_ls_nor_captures_nor_other_panes() {
+    a_pane_stuck_behind_its_history_holds_up_nothing_else(STALL_WRITES_HOOK);
+}
+
+/// While the file `hook` names exists, a busy pane's history stops being written: it stalls,
+/// and everything else goes on answering.
+fn a_pane_stuck_behind_its_history_holds_up_nothing_else(hook: &str) {
     let mut s = TestServer::new();
     let stall = s.dir.path().join("stall");
     std::fs::write(&stall, b"").unwrap();
@@ -25,7 +40,7 @@ fn a_pane_stuck_behind_stalled_compression_holds_up_neither_ls_nor_captures_nor_
     }
     let _unstall = Unstall(stall.clone());
     s.env
-        .push((STALL_HOOK.into(), stall.to_string_lossy().into_owned()));
+        .push((hook.into(), stall.to_string_lossy().into_owned()));
     let idle = s.pane("idle", &["sh"]);
     let busy = s.pane("busy", &["seq", "1", "3000000"]);
     // The busy pane fills every in-flight slot, then its parser waits for one: its history

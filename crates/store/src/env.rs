@@ -21,6 +21,8 @@ pub(crate) struct EnvInner {
     slot_freed: Condvar,
     /// Heap the compression workers keep between jobs: scratch buffers and zstd contexts.
     worker_bytes: Arc<AtomicUsize>,
+    /// [`STALL_WRITES_HOOK`]'s file, if set when the env was made.
+    pub stall_writes: Option<std::path::PathBuf>,
 }
 
 /// Shared state for all panes' stores. Cheap to clone.
@@ -40,6 +42,15 @@ impl std::fmt::Debug for Env {
 impl Env {
     /// Start the compression workers and make the cache.
     pub fn new(config: StoreConfig) -> Env {
+        Env::with_stall_writes(config, std::env::var_os(STALL_WRITES_HOOK).map(Into::into))
+    }
+
+    /// [`Env::new`], with [`STALL_WRITES_HOOK`]'s file given (tests in this crate, which
+    /// share one process environment).
+    pub(crate) fn with_stall_writes(
+        config: StoreConfig,
+        stall_writes: Option<std::path::PathBuf>,
+    ) -> Env {
         let config = config.clamped();
         let (tx, rx) = sync_channel::<Job>(COMPRESS_QUEUE_DEPTH);
         let rx = Arc::new(Mutex::new(rx));
@@ -63,6 +74,7 @@ impl Env {
                 in_flight: Mutex::new(0),
                 slot_freed: Condvar::new(),
                 worker_bytes,
+                stall_writes,
             }),
         }
     }
@@ -90,9 +102,10 @@ impl Env {
     /// Every store is quiet (the server's own quiet trim): each does what
     /// [`crate::Store::trim`] does, so that an index a read or a late write unpacked after
     /// its pane went quiet (a dead pane scrolled, the last segments written after the
-    /// program ended) is packed again. Never waits: a store whose lock is held (a write
-    /// stuck on a stalled disk holds it) is left for the next trim, so the caller (the
-    /// server's accept loop) is never blocked. Takes one store's lock at a time.
+    /// program ended) is packed again. Never waits: a store whose lock is held (by a
+    /// retention prune rewriting its `head` on a stalled disk, say) is left for the next
+    /// trim, so the caller (the server's accept loop) is never blocked. Takes one store's
+    /// lock at a time.
     pub fn trim(&self) {
         let stores: Vec<Arc<Shared>> = {
             let v = self.inner.stores.lock().unwrap_or_else(|p| p.into_inner());
@@ -105,8 +118,12 @@ impl Env {
 }
 
 /// Test hook: while the file this variable names exists, the compression workers take no job
-/// (tests of what a stalled disk or a starved worker does to the rest of the server).
+/// (tests of what a starved worker does to the rest of the server).
 pub const STALL_HOOK: &str = "SPOOL_TEST_STALL_COMPRESSION";
+
+/// Test hook: while the file this variable names (when the env is made) exists, a segment's
+/// write waits just before it reaches the file, as a write to a stalled disk would.
+pub const STALL_WRITES_HOOK: &str = "SPOOL_TEST_STALL_WRITES";
 
 impl EnvInner {
     pub(crate) fn register(&self, s: &Arc<Shared>) {

@@ -264,6 +264,28 @@ pub struct SegFile {
     punched_to: u64,
 }
 
+/// One frame's append to a [`SegFile`], done without the store's lock (see
+/// [`SegFile::appender`]).
+pub struct Appender {
+    file: std::sync::Arc<File>,
+    /// Where the frame goes: the file's end when the appender was taken.
+    pub off: u64,
+}
+
+impl Appender {
+    /// Write one frame: `frame` is [`HEADER_LEN`] bytes of space for `header`, then the
+    /// compressed payload and the filter. The caller decides when to fsync. On failure no
+    /// partial frame is left behind for the next append to follow.
+    pub fn write(&self, header: &Header, frame: &mut [u8]) -> std::io::Result<()> {
+        frame[..HEADER_LEN].copy_from_slice(&header.encode());
+        if let Err(e) = self.file.write_all_at(frame, self.off) {
+            let _ = self.file.set_len(self.off);
+            return Err(e);
+        }
+        Ok(())
+    }
+}
+
 /// A segment found by recovery.
 #[derive(Clone, Copy, Debug)]
 pub struct Found {
@@ -374,19 +396,26 @@ impl SegFile {
         ))
     }
 
-    /// Append one frame: `frame` is [`HEADER_LEN`] bytes of space for `header`, then the
-    /// compressed payload and the filter. Returns its offset. The caller decides when to fsync.
-    pub fn append(&mut self, header: &Header, frame: &mut [u8]) -> Result<u64, StoreError> {
-        let off = self.end;
-        frame[..HEADER_LEN].copy_from_slice(&header.encode());
-        let res = self.file.write_all_at(frame, off);
-        if let Err(e) = res {
-            // Leave no partial frame behind for the next append to follow.
-            let _ = self.file.set_len(off);
-            return Err(io_err(&self.path)(e));
+    /// Where the next frame goes, and the file to write it to. The store takes this under its
+    /// lock and writes with the lock released ([`Appender::write`]), then records the new end
+    /// ([`SegFile::appended`]); one append at a time (the store's `writing`), and the file is
+    /// not truncated meanwhile.
+    pub fn appender(&self) -> Appender {
+        Appender {
+            file: self.file.clone(),
+            off: self.end,
         }
-        self.end = off + frame.len() as u64;
-        Ok(off)
+    }
+
+    /// The frame of `len` bytes an [`Appender`] wrote at `off` is in: the next goes after it.
+    pub fn appended(&mut self, off: u64, len: u64) {
+        debug_assert_eq!(off, self.end, "one append at a time");
+        self.end = off + len;
+    }
+
+    /// An [`Appender`]'s error, naming this file.
+    pub fn write_error(&self, e: std::io::Error) -> StoreError {
+        io_err(&self.path)(e)
     }
 
     pub fn sync(&self) -> Result<(), StoreError> {

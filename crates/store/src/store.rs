@@ -180,6 +180,10 @@ pub(crate) struct State {
     /// Workers that wrote segments and have not yet enforced the total budget: `flush` waits
     /// for them too, so that when it returns the budget holds.
     enforcing: u32,
+    /// A worker is writing segments (see [`Shared::complete`]): it alone appends to the
+    /// file, with the lock released while a frame goes to disk. Others leave what they
+    /// compressed in `ready` for it; `flush` and `clear` wait for it.
+    writing: bool,
 }
 
 impl State {
@@ -423,6 +427,7 @@ impl Store {
             error_logged_at: None,
             errors_unlogged: 0,
             enforcing: 0,
+            writing: false,
         };
         let shared = Arc::new(Shared {
             id,
@@ -584,7 +589,7 @@ impl Store {
     pub fn flush(&self) -> Result<(), StoreError> {
         self.shared.seal_and_submit();
         let mut st = self.lock();
-        while st.write_seq < st.next_seq || st.enforcing > 0 {
+        while st.write_seq < st.next_seq || st.enforcing > 0 || st.writing {
             st = self
                 .shared
                 .drained
@@ -670,6 +675,14 @@ impl Store {
     pub fn clear(&self) -> Result<(), StoreError> {
         crate::checkpoint::remove(&self.dir);
         let mut st = self.lock();
+        // A frame being written lands where the file ended: not truncated under it.
+        while st.writing {
+            st = self
+                .shared
+                .drained
+                .wait(st)
+                .unwrap_or_else(|p| p.into_inner());
+        }
         let next = st.next_row();
         st.open = SegmentBuf::new();
         st.open_first = next;
@@ -1079,12 +1092,19 @@ impl Shared {
         }
     }
 
-    /// A worker finished segment `seq`: write every segment now ready, in order.
+    /// A worker finished segment `seq`: write every segment now ready, in order, unless
+    /// another worker is writing (`writing`), which then writes this one too.
     fn complete(&self, seq: u64, res: Result<Compressed, String>) {
         let mut done = 0;
         {
             let mut st = self.lock();
             st.ready.insert(seq, res);
+            // One writer at a time, in order: a worker that finishes while another writes
+            // leaves its segment in `ready`, where the writer finds it before it stops.
+            if st.writing {
+                return;
+            }
+            st.writing = true;
             loop {
                 let seq = st.write_seq;
                 let Some(res) = st.ready.remove(&seq) else {
@@ -1095,12 +1115,13 @@ impl Shared {
                 if seq < st.discard_below {
                     continue;
                 }
-                let Some(p) = st.pending.pop_front() else {
+                if st.pending.front().is_none_or(|p| p.seq != seq) {
+                    debug_assert!(false, "segment {seq} written out of order");
                     break;
-                };
-                debug_assert_eq!(p.seq, seq);
-                self.write_segment(&mut st, p, res);
+                }
+                st = self.write_segment(st, res);
             }
+            st.writing = false;
             self.prune_for_pane(&mut st);
             if st.quiet && st.pending.is_empty() {
                 st.index.pack();
@@ -1114,38 +1135,66 @@ impl Shared {
         self.drained.notify_all();
     }
 
-    fn write_segment(&self, st: &mut State, p: Pending, res: Result<Compressed, String>) {
-        let rows = p.seg.len();
+    /// Write the oldest pending segment, compressed as `res`. It stays in `pending` (where
+    /// readers find its rows) until its entry is in the index; the frame goes to the file
+    /// with the lock released, so a stalled disk stalls this worker, never the pane's writer,
+    /// its readers, `stats` or the server's trim. Only the worker that set `writing` calls
+    /// this, so nothing else appends to the file or truncates it meanwhile.
+    fn write_segment<'a>(
+        &'a self,
+        mut st: MutexGuard<'a, State>,
+        res: Result<Compressed, String>,
+    ) -> MutexGuard<'a, State> {
+        let Some(p) = st.pending.front() else {
+            return st;
+        };
+        let (first_row, carry_in, min_image, rows) =
+            (p.first_row, p.carry_in, p.min_image, p.seg.len());
         let mut entry = Entry {
-            first_row: p.first_row,
+            first_row,
             offset: LOST,
             comp_len: 0,
             raw_len: 0,
-            carry_in: p.carry_in,
+            carry_in,
             geo_rows: 0,
             row_count: rows as u16,
             geo_width: 0,
             filter_log2: 0,
         };
-        let written = res.and_then(|mut c| {
-            let comp = &c.frame[HEADER_LEN..HEADER_LEN + c.comp_len as usize];
-            let header = Header {
-                row_count: rows as u32,
-                first_row: p.first_row,
-                raw_len: c.raw_len,
-                comp_len: comp.len() as u32,
-                carry_in: p.carry_in,
-                crc: crc32fast::hash(comp),
-                filter_log2: c.filter_log2,
-                min_image: p.min_image,
-                version: crate::FORMAT_VERSION,
-            };
-            let off = st
-                .file
-                .append(&header, &mut c.frame)
-                .map_err(|e| e.to_string())?;
-            Ok((off, header, c.geo))
-        });
+        let written = match res {
+            Err(e) => Err(e),
+            Ok(mut c) => {
+                let comp = &c.frame[HEADER_LEN..HEADER_LEN + c.comp_len as usize];
+                let header = Header {
+                    row_count: rows as u32,
+                    first_row,
+                    raw_len: c.raw_len,
+                    comp_len: comp.len() as u32,
+                    carry_in,
+                    crc: crc32fast::hash(comp),
+                    filter_log2: c.filter_log2,
+                    min_image,
+                    version: crate::FORMAT_VERSION,
+                };
+                let to = st.file.appender();
+                drop(st);
+                if let Some(hook) = &self.env.stall_writes {
+                    while hook.exists() {
+                        std::thread::sleep(std::time::Duration::from_millis(10));
+                    }
+                }
+                let res = to.write(&header, &mut c.frame);
+                st = self.lock();
+                match res {
+                    Ok(()) => {
+                        st.file.appended(to.off, c.frame.len() as u64);
+                        Ok((to.off, header, c.geo))
+                    }
+                    Err(e) => Err(st.file.write_error(e).to_string()),
+                }
+            }
+        };
+        st.pending.pop_front();
         match written {
             Ok((off, h, geo)) => {
                 // A count at a width the pane has left since is not kept: the warmer may
@@ -1196,6 +1245,7 @@ impl Shared {
             }
         }
         st.index.push(entry);
+        st
     }
 
     fn enforce_pane_retention(&self) {
@@ -1535,8 +1585,61 @@ impl DoubleEndedIterator for Rows<'_> {
 mod tests {
     use super::*;
 
-    /// The server's quiet trim runs on its accept loop: a store whose lock is held (a write
-    /// stuck on a stalled disk holds it) is left for the next trim, never waited for.
+    /// A segment's write to a stalled disk holds no lock: the pane's writer pushes on until
+    /// the in-flight slots are full, and reads and `stats` answer meanwhile, the rows being
+    /// written included.
+    #[test]
+    fn a_write_stalled_on_disk_holds_up_neither_the_writer_nor_readers() {
+        let dir = tempfile::tempdir().unwrap();
+        let stall = dir.path().join("stall");
+        std::fs::write(&stall, b"").unwrap();
+        let env = Env::with_stall_writes(
+            crate::StoreConfig {
+                segment_bytes: 4096,
+                ..crate::StoreConfig::default()
+            },
+            Some(stall.clone()),
+        );
+        let store = Store::open(&env, dir.path().join("h")).unwrap();
+        let row = |n: usize| Row {
+            text: format!("row {n:06} {}", "x".repeat(100)),
+            ..Row::default()
+        };
+        // A little over one segment: the first is sealed and its write stalls.
+        for n in 0..50 {
+            store.push(row(n).as_ref()).unwrap();
+        }
+        store.relieve();
+        let t0 = std::time::Instant::now();
+        while store.lock().pending.is_empty() && t0.elapsed().as_secs() < 10 {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                for n in 50..60 {
+                    store.push_deferring(row(n).as_ref()).unwrap();
+                }
+                let first = store.get(0).unwrap();
+                let _ = tx.send((store.stats(), first));
+            });
+            let answered = rx.recv_timeout(std::time::Duration::from_secs(10));
+            std::fs::remove_file(&stall).unwrap();
+            let (st, first) = answered.expect("a stalled write held the store's lock");
+            assert_eq!(st.next_row, 60);
+            assert_eq!(first, Some(row(0)));
+        });
+        store.flush().unwrap();
+        assert_eq!(store.stats().rows_in_memory, 0);
+        for n in [0, 49, 59] {
+            assert_eq!(store.get(n).unwrap(), Some(row(n as usize)));
+        }
+    }
+
+    /// The server's quiet trim runs on its accept loop: a store whose lock is held (by a
+    /// retention prune rewriting `head` on a stalled disk, say) is left for the next trim,
+    /// never waited for.
     #[test]
     fn the_env_s_trim_leaves_a_store_whose_lock_is_held_for_the_next_one() {
         let dir = tempfile::tempdir().unwrap();
