@@ -1007,6 +1007,20 @@ fn decode_row(seg: &SegmentBuf, first: u64, row: u64) -> Result<Row, StoreError>
         })
 }
 
+/// Held by the worker writing a store's segments: if it unwinds, `writing` is cleared, so
+/// that the next worker to finish one writes in its place and `flush` and `clear` do not
+/// wait for it for good.
+struct WriterUnwinding<'a>(&'a Shared);
+
+impl Drop for WriterUnwinding<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.lock().writing = false;
+            self.0.drained.notify_all();
+        }
+    }
+}
+
 impl Shared {
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
@@ -1097,6 +1111,8 @@ impl Shared {
     fn complete(&self, seq: u64, res: Result<Compressed, String>) {
         let mut done = 0;
         {
+            // Declared before the lock's guard, so dropped after it when unwinding.
+            let _unwinding;
             let mut st = self.lock();
             st.ready.insert(seq, res);
             // One writer at a time, in order: a worker that finishes while another writes
@@ -1105,6 +1121,7 @@ impl Shared {
                 return;
             }
             st.writing = true;
+            _unwinding = WriterUnwinding(self);
             loop {
                 let seq = st.write_seq;
                 let Some(res) = st.ready.remove(&seq) else {
