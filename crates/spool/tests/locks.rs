@@ -16,17 +16,18 @@ const STALL_WRITES_HOOK: &str = "SPOOL_TEST_STALL_WRITES";
 
 #[test]
 fn a_pane_stuck_behind_stalled_compression_holds_up_neither_ls_nor_captures_nor_other_panes() {
-    a_pane_stuck_behind_its_history_holds_up_nothing_else(STALL_HOOK);
+    a_pane_stuck_behind_its_history_holds_up_nothing_else(STALL_HOOK, false);
 }
 
 #[test]
 fn a_pane_whose_history_write_hangs_on_disk_holds_up_neither_ls_nor_captures_nor_other_panes() {
-    a_pane_stuck_behind_its_history_holds_up_nothing_else(STALL_WRITES_HOOK);
+    a_pane_stuck_behind_its_history_holds_up_nothing_else(STALL_WRITES_HOOK, true);
 }
 
 /// While the file `hook` names exists, a busy pane's history stops being written: it stalls,
-/// and everything else goes on answering.
-fn a_pane_stuck_behind_its_history_holds_up_nothing_else(hook: &str) {
+/// and everything else goes on answering. With `logged`, the stall stays until the server's
+/// log says so (`spool_store::SLOT_WAIT_LOGGED_AFTER`, 10 s), and then that it ended.
+fn a_pane_stuck_behind_its_history_holds_up_nothing_else(hook: &str, logged: bool) {
     let mut s = TestServer::new();
     let stall = s.dir.path().join("stall");
     std::fs::write(&stall, b"").unwrap();
@@ -77,9 +78,22 @@ fn a_pane_stuck_behind_its_history_holds_up_nothing_else(hook: &str) {
         &s.ok(&["capture", "-t", &idle]),
         "still-here"
     )));
+    let log =
+        || std::fs::read_to_string(s.dir.path().join("state/spool/sock.log")).unwrap_or_default();
+    if logged {
+        assert!(
+            s.eventually(Duration::from_secs(30), || log()
+                .contains("history writing is stalled")),
+            "no stall in the log:\n{}",
+            log()
+        );
+    }
     // The workers go on: the busy pane finishes, with all of its output in history.
     std::fs::remove_file(&stall).unwrap();
     s.ok(&["wait", "-t", &busy]);
+    if logged {
+        assert!(log().contains("history writing resumed"), "{}", log());
+    }
     let out = s.ok(&["capture", "-t", &busy, "-S", "-", "-E", "-"]);
     let lines: Vec<&str> = out.lines().filter(|l| !l.is_empty()).collect();
     assert_eq!(lines.first().copied(), Some("1"));

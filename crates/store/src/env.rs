@@ -117,6 +117,12 @@ impl Env {
     }
 }
 
+/// A writer waiting this long for an in-flight slot says so in the log (once per wait):
+/// history is not being written (a hung disk, starved workers), and the pane's program waits
+/// with it, which otherwise looks like a program that hangs for no reason. Long enough that
+/// a disk that is only slow is not reported.
+pub const SLOT_WAIT_LOGGED_AFTER: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Test hook: while the file this variable names exists, the compression workers take no job
 /// (tests of what a starved worker does to the rest of the server).
 pub const STALL_HOOK: &str = "SPOOL_TEST_STALL_COMPRESSION";
@@ -132,12 +138,33 @@ impl EnvInner {
         v.push(Arc::downgrade(s));
     }
 
-    /// Wait for an in-flight slot (writers only; never called with a store lock held).
+    /// Wait for an in-flight slot (writers only; never called with a store lock held). A
+    /// wait past [`SLOT_WAIT_LOGGED_AFTER`] is logged, and its end too.
     pub(crate) fn acquire_slot(&self) {
         let max = crate::store::in_flight_max(&self.config);
         let mut n = self.in_flight.lock().unwrap_or_else(|p| p.into_inner());
+        let start = std::time::Instant::now();
+        let mut logged = false;
         while *n >= max {
-            n = self.slot_freed.wait(n).unwrap_or_else(|p| p.into_inner());
+            n = self
+                .slot_freed
+                .wait_timeout(n, SLOT_WAIT_LOGGED_AFTER)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
+            if *n >= max && !logged && start.elapsed() >= SLOT_WAIT_LOGGED_AFTER {
+                logged = true;
+                tracing::warn!(
+                    waited_secs = start.elapsed().as_secs(),
+                    "history writing is stalled: a pane waits for its history to be \
+                     compressed and written, and its program with it (is the disk hung?)"
+                );
+            }
+        }
+        if logged {
+            tracing::info!(
+                waited_secs = start.elapsed().as_secs(),
+                "history writing resumed"
+            );
         }
         *n += 1;
     }

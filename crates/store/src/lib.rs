@@ -39,7 +39,7 @@ pub use config::{
     StoreConfig, COMPRESS_QUEUE_DEPTH, DEFAULT_RETENTION_PANE_BYTES, DEFAULT_SEGMENT_BYTES,
     DEFAULT_ZSTD_LEVEL, MAX_SEGMENT_BYTES, MIN_SEGMENT_BYTES,
 };
-pub use env::{Env, STALL_HOOK, STALL_WRITES_HOOK, WORKER_IDLE_RELEASE};
+pub use env::{Env, SLOT_WAIT_LOGGED_AFTER, STALL_HOOK, STALL_WRITES_HOOK, WORKER_IDLE_RELEASE};
 pub use geometry::{line_display_rows, reflow, reflow_window, DisplayPos};
 pub use placement::WorkCpus;
 pub use search::{
