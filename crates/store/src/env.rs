@@ -107,11 +107,7 @@ impl Env {
     /// trim, so the caller (the server's accept loop) is never blocked. Takes one store's
     /// lock at a time.
     pub fn trim(&self) {
-        let stores: Vec<Arc<Shared>> = {
-            let v = self.inner.stores.lock().unwrap_or_else(|p| p.into_inner());
-            v.iter().filter_map(|w| w.upgrade()).collect()
-        };
-        for s in &stores {
+        for s in &self.inner.live_stores() {
             s.try_trim();
         }
     }
@@ -136,6 +132,13 @@ impl EnvInner {
         let mut v = self.stores.lock().unwrap_or_else(|p| p.into_inner());
         v.retain(|w| w.strong_count() > 0);
         v.push(Arc::downgrade(s));
+    }
+
+    /// The stores still open, copied out of the list's lock so that each store's own lock
+    /// is taken with no other held.
+    fn live_stores(&self) -> Vec<Arc<Shared>> {
+        let v = self.stores.lock().unwrap_or_else(|p| p.into_inner());
+        v.iter().filter_map(|w| w.upgrade()).collect()
     }
 
     /// Wait for an in-flight slot (writers only; never called with a store lock held). A
@@ -217,10 +220,7 @@ impl EnvInner {
             return;
         }
         while self.total_disk.load(Ordering::Relaxed) > limit {
-            let stores: Vec<Arc<Shared>> = {
-                let v = self.stores.lock().unwrap_or_else(|p| p.into_inner());
-                v.iter().filter_map(|w| w.upgrade()).collect()
-            };
+            let stores = self.live_stores();
             let Some(victim) = stores.iter().max_by_key(|s| s.disk_bytes()) else {
                 return;
             };

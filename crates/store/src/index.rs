@@ -144,6 +144,18 @@ impl Index {
         (i > 0 && row < entries[i - 1].end_row()).then(|| i - 1)
     }
 
+    /// The entry of the sealed segment holding `row`.
+    pub(crate) fn holding(&mut self, row: u64) -> Option<Entry> {
+        self.find(row).map(|i| self.entries[i])
+    }
+
+    /// The entry of the sealed segment that starts at `first_row`, to change.
+    pub(crate) fn starting_at(&mut self, first_row: u64) -> Option<&mut Entry> {
+        let i = self.find(first_row)?;
+        let e = &mut self.entries[i];
+        (e.first_row == first_row).then_some(e)
+    }
+
     /// Add the newest segment's entry; appended packed if the index is packed, unless that
     /// would make it hold more than the 40 bytes an entry its entries take unpacked.
     pub(crate) fn push(&mut self, e: Entry) {

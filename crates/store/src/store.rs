@@ -190,6 +190,13 @@ impl State {
     fn next_row(&self) -> u64 {
         self.open_first + self.open.len() as u64
     }
+    /// Record the display rows at `width` of the sealed segment starting at `first_row`.
+    fn put_geo(&mut self, first_row: u64, width: u16, rows: u32) {
+        if let Some(e) = self.index.starting_at(first_row) {
+            e.geo_width = width;
+            e.geo_rows = rows;
+        }
+    }
     fn first_row(&self) -> u64 {
         if let Some(first) = self.index.first_row() {
             first
@@ -198,10 +205,6 @@ impl State {
         } else {
             self.open_first
         }
-    }
-    /// The position of the entry holding `row`, if a sealed segment does (unpacks the index).
-    fn entry_index(&mut self, row: u64) -> Option<usize> {
-        self.index.find(row)
     }
 }
 
@@ -852,15 +855,12 @@ impl Store {
     pub(crate) fn segment_excluded(&self, first_row: u64, needles: &[Vec<u8>]) -> bool {
         let (file, e) = {
             let mut st = self.lock();
-            let Some(i) = st.entry_index(first_row) else {
+            let Some(i) = st.index.find(first_row) else {
                 return false;
             };
-            let e = st.index.entries()[i];
-            let ends_line = st
-                .index
-                .entries()
-                .get(i + 1)
-                .is_some_and(|n| n.carry_in == 0);
+            let entries = st.index.entries();
+            let e = entries[i];
+            let ends_line = entries.get(i + 1).is_some_and(|n| n.carry_in == 0);
             if e.offset == LOST || e.filter_log2 == 0 || e.carry_in != 0 || !ends_line {
                 return false;
             }
@@ -886,8 +886,7 @@ impl Store {
     /// Cached display-row count of the on-disk segment starting at `first_row`, at `width`.
     pub(crate) fn geo_get(&self, first_row: u64, width: u16) -> Option<u32> {
         let mut st = self.lock();
-        let i = st.entry_index(first_row)?;
-        let e = st.index.entries()[i];
+        let e = st.index.holding(first_row)?;
         (e.first_row == first_row && e.geo_width == width).then_some(e.geo_rows)
     }
 
@@ -896,8 +895,7 @@ impl Store {
     /// geometry walks then skip reading the segment at all.
     pub(crate) fn geo_span(&self, row: u64, width: u16) -> Option<(u64, u64, u64)> {
         let mut st = self.lock();
-        let i = st.entry_index(row)?;
-        let e = st.index.entries()[i];
+        let e = st.index.holding(row)?;
         if e.offset == LOST {
             return None;
         }
@@ -961,27 +959,13 @@ impl Shared {
     /// width (a count at the old width must not replace one the workers made at the new).
     pub(crate) fn warm_put(&self, first_row: u64, width: u16, rows: u32) {
         let mut st = self.lock();
-        if st.width_hint != width {
-            return;
-        }
-        if let Some(i) = st.entry_index(first_row) {
-            let e = &mut st.index.entries()[i];
-            if e.first_row == first_row {
-                e.geo_width = width;
-                e.geo_rows = rows;
-            }
+        if st.width_hint == width {
+            st.put_geo(first_row, width, rows);
         }
     }
 
     pub(crate) fn geo_put(&self, first_row: u64, width: u16, rows: u32) {
-        let mut st = self.lock();
-        if let Some(i) = st.entry_index(first_row) {
-            let e = &mut st.index.entries()[i];
-            if e.first_row == first_row {
-                e.geo_width = width;
-                e.geo_rows = rows;
-            }
-        }
+        self.lock().put_geo(first_row, width, rows);
     }
 }
 
@@ -1347,10 +1331,9 @@ impl Shared {
             {
                 return Ok(Fetched::Seg(p.first_row, p.seg.clone()));
             }
-            let Some(i) = st.entry_index(row) else {
+            let Some(e) = st.index.holding(row) else {
                 return Ok(Fetched::Gone);
             };
-            let e = st.index.entries()[i];
             if e.offset == LOST {
                 let reason = short_reason(st.last_error.as_deref().unwrap_or(""));
                 let marker = Row::plain(format!(
@@ -1429,8 +1412,7 @@ impl Shared {
             Err(reason) => {
                 let still_live = {
                     let mut st = self.lock();
-                    st.entry_index(e.first_row)
-                        .is_some_and(|i| st.index.entries()[i].first_row == e.first_row)
+                    st.index.starting_at(e.first_row).is_some()
                 };
                 if !still_live {
                     return Ok(None);
@@ -1490,10 +1472,10 @@ impl Shared {
                     is_last: false,
                 }));
             }
-            let Some(i) = st.entry_index(row) else {
+            let Some(e) = st.index.holding(row) else {
                 return Ok(None);
             };
-            (st.index.entries()[i], st.file.file.clone())
+            (e, st.file.file.clone())
         };
         Ok(self.load(entry, &file, scan)?.map(|seg| SegRef {
             first_row: entry.first_row,
